@@ -1,0 +1,47 @@
+# outcomes: two commands to start — `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SAMPLE := data/sample
+OUT ?= build/demo
+
+.PHONY: demo test test-fast test-browser bench lint sample clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip uv || true
+	@if [ -x $(VENV)/bin/uv ]; then \
+		$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[notebooks,dev]"; \
+	else \
+		$(PY) -m pip install --quiet -e ".[notebooks,dev]"; \
+	fi
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/outcomes report $(SAMPLE) --out $(OUT)
+	@echo "Open $(OUT)/report.html"
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not browser" tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not browser and not slow" tests
+
+test-browser: $(STAMP)
+	bash tests/browser/setup.sh
+	$(PY) -m pytest -m browser tests -p no:xdist
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+sample: $(STAMP)
+	$(VENV)/bin/outcomes simulate --out $(SAMPLE) --seed 20241118 --patients 300
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,36 @@
+"""outcomes: turn anonymised microneedling session logs into evidence.
+
+The public API is listed in ``__all__``; notebooks and the command line use nothing else.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import (
+    AnalysisError,
+    BundleError,
+    ConfigError,
+    DataQualityWarning,
+    IdentifyingDataError,
+    OutcomesError,
+    OutcomesWarning,
+)
+from .log import SessionLog
+from .schema import Col, load_scales
+
+__all__ = [
+    "__version__",
+    # errors
+    "OutcomesError",
+    "BundleError",
+    "IdentifyingDataError",
+    "ConfigError",
+    "AnalysisError",
+    "OutcomesWarning",
+    "DataQualityWarning",
+    # data
+    "SessionLog",
+    "Col",
+    "load_scales",
+]

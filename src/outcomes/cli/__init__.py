@@ -1,0 +1,65 @@
+"""The ``outcomes`` command line: one module per subcommand, this one dispatches.
+
+Every subcommand module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args)``,
+which returns the exit status. Expected problems (:class:`outcomes.errors.OutcomesError`) are
+printed as plain messages, never as tracebacks.
+
+Exit status: 0 success; 1 the input could not be read or rows were quarantined (validate);
+2 usage error; 3 an audit check failed its threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+from ..errors import OutcomesError
+
+COMMANDS = ("validate", "simulate", "claims", "report", "audit")
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_AUDIT_FAILED = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="outcomes",
+        description=(
+            "Turn anonymised microneedling session logs into evidence: validate a bundle, "
+            "test the published claims against it, write reports and run quality audits."
+        ),
+        epilog="Run 'outcomes COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"outcomes {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f".{name}", __name__)
+        p = sub.add_parser(
+            name, help=module.HELP, description=module.DESCRIPTION,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``outcomes`` console command; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        return int(args._run(args))
+    except OutcomesError as exc:
+        print(f"outcomes {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("outcomes: interrupted", file=sys.stderr)
+        return 130
+
+
+def console() -> None:  # pragma: no cover - thin wrapper for the console script
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""The loaded bundle: accepted tables, rejects, warnings, counts and input checksums."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from .schema import TABLES, Col, Scale, load_scales
+
+__all__ = ["SessionLog"]
+
+COUNT_COLUMNS = ["read", "accepted", "quarantined", "warned"]
+
+
+@dataclass(frozen=True)
+class SessionLog:
+    """An anonymised session-log bundle, validated.
+
+    Build one with :func:`outcomes.load_bundle`. The three tables hold only accepted rows, with
+    typed columns (categoricals for vocabularies, ``datetime64`` dates, floats for numbers); every
+    quarantined row is in :attr:`rejects` with its reasons, and every blanked value in
+    :attr:`warnings`.
+
+    Attributes
+    ----------
+    sessions, assessments, adverse_events : DataFrame
+        Accepted rows, columns as in the data contract. Each keeps the spreadsheet row number of
+        its input row in the column ``row`` (header = row 1). A table absent from the bundle is
+        empty and listed in :attr:`missing_tables`.
+    rejects : dict of str to DataFrame
+        Per table, the quarantined rows: the original columns as text, plus ``row`` and ``reason``
+        (every reason, joined with ``"; "``).
+    warnings : DataFrame
+        Columns ``table``, ``row``, ``column``, ``value``, ``message``: one row per blanked value.
+    counts : DataFrame
+        Indexed by table; columns ``read``, ``accepted``, ``quarantined``, ``warned`` (rows with at
+        least one warning).
+    checksums : dict of str to str
+        SHA-256 of each input file, keyed by file name.
+    source : str
+        Name of the bundle (folder or workbook name, without the folders above it).
+    missing_tables : tuple of str
+        Optional tables the bundle does not have.
+    scales : dict of str to Scale
+        The outcome scales the assessments were checked against.
+    """
+
+    sessions: pd.DataFrame
+    assessments: pd.DataFrame
+    adverse_events: pd.DataFrame
+    rejects: dict[str, pd.DataFrame]
+    warnings: pd.DataFrame
+    counts: pd.DataFrame
+    checksums: dict[str, str]
+    source: str = ""
+    missing_tables: tuple[str, ...] = ()
+    scales: dict[str, Scale] = field(default_factory=load_scales)
+
+    # ------------------------------------------------------------------ views
+    def table(self, name: str) -> pd.DataFrame:
+        """Return the accepted rows of table ``name``."""
+        if name not in TABLES:
+            raise KeyError(f"Unknown table {name!r}; tables are {list(TABLES)}.")
+        return getattr(self, name)
+
+    @property
+    def n_quarantined(self) -> int:
+        """Number of quarantined rows over all tables."""
+        return int(self.counts["quarantined"].sum())
+
+    @property
+    def is_clean(self) -> bool:
+        """True when every row was accepted and no value was blanked."""
+        return self.n_quarantined == 0 and len(self.warnings) == 0
+
+    def all_rejects(self) -> pd.DataFrame:
+        """Return every quarantined row of every table: ``table``, ``row``, ``reason``."""
+        frames = [
+            df[[Col.ROW, Col.REASON]].assign(**{Col.TABLE: name})
+            for name, df in self.rejects.items()
+            if len(df)
+        ]
+        if not frames:
+            return pd.DataFrame({Col.TABLE: [], Col.ROW: [], Col.REASON: []})
+        out = pd.concat(frames, ignore_index=True)
+        return out[[Col.TABLE, Col.ROW, Col.REASON]]
+
+    # --------------------------------------------------------------- filtering
+    def filter(
+        self,
+        condition=None,
+        setting=None,
+        fitzpatrick=None,
+        clinic_id=None,
+        start=None,
+        end=None,
+    ) -> SessionLog:
+        """Return the bundle restricted to some sessions; assessments and events follow them.
+
+        Each argument is a value or a list of values (``None`` keeps everything). ``start`` and
+        ``end`` bound the session date (inclusive). Assessments are kept for the (patient,
+        condition) courses that keep at least one session; events for the sessions kept.
+        Rejects, warnings, counts and checksums describe the whole bundle and are kept as they are.
+        """
+        s = self.sessions
+        keep = pd.Series(True, index=s.index)
+        for col, values in (
+            (Col.CONDITION, condition),
+            (Col.SETTING, setting),
+            (Col.FITZPATRICK, fitzpatrick),
+            (Col.CLINIC_ID, clinic_id),
+        ):
+            if values is None:
+                continue
+            if isinstance(values, str):
+                values = [values]
+            values = list(values)
+            if not values:
+                continue
+            keep &= s[col].isin(values)
+        if start is not None:
+            keep &= s[Col.SESSION_DATE] >= pd.Timestamp(start)
+        if end is not None:
+            keep &= s[Col.SESSION_DATE] <= pd.Timestamp(end)
+        sessions = s[keep]
+        courses = sessions[[Col.PATIENT_ID, Col.CONDITION]].drop_duplicates()
+        a = self.assessments
+        if len(a):
+            key = pd.MultiIndex.from_frame(a[[Col.PATIENT_ID, Col.CONDITION]].astype(str))
+            kept = pd.MultiIndex.from_frame(courses.astype(str))
+            a = a[key.isin(kept)]
+        e = self.adverse_events
+        e = e[e[Col.SESSION_ID].isin(sessions[Col.SESSION_ID])]
+        return replace(self, sessions=sessions, assessments=a, adverse_events=e)
+
+    # ------------------------------------------------------------------ output
+    def save_rejects(self, folder: str | Path) -> list[Path]:
+        """Write ``<table>_rejects.csv`` for each table and ``warnings.csv`` into ``folder``.
+
+        Returns the paths written. Files are written even when empty, so a run's output is
+        predictable. Text cells that could be read as spreadsheet formulas are neutralised.
+        """
+        from .safety import neutralise_formulas
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in TABLES:
+            df = self.rejects.get(name)
+            if df is None:
+                df = pd.DataFrame(columns=[*TABLES[name].names, Col.ROW, Col.REASON])
+            path = folder / f"{name}_rejects.csv"
+            neutralise_formulas(df).to_csv(path, index=False)
+            written.append(path)
+        path = folder / "warnings.csv"
+        neutralise_formulas(self.warnings).to_csv(path, index=False)
+        written.append(path)
+        return written
+
+    def summary(self) -> str:
+        """Plain-text summary: rows read, accepted, quarantined and warned per table."""
+        lines = [f"Bundle {self.source or '(unnamed)'}"]
+        counts = self.counts.copy()
+        lines.append(counts.to_string())
+        if self.missing_tables:
+            lines.append("Tables not in the bundle: " + ", ".join(self.missing_tables))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(
+            f"{t}={int(self.counts.loc[t, 'accepted'])}/{int(self.counts.loc[t, 'read'])}"
+            for t in self.counts.index
+        )
+        return f"SessionLog({self.source!r}, accepted/read: {parts})"
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p><b>Bundle</b> {html.escape(self.source or '(unnamed)')}</p>"
+            + self.counts.to_html()
+        )
+
+
+def empty_counts() -> pd.DataFrame:
+    """Counts table with a zero row per table (used by the loader)."""
+    return pd.DataFrame(0, index=pd.Index(list(TABLES), name=Col.TABLE), columns=COUNT_COLUMNS)
+

@@ -1,0 +1,323 @@
+"""The data contract, defined once: tables, columns, types, vocabularies and scales.
+
+Column names are used through :class:`Col` everywhere in the package, never as scattered string
+literals. Vocabularies and scales are data files (``data/vocabularies.toml``, ``data/scales.toml``)
+read here; a user may add scales from a TOML file of the same shape.
+
+The three tables of a bundle are described by :data:`TABLES`; each :class:`Column` says its type,
+whether it is required and its allowed values or range. The loader (:mod:`outcomes.load`) applies
+these rules; nothing else in the package re-states them.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ConfigError
+
+__all__ = [
+    "Col",
+    "Column",
+    "Table",
+    "TABLES",
+    "SESSIONS",
+    "ASSESSMENTS",
+    "ADVERSE_EVENTS",
+    "Scale",
+    "vocabulary",
+    "vocabulary_dtype",
+    "load_scales",
+    "NOTABLE_EVENTS",
+    "NOTABLE_SEVERITIES",
+]
+
+
+class Col:
+    """Column names of the input tables and of the derived tables, defined once."""
+
+    # sessions
+    PATIENT_ID = "patient_id"
+    SESSION_ID = "session_id"
+    SESSION_DATE = "session_date"
+    CONDITION = "condition"
+    SETTING = "setting"
+    CLINIC_ID = "clinic_id"
+    OPERATOR_ID = "operator_id"
+    DEVICE = "device"
+    NEEDLE_DEPTH_MM = "needle_depth_mm"
+    DURATION_MIN = "duration_min"
+    NUMBING = "numbing"
+    PAIN_VAS = "pain_vas"
+    FITZPATRICK = "fitzpatrick"
+    AGE_BAND = "age_band"
+    SEX = "sex"
+    CONTRAINDICATIONS = "contraindications"
+    ADJUNCT = "adjunct"
+    # assessments
+    ASSESSMENT_DATE = "assessment_date"
+    SCALE = "scale"
+    SCORE = "score"
+    RATER = "rater"
+    # adverse events
+    EVENT = "event"
+    SEVERITY = "severity"
+    ONSET_HOURS = "onset_hours"
+    RESOLVED_HOURS = "resolved_hours"
+    LAST_CONTACT_HOURS = "last_contact_hours"
+    # added by the loader to rejects and warnings
+    ROW = "row"
+    REASON = "reason"
+    TABLE = "table"
+    COLUMN = "column"
+    VALUE = "value"
+    MESSAGE = "message"
+    # derived (courses and statistics)
+    COURSE_ID = "course_id"
+    SESSION_NUMBER = "session_number"
+    N_SESSIONS = "n_sessions"
+    SPACING_DAYS = "spacing_days"
+    SPACING_BIN = "spacing_bin"
+    FIRST_DATE = "first_date"
+    LAST_DATE = "last_date"
+    POINT = "point"
+    AFTER_SESSION = "after_session"
+    BASELINE = "baseline"
+    IMPROVEMENT = "improvement"
+    DURATION = "duration"
+    OBSERVED = "observed"
+    NOTABLE = "notable"
+    # result columns
+    ESTIMATE = "estimate"
+    CI_LOW = "ci_low"
+    CI_HIGH = "ci_high"
+    N = "n"
+    METHOD = "method"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract.
+
+    Attributes
+    ----------
+    name : str
+        Column name in the input.
+    kind : {"id", "text", "date", "vocabulary", "number", "bool", "list"}
+        How values are parsed.
+    required : bool
+        A bad or blank required value quarantines the row; a bad optional value is blanked
+        with a warning.
+    vocabulary : str or None
+        Name of the vocabulary in ``vocabularies.toml`` (``vocabulary`` and ``list`` kinds).
+    low, high : float
+        Allowed range of a number (inclusive unless ``low_open``/``high_open``).
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    vocabulary: str | None = None
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a bundle: its name (also its file and sheet name) and its columns."""
+
+    name: str
+    columns: tuple[Column, ...]
+    required_table: bool
+    description: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+C = Col
+SESSIONS = Table(
+    "sessions",
+    (
+        Column(C.PATIENT_ID, "id", True, description="pseudonymous patient key"),
+        Column(C.SESSION_ID, "id", True, description="unique in the bundle"),
+        Column(C.SESSION_DATE, "date", True),
+        Column(C.CONDITION, "vocabulary", True, "condition"),
+        Column(C.SETTING, "vocabulary", True, "setting"),
+        Column(C.CLINIC_ID, "id"),
+        Column(C.OPERATOR_ID, "id"),
+        Column(C.DEVICE, "vocabulary", False, "device"),
+        Column(C.NEEDLE_DEPTH_MM, "number", low=0.1, high=3.0, description="millimetres"),
+        Column(C.DURATION_MIN, "number", low=0, high=240, low_open=True, high_open=True,
+               description="minutes"),
+        Column(C.NUMBING, "bool", description="topical anaesthetic used"),
+        Column(C.PAIN_VAS, "number", low=0, high=10, description="0-10 during the procedure"),
+        Column(C.FITZPATRICK, "vocabulary", False, "fitzpatrick"),
+        Column(C.AGE_BAND, "vocabulary", False, "age_band"),
+        Column(C.SEX, "vocabulary", False, "sex"),
+        Column(C.CONTRAINDICATIONS, "list", False, "contraindication"),
+        Column(C.ADJUNCT, "vocabulary", False, "adjunct"),
+    ),
+    required_table=True,
+    description="one row per treatment session",
+)
+ASSESSMENTS = Table(
+    "assessments",
+    (
+        Column(C.PATIENT_ID, "id", True),
+        Column(C.CONDITION, "vocabulary", True, "condition"),
+        Column(C.ASSESSMENT_DATE, "date", True),
+        Column(C.SCALE, "scale", True, description="a scale of scales.toml"),
+        Column(C.SCORE, "number", True, description="within the scale's range"),
+        Column(C.RATER, "vocabulary", False, "rater"),
+    ),
+    required_table=False,
+    description="one row per outcome assessment",
+)
+ADVERSE_EVENTS = Table(
+    "adverse_events",
+    (
+        Column(C.SESSION_ID, "id", True, description="must name a session of the bundle"),
+        Column(C.EVENT, "vocabulary", True, "event"),
+        Column(C.SEVERITY, "vocabulary", True, "severity"),
+        Column(C.ONSET_HOURS, "number", low=0, description="hours after the session; blank = 0"),
+        Column(C.RESOLVED_HOURS, "hours", description="blank if not resolved by last contact"),
+        Column(C.LAST_CONTACT_HOURS, "hours", description="required when unresolved"),
+    ),
+    required_table=False,
+    description="one row per side effect after a session",
+)
+TABLES: dict[str, Table] = {t.name: t for t in (SESSIONS, ASSESSMENTS, ADVERSE_EVENTS)}
+
+#: Events that are notable whatever their severity (claims.md, "notable adverse event").
+NOTABLE_EVENTS = ("pih", "hypopigmentation", "infection", "scarring")
+#: Severities that make any event notable.
+NOTABLE_SEVERITIES = ("moderate", "severe")
+
+
+@cache
+def _vocabularies() -> dict:
+    text = resources.files("outcomes").joinpath("data/vocabularies.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def vocabulary(name: str) -> list[str]:
+    """Return the allowed values of vocabulary ``name`` (in their defined order)."""
+    return list(_vocabularies()[name])
+
+
+def aliases(name: str) -> dict[str, str]:
+    """Return accepted alternative spellings of vocabulary ``name`` (input -> value)."""
+    return dict(_vocabularies().get("aliases", {}).get(name, {}))
+
+
+def vocabulary_dtype(name: str) -> pd.CategoricalDtype:
+    """Return the categorical dtype of vocabulary ``name`` (ordered where the contract says)."""
+    return pd.CategoricalDtype(vocabulary(name), ordered=name in _vocabularies()["ordered"])
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An outcome scale: its range, direction and how improvement is computed on it."""
+
+    name: str
+    low: float
+    high: float
+    better: str  # "lower" or "higher"
+    kind: str  # "bounded", "relative" or "change"
+    no_change: float | None = None
+    conditions: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def best(self) -> float:
+        return self.low if self.better == "lower" else self.high
+
+
+_SCALE_KINDS = ("bounded", "relative", "change")
+
+
+def _parse_scales(data: dict, source: str) -> dict[str, Scale]:
+    out: dict[str, Scale] = {}
+    conditions = set(vocabulary("condition"))
+    for name, spec in data.items():
+        where = f"{source}, scale [{name}]"
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: expected a table of fields (min, max, better, kind).")
+        better = spec.get("better")
+        kind = spec.get("kind", "bounded")
+        if better not in ("lower", "higher"):
+            raise ConfigError(f"{where}: field 'better' must be 'lower' or 'higher', got {better!r}.")
+        if kind not in _SCALE_KINDS:
+            raise ConfigError(f"{where}: field 'kind' must be one of {_SCALE_KINDS}, got {kind!r}.")
+        try:
+            low = float(spec.get("min", -math.inf))
+            high = float(spec.get("max", math.inf))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: fields 'min' and 'max' must be numbers.") from None
+        if not low < high:
+            raise ConfigError(f"{where}: 'min' ({low}) must be below 'max' ({high}).")
+        if kind in ("bounded", "change") and not (math.isfinite(low) and math.isfinite(high)):
+            raise ConfigError(f"{where}: a {kind} scale needs both 'min' and 'max'.")
+        no_change = spec.get("no_change")
+        if kind == "change" and no_change is None:
+            raise ConfigError(f"{where}: a change scale needs 'no_change' (the score for no change).")
+        conds = tuple(spec.get("conditions", ()))
+        unknown = [c for c in conds if c not in conditions]
+        if unknown:
+            raise ConfigError(f"{where}: unknown conditions {unknown}; allowed: {sorted(conditions)}.")
+        out[name] = Scale(name, low, high, better, kind,
+                          None if no_change is None else float(no_change), conds)
+    return out
+
+
+@cache
+def _builtin_scales() -> dict[str, Scale]:
+    text = resources.files("outcomes").joinpath("data/scales.toml").read_text("utf-8")
+    return _parse_scales(tomllib.loads(text), "scales.toml")
+
+
+def load_scales(path: str | Path | None = None) -> dict[str, Scale]:
+    """Return the built-in scales, plus (or overridden by) those declared in ``path``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A TOML file with one table per scale, of the shape of the package's ``scales.toml``.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or a scale is malformed (the message names the scale and field).
+    """
+    scales = dict(_builtin_scales())
+    if path is None:
+        return scales
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read the scales file {path.name}: {exc}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The scales file {path.name} is not valid TOML: {exc}.") from None
+    scales.update(_parse_scales(data, path.name))
+    return scales
