@@ -44,6 +44,10 @@ class SessionLog:
         Name of the bundle (folder or workbook name, without the folders above it).
     missing_tables : tuple of str
         Optional tables the bundle does not have.
+    present_columns : dict of str to tuple of str
+        Per table, the contract columns the input actually had (absent optional columns are
+        added to the typed tables as all-missing, so code can rely on them; this says which were
+        really there).
     scales : dict of str to Scale
         The outcome scales the assessments were checked against.
     """
@@ -57,6 +61,7 @@ class SessionLog:
     checksums: dict[str, str]
     source: str = ""
     missing_tables: tuple[str, ...] = ()
+    present_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     scales: dict[str, Scale] = field(default_factory=load_scales)
 
     # ------------------------------------------------------------------ views
@@ -87,6 +92,10 @@ class SessionLog:
             return pd.DataFrame({Col.TABLE: [], Col.ROW: [], Col.REASON: []})
         out = pd.concat(frames, ignore_index=True)
         return out[[Col.TABLE, Col.ROW, Col.REASON]]
+
+    def has_column(self, table: str, column: str) -> bool:
+        """True when the input had ``column`` in ``table`` (even if every value is blank)."""
+        return table not in self.missing_tables and column in self.present_columns.get(table, ())
 
     # --------------------------------------------------------------- filtering
     def filter(
