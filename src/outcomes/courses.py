@@ -1,0 +1,480 @@
+"""Courses, assessment points and improvement, exactly as the claims catalogue defines them.
+
+Definitions (``docs/definitions.md`` and the claims catalogue, "Words used below"):
+
+course
+    All sessions of one patient for one condition, in date order; session *k* is the k-th of its
+    course; *K* is its last. **spacing**: days since the previous session of the course.
+baseline
+    The latest assessment of the course dated on or before its first session.
+assessment after session k (k < K)
+    The latest assessment dated after session k and on or before session k + 1.
+end of treatment
+    The first assessment dated after session K and before K's date + 56 days.
+follow-up
+    The latest assessment dated 56 days or more after session K.
+final
+    Follow-up if there is one, else end of treatment, else the latest assessment after any session.
+improvement
+    ``(baseline - score) / (baseline - best)`` on a bounded scale where lower is better (mirrored
+    where higher is better); the relative change from baseline on an unbounded scale; on a change
+    scale (GAIS) ``(no_change - score) / (no_change - best)``, which needs no baseline.
+    Bands: visible >= 0.10, considerable >= 0.25, major >= 0.50 (configurable).
+
+Each course is assessed on one **primary scale**: among the scales it was assessed on, the one
+typically used for its condition (``scales.toml``), then one with a usable baseline, then the one
+with the most assessments. Several assessments of a course on one date and scale (for example by
+two raters) are averaged.
+
+All of this is vectorised: no Python loop runs over patients, courses or rows.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .log import SessionLog
+from .schema import NOTABLE_EVENTS, NOTABLE_SEVERITIES, Col, Scale, vocabulary, vocabulary_dtype
+
+__all__ = [
+    "Courses",
+    "build_courses",
+    "DEFAULT_BANDS",
+    "FOLLOW_UP_DAYS",
+    "Point",
+    "contraindication_flags",
+    "flag_column",
+]
+
+#: Improvement bands (share of the possible improvement achieved), lowest first.
+DEFAULT_BANDS: dict[str, float] = {"visible": 0.10, "considerable": 0.25, "major": 0.50}
+#: Days after the last session from which an assessment is a follow-up.
+FOLLOW_UP_DAYS = 56
+
+
+class Point:
+    """Names of assessment points (values of the ``point`` column)."""
+
+    BASELINE = "baseline"
+    AFTER_SESSION = "after_session"
+    END = "end_of_treatment"
+    FOLLOW_UP = "follow_up"
+    ALL = (BASELINE, AFTER_SESSION, END, FOLLOW_UP)
+
+
+def flag_column(item: str) -> str:
+    """Name of the boolean column flagging contraindication ``item`` (e.g. ``flag_pregnancy``)."""
+    return f"flag_{item}"
+
+
+def band_column(band: str) -> str:
+    """Name of the boolean column saying an improvement reached ``band`` (e.g. ``major``)."""
+    return f"reached_{band}"
+
+
+def _days(values) -> np.ndarray:
+    """Days since 1970-01-01 as int64 (NaT -> a very negative number) for any datetime unit."""
+    return np.asarray(values, dtype="datetime64[D]").astype(np.int64)
+
+
+def contraindication_flags(contraindications: pd.Series) -> pd.DataFrame:
+    """Return one boolean column per contraindication of the vocabulary.
+
+    Parameters
+    ----------
+    contraindications : Series of str
+        The loader's normalised ``;``-separated lists (NA when unknown).
+
+    Returns
+    -------
+    DataFrame
+        Same index; columns ``flag_<item>`` for every item of the ``contraindication``
+        vocabulary; True where the list names the item (unknown lists give False).
+    """
+    codes, uniques = pd.factorize(contraindications, use_na_sentinel=True)
+    items = vocabulary("contraindication")
+    table = np.zeros((len(uniques) + 1, len(items)), dtype=bool)  # last row: NA
+    for i, text in enumerate(uniques):
+        named = set(str(text).split(";"))
+        table[i] = [item in named for item in items]
+    rows = table[np.where(codes < 0, len(uniques), codes)]
+    return pd.DataFrame(rows, index=contraindications.index, columns=[flag_column(i) for i in items])
+
+
+# ---------------------------------------------------------------------------- improvement
+def improvement(score, baseline, scales: pd.Series, scale_table: dict[str, Scale]) -> np.ndarray:
+    """Improvement of ``score`` against ``baseline`` on each row's scale (see module notes).
+
+    Parameters
+    ----------
+    score, baseline : array-like of float
+        Scores; ``baseline`` is ignored on change scales.
+    scales : Series of scale names
+        The scale of each row.
+    scale_table : dict
+        Scale definitions (:func:`outcomes.schema.load_scales`).
+
+    Returns
+    -------
+    ndarray of float
+        NaN where it cannot be computed (no baseline; baseline already at the scale's best;
+        a zero baseline on a relative scale).
+    """
+    score = np.asarray(score, dtype=float)
+    baseline = np.asarray(baseline, dtype=float)
+    names = np.asarray(scales.astype(str))
+    out = np.full(score.shape, np.nan)
+    for name in pd.unique(names):
+        if name not in scale_table:
+            continue
+        sc = scale_table[name]
+        m = names == name
+        s, b = score[m], baseline[m]
+        sign = 1.0 if sc.better == "lower" else -1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if sc.kind == "bounded":
+                room = sign * (b - sc.best)
+                val = sign * (b - s) / room
+                val[~(room > 0)] = np.nan
+            elif sc.kind == "relative":
+                val = -sign * (s - b) / np.abs(b)
+                val[~(np.abs(b) > 0)] = np.nan
+            else:  # change scale: the score itself rates change
+                val = sign * (sc.no_change - s) / (sign * (sc.no_change - sc.best))
+        out[m] = val
+    return out
+
+
+# ---------------------------------------------------------------------------- result object
+@dataclass(frozen=True)
+class Courses:
+    """Courses of a bundle with their sessions, assessment points, improvement and side effects.
+
+    Build with :func:`build_courses`. All tables are tidy DataFrames; patient ids stay inside
+    them and never reach an export unless the user asks.
+
+    Attributes
+    ----------
+    sessions : DataFrame
+        Accepted sessions in course order, plus ``course_id``, ``session_number`` (k),
+        ``n_sessions`` (K), ``spacing_days`` (NaN for the first) and ``flag_<item>``
+        contraindication columns.
+    courses : DataFrame
+        One row per course: ``course_id``, ``patient_id``, ``condition``, ``setting`` (NA when
+        the course mixes settings), ``clinic_id`` (first session's), ``fitzpatrick`` (first known),
+        ``n_sessions``, ``first_date``, ``last_date``, ``scale`` (primary), ``baseline``,
+        ``improvement_after_1``, ``end_improvement``, ``follow_up_improvement``,
+        ``final_improvement``, ``final_point``, ``reached_<band>`` for the final improvement
+        (NA where there is no final improvement), ``notable`` (any notable adverse event),
+        ``pih`` (any PIH event) and ``flag_<item>`` (flagged at any session).
+    points : DataFrame
+        One row per assessment point of a course: ``course_id``, ``patient_id``, ``condition``,
+        ``point`` (baseline, after_session, end_of_treatment, follow_up), ``after_session`` (k for
+        after-session points, K for end of treatment and follow-up, 0 for baseline),
+        ``assessment_date``, ``days_after_last``, ``score``, ``improvement``.
+    events : DataFrame
+        Accepted adverse events with their session's course and attributes, plus ``duration``
+        (hours to resolution, or to last contact when censored), ``observed`` (resolved) and
+        ``notable``.
+    bands : dict
+        Improvement bands used.
+    unassigned_assessments : int
+        Assessments on the primary scale that match no course or fall in no defined point.
+    """
+
+    sessions: pd.DataFrame
+    courses: pd.DataFrame
+    points: pd.DataFrame
+    events: pd.DataFrame
+    bands: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BANDS))
+    unassigned_assessments: int = 0
+
+    @cached_property
+    def dose(self) -> pd.DataFrame:
+        """Improvement after session k for k = 1..K, one row per course and k assessed.
+
+        The point after session K is the end-of-treatment assessment. Columns ``course_id``,
+        ``patient_id``, ``condition``, ``after_session``, ``n_sessions``, ``improvement``.
+        """
+        p = self.points
+        keep = p[Col.POINT].isin([Point.AFTER_SESSION, Point.END])
+        cols = [Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.AFTER_SESSION, Col.IMPROVEMENT]
+        out = p.loc[keep, cols].merge(
+            self.courses[[Col.COURSE_ID, Col.N_SESSIONS]], on=Col.COURSE_ID, how="left"
+        )
+        return out.sort_values([Col.COURSE_ID, Col.AFTER_SESSION], ignore_index=True)
+
+    def sessions_to_band(self, band: str = "major") -> pd.DataFrame:
+        """Sessions until the first improvement reaching ``band``, with censoring.
+
+        For each course with at least one improvement after a session (after-session points,
+        end of treatment and follow-up, the last two counting as after session K): ``duration``
+        is the first k whose improvement reaches the band (``observed`` True), else the last
+        assessed k (``observed`` False, censored there).
+
+        Returns
+        -------
+        DataFrame
+            ``course_id``, ``patient_id``, ``condition``, ``duration``, ``observed``.
+        """
+        threshold = self.bands[band]
+        p = self.points
+        p = p[(p[Col.POINT] != Point.BASELINE) & p[Col.IMPROVEMENT].notna()]
+        hit = p[Col.IMPROVEMENT] >= threshold
+        k = p[Col.AFTER_SESSION].astype(float)
+        g = pd.DataFrame({Col.COURSE_ID: p[Col.COURSE_ID].to_numpy(),
+                          "k_hit": np.where(hit, k, np.inf), "k": k})
+        agg = g.groupby(Col.COURSE_ID, sort=True).agg(first_hit=("k_hit", "min"),
+                                                      last=("k", "max"))
+        observed = np.isfinite(agg["first_hit"].to_numpy())
+        out = pd.DataFrame({
+            Col.COURSE_ID: agg.index.to_numpy(),
+            Col.DURATION: np.where(observed, agg["first_hit"], agg["last"]),
+            Col.OBSERVED: observed,
+        })
+        info = self.courses[[Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION]]
+        return info.merge(out, on=Col.COURSE_ID, how="inner")
+
+    def summary(self) -> str:
+        """Plain-text summary: courses, patients, sessions, assessment points, events."""
+        c = self.courses
+        lines = [
+            f"{len(c)} courses of {c[Col.PATIENT_ID].nunique()} patients, "
+            f"{len(self.sessions)} sessions, {len(self.points)} assessment points, "
+            f"{len(self.events)} adverse events",
+            f"courses with a final improvement: {int(c['final_improvement'].notna().sum())}",
+        ]
+        if self.unassigned_assessments:
+            lines.append(f"assessments matching no course or point: {self.unassigned_assessments}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+
+# ---------------------------------------------------------------------------- building
+def build_courses(log: SessionLog, bands: dict[str, float] | None = None) -> Courses:
+    """Build courses, assessment points, improvement and event resolution times from a bundle.
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle (:func:`outcomes.load_bundle`).
+    bands : dict, optional
+        Improvement bands ``{name: lowest improvement}``; default :data:`DEFAULT_BANDS`.
+
+    Returns
+    -------
+    Courses
+
+    Examples
+    --------
+    >>> from outcomes import load_bundle, build_courses            # doctest: +SKIP
+    >>> courses = build_courses(load_bundle("data/sample"))        # doctest: +SKIP
+    >>> courses.courses[["condition", "final_improvement"]].head()  # doctest: +SKIP
+    """
+    bands = dict(DEFAULT_BANDS if bands is None else bands)
+    sessions = _course_sessions(log.sessions)
+    courses = _course_table(sessions)
+    points, unassigned = _assessment_points(log, sessions, courses)
+    courses = _add_outcomes(courses, points, bands)
+    events = _events(log.adverse_events, sessions)
+    courses = _add_event_flags(courses, events)
+    return Courses(sessions, courses, points, events, bands, unassigned)
+
+
+def _course_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
+    s = sessions.sort_values(
+        [Col.PATIENT_ID, Col.CONDITION, Col.SESSION_DATE, Col.SESSION_ID], kind="stable"
+    ).reset_index(drop=True)
+    course = s.groupby([Col.PATIENT_ID, Col.CONDITION], sort=False, observed=True).ngroup()
+    s[Col.COURSE_ID] = course.to_numpy()
+    s[Col.SESSION_NUMBER] = s.groupby(Col.COURSE_ID).cumcount().to_numpy() + 1
+    s[Col.N_SESSIONS] = s.groupby(Col.COURSE_ID)[Col.SESSION_ID].transform("size").to_numpy()
+    days = _days(s[Col.SESSION_DATE])
+    spacing = np.diff(days, prepend=days[:1]).astype(float)
+    spacing[s[Col.SESSION_NUMBER].to_numpy() == 1] = np.nan
+    s[Col.SPACING_DAYS] = spacing
+    flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
+    return pd.concat([s, flags], axis=1)
+
+
+def _first_known(s: pd.DataFrame, column: str) -> pd.Series:
+    known = s[[Col.COURSE_ID, column]].dropna()
+    return known.groupby(Col.COURSE_ID, observed=True)[column].first()
+
+
+def _course_table(s: pd.DataFrame) -> pd.DataFrame:
+    g = s.groupby(Col.COURSE_ID, sort=True)
+    first = g.first()
+    c = pd.DataFrame({
+        Col.COURSE_ID: first.index.to_numpy(),
+        Col.PATIENT_ID: first[Col.PATIENT_ID].to_numpy(),
+        Col.CONDITION: first[Col.CONDITION].astype(vocabulary_dtype("condition")).to_numpy(),
+        Col.N_SESSIONS: g.size().to_numpy(),
+        Col.FIRST_DATE: g[Col.SESSION_DATE].min().to_numpy(),
+        Col.LAST_DATE: g[Col.SESSION_DATE].max().to_numpy(),
+    })
+    n_settings = g[Col.SETTING].nunique()
+    setting = first[Col.SETTING].astype(vocabulary_dtype("setting"))
+    c[Col.SETTING] = setting.where(n_settings.to_numpy() == 1).to_numpy()
+    for column in (Col.CLINIC_ID, Col.FITZPATRICK, Col.AGE_BAND, Col.SEX):
+        known = _first_known(s, column)
+        c[column] = known.reindex(c[Col.COURSE_ID]).to_numpy()
+        c[column] = c[column].astype(s[column].dtype)
+    flag_cols = [flag_column(i) for i in vocabulary("contraindication")]
+    c[flag_cols] = g[flag_cols].any().to_numpy()
+    return c
+
+
+def _primary_scale(a: pd.DataFrame, first_day: np.ndarray, scales: dict[str, Scale]) -> pd.Series:
+    """Primary scale of each course (indexed by course_id)."""
+    a = a.assign(_pre=_days(a[Col.ASSESSMENT_DATE]) <= first_day)
+    stats = a.groupby([Col.COURSE_ID, Col.SCALE], observed=True).agg(
+        n=(Col.SCORE, "size"), pre=("_pre", "any"), condition=(Col.CONDITION, "first")
+    ).reset_index()
+    names = stats[Col.SCALE].astype(str).to_numpy()
+    conds = stats["condition"].astype(str).to_numpy()
+    rank = np.full(len(stats), 99, dtype=int)
+    for name, sc in scales.items():
+        for i, cond in enumerate(sc.conditions):
+            rank[(names == name) & (conds == cond)] = i
+    change = np.isin(names, [n for n, sc in scales.items() if sc.kind == "change"])
+    stats["_pref"] = rank
+    stats["_unusable"] = ~(stats["pre"].to_numpy() | change)  # usable scales sort first
+    stats["_neg_n"] = -stats["n"]
+    stats["_name"] = names
+    stats = stats.sort_values([Col.COURSE_ID, "_pref", "_unusable", "_neg_n", "_name"])
+    return stats.groupby(Col.COURSE_ID, sort=True)[Col.SCALE].first()
+
+
+def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame):
+    a = log.assessments
+    empty = pd.DataFrame({
+        Col.COURSE_ID: pd.Series(dtype=int), Col.PATIENT_ID: pd.Series(dtype="str"),
+        Col.CONDITION: pd.Series(dtype=vocabulary_dtype("condition")),
+        Col.POINT: pd.Series(dtype="str"), Col.AFTER_SESSION: pd.Series(dtype=int),
+        Col.ASSESSMENT_DATE: pd.Series(dtype="datetime64[ns]"),
+        "days_after_last": pd.Series(dtype=float), Col.SCALE: pd.Series(dtype="str"),
+        Col.SCORE: pd.Series(dtype=float), Col.IMPROVEMENT: pd.Series(dtype=float),
+    })
+    if len(a) == 0 or len(c) == 0:
+        return empty, len(a)
+    keys = c[[Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION]].astype(
+        {Col.PATIENT_ID: "str", Col.CONDITION: "str"})
+    a = a[[Col.PATIENT_ID, Col.CONDITION, Col.ASSESSMENT_DATE, Col.SCALE, Col.SCORE]].astype(
+        {Col.PATIENT_ID: "str", Col.CONDITION: "str", Col.SCALE: "str"})
+    a = a.merge(keys, on=[Col.PATIENT_ID, Col.CONDITION], how="inner")
+    n_no_course = len(log.assessments) - len(a)
+    first_day = _days(c[Col.FIRST_DATE])
+    primary = _primary_scale(a, first_day[a[Col.COURSE_ID].to_numpy()], log.scales)
+    a = a[a[Col.SCALE].to_numpy() == primary.reindex(a[Col.COURSE_ID]).to_numpy()]
+    # several assessments of one course on one date and scale: their mean
+    a = a.groupby([Col.COURSE_ID, Col.ASSESSMENT_DATE], sort=True, as_index=False).agg(
+        **{Col.SCORE: (Col.SCORE, "mean"), Col.SCALE: (Col.SCALE, "first")})
+
+    # k = number of sessions of the course dated strictly before the assessment
+    big = np.int64(1) << 22
+    s_key = s[Col.COURSE_ID].to_numpy().astype(np.int64) * big + _days(s[Col.SESSION_DATE])
+    course = a[Col.COURSE_ID].to_numpy().astype(np.int64)
+    a_day = _days(a[Col.ASSESSMENT_DATE])
+    start = np.searchsorted(s_key, course * big, side="left")
+    k = np.searchsorted(s_key, course * big + a_day, side="left") - start
+    n_sessions = c[Col.N_SESSIONS].to_numpy()[course]
+    last_day = _days(c[Col.LAST_DATE])[course]
+    after_last = (a_day - last_day).astype(float)
+    a["_k"] = k
+    a["_after"] = after_last
+
+    is_base = k == 0
+    is_between = (k >= 1) & (k < n_sessions)
+    is_end = (k == n_sessions) & (after_last < FOLLOW_UP_DAYS)
+    is_follow = (k == n_sessions) & (after_last >= FOLLOW_UP_DAYS)
+    parts = [
+        a[is_base].groupby(Col.COURSE_ID).tail(1).assign(**{Col.POINT: Point.BASELINE}),
+        a[is_between].groupby([Col.COURSE_ID, "_k"]).tail(1).assign(
+            **{Col.POINT: Point.AFTER_SESSION}),
+        a[is_end].groupby(Col.COURSE_ID).head(1).assign(**{Col.POINT: Point.END}),
+        a[is_follow].groupby(Col.COURSE_ID).tail(1).assign(**{Col.POINT: Point.FOLLOW_UP}),
+    ]
+    p = pd.concat(parts, ignore_index=True)
+    # assessments after the last session that are neither end of treatment nor follow-up
+    # (later end-of-treatment candidates) are not points; nor are unused between-session ones.
+    unassigned = n_no_course + int(len(a) - len(p))
+    p = p.rename(columns={"_k": Col.AFTER_SESSION, "_after": "days_after_last"})
+    p.loc[p[Col.POINT] == Point.BASELINE, "days_after_last"] = np.nan
+    base = p[p[Col.POINT] == Point.BASELINE].set_index(Col.COURSE_ID)[Col.SCORE]
+    baseline = base.reindex(p[Col.COURSE_ID]).to_numpy()
+    p[Col.IMPROVEMENT] = improvement(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
+    p.loc[p[Col.POINT] == Point.BASELINE, Col.IMPROVEMENT] = np.nan
+    p = p.merge(keys, on=Col.COURSE_ID, how="left")
+    p[Col.CONDITION] = p[Col.CONDITION].astype(vocabulary_dtype("condition"))
+    order = {name: i for i, name in enumerate(Point.ALL)}
+    p["_order"] = p[Col.POINT].map(order)
+    p = p.sort_values([Col.COURSE_ID, "_order", Col.AFTER_SESSION], ignore_index=True)
+    return p[list(empty.columns)], unassigned
+
+
+def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
+    c = c.copy()
+    by_point = {name: p[p[Col.POINT] == name].set_index(Col.COURSE_ID) for name in Point.ALL}
+    ids = c[Col.COURSE_ID]
+    c[Col.SCALE] = p.groupby(Col.COURSE_ID)[Col.SCALE].first().reindex(ids).to_numpy()
+    c[Col.BASELINE] = by_point[Point.BASELINE][Col.SCORE].reindex(ids).to_numpy()
+    after = by_point[Point.AFTER_SESSION]
+    first_after = after[after[Col.AFTER_SESSION] == 1][Col.IMPROVEMENT]
+    end = by_point[Point.END][Col.IMPROVEMENT].reindex(ids)
+    # after session 1 of a one-session course is its end of treatment
+    one = c[Col.N_SESSIONS].to_numpy() == 1
+    c["improvement_after_1"] = np.where(one, end.to_numpy(), first_after.reindex(ids).to_numpy())
+    c["end_improvement"] = end.to_numpy()
+    c["follow_up_improvement"] = by_point[Point.FOLLOW_UP][Col.IMPROVEMENT].reindex(ids).to_numpy()
+    latest_after = (
+        p[(p[Col.POINT] != Point.BASELINE)].groupby(Col.COURSE_ID)[Col.IMPROVEMENT].last()
+    )
+    final = c["follow_up_improvement"].copy()
+    point = pd.Series(np.where(final.notna(), Point.FOLLOW_UP, None), index=c.index, dtype=object)
+    use_end = final.isna() & c["end_improvement"].notna()
+    final[use_end] = c.loc[use_end, "end_improvement"]
+    point[use_end] = Point.END
+    use_latest = final.isna()
+    final[use_latest] = latest_after.reindex(ids).to_numpy()[use_latest.to_numpy()]
+    point[use_latest & final.notna()] = Point.AFTER_SESSION
+    c["final_improvement"] = final
+    c["final_point"] = point.astype("str")
+    for band, threshold in bands.items():
+        reached = (final >= threshold).astype("boolean")
+        reached[final.isna()] = pd.NA
+        c[band_column(band)] = reached
+    return c
+
+
+def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
+    cols = [Col.SESSION_ID, Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.SETTING,
+            Col.SESSION_DATE, Col.SESSION_NUMBER, Col.SPACING_DAYS, Col.CLINIC_ID,
+            Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
+    info = s[cols].astype({Col.SESSION_ID: "str"})
+    out = e.astype({Col.SESSION_ID: "str"}).merge(info, on=Col.SESSION_ID, how="inner")
+    resolved = out[Col.RESOLVED_HOURS].to_numpy(dtype=float)
+    observed = ~np.isnan(resolved)
+    out[Col.DURATION] = np.where(observed, resolved, out[Col.LAST_CONTACT_HOURS].to_numpy(float))
+    out[Col.OBSERVED] = observed
+    out[Col.NOTABLE] = (
+        out[Col.SEVERITY].astype(str).isin(NOTABLE_SEVERITIES).to_numpy()
+        | out[Col.EVENT].astype(str).isin(NOTABLE_EVENTS).to_numpy()
+    )
+    return out
+
+
+def _add_event_flags(c: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    c = c.copy()
+    notable = events.loc[events[Col.NOTABLE], Col.COURSE_ID].unique()
+    pih = events.loc[events[Col.EVENT].astype(str) == "pih", Col.COURSE_ID].unique()
+    c[Col.NOTABLE] = c[Col.COURSE_ID].isin(notable).to_numpy()
+    c["pih"] = c[Col.COURSE_ID].isin(pih).to_numpy()
+    return c

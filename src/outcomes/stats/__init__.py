@@ -1,0 +1,1 @@
+"""Outcome and side-effect statistics: tidy tables with estimate, ci_low, ci_high, n, method."""
