@@ -1,0 +1,95 @@
+"""Benchmarks: time and peak memory of each step on a simulated bundle of ~1,000,000 sessions.
+
+Usage: ``python benchmarks/run.py [--sessions N] [--steps load,stats,...] [--keep]``
+(``make bench``). Each step runs in a fresh process (``benchmarks/bench_<step>.py``, whose
+``run(bundle_dir)`` returns a dict with at least ``seconds`` and ``peak_rss_mb``), so its peak
+memory is its own. The targets of the issues are checked at the end; the exit status is 1 when
+one is missed.
+
+Targets
+-------
+- load: no more than 3x the time pyarrow alone needs to read the same CSV files; < 4 GB peak.
+- stats: all statistics take no longer than 10x the time to load the bundle.
+- claims, report, audit: timed and reported (no fixed target beyond finishing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+STEPS = ("load", "stats", "claims", "report", "audit")
+SEED = 7
+
+
+def make_bundle(folder: Path, sessions: int) -> Path:
+    """Simulate a bundle of about ``sessions`` sessions into ``folder`` (reused when present)."""
+    import outcomes
+
+    marker = folder / "bundle.json"
+    if marker.exists() and json.loads(marker.read_text()).get("target") == sessions:
+        return folder
+    pilot = outcomes.simulate(2000, seed=SEED)
+    per_patient = len(pilot["sessions"]) / 2000
+    patients = int(round(sessions / per_patient))
+    t0 = time.perf_counter()
+    tables = outcomes.simulate(patients, seed=SEED)
+    outcomes.write_bundle(tables, folder, format="csv")
+    made = {"target": sessions, "patients": patients, "sessions": len(tables["sessions"]),
+            "simulate_and_write_seconds": round(time.perf_counter() - t0, 2)}
+    marker.write_text(json.dumps(made))
+    return folder
+
+
+def run_step(step: str, bundle: Path) -> dict:
+    script = HERE / f"bench_{step}.py"
+    out = subprocess.run([sys.executable, str(script), str(bundle)], capture_output=True,
+                         text=True, cwd=ROOT)
+    if out.returncode != 0:
+        return {"error": (out.stderr or out.stdout).strip().splitlines()[-1:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=1_000_000)
+    parser.add_argument("--steps", default=",".join(STEPS))
+    parser.add_argument("--dir", default=str(ROOT / "build" / "bench"))
+    args = parser.parse_args(argv)
+    bundle = make_bundle(Path(args.dir) / f"bundle_{args.sessions}", args.sessions)
+    info = json.loads((bundle / "bundle.json").read_text())
+    print(f"bundle: {info['sessions']:,} sessions of {info['patients']:,} patients")
+    results = {}
+    for step in args.steps.split(","):
+        results[step] = r = run_step(step, bundle)
+        shown = ", ".join(f"{k}={v}" for k, v in r.items())
+        print(f"{step:>7}: {shown}", flush=True)
+    failures = check_targets(results)
+    for f in failures:
+        print("TARGET MISSED:", f)
+    print("all targets met" if not failures else f"{len(failures)} target(s) missed")
+    return 1 if failures else 0
+
+
+def check_targets(results: dict) -> list[str]:
+    failures = [f"{s}: {r['error']}" for s, r in results.items() if "error" in r]
+    load = results.get("load", {})
+    if "ratio" in load and load["ratio"] > 3:
+        failures.append(f"load takes {load['ratio']:.2f}x pyarrow's read (target <= 3x)")
+    for step, r in results.items():
+        if r.get("peak_rss_mb", 0) > 4096:
+            failures.append(f"{step}: peak memory {r['peak_rss_mb']} MB (target < 4096 MB)")
+    stats = results.get("stats", {})
+    if "seconds" in stats and "load_seconds" in load and stats["seconds"] > 10 * load["load_seconds"]:
+        failures.append(f"statistics take {stats['seconds']}s > 10x load ({load['load_seconds']}s)")
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
