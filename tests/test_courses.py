@@ -1,0 +1,192 @@
+"""Courses, assessment points and improvement: hand-worked examples of every definition.
+
+Each expected number is worked out in the comment beside it from the definitions in
+docs/definitions.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from outcomes.courses import Point, build_courses, contraindication_flags
+from tests.factories import assessment, event, make_log, session
+
+GB = "goodman_baron_quantitative"
+
+
+@pytest.fixture
+def worked():
+    # P1 acne scars: sessions 1 Jan, 1 Feb, 1 Mar 2024 (K = 3); P2 wrinkles at home: 10 and 24 Jan.
+    sessions = [
+        session("P1", "s1", "2024-01-01", fitzpatrick="IV", contraindications="alcohol_frequent"),
+        session("P1", "s2", "2024-02-01"),
+        session("P1", "s3", "2024-03-01"),
+        session("P2", "s4", "2024-01-10", "wrinkles", "home"),
+        session("P2", "s5", "2024-01-24", "wrinkles", "home"),
+    ]
+    assessments = [
+        assessment("P1", "2023-12-20", 44),  # earlier pre-treatment: not the latest, not baseline
+        assessment("P1", "2024-01-01", 40),  # on the first session's date: baseline
+        assessment("P1", "2024-01-20", 35),  # after s1, superseded by the later one below
+        assessment("P1", "2024-02-01", 30),  # on s2's date: after session 1 -> (40-30)/40 = 0.25
+        assessment("P1", "2024-02-20", 20),  # after session 2 -> (40-20)/40 = 0.50
+        assessment("P1", "2024-04-01", 15),  # 31 days after s3: end of treatment -> 25/40 = 0.625
+        assessment("P1", "2024-04-20", 14),  # later end candidate: not the first, not a point
+        assessment("P1", "2024-06-01", 12),  # 92 days after: follow-up candidate, not the latest
+        assessment("P1", "2024-07-01", 10),  # 122 days after: follow-up -> 30/40 = 0.75
+        assessment("P2", "2024-01-10", 7, "wrinkles", "wrinkle_severity"),  # baseline (best 1)
+        assessment("P2", "2024-02-10", 5, "wrinkles", "wrinkle_severity"),  # end: 2/6 = 0.333
+    ]
+    events = [
+        event("s1", "erythema", resolved=20.0),
+        event("s4", "pih", last_contact=72.0),  # unresolved: censored at 72 h; notable (PIH)
+        event("s5", "oedema", "moderate", resolved=30.0),  # notable by severity
+    ]
+    return make_log(sessions, assessments, events)
+
+
+def test_sessions_numbered_and_spaced(worked):
+    s = build_courses(worked).sessions
+    p1 = s[s["patient_id"] == "P1"]
+    assert p1["session_number"].tolist() == [1, 2, 3]
+    assert p1["n_sessions"].tolist() == [3, 3, 3]
+    # 1 Jan -> 1 Feb = 31 days; 1 Feb -> 1 Mar 2024 (leap year) = 29 days
+    assert p1["spacing_days"].tolist()[1:] == [31.0, 29.0]
+    assert np.isnan(p1["spacing_days"].iloc[0])
+    assert p1["flag_alcohol_frequent"].tolist() == [True, False, False]
+
+
+def test_points_and_improvement(worked):
+    c = build_courses(worked)
+    p1 = c.points[c.points["patient_id"] == "P1"]
+    got = list(zip(p1["point"], p1["after_session"], p1["score"], strict=True))
+    assert got == [
+        (Point.BASELINE, 0, 40.0),
+        (Point.AFTER_SESSION, 1, 30.0),
+        (Point.AFTER_SESSION, 2, 20.0),
+        (Point.END, 3, 15.0),
+        (Point.FOLLOW_UP, 3, 10.0),
+    ]
+    np.testing.assert_allclose(p1["improvement"].iloc[1:], [0.25, 0.5, 0.625, 0.75])
+    # 44 (older pre-treatment), 35 (superseded), 14 (second end candidate), 12 (older follow-up)
+    assert c.unassigned_assessments == 4
+
+
+def test_course_table(worked):
+    c = build_courses(worked).courses.set_index("patient_id")
+    assert c.loc["P1", "final_improvement"] == pytest.approx(0.75)
+    assert c.loc["P1", "final_point"] == Point.FOLLOW_UP
+    assert c.loc["P1", "improvement_after_1"] == pytest.approx(0.25)
+    assert bool(c.loc["P1", "reached_major"]) is True
+    assert c.loc["P2", "final_improvement"] == pytest.approx(2 / 6)
+    assert c.loc["P2", "final_point"] == Point.END
+    assert bool(c.loc["P2", "reached_considerable"]) is True  # 0.333 >= 0.25
+    assert bool(c.loc["P2", "reached_major"]) is False
+    assert pd.isna(c.loc["P2", "improvement_after_1"])  # nothing between 10 and 24 Jan
+    assert c.loc["P1", "fitzpatrick"] == "IV"
+    assert c.loc["P2", "setting"] == "home"
+    assert c.loc["P1", "flag_alcohol_frequent"]
+    assert c.loc["P2", "notable"] and c.loc["P2", "pih"]
+    assert not c.loc["P1", "notable"]
+
+
+def test_dose_and_sessions_to_major(worked):
+    c = build_courses(worked)
+    d = c.dose[c.dose["patient_id"] == "P1"]
+    assert d["after_session"].tolist() == [1, 2, 3]  # the end of treatment is "after K"
+    t = c.sessions_to_band("major").set_index("patient_id")
+    assert (t.loc["P1", "duration"], bool(t.loc["P1", "observed"])) == (2.0, True)  # 0.5 at k=2
+    assert (t.loc["P2", "duration"], bool(t.loc["P2", "observed"])) == (2.0, False)  # censored
+
+
+def test_events(worked):
+    e = build_courses(worked).events.set_index("session_id")
+    assert e.loc["s1", "duration"] == 20.0 and e.loc["s1", "observed"]
+    assert e.loc["s4", "duration"] == 72.0 and not e.loc["s4", "observed"]
+    assert e["notable"].to_dict() == {"s1": False, "s4": True, "s5": True}
+    assert e.loc["s5", "session_number"] == 2
+
+
+def test_follow_up_boundary_is_56_days():
+    # last session 1 Jan; 25 Feb is 55 days after (end of treatment), 26 Feb is 56 (follow-up)
+    for day, point in (("2024-02-25", Point.END), ("2024-02-26", Point.FOLLOW_UP)):
+        log = make_log([session("P", "s", "2024-01-01")],
+                       [assessment("P", "2024-01-01", 40), assessment("P", day, 20)])
+        assert build_courses(log).points["point"].tolist() == [Point.BASELINE, point]
+
+
+def test_final_falls_back_to_latest_after_session():
+    log = make_log(
+        [session("P", "a", "2024-01-01"), session("P", "b", "2024-02-01"),
+         session("P", "c", "2024-03-01")],
+        [assessment("P", "2023-12-31", 40), assessment("P", "2024-01-15", 36),
+         assessment("P", "2024-02-15", 30)],
+    )
+    c = build_courses(log).courses.iloc[0]
+    assert c["final_point"] == Point.AFTER_SESSION
+    assert c["final_improvement"] == pytest.approx(10 / 40)  # after session 2: (40-30)/40
+
+
+def test_scales_primary_choice_relative_and_change():
+    log = make_log(
+        [session("A", "a1", "2024-01-01"), session("A", "a2", "2024-02-01"),
+         session("H", "h1", "2024-01-01", "alopecia"), session("G", "g1", "2024-01-01", "texture")],
+        [
+            # acne course on two scales: Goodman-Baron is preferred for acne scars even though
+            # severity_vas has more assessments
+            assessment("A", "2024-01-01", 8, scale="severity_vas"),
+            assessment("A", "2024-01-20", 7, scale="severity_vas"),
+            assessment("A", "2024-03-01", 6, scale="severity_vas"),
+            assessment("A", "2024-01-01", 40), assessment("A", "2024-03-01", 30),
+            # hair density (higher is better, unbounded): 100 -> 150 is +50%
+            assessment("H", "2024-01-01", 100, "alopecia", "hair_density"),
+            assessment("H", "2024-02-01", 150, "alopecia", "hair_density"),
+            # GAIS 2 ("much improved") needs no baseline: (4 - 2) / (4 - 1) = 0.667
+            assessment("G", "2024-02-01", 2, "texture", "gais"),
+        ],
+    )
+    c = build_courses(log).courses.set_index("patient_id")
+    assert c.loc["A", "scale"] == GB
+    assert c.loc["A", "final_improvement"] == pytest.approx(0.25)
+    assert c.loc["H", "final_improvement"] == pytest.approx(0.5)
+    assert c.loc["G", "final_improvement"] == pytest.approx(2 / 3)
+
+
+def test_same_date_assessments_are_averaged_and_baseline_at_best_is_undefined():
+    log = make_log(
+        [session("P", "s", "2024-01-01"), session("Q", "q", "2024-01-01")],
+        [assessment("P", "2024-01-01", 40), assessment("P", "2024-02-01", 20, rater="clinician"),
+         assessment("P", "2024-02-01", 30, rater="patient"),  # mean 25 -> (40-25)/40 = 0.375
+         assessment("Q", "2024-01-01", 0), assessment("Q", "2024-02-01", 0)],  # already at best
+    )
+    c = build_courses(log).courses.set_index("patient_id")
+    assert c.loc["P", "final_improvement"] == pytest.approx(0.375)
+    assert np.isnan(c.loc["Q", "final_improvement"])
+
+
+def test_mixed_setting_course_has_no_setting():
+    log = make_log([session("P", "a", "2024-01-01", setting="home"),
+                    session("P", "b", "2024-02-01", setting="professional")])
+    assert pd.isna(build_courses(log).courses["setting"].iloc[0])
+
+
+def test_contraindication_flags():
+    flags = contraindication_flags(pd.Series(["pregnancy;herpes", "", None], dtype="str"))
+    assert flags["flag_pregnancy"].tolist() == [True, False, False]
+    assert flags["flag_herpes"].tolist() == [True, False, False]
+    assert not flags.drop(columns=["flag_pregnancy", "flag_herpes"]).to_numpy().any()
+
+
+def test_input_is_not_modified(worked):
+    before = {t: worked.table(t).copy() for t in ("sessions", "assessments", "adverse_events")}
+    build_courses(worked)
+    for t, df in before.items():
+        pd.testing.assert_frame_equal(worked.table(t), df)
+
+
+def test_empty_assessments():
+    log = make_log([session("P", "a", "2024-01-01")])
+    c = build_courses(log)
+    assert len(c.points) == 0 and c.courses["final_improvement"].isna().all()
