@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .catalogue import Catalogue, Claim, Recommendation, load_catalogue
 from .errors import (
     AnalysisError,
     BundleError,
@@ -33,4 +34,9 @@ __all__ = [
     "SessionLog",
     "Col",
     "load_scales",
+    # claims catalogue
+    "load_catalogue",
+    "Claim",
+    "Recommendation",
+    "Catalogue",
 ]
