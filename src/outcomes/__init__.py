@@ -8,6 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .catalogue import Catalogue, Claim, Recommendation, load_catalogue
+from .courses import Courses, build_courses
 from .errors import (
     AnalysisError,
     BundleError,
@@ -32,6 +33,8 @@ __all__ = [
     "DataQualityWarning",
     # data
     "SessionLog",
+    "Courses",
+    "build_courses",
     "Col",
     "load_scales",
     # claims catalogue
