@@ -103,7 +103,8 @@ def contraindication_flags(contraindications: pd.Series) -> pd.DataFrame:
         named = set(str(text).split(";"))
         table[i] = [item in named for item in items]
     rows = table[np.where(codes < 0, len(uniques), codes)]
-    return pd.DataFrame(rows, index=contraindications.index, columns=[flag_column(i) for i in items])
+    columns = [flag_column(i) for i in items]
+    return pd.DataFrame(rows, index=contraindications.index, columns=columns)
 
 
 # ---------------------------------------------------------------------------- improvement
