@@ -504,7 +504,7 @@ class ClaimsResult:
         """A table readable in a terminal of ``width`` columns."""
         lines = []
         id_w = min(32, max(len(i) for i in self.table["id"]))
-        head = f"{'claim':<{id_w}}  {'verdict':<13} {'estimate (95% CI)':<30} {'n':>6}"
+        head = f"{'claim':<{id_w}}  {'verdict':<13} {'estimate (95% CI)':<36} {'n':>6}"
         lines += [head, "-" * min(width, len(head) + 2)]
         for r in self.table.itertuples():
             if r.verdict == NOT_TESTABLE or (math.isnan(r.estimate) and math.isnan(r.ci_low)):
@@ -512,7 +512,7 @@ class ClaimsResult:
             else:
                 est = _estimate_text(intervals.Estimate(r.estimate, r.ci_low, r.ci_high, r.n,
                                                         r.n_patients, r.method))
-            lines.append(f"{r.id[:id_w]:<{id_w}}  {r.verdict:<13} {est[:30]:<30} {r.n:>6}")
+            lines.append(f"{r.id[:id_w]:<{id_w}}  {r.verdict:<13} {est[:36]:<36} {r.n:>6}")
             if r.reason:
                 lines.append(" " * (id_w + 2) + _wrap(r.reason, width - id_w - 2, id_w + 2))
         counts = ", ".join(f"{v}: {n}" for v, n in self.counts().items())
@@ -527,7 +527,7 @@ class ClaimsResult:
         """Where the documents disagree: each side with what the data say.
 
         Columns ``conflict``, ``topic``, ``side`` (a claim or recommendation id, or a quoted
-        document), ``verdict``, ``estimate``, ``ci_low``, ``ci_high``, ``note``.
+        document), ``verdict``, ``estimate``, ``ci_low``, ``ci_high``, ``n``, ``note``.
         """
         by_id = self.table.set_index("id")
         rows = []
@@ -539,14 +539,15 @@ class ClaimsResult:
                     if entry in by_id.index:
                         r = by_id.loc[entry]
                         row.update(verdict=r["verdict"], estimate=r["estimate"],
-                                   ci_low=r["ci_low"], ci_high=r["ci_high"])
+                                   ci_low=r["ci_low"], ci_high=r["ci_high"], n=r["n"])
                     else:
                         row["verdict"] = "recommendation (audited)"
                 else:
                     row["side"] = f"{entry.document}: \"{entry.quote}\""
                     row["verdict"] = "statement (no data can test it)"
                 rows.append(row)
-        cols = ["conflict", "topic", "side", "verdict", "estimate", "ci_low", "ci_high", "note"]
+        cols = ["conflict", "topic", "side", "verdict", "estimate", "ci_low", "ci_high", "n",
+                "note"]
         return pd.DataFrame(rows).reindex(columns=cols)
 
     def plot(self, ax=None, ids=None):

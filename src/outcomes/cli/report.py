@@ -1,0 +1,65 @@
+"""``outcomes report``: the HTML report, the workbook and CSVs (and a PDF)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "report"
+HELP = "write report.html, tables.xlsx and tables/*.csv for a bundle"
+DESCRIPTION = """\
+Analyse a bundle and write, into DIR:
+  report.html     one self-contained file: summary, claims with verdicts and sources, outcomes,
+                  dose-response, spacing, side effects, skin types, data quality, methods and
+                  provenance
+  tables.xlsx     every table, one sheet each, with a README sheet
+  tables/*.csv    the same tables as CSV
+  report.pdf      with --pdf (needs the 'pdf' extra: pip install 'outcomes[pdf]')
+
+Counts from 1 to MIN_CELL-1 are shown as <MIN_CELL (with secondary suppression) and estimates
+resting on fewer units are withheld, in every output. No patient-level rows are written unless
+--include-patient-rows is given.
+
+Example:
+  outcomes report data/sample --out build/report
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="the bundle: a folder of CSV or Parquet files, or an .xlsx workbook")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    p.add_argument("--claims", metavar="FILE",
+                   help="a TOML file changing thresholds or adding claims of the known kinds")
+    p.add_argument("--condition", nargs="+", metavar="CONDITION",
+                   help="restrict the analysis to these conditions")
+    p.add_argument("--min-cell", type=int, default=5, metavar="N",
+                   help="smallest count shown (default 5)")
+    p.add_argument("--pdf", action="store_true", help="also write report.pdf")
+    p.add_argument("--include-patient-rows", action="store_true",
+                   help="also export the patient-level course table (pseudonymous ids)")
+    p.add_argument("--scales", metavar="FILE", help="a TOML file declaring further outcome scales")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..load import load_bundle
+    from ..report import write_report
+
+    if args.min_cell < 1:
+        print("outcomes report: --min-cell must be at least 1", file=sys.stderr)
+        return 2
+    log = load_bundle(args.path, scales=args.scales)
+    result = write_report(
+        log, args.out, catalogue=args.claims, conditions=args.condition,
+        min_cell=args.min_cell, pdf=args.pdf, include_patient_rows=args.include_patient_rows,
+        command=["outcomes", *sys.argv[1:]] if sys.argv and "outcomes" in sys.argv[0] else None,
+        quiet=args.quiet,
+    )
+    counts = result.results.claims.counts()
+    print(f"Wrote {result.html}, {result.xlsx} and {len(result.csv)} CSV files"
+          + (f" and {result.pdf}" if result.pdf else ""))
+    print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    if log.n_quarantined:
+        print(f"{log.n_quarantined} input rows were quarantined and left out "
+              "(see the report's data-quality section).")
+    return 0

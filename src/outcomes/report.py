@@ -1,0 +1,342 @@
+"""``outcomes report``: the self-contained HTML report, the workbook and CSVs (and a PDF).
+
+Everything shown passes through disclosure control first (:mod:`outcomes.disclosure`): the HTML
+report shows exactly the tables written to ``tables.xlsx`` and ``tables/*.csv``, and figures draw
+only groups resting on at least ``min_cell`` units, without printed counts (those are in the
+tables, suppressed where small). Patient-level rows are exported only on request.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shlex
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .catalogue import Catalogue
+from .disclosure import small_mark
+from .export import disclosure_rule, write_pdf, write_tables
+from .html import VERDICT_BADGES, Page
+from .log import SessionLog
+from .progress import Progress
+from .results import Results, analyse
+from .schema import Col
+from .verdicts import describe_rule
+
+__all__ = ["write_report", "ReportResult", "METHODS"]
+
+#: The methods section: every definition and interval method, in words.
+METHODS = {
+    "Course": "All sessions of one patient for one condition, in date order; session k is the "
+              "k-th of its course and K its last. Spacing: days since the previous session of "
+              "the course.",
+    "Baseline": "The latest assessment of the course dated on or before its first session.",
+    "Assessment after session k": "The latest assessment dated after session k and on or "
+                                  "before session k+1 (k < K). After session K: the end of "
+                                  "treatment.",
+    "End of treatment": "The first assessment dated after session K and before K's date + 56 "
+                        "days.",
+    "Follow-up": "The latest assessment dated 56 days or more after session K.",
+    "Final": "Follow-up if there is one, else end of treatment, else the latest assessment after "
+             "any session.",
+    "Primary scale": "A course assessed on several scales is analysed on the scale typically "
+                     "used for its condition, then one with a usable baseline, then the one "
+                     "with most assessments; same-day assessments on one scale are averaged.",
+    "Improvement": "(baseline - score) / (baseline - best) on a bounded scale where lower is "
+                   "better, mirrored where higher is better; the relative change from baseline "
+                   "on an unbounded scale (hair density); (4 - score) / 3 on GAIS, which needs "
+                   "no baseline. Bands: visible >= 0.10, considerable >= 0.25, major >= 0.50.",
+    "Sessions to major improvement": "The first session k after which a major improvement is "
+                                     "seen; courses ending without one are censored at their "
+                                     "last assessed session (Kaplan-Meier on session count).",
+    "Resolution time": "Hours from the session to resolution; an event unresolved at last "
+                       "contact is censored there. Shares resolved by H hours are Kaplan-Meier "
+                       "estimates 1 - S(H).",
+    "Notable adverse event": "Any moderate or severe event, or any PIH, hypopigmentation, "
+                             "infection or scarring.",
+    "Clustering": "Sessions and courses of one patient are not independent: every interval is "
+                  "clustered by patient, and each table's method column says how.",
+    "Proportions": "Wilson score interval; with clustering, Wilson with the effective sample "
+                   "size p(1-p)/var, var the cluster-robust variance of the share.",
+    "Differences of proportions": "Newcombe's hybrid score interval from the two (effective-n) "
+                                  "Wilson intervals.",
+    "Means and differences": "Least squares with a cluster-robust (CR1) sandwich variance and a "
+                             "t distribution with G-1 degrees of freedom (G patients).",
+    "Risk ratios": "Log-scale delta-method interval with a cluster-robust sandwich variance.",
+    "Medians": "Woodruff's interval: the cluster-robust interval of the share below the median, "
+               "mapped back through the quantile function.",
+    "Kaplan-Meier": "Greenwood variance when each patient contributes one unit, otherwise the "
+                    "cluster-robust (infinitesimal jackknife) variance; pointwise log(-log) "
+                    "intervals; medians by inverting them (Brookmeyer-Crowley).",
+    "Verdicts": "range [lo, hi]: supported if the interval lies inside, contradicted if it "
+                "misses it; at least T: supported if the lower end >= T (> T when strict), "
+                "contradicted if the upper end < T; at most T: supported if the upper end <= T "
+                "(< T when strict), contradicted if the lower end > T. Otherwise, or with fewer "
+                "units than the claim's minimum, inconclusive; not_testable when the data lack "
+                "a column or any unit the claim needs.",
+}
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`write_report` wrote.
+
+    Attributes
+    ----------
+    html, xlsx : Path
+    csv : dict of str to Path
+    pdf : Path or None
+    suppressions : DataFrame
+        Every hidden cell (also listed in the report's provenance section).
+    results : Results
+        The analyses behind the report.
+    """
+
+    html: Path
+    xlsx: Path
+    csv: dict[str, Path]
+    pdf: Path | None
+    suppressions: pd.DataFrame
+    results: Results
+
+
+def write_report(
+    log: SessionLog,
+    out_dir: str | Path,
+    *,
+    catalogue: Catalogue | str | None = None,
+    conditions: Iterable[str] | None = None,
+    min_cell: int = 5,
+    pdf: bool = False,
+    include_patient_rows: bool = False,
+    command: Sequence[str] | None = None,
+    quiet: bool = True,
+) -> ReportResult:
+    """Write ``report.html``, ``tables.xlsx`` and ``tables/*.csv`` (and ``report.pdf``).
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle.
+    out_dir : str or Path
+        Output folder (created if needed; files of the same names are replaced).
+    catalogue : Catalogue or path, optional
+        Claims catalogue (a path: the built-in one changed by that file).
+    conditions : iterable of str, optional
+        Restrict everything to these conditions.
+    min_cell : int, default 5
+        Counts from 1 to ``min_cell - 1`` are shown as ``<min_cell``; estimates resting on
+        fewer units are withheld.
+    pdf : bool, default False
+        Also print the report to ``report.pdf`` (needs the ``pdf`` extra).
+    include_patient_rows : bool, default False
+        Also export the patient-level course table.
+    command : sequence of str, optional
+        The command line, recorded in the provenance section.
+    quiet : bool, default True
+        No progress bar (it is shown on a terminal otherwise).
+
+    Returns
+    -------
+    ReportResult
+    """
+    out = Path(out_dir)
+    with Progress(9 + bool(pdf), quiet=quiet) as progress:
+        results = analyse(log, catalogue, conditions=conditions, progress=progress)
+        progress.step("writing tables")
+        tables = results.tables(include_patient_rows)
+        export = write_tables(
+            {k: v[0] for k, v in tables.items()}, out,
+            readme={k: v[1] for k, v in tables.items()}, min_cell=min_cell,
+        )
+        progress.step("drawing figures")
+        page = _page(results, export.tables, export.suppressions, min_cell, command,
+                     include_patient_rows)
+        progress.step("writing report.html")
+        html_path = page.write(out / "report.html")
+        pdf_path = None
+        if pdf:
+            progress.step("printing report.pdf")
+            pdf_path = write_pdf(html_path, out / "report.pdf")
+    return ReportResult(html_path, export.xlsx, export.csv, pdf_path, export.suppressions,
+                        results)
+
+
+# ------------------------------------------------------------------------------ the page
+def _count(n: int, min_cell: int) -> str:
+    return small_mark(min_cell) if 0 < n < min_cell else f"{n:,}"
+
+
+def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, command,
+          include_patient_rows: bool) -> Page:
+    log = r.log
+    page = Page("Microneedling outcomes: what the data say",
+                subtitle=f"Bundle {log.source or '(unnamed)'} · outcomes {__version__}")
+    _summary(page, r, shown, min_cell)
+    _claims(page, r, shown)
+    _recommendations(page, shown)
+    _outcomes(page, r, shown, min_cell)
+    _dose(page, r, shown, min_cell)
+    _spacing(page, r, shown)
+    _side_effects(page, r, shown, min_cell)
+    _skin(page, r, shown)
+    _quality(page, shown)
+    _methods(page, min_cell)
+    _provenance(page, log, suppressions, min_cell, command, include_patient_rows)
+    return page
+
+
+def _summary(page: Page, r: Results, shown, min_cell) -> None:
+    s, c = r.courses.sessions, r.courses.courses
+    page.section("Summary", "summary")
+    if len(s):
+        first, last = s[Col.SESSION_DATE].min(), s[Col.SESSION_DATE].max()
+        span = f"{first:%B %Y} to {last:%B %Y}"
+    else:
+        span = "no sessions"
+    counts = r.claims.counts()
+    page.definition_list({
+        "Sessions": _count(len(s), min_cell),
+        "Courses (patient x condition)": _count(len(c), min_cell),
+        "Patients": _count(c[Col.PATIENT_ID].nunique(), min_cell),
+        "Clinics": _count(int(s[Col.CLINIC_ID].nunique()), min_cell),
+        "Treatment dates": span,
+        "Claims": ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in counts.items()),
+    })
+    page.table(shown["input"], caption="Input rows per table (read, accepted, quarantined, "
+                                       "warned about)")
+
+
+def _claims(page: Page, r: Results, shown) -> None:
+    page.section("Claims", "claims")
+    page.paragraph("Each claim of the source documents that the data can test, with the "
+                   "estimate, its 95% interval (clustered by patient) and the verdict. A claim is "
+                   "supported only when the whole interval agrees with it.")
+    t = shown["claims"].copy()
+    t["claim"] = [describe_rule(row.rule, row.low, row.high, row.threshold, bool(row.strict))
+                  if row.rule in ("range", "at_least", "at_most") else ""
+                  for row in r.claims.table.itertuples()]
+    cols = ["id", "verdict", "estimate", "ci_low", "ci_high", "n", "unit", "claim", "reason"]
+    page.table(t[cols], caption="Verdicts", badges={"verdict": VERDICT_BADGES})
+    page.figure(r.claims.plot()[0], alt="For each claim, the estimate and its 95% interval "
+                                     "beside the claimed range", caption="Claims: estimate "
+                "(dot), 95% interval (line) and what the claim says (green).")
+    page.section("Sources quoted", "sources", level=3)
+    quotes = {row.id: " · ".join(f"{s['document']}: “{s['quote']}”" for s in row.sources)
+              for row in r.claims.table.itertuples()}
+    page.definition_list(quotes)
+    page.section("Where the documents disagree", "conflicts", level=3)
+    page.table(shown["conflicts"], caption="Each side of a disagreement with what the data say",
+               badges={"verdict": VERDICT_BADGES})
+
+
+def _recommendations(page: Page, shown) -> None:
+    page.section("Practice recommendations", "recommendations")
+    page.paragraph("Recommendations are audited, not given a verdict: the share of sessions or "
+                   "courses that follow each. Non-adherent sessions are listed by session id in "
+                   "the audit (outcomes audit), never here.")
+    page.table(shown["recommendations"], caption="Adherence to the documents' recommendations")
+
+
+def _enough(table: pd.DataFrame, column: str, n_col: str, min_cell: int) -> list[str]:
+    """Groups of ``column`` whose largest unit count reaches ``min_cell``."""
+    if table is None or len(table) == 0 or n_col not in table:
+        return []
+    n = pd.to_numeric(table[n_col], errors="coerce")
+    keep = table.loc[n >= min_cell, column]
+    return [str(x) for x in dict.fromkeys(keep) if str(x) != "all"]
+
+
+def _outcomes(page: Page, r: Results, shown, min_cell) -> None:
+    page.section("Outcomes by condition", "outcomes")
+    page.figure(r.by_condition.plot(), alt="Mean final improvement by condition with 95% "
+                                           "intervals and the band thresholds",
+                caption="Final improvement by condition (share of the possible improvement).")
+    page.table(shown["by_condition"], caption="Outcomes by condition")
+
+
+def _dose(page: Page, r: Results, shown, min_cell) -> None:
+    page.section("Dose-response by session count", "dose-response")
+    page.paragraph("Patients who reach many sessions are self-selected: the numbers at risk at "
+                   "each session are in the table below the figures.")
+    conds = _enough(r.dose.table, Col.CONDITION, Col.N, min_cell)
+    if conds:
+        page.figure(r.dose.plot(kind="improvement", conditions=conds),
+                    alt="Mean improvement after each session by condition, with 95% bands",
+                    caption="Improvement after session k (mean, 95% interval).")
+        page.figure(r.dose.plot(kind="sessions_to_band", conditions=conds, at_risk=False),
+                    alt="Kaplan-Meier share of courses reaching a major improvement by session",
+                    caption="Sessions to a major improvement (Kaplan-Meier).")
+    page.table(shown["dose_at_risk"], caption="Courses at risk at each session")
+    page.table(shown["dose_response"], caption="Dose-response by condition and session")
+
+
+def _spacing(page: Page, r: Results, shown) -> None:
+    page.section("Spacing between sessions", "spacing")
+    page.figure(r.spacing.plot(annotate=False), alt="Heat map of the improvement gain per "
+                                                    "session by spacing bin and condition",
+                caption="Improvement gained per session by spacing (days since the previous "
+                        "session).")
+    page.table(shown["spacing"], caption="Improvement and side effects per session by spacing")
+
+
+def _side_effects(page: Page, r: Results, shown, min_cell) -> None:
+    page.section("Side effects", "side-effects")
+    page.table(shown["incidence"], caption="Share of sessions with each side effect")
+    events = _enough(r.resolution.table, Col.EVENT, Col.N, min_cell)
+    if events:
+        page.figure(r.resolution.plot(event=events[:6], show_at_risk=False),
+                    alt="Kaplan-Meier share of side effects resolved against hours after the "
+                        "session", caption="Time to resolution (Kaplan-Meier, 95% bands).")
+    page.table(shown["resolution"], caption="Resolution: median and shares resolved by 24, 48, "
+                                            "72 and 168 hours")
+    page.table(shown["resolution_at_risk"], caption="Side effects still unresolved and followed")
+
+
+def _skin(page: Page, r: Results, shown) -> None:
+    page.section("Skin types", "skin-types")
+    page.figure(r.skin_type.plot(), alt="Share of courses with a notable adverse event by "
+                                        "Fitzpatrick type, and the risk difference",
+                caption="Notable adverse events per course by Fitzpatrick type.")
+    page.table(shown["skin_type"], caption="Notable adverse events and PIH by skin type")
+
+
+def _quality(page: Page, shown) -> None:
+    page.section("Data quality", "data-quality")
+    page.paragraph("Rows with a bad required field were quarantined and left out of every "
+                   "statistic; bad optional values were blanked. Run 'outcomes validate PATH "
+                   "--rejects DIR' for the rows themselves, or 'outcomes audit' for the full "
+                   "quality audit.")
+    page.table(shown["data_quality"], caption="Quarantined rows and blanked values")
+
+
+def _methods(page: Page, min_cell: int) -> None:
+    page.section("Methods", "methods")
+    page.definition_list({**METHODS, "Disclosure control": disclosure_rule(min_cell)})
+
+
+def _provenance(page: Page, log: SessionLog, suppressions: pd.DataFrame, min_cell: int,
+                command, include_patient_rows: bool) -> None:
+    page.section("Provenance", "provenance")
+    cmd = " ".join(shlex.quote(a) for a in (command if command is not None else ["(Python API)"]))
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    page.definition_list({
+        "Package": f"outcomes {__version__} (Python {sys.version.split()[0]}, "
+                   f"pandas {pd.__version__})",
+        "Command": cmd,
+        "Parameters": f"min_cell = {min_cell}; patient-level rows "
+                      f"{'included' if include_patient_rows else 'not included'}",
+        "Run at": now,
+    })
+    files = pd.DataFrame({"file": list(log.checksums), "sha256": list(log.checksums.values())})
+    page.table(files, caption="Input files and their SHA-256 checksums")
+    if len(suppressions):
+        page.table(suppressions, caption=f"Every suppression ({len(suppressions)} cells)")
+    else:
+        page.note("No cell needed suppression.")
+

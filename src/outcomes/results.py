@@ -1,0 +1,167 @@
+"""Every analysis of a bundle, computed once: what reports, notebooks and the results summary show.
+
+:func:`analyse` builds the courses once and runs the claims, outcome, dose-response, spacing,
+side-effect, skin-type and adherence analyses on them. :meth:`Results.tables` lists the tables an
+export writes, each with a description; patient-level rows are only among them when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .adherence import Adherence, adherence
+from .catalogue import Catalogue, load_catalogue
+from .claims import ClaimsResult, evaluate_claims
+from .courses import Courses, build_courses
+from .log import SessionLog
+from .progress import Progress
+from .schema import Col
+from .stats.by_condition import ByCondition, outcomes_by_condition
+from .stats.dose_response import DoseResponse, dose_response
+from .stats.side_effects import Incidence, Resolution, incidence, resolution
+from .stats.skin_type import SkinType, skin_type
+from .stats.spacing import Spacing, spacing
+
+__all__ = ["Results", "analyse", "input_summary"]
+
+
+@dataclass(frozen=True)
+class Results:
+    """All analyses of one bundle (see :func:`analyse`)."""
+
+    log: SessionLog
+    courses: Courses
+    claims: ClaimsResult
+    by_condition: ByCondition
+    dose: DoseResponse
+    spacing: Spacing
+    incidence: Incidence
+    resolution: Resolution
+    skin_type: SkinType
+    adherence: Adherence
+
+    def tables(self, include_patient_rows: bool = False) -> dict[str, tuple[pd.DataFrame, str]]:
+        """The tables an export writes: ``{name: (table, description)}``, in report order.
+
+        Parameters
+        ----------
+        include_patient_rows : bool, default False
+            Add ``courses`` (one row per course, with its pseudonymous patient id). Only when
+            the user asks: everything else is aggregated.
+        """
+        t = {
+            "input": (input_summary(self.log),
+                      "Rows read, accepted, quarantined and warned about, per input table"),
+            "claims": (self.claims.flat(),
+                       "One row per claim: verdict, estimate, 95% interval, units, method, "
+                       "reason and the sources quoted"),
+            "conflicts": (self.claims.conflicts(),
+                          "Where the documents disagree, each side with what the data say"),
+            "recommendations": (self.adherence.table,
+                                "Practice recommendations: share of sessions or courses "
+                                "following each"),
+            "by_condition": (self.by_condition.table,
+                             "Outcomes by condition: courses, patients, final improvement and "
+                             "shares reaching each band"),
+            "dose_response": (self.dose.table,
+                              "Improvement after session k, gain of each session, and "
+                              "sessions to major improvement (Kaplan-Meier), by condition"),
+            "dose_at_risk": (self.dose.extra["at_risk"],
+                             "Courses at risk at each session (for the dose-response curves)"),
+            "spacing": (self.spacing.table,
+                        "Improvement gain and side-effect rate per session by spacing bin"),
+            "incidence": (self.incidence.table,
+                          "Share of sessions with at least one side effect, by event type"),
+            "resolution": (self.resolution.table,
+                           "Time to resolution of side effects (Kaplan-Meier): median and "
+                           "shares resolved by 24, 48, 72 and 168 hours"),
+            "resolution_at_risk": (self.resolution.extra["at_risk"],
+                                   "Side effects still unresolved and followed at each horizon"),
+            "skin_type": (self.skin_type.table,
+                          "Notable adverse events and PIH per course by Fitzpatrick type, and "
+                          "the risk difference IV-VI minus I-III"),
+            "data_quality": (data_quality_summary(self.log),
+                             "Quarantined rows and blanked values, counted by table and reason"),
+        }
+        if include_patient_rows:
+            t["courses"] = (self.courses.courses,
+                            "Patient-level: one row per course (included on request)")
+        return t
+
+
+def input_summary(log: SessionLog) -> pd.DataFrame:
+    """Rows read, accepted, quarantined and warned about, per table (count columns ``n_*``)."""
+    c = log.counts.rename(columns=lambda name: f"n_{name}").reset_index()
+    c["in_bundle"] = ~c[Col.TABLE].isin(log.missing_tables)
+    return c
+
+
+def data_quality_summary(log: SessionLog) -> pd.DataFrame:
+    """Quarantine reasons and blanked columns, counted (never listing rows).
+
+    Columns ``table``, ``kind`` (quarantined or blanked), ``what`` (the first clause of the
+    reason, or the column blanked), ``n_rows``.
+    """
+    rows = []
+    for table, rejects in log.rejects.items():
+        if len(rejects) == 0:
+            continue
+        reasons = rejects[Col.REASON].astype(str).str.split("; ").explode()
+        kinds = reasons.str.split(":").str[0].str.strip()
+        for what, n in kinds.value_counts().items():
+            rows.append({Col.TABLE: table, "kind": "quarantined", "what": what, "n_rows": int(n)})
+    w = log.warnings
+    if len(w):
+        for (table, column), n in w.groupby([Col.TABLE, Col.COLUMN]).size().items():
+            rows.append({Col.TABLE: table, "kind": "blanked", "what": column, "n_rows": int(n)})
+    return pd.DataFrame(rows, columns=[Col.TABLE, "kind", "what", "n_rows"])
+
+
+def analyse(
+    log: SessionLog,
+    catalogue: Catalogue | str | None = None,
+    *,
+    conditions: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> Results:
+    """Run every analysis of the package on a bundle.
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle.
+    catalogue : Catalogue or path, optional
+        Claims catalogue (a path: the built-in one changed by that file).
+    conditions : iterable of str, optional
+        Restrict everything to these conditions.
+    progress : Progress, optional
+        Step-wise progress reporting.
+
+    Returns
+    -------
+    Results
+    """
+    step = progress.step if progress else (lambda label: None)
+    if not isinstance(catalogue, Catalogue):
+        catalogue = load_catalogue(catalogue)
+    if conditions is not None:
+        log = log.filter(condition=list(conditions))
+    step("building courses")
+    courses = build_courses(log, bands=dict(catalogue.bands))
+    step("evaluating claims")
+    claims = evaluate_claims(log, catalogue, courses=courses)
+    step("outcome statistics")
+    by_condition = outcomes_by_condition(courses, bands=dict(catalogue.bands))
+    dose = dose_response(courses)
+    step("side-effect statistics")
+    spacing_ = spacing(courses)
+    incidence_ = incidence(courses)
+    resolution_ = resolution(courses)
+    skin = skin_type(courses)
+    step("practice recommendations")
+    adh = adherence(courses, catalogue, log)
+    return Results(log, courses, claims, by_condition, dose, spacing_, incidence_, resolution_,
+                   skin, adh)
