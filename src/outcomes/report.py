@@ -153,6 +153,7 @@ def write_report(
         export = write_tables(
             {k: v[0] for k, v in tables.items()}, out,
             readme={k: v[1] for k, v in tables.items()}, min_cell=min_cell,
+            options={k: {"ratio_columns": _ratio_columns(v[0])} for k, v in tables.items()},
         )
         progress.step("drawing figures")
         page = _page(results, export.tables, export.suppressions, min_cell, command,
@@ -165,6 +166,18 @@ def write_report(
             pdf_path = write_pdf(html_path, out / "report.pdf")
     return ReportResult(html_path, export.xlsx, export.csv, pdf_path, export.suppressions,
                         results)
+
+
+def _ratio_columns(table: pd.DataFrame) -> list[str]:
+    """Estimates withheld in any row with a hidden count.
+
+    Many estimates are shares of a count of the same row (events / sessions): shown beside a
+    hidden count they would give it back (share x n). Withholding every estimate of such a row
+    is the simple rule that covers them all.
+    """
+    from .disclosure import is_estimate_column
+
+    return [c for c in table.columns if is_estimate_column(c)]
 
 
 # ------------------------------------------------------------------------------ the page

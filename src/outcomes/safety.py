@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
-__all__ = ["neutralise_formulas", "FORMULA_PREFIXES"]
+__all__ = ["neutralise_formulas", "neutralise_text", "FORMULA_PREFIXES"]
 
 #: A text cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+#: Text that is just a number ("-1.5", "+3", "-2e-3"): a spreadsheet reads it as that number,
+#: nothing runs, so it is left as it is.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_text(value):
+    """Return ``value`` with a leading apostrophe if a spreadsheet would run it as a formula.
+
+    Anything that is not text, and text that is just a number, comes back unchanged.
+
+    Examples
+    --------
+    >>> [neutralise_text(v) for v in ("=1+1", "@SUM(A1)", "-1.5", "-2+3", "ok", -4)]
+    ["'=1+1", "'@SUM(A1)", '-1.5', "'-2+3", 'ok', -4]
+    """
+    if (isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+            and not _PLAIN_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value
+
+
+def _is_text_column(col: pd.Series) -> bool:
+    return (isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(col)
+            or pd.api.types.is_string_dtype(col))
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``df`` in which text cells that a spreadsheet would run are made inert.
 
     A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
-    apostrophe (the OWASP recommendation against CSV/formula injection). Numbers are untouched,
-    so a negative estimate stays a number.
+    apostrophe (the OWASP recommendation against CSV/formula injection); so does a column name,
+    which becomes a header cell. Numbers are untouched, so a negative estimate stays a number,
+    and so is text that is only a number (``"-1.5"``), which no spreadsheet runs. The index is
+    not changed: write tables without it, or reset it first. ``df`` is not modified.
 
     Examples
     --------
@@ -25,14 +55,15 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for name in out.columns:
         col = out[name]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(object)
-        elif not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+        if not _is_text_column(col):
             continue
-        mask = col.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-        mask = mask.fillna(False).astype(bool)
+        values = col.astype(object)
+        mask = np.fromiter((neutralise_text(v) is not v for v in values), bool, len(values))
         if mask.any():
-            col = col.astype(object)
-            col[mask] = "'" + col[mask].astype(str)
-        out[name] = col
+            values = values.copy()
+            values[mask] = [neutralise_text(v) for v in values[mask]]
+            out[name] = values
+    columns = [neutralise_text(c) for c in out.columns]
+    if any(new is not old for new, old in zip(columns, out.columns, strict=True)):
+        out.columns = columns
     return out

@@ -1,0 +1,410 @@
+"""Writing tables and reports out of the package: the one door data leave by.
+
+:func:`write_tables` writes a workbook (``tables.xlsx``: a ``README`` sheet, then one sheet per
+table) and one CSV per table (``tables/<name>.csv``). Every table passes through
+:func:`outcomes.disclosure.disclose` (small counts hidden) and then
+:func:`outcomes.safety.neutralise_formulas` (text a spreadsheet would run made inert) first.
+
+:func:`write_pdf` prints an HTML report (from :class:`outcomes.html.Page`) to PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .disclosure import (
+    NOTE_COLUMN,
+    SECONDARY_MARK,
+    SUPPRESSION_COLUMNS,
+    Margin,
+    disclose,
+    small_mark,
+)
+from .errors import AnalysisError, OutcomesError
+from .safety import neutralise_formulas
+from .schema import Col
+
+__all__ = ["ExportResult", "write_tables", "write_pdf", "README_SHEET", "disclosure_rule"]
+
+#: Name of the first sheet of the workbook.
+README_SHEET = "README"
+_XLSX_NAME = "tables.xlsx"
+_CSV_DIR = "tables"
+_DESCRIPTION = "description"
+#: Longest sheet name Excel accepts.
+_SHEET_MAX = 31
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_FILE_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+#: Control characters that cannot be stored in an xlsx cell (as in openpyxl).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+#: Descriptions of columns the package uses everywhere, used when the readme gives none.
+COMMON_COLUMNS = {
+    Col.N: "number of units (patients, courses or sessions) behind the row",
+    Col.ESTIMATE: "point estimate",
+    Col.CI_LOW: "lower end of the 95% confidence interval",
+    Col.CI_HIGH: "upper end of the 95% confidence interval",
+    Col.METHOD: "how the estimate and its interval were computed",
+    NOTE_COLUMN: "why estimates of the row were withheld (disclosure control)",
+}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`write_tables` wrote.
+
+    Attributes
+    ----------
+    xlsx : Path
+        The workbook.
+    csv : dict of str to Path
+        One CSV per table, by table name.
+    sheets : dict of str to str
+        Sheet name of each table (at most 31 characters, unique).
+    suppressions : DataFrame
+        Every hidden cell of every table (columns as in
+        :data:`outcomes.disclosure.SUPPRESSION_COLUMNS`), for the provenance section of reports.
+    tables : dict of str to DataFrame
+        The tables exactly as written.
+    """
+
+    xlsx: Path
+    csv: dict[str, Path]
+    sheets: dict[str, str]
+    suppressions: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+
+
+def disclosure_rule(min_cell: int = 5) -> str:
+    """The disclosure rule in plain words, for README sheets and report footers.
+
+    Examples
+    --------
+    >>> disclosure_rule(5).split(".")[0]
+    'Counts from 1 to 4 are shown as <5'
+    """
+    return (
+        f"Counts from 1 to {min_cell - 1} are shown as {small_mark(min_cell)}. Where cells add "
+        f"up to a total, further cells are shown as {SECONDARY_MARK} so that a hidden count "
+        f"cannot be worked out by subtraction. Estimates resting on fewer than {min_cell} units "
+        f"are left blank, and the column '{NOTE_COLUMN}' says why. A count of 0 is shown as 0."
+    )
+
+
+# --------------------------------------------------------------------------------- names
+def _sheet_names(names: Sequence[str]) -> dict[str, str]:
+    """Excel sheet names: no ``[]:*?/\\``, at most 31 characters, unique ignoring case."""
+    taken = {README_SHEET.lower(), "history"}
+    out = {}
+    for name in names:
+        base = _SHEET_BAD.sub("_", name).strip("'").strip() or "table"
+        out[name] = _unique(base[:_SHEET_MAX], taken, _SHEET_MAX)
+    return out
+
+
+def _file_names(names: Sequence[str]) -> dict[str, str]:
+    """CSV file stems: letters, digits, ``.``, ``_`` and ``-``; unique ignoring case."""
+    taken: set[str] = set()
+    out = {}
+    for name in names:
+        base = _FILE_BAD.sub("_", name).strip("._") or "table"
+        out[name] = _unique(base[:100], taken, 100)
+    return out
+
+
+def _unique(base: str, taken: set[str], limit: int) -> str:
+    candidate, k = base, 2
+    while candidate.lower() in taken:
+        suffix = f"~{k}"
+        candidate, k = base[: limit - len(suffix)] + suffix, k + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+# --------------------------------------------------------------------------------- tables
+def _flatten(df: pd.DataFrame) -> pd.DataFrame:
+    """Index to columns when it means something; column labels to text."""
+    if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
+        df = df.reset_index()
+    columns = [" ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else str(c)
+               for c in df.columns]
+    if columns != list(df.columns):
+        df = df.set_axis(columns, axis=1)
+    return df
+
+
+def _spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop control characters xlsx cannot hold; time zones to UTC (Excel has none)."""
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[c] = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s) or \
+                isinstance(s.dtype, pd.CategoricalDtype):
+            out[c] = s.astype(object).map(
+                lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v)
+    return out.set_axis([_CONTROL.sub("", c) for c in out.columns], axis=1)
+
+
+def _prepare(name, df, min_cell, margins, options):
+    if not isinstance(df, pd.DataFrame):
+        raise AnalysisError(f"write_tables(): table {name!r} must be a DataFrame, "
+                            f"got {type(df).__name__}.")
+    kwargs = dict(options.get(name, {}))
+    if name in margins:
+        kwargs["margins"] = margins[name]
+    disclosed = disclose(_flatten(df), min_cell, name=name, **kwargs)
+    safe = neutralise_formulas(_spreadsheet_safe(disclosed.table))
+    return safe, disclosed.suppressions
+
+
+# --------------------------------------------------------------------------------- readme
+def _readme_frame(readme, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Normalise ``readme`` to columns table, column, description (column "" for the table)."""
+    if isinstance(readme, pd.DataFrame):
+        missing = {Col.TABLE, Col.COLUMN, _DESCRIPTION} - set(readme.columns)
+        if missing:
+            raise AnalysisError(
+                f"write_tables(): a readme DataFrame needs columns table, column and "
+                f"description; it lacks {sorted(missing)}.")
+        frame = readme[[Col.TABLE, Col.COLUMN, _DESCRIPTION]].astype(object).fillna("")
+    elif isinstance(readme, Mapping):
+        frame = pd.DataFrame([(t, "", d) for t, d in readme.items()],
+                             columns=[Col.TABLE, Col.COLUMN, _DESCRIPTION], dtype=object)
+    else:
+        raise AnalysisError(
+            f"write_tables(): readme must be a dict (table -> description) or a DataFrame "
+            f"(table, column, description), got {type(readme).__name__}.")
+    frame = frame.astype(str)
+    described = set(frame.loc[frame[Col.COLUMN] == "", Col.TABLE])
+    undescribed = [t for t in tables if t not in described]
+    if undescribed:
+        raise AnalysisError(
+            f"write_tables(): the readme describes no table named {undescribed}; give each "
+            f"table a description, e.g. readme={{{undescribed[0]!r}: 'what one row is'}}.")
+    return frame
+
+
+def _readme_rows(frame, written, sheets, files, min_cell) -> list[list]:
+    rows: list[list] = [
+        ["About these tables", ""],
+        ["Disclosure rule", disclosure_rule(min_cell)],
+        ["min_cell", min_cell],
+        [small_mark(min_cell), f"a count between 1 and {min_cell - 1}"],
+        [SECONDARY_MARK, "a count hidden so that another cannot be worked out from a total"],
+        ["Text cells", "text starting with = + - @ tab or carriage return begins with an "
+                       "apostrophe, so that spreadsheet programs do not run it"],
+        [],
+        ["sheet", "csv file", Col.TABLE, Col.COLUMN, _DESCRIPTION],
+    ]
+    text = {(t, c): d for t, c, d in frame.itertuples(index=False, name=None)}
+    for name, df in written.items():
+        csv_name = f"{_CSV_DIR}/{files[name]}.csv"
+        rows.append([sheets[name], csv_name, name, "", text.get((name, ""), "")])
+        for col in df.columns:
+            note = text.get((name, str(col))) or COMMON_COLUMNS.get(str(col), "")
+            rows.append([sheets[name], csv_name, name, str(col), note])
+    return rows
+
+
+# --------------------------------------------------------------------------------- writing
+def _write_workbook(path: Path, readme_rows, written, sheets) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    width = max(len(r) for r in readme_rows)
+    readme = pd.DataFrame([r + [None] * (width - len(r)) for r in readme_rows])
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            neutralise_formulas(readme).to_excel(writer, sheet_name=README_SHEET,
+                                                 header=False, index=False)
+            for name, df in written.items():
+                df.to_excel(writer, sheet_name=sheets[name], index=False)
+                _tidy_sheet(writer.sheets[sheets[name]], df)
+            _tidy_sheet(writer.sheets[README_SHEET], None)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _tidy_sheet(ws, df) -> None:
+    """Freeze the header row and give columns a readable width."""
+    if df is not None:
+        ws.freeze_panes = "A2"
+    for column in ws.columns:
+        longest = max((len(str(c.value)) for c in column if c.value is not None), default=8)
+        ws.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 60)
+
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir,
+    *,
+    readme: Mapping[str, str] | pd.DataFrame,
+    min_cell: int = 5,
+    margins: Mapping[str, Margin | Sequence[Margin]] | None = None,
+    options: Mapping[str, Mapping] | None = None,
+) -> ExportResult:
+    """Write tables to ``out_dir/tables.xlsx`` and ``out_dir/tables/<name>.csv``, safely.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Tables by name, in the order of the sheets. A meaningful index (named, or not a plain
+        range) is written as columns. The tables are not modified.
+    out_dir : str or Path
+        Folder to write into (created if needed). Existing files of the same names are replaced;
+        other files are left alone.
+    readme : dict of str to str, or DataFrame
+        What each table is: ``{name: description}``, or a DataFrame with columns ``table``,
+        ``column``, ``description`` (``column`` blank for the table itself) to describe columns
+        too. Columns the package uses everywhere (``n``, ``estimate``, ...) are described when
+        the readme does not.
+    min_cell : int, default 5
+        Smallest count shown (see :func:`outcomes.disclosure.disclose`).
+    margins : dict of str to margins, optional
+        Per table, the :class:`~outcomes.disclosure.RowTotal` / ``ColumnTotal`` sums for
+        secondary suppression.
+    options : dict of str to dict, optional
+        Per table, other keyword arguments of :func:`~outcomes.disclosure.disclose`
+        (``count_columns``, ``estimate_columns``, ``unit_column``, ``ratio_columns``).
+
+    Returns
+    -------
+    ExportResult
+        Paths written, sheet names, the combined suppressions table and the tables as written.
+
+    Raises
+    ------
+    AnalysisError
+        If a table is not a DataFrame, the readme is malformed or describes not every table,
+        or :func:`~outcomes.disclosure.disclose` refuses a table.
+
+    Notes
+    -----
+    In both files a count from 1 to ``min_cell - 1`` reads ``<5`` and a text cell starting with
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return starts with an apostrophe; numbers,
+    negative ones included, stay numbers. Control characters that xlsx cannot hold are dropped
+    from text in both files, so that the two agree. CSV files follow RFC 4180 (CRLF line ends,
+    cells holding a line break quoted), in UTF-8 without a byte-order mark, with blank cells for
+    missing values.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> t = pd.DataFrame({"condition": ["acne", "scars"], "n": [3, 12]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     res = write_tables({"courses": t}, d, readme={"courses": "courses by condition"})
+    ...     print(pd.read_csv(res.csv["courses"])["n"].tolist())
+    ['<5', '12']
+    """
+    margins = dict(margins or {})
+    options = dict(options or {})
+    unknown = sorted((set(margins) | set(options)) - set(tables))
+    if unknown:
+        raise AnalysisError(f"write_tables(): margins or options name tables {unknown} that "
+                            f"are not among the tables {list(tables)}.")
+    frame = _readme_frame(readme, tables)
+    written, found = {}, []
+    for name, df in tables.items():
+        written[name], supp = _prepare(name, df, min_cell, margins, options)
+        found.append(supp)
+
+    out_dir = Path(out_dir)
+    (out_dir / _CSV_DIR).mkdir(parents=True, exist_ok=True)
+    sheets, files = _sheet_names(list(written)), _file_names(list(written))
+    csv_paths = {}
+    for name, df in written.items():
+        csv_paths[name] = out_dir / _CSV_DIR / f"{files[name]}.csv"
+        # CRLF line ends (RFC 4180): the csv writer then quotes any cell holding CR or LF
+        df.to_csv(csv_paths[name], index=False, encoding="utf-8", lineterminator="\r\n")
+    xlsx = out_dir / _XLSX_NAME
+    _write_workbook(xlsx, _readme_rows(frame, written, sheets, files, min_cell), written, sheets)
+
+    suppressions = (pd.concat(found, ignore_index=True) if found
+                    else pd.DataFrame(columns=SUPPRESSION_COLUMNS))
+    return ExportResult(xlsx, csv_paths, sheets, suppressions, written)
+
+
+# --------------------------------------------------------------------------------- PDF
+_PDF_EXTRA = ("Printing a report to PDF needs the optional PDF support of outcomes: "
+              "pip install 'outcomes[pdf]' (it installs xhtml2pdf).")
+
+
+def _offline(uri: str, rel: str | None = None) -> str:
+    """xhtml2pdf link callback: embedded ``data:`` resources only, nothing fetched."""
+    return uri if uri.startswith("data:") else ""
+
+
+def write_pdf(html_path, pdf_path) -> Path:
+    """Print an HTML report to PDF, without a browser or any system library.
+
+    The backend is xhtml2pdf (with ReportLab): pure Python wheels from the package index,
+    installed by the optional extra ``pdf``. It was chosen because the alternatives need what CI
+    machines lack: WeasyPrint needs the system libraries Pango and HarfBuzz, headless Chromium
+    is a system package of 500 MB, and LaTeX is absent. xhtml2pdf reads CSS 2.1 (it ignores
+    what it does not know) and draws the SVG figures :class:`outcomes.html.Page` embeds. It is
+    never allowed to fetch anything: only ``data:`` URIs are read.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        A self-contained HTML file, e.g. written by :meth:`outcomes.html.Page.write`.
+    pdf_path : str or Path
+        Where to write the PDF (folders created; replaced only once the PDF is complete).
+
+    Returns
+    -------
+    Path
+        ``pdf_path``.
+
+    Raises
+    ------
+    OutcomesError
+        If xhtml2pdf is not installed (the message says which extra to install), the HTML file
+        cannot be read, or the conversion fails.
+
+    Examples
+    --------
+    >>> from outcomes.html import Page                                    # doctest: +SKIP
+    >>> Page("Report").paragraph("Hello").write("report.html")            # doctest: +SKIP
+    >>> write_pdf("report.html", "report.pdf")                            # doctest: +SKIP
+    PosixPath('report.pdf')
+    """
+    try:
+        from xhtml2pdf import pisa
+    except ImportError:
+        raise OutcomesError(_PDF_EXTRA) from None
+    html_path, pdf_path = Path(html_path), Path(pdf_path)
+    try:
+        source = html_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OutcomesError(f"Cannot read the HTML report {html_path.name}: {exc}.") from None
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    try:
+        _convert(pisa, source, tmp, html_path.name)
+        os.replace(tmp, pdf_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return pdf_path
+
+
+def _convert(pisa, source: str, dest: Path, label: str) -> None:
+    log = logging.getLogger("xhtml2pdf")
+    level = log.level
+    log.setLevel(logging.ERROR)  # it warns about every CSS property it skips
+    try:
+        with open(dest, "wb") as f:
+            status = pisa.CreatePDF(source, dest=f, encoding="utf-8", link_callback=_offline)
+    finally:
+        log.setLevel(level)
+    if status.err:
+        raise OutcomesError(f"Printing {label} to PDF failed with {status.err} error(s) "
+                            f"in xhtml2pdf; check the HTML is well formed.")

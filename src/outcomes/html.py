@@ -1,0 +1,414 @@
+"""A tiny builder of self-contained HTML pages for reports and audits.
+
+A :class:`Page` holds a title and sections of paragraphs, tables, figures, definition lists and
+notes, and renders one HTML file that needs nothing else: no scripts, no web fonts, no external
+style sheets or images (figures are embedded as ``data:`` URIs). A Content-Security-Policy in the
+page tells the browser to load nothing from outside and to run no script, even if some text
+slipped through unescaped.
+
+Every value that comes from data (titles, captions, column names, cells, alt texts) is
+HTML-escaped. Only :meth:`Page.raw_html` takes HTML as it is, for fragments the package itself
+generated.
+
+The built-in style sheet is readable on a laptop, prints well (background colours kept, tables and
+figures not split across pages where they fit on one) and shows verdicts as badges in the
+Okabe–Ito colour-blind-safe palette, always with the verdict written out.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+import numbers
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+
+from .verdicts import VERDICTS
+
+__all__ = ["Page", "escape", "format_value", "VERDICT_COLOURS", "VERDICT_BADGES", "CSS"]
+
+#: Badge colours of the verdicts (Okabe & Ito 2008; the same as ``outcomes.plots.style``).
+#: Black text on each has a contrast ratio of at least 4.5.
+VERDICT_COLOURS = {
+    "supported": "#009E73",
+    "contradicted": "#D55E00",
+    "inconclusive": "#E69F00",
+    "not_testable": "#777777",
+}
+#: ``badges`` argument of :meth:`Page.table` for a column of verdicts: value -> CSS class.
+VERDICT_BADGES = {v: f"badge badge-{v}" for v in VERDICTS}
+
+_BADGE_CSS = "\n".join(
+    f".badge-{v} {{ background-color: {c}; border-color: {c}; }}"
+    for v, c in VERDICT_COLOURS.items()
+)
+
+#: The page's style sheet (CSS 2.1 and a few CSS 3 properties; no variables, so that simple PDF
+#: renderers read it too).
+CSS = """
+@page { size: A4; margin: 18mm 15mm; }
+html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+       sans-serif; font-size: 16px; line-height: 1.5; color: #1a1a1a; background: #ffffff; }
+body { max-width: 62em; margin: 0 auto; padding: 1.5em; }
+h1 { font-size: 1.9em; line-height: 1.2; margin: 0 0 0.3em 0; }
+h2 { font-size: 1.4em; margin: 1.8em 0 0.5em 0; padding-bottom: 0.2em;
+     border-bottom: 1px solid #cccccc; }
+h3 { font-size: 1.15em; margin: 1.4em 0 0.4em 0; }
+p { margin: 0.5em 0 0.8em 0; }
+.subtitle { color: #444444; margin-top: 0; }
+nav.toc { border: 1px solid #dddddd; padding: 0.6em 1.2em; margin: 1em 0 1.5em 0; }
+nav.toc h2 { font-size: 1.1em; margin: 0.2em 0; border: none; }
+nav.toc ol { margin: 0.2em 0; padding-left: 1.4em; }
+nav.toc li.toc-3 { margin-left: 1.2em; list-style-type: circle; }
+a { color: #0072B2; }
+.table-wrap { overflow-x: auto; margin: 0.8em 0 1.2em 0; }
+table { border-collapse: collapse; font-size: 0.92em; }
+caption { caption-side: top; text-align: left; font-weight: bold; padding: 0.3em 0; }
+th, td { border: 1px solid #cccccc; padding: 0.25em 0.6em; vertical-align: top;
+         text-align: left; }
+th { background-color: #f0f0f0; }
+tbody tr:nth-child(even) td { background-color: #fafafa; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+figure { display: block; margin: 1em 0 1.5em 0; }
+figure img { display: block; max-width: 100%; height: auto; }
+figcaption { display: block; font-size: 0.92em; color: #333333; margin-top: 0.3em; }
+dl { margin: 0.6em 0 1em 0; }
+dt { font-weight: bold; }
+dd { margin: 0 0 0.4em 1.5em; }
+.note { border-left: 4px solid #56B4E9; background-color: #eef7fc; padding: 0.5em 0.8em;
+        margin: 0.8em 0; }
+.badge { display: inline-block; padding: 0 0.45em; border: 2px solid #777777;
+         border-radius: 0.3em; color: #000000; font-weight: bold; white-space: nowrap; }
+""" + _BADGE_CSS + """
+@media print {
+  html { font-size: 10.5pt; }
+  body { max-width: none; padding: 0; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  a { color: #1a1a1a; text-decoration: none; }
+  h2, h3 { page-break-after: avoid; break-after: avoid; }
+  table, figure, dl, .note { page-break-inside: avoid; break-inside: avoid; }
+  tr { page-break-inside: avoid; break-inside: avoid; }
+  thead { display: table-header-group; }
+  .table-wrap { overflow: visible; }
+}
+"""
+
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+# --------------------------------------------------------------------------------- values
+def escape(value) -> str:
+    """HTML-escape any value (quotes included), after turning it into text.
+
+    Examples
+    --------
+    >>> escape('<script>alert(1)</script> "x"')
+    '&lt;script&gt;alert(1)&lt;/script&gt; &quot;x&quot;'
+    """
+    return html.escape(str(value), quote=True)
+
+
+def _is_missing(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _format_float(x: float, digits: int) -> str:
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    if abs(x) >= 10**digits:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def format_value(value, digits: int = 3) -> str:
+    """Text of one table cell: blanks for missing values, ``digits`` significant digits.
+
+    Examples
+    --------
+    >>> [format_value(v) for v in (None, float("nan"), 3, 0.123456, 12345.6, True, "<5")]
+    ['', '', '3', '0.123', '12,346', 'yes', '<5']
+    """
+    if _is_missing(value):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return _format_float(float(value), digits)
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        ts = pd.Timestamp(value)
+        return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat(" ")
+    return str(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+_ID_RE = re.compile(r"[^A-Za-z0-9_-]+")
+_CLASS_RE = re.compile(r"[^A-Za-z0-9_ -]+")
+
+
+def _slug(text: str) -> str:
+    s = _ID_RE.sub("-", str(text).strip().lower()).strip("-")
+    return s if s[:1].isalpha() else f"s-{s}".rstrip("-")
+
+
+# --------------------------------------------------------------------------------- blocks
+_MARK_RE = re.compile(r"<\d+|\*")
+_NUM = ' class="num"'
+
+
+def _is_numeric_column(s: pd.Series) -> bool:
+    """Numbers only, or numbers and disclosure marks (``<5``, ``*``): aligned right."""
+    if pd.api.types.is_bool_dtype(s):
+        return False
+    if pd.api.types.is_numeric_dtype(s):
+        return True
+    values = [v for v in s.astype(object) if not _is_missing(v)]
+    return bool(values) and any(_is_number(v) for v in values) and all(
+        _is_number(v) or (isinstance(v, str) and _MARK_RE.fullmatch(v)) for v in values)
+
+
+def _table_html(df: pd.DataFrame, caption, badges, digits: int) -> str:
+    badges = badges or {}
+    numeric = [_is_numeric_column(df.iloc[:, j]) for j in range(df.shape[1])]
+    head = "".join(f'<th scope="col"{_NUM if num else ""}>{escape(_column_name(c))}</th>'
+                   for c, num in zip(df.columns, numeric, strict=True))
+    rows = []
+    for values in df.itertuples(index=False, name=None):
+        cells = [_cell_html(v, badges.get(c), digits, num)
+                 for c, v, num in zip(df.columns, values, numeric, strict=True)]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _column_name(c) -> str:
+    return " / ".join(str(x) for x in c) if isinstance(c, tuple) else str(c)
+
+
+def _cell_html(value, badge_map, digits, numeric: bool) -> str:
+    text = escape(format_value(value, digits))
+    if badge_map and not _is_missing(value):
+        css = badge_map.get(value, badge_map.get(str(value)))
+        if css:
+            text = f'<span class="{escape(_CLASS_RE.sub("", css))}">{text}</span>'
+    return f"<td{_NUM if numeric else ''}>{text}</td>"
+
+
+def _root_figure(fig_or_ax) -> Figure:
+    fig = fig_or_ax.figure if isinstance(fig_or_ax, Axes | SubFigure) else fig_or_ax
+    while isinstance(fig, SubFigure):
+        fig = fig.figure
+    if not isinstance(fig, Figure):
+        raise TypeError(f"figure(): expected a matplotlib Figure or Axes, "
+                        f"got {type(fig_or_ax).__name__}.")
+    return fig
+
+
+def figure_data_uri(fig: Figure, fmt: str = "svg", dpi: int = 150) -> str:
+    """Render ``fig`` as a ``data:`` URI (SVG with text drawn as paths, or PNG).
+
+    The output is reproducible: no date in the SVG, fixed element ids.
+    """
+    buf = io.BytesIO()
+    if fmt == "svg":
+        with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "outcomes"}):
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        mime = "image/svg+xml"
+    elif fmt == "png":
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        mime = "image/png"
+    else:
+        raise ValueError(f"figure(): format must be 'svg' or 'png', got {fmt!r}.")
+    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+
+
+# --------------------------------------------------------------------------------- page
+@dataclass
+class _Section:
+    title: str
+    id: str
+    level: int
+    blocks: list[str] = field(default_factory=list)
+
+
+class Page:
+    """A self-contained HTML page, built block by block.
+
+    Every method that adds a block returns the page, so calls can be chained. Blocks go into
+    the last section opened with :meth:`section` (or above the first section when none is open).
+
+    Parameters
+    ----------
+    title : str
+        Page title (``<title>`` and the top heading).
+    subtitle : str, optional
+        A line under the title.
+    toc : bool, default True
+        Whether to show a table of contents of the sections.
+    lang : str, default "en"
+
+    Examples
+    --------
+    >>> page = Page("Audit <2024>").section("Claims", "claims")
+    >>> page = page.table(pd.DataFrame({"claim": ["a"], "verdict": ["supported"]}),
+    ...                   caption="Verdicts", badges={"verdict": VERDICT_BADGES})
+    >>> text = page.render()
+    >>> "Audit &lt;2024&gt;" in text and 'href="#claims"' in text
+    True
+    >>> '<span class="badge badge-supported">supported</span>' in text
+    True
+    """
+
+    def __init__(self, title: str, *, subtitle: str | None = None, toc: bool = True,
+                 lang: str = "en"):
+        self.title = str(title)
+        self.subtitle = subtitle
+        self.toc = toc
+        self.lang = lang
+        self._intro: list[str] = []
+        self._sections: list[_Section] = []
+
+    # ----------------------------------------------------------------------------- blocks
+    def _add(self, block: str) -> Page:
+        (self._sections[-1].blocks if self._sections else self._intro).append(block)
+        return self
+
+    def section(self, title: str, id: str | None = None, *, level: int = 2) -> Page:
+        """Open a new section (``level`` 2) or subsection (``level`` 3), listed in the contents.
+
+        ``id`` is the anchor (made of letters, digits, ``-`` and ``_``); made from the title when
+        omitted.
+        """
+        if level not in (2, 3):
+            raise ValueError(f"section(): level must be 2 or 3, got {level!r}.")
+        taken = {s.id for s in self._sections}
+        if id is None:
+            base = _slug(title)
+            anchor, k = base, 2
+            while anchor in taken:
+                anchor, k = f"{base}-{k}", k + 1
+        else:
+            anchor = _slug(id)
+            if anchor in taken:
+                raise ValueError(f"section(): id {anchor!r} is already used on this page.")
+        self._sections.append(_Section(str(title), anchor, level))
+        return self
+
+    def paragraph(self, text: str) -> Page:
+        """Add a paragraph of plain text (escaped)."""
+        return self._add(f"<p>{escape(text)}</p>")
+
+    def note(self, text: str) -> Page:
+        """Add a highlighted note of plain text (escaped)."""
+        return self._add(f'<p class="note">{escape(text)}</p>')
+
+    def definition_list(self, items: Mapping) -> Page:
+        """Add a list of terms and their values (both escaped; numbers formatted)."""
+        body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(format_value(v))}</dd>"
+                       for k, v in items.items())
+        return self._add(f"<dl>{body}</dl>")
+
+    def table(self, df: pd.DataFrame, caption: str | None = None,
+              badges: Mapping[str, Mapping] | None = None, *, index: bool = False,
+              digits: int = 3) -> Page:
+        """Add a table.
+
+        Parameters
+        ----------
+        df : DataFrame
+            The table (not modified). Numbers are right-aligned; missing values are blank.
+        caption : str, optional
+        badges : dict, optional
+            ``{column: {value: css_class}}``: cells of ``column`` whose value is a key are shown
+            as a badge of that class, e.g. ``{"verdict": VERDICT_BADGES}``.
+        index : bool, default False
+            Whether to show the index as the first column(s).
+        digits : int, default 3
+            Significant digits of non-integer numbers.
+        """
+        shown = df.reset_index() if index else df
+        return self._add(_table_html(shown, caption, badges, digits))
+
+    def figure(self, fig_or_ax, alt: str, caption: str | None = None, *,
+               format: str = "svg", dpi: int = 150) -> Page:
+        """Embed a matplotlib figure (or the figure of an Axes) and close it.
+
+        Parameters
+        ----------
+        fig_or_ax : Figure or Axes
+        alt : str
+            Text alternative for readers who cannot see the figure (required).
+        caption : str, optional
+        format : {"svg", "png"}, default "svg"
+            SVG (text drawn as paths: no fonts needed) or PNG at ``dpi``.
+        """
+        if not str(alt).strip():
+            raise ValueError("figure(): alt must describe the figure for readers who cannot "
+                             "see it; got an empty text.")
+        fig = _root_figure(fig_or_ax)
+        try:
+            uri = figure_data_uri(fig, format, dpi)
+        finally:
+            plt.close(fig)
+        cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+        return self._add(f'<figure><img src="{uri}" alt="{escape(alt)}">{cap}</figure>')
+
+    def raw_html(self, fragment: str) -> Page:
+        """Add an HTML fragment as it is. Only for fragments generated by the package itself,
+        never for text that comes from data or users."""
+        return self._add(str(fragment))
+
+    # ----------------------------------------------------------------------------- output
+    def _toc_html(self) -> str:
+        if not (self.toc and self._sections):
+            return ""
+        items = "".join(f'<li class="toc-{s.level}"><a href="#{s.id}">{escape(s.title)}</a></li>'
+                        for s in self._sections)
+        return f'<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+
+    def _section_html(self, s: _Section) -> str:
+        h = f"h{s.level}"
+        return (f'<section id="{s.id}"><{h}>{escape(s.title)}</{h}>'
+                + "\n".join(s.blocks) + "</section>")
+
+    def render(self) -> str:
+        """Return the whole page as HTML text."""
+        sub = f'<p class="subtitle">{escape(self.subtitle)}</p>' if self.subtitle else ""
+        body = "\n".join([*self._intro, *(self._section_html(s) for s in self._sections)])
+        return (
+            "<!DOCTYPE html>\n"
+            f'<html lang="{escape(self.lang)}">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+            f"<title>{escape(self.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"<header><h1>{escape(self.title)}</h1>{sub}</header>\n"
+            f"{self._toc_html()}\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+        )
+
+    def write(self, path) -> Path:
+        """Write the page to ``path`` (UTF-8; folders created) and return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.render(), encoding="utf-8")
+        return path
