@@ -249,3 +249,11 @@ def test_write_creates_folders_and_writes_utf8(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "ünïcode" in text
     assert '<meta charset="utf-8">' in text
+
+
+def test_contents_nest_subsections_under_their_section():
+    page = Page("t").section("A").section("a1", level=3).section("B")
+    nav = page.render().split("<nav", 1)[1].split("</nav>", 1)[0]
+    # B is the second top-level entry, not the third: a1 sits in a nested list under A
+    assert nav.index('href="#a1"') < nav.index("</ol></li>") < nav.index('href="#b"')
+    assert nav.count("<ol>") == 2

@@ -70,7 +70,7 @@ p { margin: 0.5em 0 0.8em 0; }
 nav.toc { border: 1px solid #dddddd; padding: 0.6em 1.2em; margin: 1em 0 1.5em 0; }
 nav.toc h2 { font-size: 1.1em; margin: 0.2em 0; border: none; }
 nav.toc ol { margin: 0.2em 0; padding-left: 1.4em; }
-nav.toc li.toc-3 { margin-left: 1.2em; list-style-type: circle; }
+nav.toc li.toc-3 { list-style-type: circle; }
 a { color: #0072B2; }
 .table-wrap { overflow-x: auto; margin: 0.8em 0 1.2em 0; }
 table { border-collapse: collapse; font-size: 0.92em; }
@@ -383,8 +383,21 @@ class Page:
     def _toc_html(self) -> str:
         if not (self.toc and self._sections):
             return ""
-        items = "".join(f'<li class="toc-{s.level}"><a href="#{s.id}">{escape(s.title)}</a></li>'
-                        for s in self._sections)
+        parts, open_sub = [], False
+        for s in self._sections:
+            link = f'<a href="#{s.id}">{escape(s.title)}</a>'
+            if s.level == 3:
+                parts.append(("" if open_sub else "<ol>") + f'<li class="toc-3">{link}</li>')
+                open_sub = True
+                continue
+            if open_sub:
+                parts.append("</ol></li>")
+            elif parts:
+                parts.append("</li>")
+            parts.append(f'<li class="toc-2">{link}')
+            open_sub = False
+        parts.append("</ol></li>" if open_sub else "</li>" if parts else "")
+        items = "".join(parts)
         return f'<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
 
     def _section_html(self, s: _Section) -> str:
