@@ -1,0 +1,982 @@
+"""Confidence intervals that respect patient clustering: the statistical primitives.
+
+Every analysis in the package calls these functions. A patient gives several sessions and may
+give several courses, and those units are not independent, so every interval on a quantity built
+from several units of a patient is *patient-clustered*:
+
+- closed-form cluster-robust (sandwich) variances wherever one exists — fast and exactly
+  reproducible;
+- a vectorised cluster bootstrap (:func:`cluster_bootstrap`, fixed seed) only where none does.
+
+``cluster=None`` means every unit is its own cluster; every function then reduces to its textbook
+unclustered form (plain Wilson, Student t, ...), which the tests check exactly.
+
+Every estimator returns an :class:`Estimate` whose ``method`` names, in plain words, the interval
+used and the number of units and clusters it rests on, e.g.
+``"Wilson score, cluster-adjusted effective n 212.4 (312 sessions from 150 patients)"``.
+
+The small-sample convention is the one of statsmodels' ``cov_type="cluster"`` (CR1): the sandwich
+is multiplied by ``G/(G-1) * (N-1)/(N-K)`` (G clusters, N units, K regression coefficients), and
+t intervals use ``G - 1`` degrees of freedom.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import AnalysisError
+
+__all__ = [
+    "Estimate",
+    "estimates_frame",
+    "wilson",
+    "proportion",
+    "proportion_difference",
+    "mean",
+    "mean_difference",
+    "risk_ratio",
+    "median",
+    "cluster_bootstrap",
+    "bootstrap_weights",
+    "DEFAULT_SEED",
+]
+
+#: Seed of every resampling in the package unless the caller gives another one.
+DEFAULT_SEED = 20241118
+
+#: Upper bound on the number of cells (resamples x clusters) of one bootstrap weight block
+#: (2**21 cells = 16 MiB as float64), so memory stays bounded whatever the number of clusters.
+_MAX_CELLS = 2**21
+
+
+# --------------------------------------------------------------------------- result type
+@dataclass(frozen=True)
+class Estimate:
+    """An estimate with its confidence interval and what it rests on.
+
+    Attributes
+    ----------
+    estimate : float
+        The point estimate (NaN when it does not exist, e.g. a median survival never reached).
+    ci_low, ci_high : float
+        The confidence interval (may be ``-inf``/``inf`` when a bound is not determined by the
+        data; the method then says so).
+    n : int
+        Number of units (sessions, courses, events) the estimate rests on.
+    n_clusters : int
+        Number of independent clusters (patients); equals ``n`` when units are independent.
+    method : str
+        The interval method in plain words, with the units and clusters it rests on.
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+    n_clusters: int
+    method: str
+
+    def to_dict(self) -> dict:
+        """Return the fields as a plain ``dict`` (keys as in the attribute list)."""
+        return asdict(self)
+
+
+def estimates_frame(
+    estimates: Mapping[object, Estimate] | Sequence[Estimate], key: str = "quantity"
+) -> pd.DataFrame:
+    """Stack several :class:`Estimate` into one tidy DataFrame.
+
+    Parameters
+    ----------
+    estimates : mapping of key to Estimate, or sequence of Estimate
+        With a mapping, its keys fill a first column named ``key``.
+    key : str
+        Name of the key column.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``[key,] estimate, ci_low, ci_high, n, n_clusters, method``; one row per estimate.
+
+    Examples
+    --------
+    >>> e = proportion([1, 0, 1, 1])
+    >>> list(estimates_frame({"all": e}).columns)
+    ['quantity', 'estimate', 'ci_low', 'ci_high', 'n', 'n_clusters', 'method']
+    """
+    cols = ["estimate", "ci_low", "ci_high", "n", "n_clusters", "method"]
+    if isinstance(estimates, Mapping):
+        rows = [{key: k, **e.to_dict()} for k, e in estimates.items()]
+        return pd.DataFrame(rows, columns=[key, *cols])
+    return pd.DataFrame([e.to_dict() for e in estimates], columns=cols)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_alpha(alpha: float) -> float:
+    alpha = float(alpha)
+    if not 0.0 < alpha < 1.0:
+        raise AnalysisError(f"alpha must lie strictly between 0 and 1 (0.05 for a 95% interval); "
+                            f"got {alpha!r}.")
+    return alpha
+
+
+def _positions(mask: np.ndarray, limit: int = 5) -> str:
+    pos = np.flatnonzero(mask)
+    shown = ", ".join(str(int(p)) for p in pos[:limit])
+    return shown + (", ..." if len(pos) > limit else "")
+
+
+def _float_1d(x, name: str, *, finite: bool = True) -> np.ndarray:
+    """Return ``x`` as a 1-D float array; reject missing values with a message that says where."""
+    try:
+        if isinstance(x, pd.Series | pd.Index):
+            arr = x.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise AnalysisError(f"{name} must hold numbers; it could not be read as numbers "
+                            f"({exc}).") from None
+    if arr.ndim != 1:
+        raise AnalysisError(f"{name} must be one-dimensional; got shape {arr.shape}.")
+    if finite:
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            raise AnalysisError(
+                f"{name} has {int(bad.sum())} missing or infinite values of {arr.size} "
+                f"(positions {_positions(bad)}); drop those units (or impute) before estimating.")
+    return arr
+
+
+def _binary_1d(y, name: str = "y") -> np.ndarray:
+    arr = _float_1d(y, name)
+    bad = (arr != 0.0) & (arr != 1.0)
+    if bad.any():
+        vals = ", ".join(repr(v) for v in np.unique(arr[bad])[:5])
+        raise AnalysisError(f"{name} must be 0/1 (or False/True); {int(bad.sum())} of {arr.size} "
+                            f"values are not (e.g. {vals}).")
+    return arr
+
+
+def _cluster_codes(cluster, n: int) -> tuple[np.ndarray, int, bool]:
+    """Return (codes 0..G-1, G, every cluster has exactly one unit)."""
+    if cluster is None:
+        return np.arange(n), n, True
+    ser = cluster if isinstance(cluster, pd.Series | pd.Index) else pd.Series(cluster)
+    if ser.ndim != 1 or len(ser) != n:
+        raise AnalysisError(f"cluster must be one label per unit: expected {n} labels, got "
+                            f"{len(ser)}.")
+    codes, uniques = pd.factorize(ser)
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    if missing.any():
+        raise AnalysisError(f"cluster has {int(missing.sum())} missing labels (positions "
+                            f"{_positions(missing)}); every unit needs its patient.")
+    G = len(uniques)
+    return codes, G, G == n
+
+
+def _need_clusters(G: int, n: int, what: str) -> None:
+    if n > G and G < 2:
+        raise AnalysisError(f"{what}: a cluster-robust interval needs at least 2 clusters; got "
+                            f"{G} cluster with {n} units.")
+
+
+def _two_groups(group, n: int, levels, op: str = "minus") -> tuple[np.ndarray, tuple, str]:
+    """Return (boolean 'first level' mask, levels, words for the comparison: "a {op} b")."""
+    ser = group if isinstance(group, pd.Series | pd.Index) else pd.Series(group)
+    if ser.ndim != 1 or len(ser) != n:
+        raise AnalysisError(f"group must be one label per unit: expected {n}, got {len(ser)}.")
+    arr = ser.to_numpy()
+    missing = pd.isna(arr)
+    if missing.any():
+        raise AnalysisError(f"group has {int(missing.sum())} missing labels (positions "
+                            f"{_positions(missing)}); drop those units first.")
+    if levels is None:
+        present = set(pd.unique(arr).tolist())
+        if not present <= {0, 1}:
+            shown = sorted(map(str, present))[:6]
+            raise AnalysisError(f"group must be 0/1 (or False/True), or pass levels=(a, b) to "
+                                f"estimate a minus b; got labels {shown}.")
+        levels = (1, 0)
+    else:
+        if len(levels) != 2 or levels[0] == levels[1]:
+            raise AnalysisError(f"levels must be two different labels (a, b); got {levels!r}.")
+    words = f"{levels[0]} {op} {levels[1]}"
+    first = arr == levels[0]
+    second = arr == levels[1]
+    other = ~(first | second)
+    if other.any():
+        shown = sorted(map(str, pd.unique(arr[other])))[:6]
+        raise AnalysisError(f"group has {int(other.sum())} units outside levels {levels!r} "
+                            f"(labels {shown}); select the two groups first.")
+    for lab, m in zip(levels, (first, second), strict=True):
+        if not m.any():
+            raise AnalysisError(f"group {lab!r} has no units; a comparison needs both groups.")
+    return np.asarray(first, dtype=bool), tuple(levels), words
+
+
+def _units(n: int, G: int, singletons: bool, unit_label: str, cluster_label: str) -> str:
+    if singletons:
+        return f"{n} independent {unit_label}"
+    return f"{n} {unit_label} from {G} {cluster_label}"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.1f}" if abs(x - round(x)) > 1e-9 else f"{x:.0f}"
+
+
+def _out(x):
+    """Scalars back as Python floats, arrays as arrays."""
+    return float(x) if np.ndim(x) == 0 else x
+
+
+# --------------------------------------------------------------------------- Wilson
+def wilson(successes, n, alpha: float = 0.05):
+    """Wilson score interval for a binomial proportion, vectorised.
+
+    Parameters
+    ----------
+    successes : array_like of float
+        Number of successes; may be non-integer (an effective count ``p * n_eff``).
+    n : array_like of float
+        Number of trials (may be an effective, non-integer n). Broadcast against ``successes``.
+    alpha : float, default 0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    low, high : float or ndarray
+        The interval; NaN where ``n`` is 0.
+
+    Raises
+    ------
+    AnalysisError
+        If a count is negative, exceeds its ``n``, or is not finite.
+
+    Notes
+    -----
+    With ``p = x/n`` and ``z`` the ``1 - alpha/2`` normal quantile (Wilson 1927)::
+
+        centre = (p + z^2/(2n)) / (1 + z^2/n)
+        half   = z * sqrt(p(1-p)/n + z^2/(4 n^2)) / (1 + z^2/n)
+
+    written as in ``statsmodels.stats.proportion.proportion_confint(method="wilson")``, which it
+    equals to rounding.
+
+    Examples
+    --------
+    >>> low, high = wilson(56, 70)
+    >>> round(low, 4), round(high, 4)
+    (0.6918, 0.877)
+    """
+    alpha = _check_alpha(alpha)
+    x = np.asarray(successes, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    x, nn = np.broadcast_arrays(x, nn)
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(nn))):
+        raise AnalysisError("wilson: successes and n must be finite numbers.")
+    if np.any(x < 0) or np.any(x > nn * (1 + 1e-12)):
+        raise AnalysisError("wilson: successes must lie between 0 and n.")
+    z = stats.norm.isf(alpha / 2.0)
+    z2 = z * z
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = x / nn
+        denom = 1.0 + z2 / nn
+        centre = (q + z2 / (2.0 * nn)) / denom
+        dist = z * np.sqrt(q * (1.0 - q) / nn + z2 / (4.0 * nn**2)) / denom
+        low = np.where(nn > 0, centre - dist, np.nan)
+        high = np.where(nn > 0, centre + dist, np.nan)
+    low = np.clip(low, 0.0, 1.0)
+    high = np.clip(high, 0.0, 1.0)
+    return _out(low), _out(high)
+
+
+# --------------------------------------------------------------------------- proportions
+def _design(y: np.ndarray, codes: np.ndarray, G: int, mask: np.ndarray | None = None):
+    """Share of ``y`` (optionally within ``mask``) and its cluster-adjusted effective n.
+
+    Returns (p, n, n_clusters, n_eff, deff, note, residual per cluster).
+    """
+    if mask is not None:
+        y = y[mask]
+        codes = codes[mask]
+    n = y.size
+    Yg = np.bincount(codes, weights=y, minlength=G)
+    ng = np.bincount(codes, minlength=G).astype(float)
+    Gk = int(np.count_nonzero(ng))
+    p = float(y.sum() / n)
+    eg = Yg - p * ng
+    if Gk == n:  # every cluster one unit: the design effect is exactly 1
+        return p, n, Gk, float(n), 1.0, "", eg
+    if Gk < 2:
+        raise AnalysisError(f"a cluster-robust interval needs at least 2 clusters; got 1 cluster "
+                            f"with {n} units.")
+    if p in (0.0, 1.0):
+        return p, n, Gk, float(n), math.nan, "nominal n (no variation to estimate a design " \
+                                              "effect)", eg
+    v_clu = Gk / (Gk - 1) * float(eg @ eg) / n**2
+    v_srs = p * (1.0 - p) / (n - 1)
+    deff = v_clu / v_srs
+    n_eff = float(n) if deff <= 1.0 else n / deff
+    return p, n, Gk, n_eff, deff, "", eg
+
+
+def _wilson_words(n_eff: float, deff: float, note: str, singletons: bool) -> str:
+    if singletons:
+        return "Wilson score"
+    if note:
+        return f"Wilson score, {note}"
+    return f"Wilson score, cluster-adjusted effective n {_fmt(n_eff)}, design effect {deff:.2f}"
+
+
+def proportion(
+    y,
+    cluster=None,
+    alpha: float = 0.05,
+    *,
+    unit_label: str = "units",
+    cluster_label: str = "patients",
+) -> Estimate:
+    """Share of units with ``y == 1``, with a cluster-adjusted Wilson interval.
+
+    Parameters
+    ----------
+    y : array_like of 0/1 or bool
+        One value per unit. Missing values are rejected.
+    cluster : array_like, optional
+        Cluster (patient) label of each unit; ``None`` means every unit is its own cluster.
+    alpha : float, default 0.05
+        One minus the confidence level.
+    unit_label, cluster_label : str
+        Words for units and clusters in ``method`` (e.g. ``"sessions"``, ``"patients"``).
+
+    Returns
+    -------
+    Estimate
+        ``estimate`` is ``sum(y) / n``; ``n`` units, ``n_clusters`` clusters.
+
+    Raises
+    ------
+    AnalysisError
+        If ``y`` has missing or non-0/1 values, is empty, or the units come from a single
+        cluster.
+
+    Notes
+    -----
+    The share is a ratio estimator ``p = sum_g Y_g / sum_g n_g`` over clusters g (``Y_g`` the
+    cluster's events, ``n_g`` its units). Its cluster-robust (CR1) variance is::
+
+        V_clu = G/(G-1) * sum_g (Y_g - p n_g)^2 / n^2
+
+    The design effect compares it with the variance under independent units of the same
+    convention, ``V_srs = p(1-p)/(n-1)``: ``deff = V_clu / V_srs``. The interval is the Wilson
+    score interval with the effective sample size ``n_eff = n / deff`` (capped at ``n``) and
+    ``p * n_eff`` successes (the design-effect adjustment of Korn & Graubard 1998 and
+    Kish 1965). With one unit per cluster ``deff = 1`` exactly and the interval is the plain
+    Wilson interval. When ``p`` is 0 or 1 no design effect can be estimated and the nominal
+    ``n`` is used (the method says so).
+
+    Examples
+    --------
+    >>> e = proportion([1, 1, 0, 1, 0, 1], cluster=["a", "a", "b", "c", "c", "d"])
+    >>> round(e.estimate, 3), e.n, e.n_clusters
+    (0.667, 6, 4)
+    """
+    alpha = _check_alpha(alpha)
+    arr = _binary_1d(y)
+    if arr.size == 0:
+        raise AnalysisError("proportion: no units (y is empty).")
+    codes, G, singletons = _cluster_codes(cluster, arr.size)
+    _need_clusters(G, arr.size, "proportion")
+    p, n, Gk, n_eff, deff, note, _ = _design(arr, codes, G)
+    low, high = wilson(p * n_eff, n_eff, alpha)
+    method = (f"{_wilson_words(n_eff, deff, note, singletons)} "
+              f"({_units(n, G, singletons, unit_label, cluster_label)})")
+    return Estimate(p, low, high, n, G, method)
+
+
+def proportion_difference(
+    y,
+    group,
+    cluster=None,
+    alpha: float = 0.05,
+    *,
+    levels: tuple | None = None,
+    unit_label: str = "units",
+    cluster_label: str = "patients",
+) -> Estimate:
+    """Difference of two shares, ``p(first level) - p(second level)``, Newcombe hybrid score.
+
+    Parameters
+    ----------
+    y : array_like of 0/1 or bool
+        One value per unit.
+    group : array_like
+        Group of each unit: 0/1 or False/True (estimate = group 1 minus group 0), or any two
+        labels named in ``levels``.
+    cluster : array_like, optional
+        Cluster (patient) label of each unit; ``None``: units are independent.
+    alpha : float, default 0.05
+        One minus the confidence level.
+    levels : (a, b), optional
+        Estimate ``p(a) - p(b)``; needed unless ``group`` is 0/1 or boolean.
+    unit_label, cluster_label : str
+        Words for units and clusters in ``method``.
+
+    Returns
+    -------
+    Estimate
+        ``estimate = p_a - p_b``; ``n`` units of both groups, ``n_clusters`` clusters.
+
+    Raises
+    ------
+    AnalysisError
+        Missing or non-0/1 ``y``, missing group labels, labels outside ``levels``, an empty group,
+        or a group whose several units all come from one cluster.
+
+    Notes
+    -----
+    Newcombe's hybrid score interval (Newcombe 1998, method 10), built from the two Wilson
+    intervals ``(l1, u1)`` and ``(l0, u0)`` of :func:`proportion` (each with its own
+    cluster-adjusted effective n)::
+
+        L = d - sqrt((p1 - l1)^2 + (u0 - p0)^2 - 2 r (p1 - l1)(u0 - p0))
+        U = d + sqrt((u1 - p1)^2 + (p0 - l0)^2 - 2 r (u1 - p1)(p0 - l0))
+
+    ``r`` is the correlation of the two shares through patients who have units in both groups,
+    estimated from the cluster-robust covariance ``sum_g e1_g e0_g / sqrt(sum e1^2 sum e0^2)``
+    with ``ek_g = Yk_g - pk nk_g`` (the MOVER of Zou & Donner 2008). When no patient is in both
+    groups ``r = 0`` exactly and this is Newcombe's method 10 as published, which
+    ``statsmodels.stats.proportion.confint_proportions_2indep(method="newcomb")`` also computes.
+
+    Examples
+    --------
+    >>> y = [1] * 56 + [0] * 14 + [1] * 48 + [0] * 32
+    >>> g = [1] * 70 + [0] * 80
+    >>> e = proportion_difference(y, g)
+    >>> round(e.estimate, 4), round(e.ci_low, 4), round(e.ci_high, 4)
+    (0.2, 0.0524, 0.3339)
+    """
+    alpha = _check_alpha(alpha)
+    arr = _binary_1d(y)
+    first, levels, words = _two_groups(group, arr.size, levels)
+    codes, G, singletons = _cluster_codes(cluster, arr.size)
+    try:
+        p1, n1, G1, ne1, deff1, note1, e1 = _design(arr, codes, G, first)
+        p0, n0, G0, ne0, deff0, note0, e0 = _design(arr, codes, G, ~first)
+    except AnalysisError as exc:
+        raise AnalysisError(f"proportion_difference: {exc}") from None
+    l1, u1 = wilson(p1 * ne1, ne1, alpha)
+    l0, u0 = wilson(p0 * ne0, ne0, alpha)
+    s11, s00, s10 = float(e1 @ e1), float(e0 @ e0), float(e1 @ e0)
+    r = 0.0 if s11 == 0.0 or s00 == 0.0 or s10 == 0.0 else s10 / math.sqrt(s11 * s00)
+    r = min(1.0, max(-1.0, r))
+    d = p1 - p0
+    a, b = p1 - l1, u0 - p0
+    c, e = u1 - p1, p0 - l0
+    low = d - math.sqrt(max(0.0, a * a + b * b - 2.0 * r * a * b))
+    high = d + math.sqrt(max(0.0, c * c + e * e - 2.0 * r * c * e))
+    if singletons:
+        how = "Newcombe hybrid score (method 10) from Wilson intervals"
+    else:
+        parts = []
+        for lab, ne, note in ((levels[0], ne1, note1), (levels[1], ne0, note0)):
+            parts.append(f"{lab}: nominal n" if note else f"{lab}: {_fmt(ne)}")
+        how = ("Newcombe hybrid score (method 10) from cluster-adjusted Wilson intervals "
+               f"(effective n {', '.join(parts)})")
+        if r != 0.0:
+            how += f", MOVER correlation {r:.3f} for {cluster_label} in both groups"
+    method = f"{how}; {words} ({_units(arr.size, G, singletons, unit_label, cluster_label)})"
+    return Estimate(d, max(-1.0, low), min(1.0, high), arr.size, G, method)
+
+
+# --------------------------------------------------------------------------- means
+def _t_interval(est: float, se: float, df: int, alpha: float) -> tuple[float, float]:
+    q = stats.t.ppf(1.0 - alpha / 2.0, df)
+    return est - q * se, est + q * se
+
+
+def mean(
+    y,
+    cluster=None,
+    alpha: float = 0.05,
+    *,
+    unit_label: str = "units",
+    cluster_label: str = "patients",
+) -> Estimate:
+    """Mean with a cluster-robust (CR1) standard error and a t interval on G - 1 df.
+
+    Parameters
+    ----------
+    y : array_like of float
+        One value per unit; missing values are rejected.
+    cluster : array_like, optional
+        Cluster (patient) label of each unit; ``None``: units are independent.
+    alpha : float, default 0.05
+        One minus the confidence level.
+    unit_label, cluster_label : str
+        Words for units and clusters in ``method``.
+
+    Returns
+    -------
+    Estimate
+        ``estimate`` is the mean over units.
+
+    Raises
+    ------
+    AnalysisError
+        Missing values, fewer than 2 units, or fewer than 2 clusters.
+
+    Notes
+    -----
+    With residuals ``e_i = y_i - ybar`` summed per cluster (``e_g``), N units and G clusters::
+
+        V = G/(G-1) * sum_g e_g^2 / N^2,   CI = ybar +/- t_{G-1, 1-alpha/2} sqrt(V)
+
+    This is ``statsmodels.OLS(y, 1).fit(cov_type="cluster", cov_kwds={"groups": g},
+    use_t=True)`` exactly (its correction ``G/(G-1) (N-1)/(N-K)`` with K = 1, and G - 1 degrees
+    of freedom; Cameron & Miller 2015). With one unit per cluster it is the Student t interval
+    ``ybar +/- t_{N-1} s / sqrt(N)``.
+
+    Examples
+    --------
+    >>> e = mean([2.0, 3.0, 4.0, 5.0], cluster=[1, 1, 2, 3])
+    >>> e.estimate, e.n_clusters
+    (3.5, 3)
+    """
+    alpha = _check_alpha(alpha)
+    arr = _float_1d(y, "y")
+    N = arr.size
+    if N < 2:
+        raise AnalysisError(f"mean: an interval needs at least 2 units; got {N}.")
+    codes, G, singletons = _cluster_codes(cluster, N)
+    if G < 2:
+        raise AnalysisError(f"mean: a cluster-robust interval needs at least 2 clusters; got "
+                            f"{G} with {N} units.")
+    m = float(arr.mean())
+    eg = np.bincount(codes, weights=arr - m, minlength=G)
+    se = math.sqrt(G / (G - 1) * float(eg @ eg)) / N
+    low, high = _t_interval(m, se, G - 1, alpha)
+    if singletons:
+        how = f"Student t, {N - 1} df"
+    else:
+        how = f"t interval on {G - 1} df, cluster-robust (CR1) standard error"
+    return Estimate(m, low, high, N, G,
+                    f"{how} ({_units(N, G, singletons, unit_label, cluster_label)})")
+
+
+def mean_difference(
+    y,
+    group,
+    cluster=None,
+    alpha: float = 0.05,
+    *,
+    levels: tuple | None = None,
+    unit_label: str = "units",
+    cluster_label: str = "patients",
+) -> Estimate:
+    """Difference of two means (OLS ``y ~ 1 + group``) with a cluster-robust (CR1) t interval.
+
+    Parameters
+    ----------
+    y : array_like of float
+        One value per unit; missing values are rejected.
+    group : array_like
+        0/1 or boolean (estimate = mean of 1 minus mean of 0), or two labels named in ``levels``.
+    cluster : array_like, optional
+        Cluster (patient) label of each unit; ``None``: units are independent.
+    alpha : float, default 0.05
+        One minus the confidence level.
+    levels : (a, b), optional
+        Estimate ``mean(a) - mean(b)``.
+    unit_label, cluster_label : str
+        Words for units and clusters in ``method``.
+
+    Returns
+    -------
+    Estimate
+        ``estimate = mean_a - mean_b``; ``n`` units of both groups.
+
+    Raises
+    ------
+    AnalysisError
+        Missing values, an empty group, fewer than 3 units or fewer than 2 clusters.
+
+    Notes
+    -----
+    The OLS slope on the group indicator ``d`` is ``ybar_1 - ybar_0``; its influence per unit is
+    ``d_i e_i / n_1 - (1 - d_i) e_i / n_0`` (``e_i`` the residual from the unit's group mean).
+    Summed per cluster (``h_g``)::
+
+        V = G/(G-1) * (N-1)/(N-2) * sum_g h_g^2,   CI = diff +/- t_{G-1} sqrt(V)
+
+    which is ``statsmodels.OLS(y, [1, d]).fit(cov_type="cluster", cov_kwds={"groups": g},
+    use_t=True)`` exactly (CR1 small-sample factor with K = 2 and G - 1 degrees of freedom).
+    With ``cluster=None`` (G = N) the variance is the HC1 heteroskedasticity-robust one, close to
+    but not the same as Welch's.
+
+    Examples
+    --------
+    >>> e = mean_difference([1.0, 2.0, 3.0, 5.0, 6.0, 7.0], [0, 0, 0, 1, 1, 1])
+    >>> e.estimate
+    4.0
+    """
+    alpha = _check_alpha(alpha)
+    arr = _float_1d(y, "y")
+    N = arr.size
+    first, levels, words = _two_groups(group, N, levels)
+    if N < 3:
+        raise AnalysisError(f"mean_difference: needs at least 3 units; got {N}.")
+    codes, G, singletons = _cluster_codes(cluster, N)
+    if G < 2:
+        raise AnalysisError("mean_difference: a cluster-robust interval needs at least 2 "
+                            f"clusters; got {G} with {N} units.")
+    n1 = int(first.sum())
+    n0 = N - n1
+    m1 = float(arr[first].mean())
+    m0 = float(arr[~first].mean())
+    e = arr - np.where(first, m1, m0)
+    h = np.where(first, e / n1, -e / n0)
+    hg = np.bincount(codes, weights=h, minlength=G)
+    se = math.sqrt(G / (G - 1) * (N - 1) / (N - 2) * float(hg @ hg))
+    d = m1 - m0
+    low, high = _t_interval(d, se, G - 1, alpha)
+    if singletons:
+        how = f"t interval on {N - 1} df, heteroskedasticity-robust (HC1) standard error"
+    else:
+        how = f"t interval on {G - 1} df, cluster-robust (CR1) standard error"
+    return Estimate(d, low, high, N, G,
+                    f"OLS difference in means, {how}; {words} "
+                    f"({_units(N, G, singletons, unit_label, cluster_label)})")
+
+
+# --------------------------------------------------------------------------- risk ratio
+def risk_ratio(
+    y,
+    group,
+    cluster=None,
+    alpha: float = 0.05,
+    *,
+    levels: tuple | None = None,
+    unit_label: str = "units",
+    cluster_label: str = "patients",
+) -> Estimate:
+    """Ratio of two shares, ``p(a) / p(b)``, with a cluster-robust log-scale interval.
+
+    Parameters
+    ----------
+    y : array_like of 0/1 or bool
+        One value per unit.
+    group : array_like
+        0/1 or boolean (estimate = p(1) / p(0)), or two labels named in ``levels``.
+    cluster : array_like, optional
+        Cluster (patient) label of each unit; ``None``: units are independent.
+    alpha : float, default 0.05
+        One minus the confidence level.
+    levels : (a, b), optional
+        Estimate ``p(a) / p(b)``.
+    unit_label, cluster_label : str
+        Words for units and clusters in ``method``.
+
+    Returns
+    -------
+    Estimate
+        ``estimate = p_a / p_b``.
+
+    Raises
+    ------
+    AnalysisError
+        If either group has no event: the log risk ratio is then undefined. No continuity
+        correction is applied; report :func:`proportion_difference` instead.
+
+    Notes
+    -----
+    The log risk ratio is the slope of a Poisson GLM with log link, ``log E[y] = b0 + b1 d``.
+    Its sandwich influence per unit is ``d_i (y_i - p1)/(n1 p1) - (1 - d_i)(y_i - p0)/(n0 p0)``;
+    summed per cluster (``h_g``)::
+
+        V = G/(G-1) * (N-1)/(N-2) * sum_g h_g^2,   CI = exp(log(p1/p0) +/- z sqrt(V))
+
+    (delta method on the log scale, normal quantile z). This equals
+    ``statsmodels.GLM(y, [1, d], family=Poisson()).fit(cov_type="cluster",
+    cov_kwds={"groups": g})`` (its default CR1 correction and normal reference distribution).
+    Zou (2004) and Yelland et al. (2011) justify the robust Poisson model for binary outcomes.
+
+    Examples
+    --------
+    >>> y = [1, 0, 0, 0, 1, 1, 0, 0]
+    >>> g = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> round(risk_ratio(y, g).estimate, 2)
+    2.0
+    """
+    alpha = _check_alpha(alpha)
+    arr = _binary_1d(y)
+    N = arr.size
+    first, levels, words = _two_groups(group, N, levels, op="over")
+    if N < 3:
+        raise AnalysisError(f"risk_ratio: needs at least 3 units; got {N}.")
+    codes, G, singletons = _cluster_codes(cluster, N)
+    if G < 2:
+        raise AnalysisError("risk_ratio: a cluster-robust interval needs at least 2 clusters; "
+                            f"got {G} with {N} units.")
+    n1 = int(first.sum())
+    n0 = N - n1
+    x1 = float(arr[first].sum())
+    x0 = float(arr[~first].sum())
+    for lab, x, nk in ((levels[0], x1, n1), (levels[1], x0, n0)):
+        if x == 0:
+            raise AnalysisError(
+                f"risk_ratio: group {lab!r} has no events in {nk} {unit_label}, so the risk "
+                "ratio is 0 or infinite and its log-scale interval undefined; report the risk "
+                "difference (proportion_difference) instead.")
+    p1, p0 = x1 / n1, x0 / n0
+    h = np.where(first, (arr - p1) / (n1 * p1), -(arr - p0) / (n0 * p0))
+    hg = np.bincount(codes, weights=h, minlength=G)
+    se = math.sqrt(G / (G - 1) * (N - 1) / (N - 2) * float(hg @ hg))
+    z = stats.norm.isf(alpha / 2.0)
+    lrr = math.log(p1 / p0)
+    if singletons:
+        how = "log-scale delta method, robust (HC1) sandwich"
+    else:
+        how = "log-scale delta method, cluster-robust (CR1) sandwich"
+    return Estimate(p1 / p0, math.exp(lrr - z * se), math.exp(lrr + z * se), N, G,
+                    f"Risk ratio, {how} (Poisson GLM, log link); {words} "
+                    f"({_units(N, G, singletons, unit_label, cluster_label)})")
+
+
+# --------------------------------------------------------------------------- median
+def median(
+    y,
+    cluster=None,
+    alpha: float = 0.05,
+    *,
+    unit_label: str = "units",
+    cluster_label: str = "patients",
+) -> Estimate:
+    """Median with Woodruff's cluster-aware interval.
+
+    Parameters
+    ----------
+    y : array_like of float
+        One value per unit; missing values are rejected.
+    cluster : array_like, optional
+        Cluster (patient) label of each unit; ``None``: units are independent.
+    alpha : float, default 0.05
+        One minus the confidence level.
+    unit_label, cluster_label : str
+        Words for units and clusters in ``method``.
+
+    Returns
+    -------
+    Estimate
+        ``estimate`` is ``numpy.median(y)``; a bound the data cannot give (3 or fewer effective
+        units) is ``-inf``/``inf``.
+
+    Raises
+    ------
+    AnalysisError
+        Missing values or no units, or several units all from one cluster.
+
+    Notes
+    -----
+    Woodruff (1952): the interval for the share ``F(m)`` of units at or below the median is
+    ``0.5 +/- z sqrt(0.25 / n_eff)``, with ``n_eff = n / deff`` the effective sample size of
+    that share (the design effect of the indicator ``y <= m``, as in :func:`proportion`; 1
+    without clustering). It is mapped back through the empirical distribution function
+    ``F_n``, with half a unit of continuity correction on the rank scale::
+
+        j = floor(n p_L + 1/2),   low = y_(j),   high = y_(n + 1 - j)
+
+    (``y_(k)`` the k-th smallest value; ``-inf``/``inf`` when ``j < 1``). Without clustering
+    this is the usual continuity-corrected normal approximation to the binomial order-statistic
+    interval for the median (ranks ``n/2 + 1/2 -/+ z sqrt(n)/2``; Conover 1999, sec. 3.2);
+    Francisco & Fuller (1991) and Sitter & Wu (2001) show Woodruff's interval holds under
+    cluster sampling. It needs no density estimate and works with ties.
+
+    Examples
+    --------
+    >>> e = median(np.arange(1.0, 101.0))
+    >>> e.estimate, e.ci_low, e.ci_high
+    (50.5, 40.0, 61.0)
+    """
+    alpha = _check_alpha(alpha)
+    arr = _float_1d(y, "y")
+    n = arr.size
+    if n == 0:
+        raise AnalysisError("median: no units (y is empty).")
+    codes, G, singletons = _cluster_codes(cluster, n)
+    _need_clusters(G, n, "median")
+    m = float(np.median(arr))
+    below = (arr <= m).astype(float)
+    _, _, _, n_eff, deff, note, _ = _design(below, codes, G)
+    z = stats.norm.isf(alpha / 2.0)
+    p_low = 0.5 - z * math.sqrt(0.25 / n_eff)  # and p_high = 1 - p_low
+    ys = np.sort(arr)
+    i_low = math.floor(n * p_low + 0.5)  # 1-based ranks, continuity-corrected
+    i_high = n + 1 - i_low
+    low = float(ys[i_low - 1]) if i_low >= 1 else -math.inf
+    high = float(ys[i_high - 1]) if i_high <= n else math.inf
+    if singletons:
+        how = "Woodruff (order-statistic) interval"
+    elif note:
+        how = f"Woodruff interval, {note}"
+    else:
+        how = (f"Woodruff interval: inverted cluster-robust interval of the share at or below "
+               f"the median, effective n {_fmt(n_eff)}, design effect {deff:.2f}")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        how += "; too few units to bound the interval on both sides"
+    return Estimate(m, low, high, n, G,
+                    f"{how} ({_units(n, G, singletons, unit_label, cluster_label)})")
+
+
+# --------------------------------------------------------------------------- bootstrap
+def bootstrap_weights(
+    n_clusters: int, n_boot: int, seed: int = DEFAULT_SEED, max_cells: int = _MAX_CELLS
+) -> Iterator[np.ndarray]:
+    """Yield blocks of cluster-bootstrap weights, each ``(b, n_clusters)``, ``b`` rows summing
+    to ``n_boot`` over all blocks.
+
+    Parameters
+    ----------
+    n_clusters : int
+        Number of clusters G.
+    n_boot : int
+        Number of resamples B.
+    seed : int
+        Seed of ``numpy.random.default_rng``; the weights depend on (seed, B, G) only, not on
+        how they are cut into blocks.
+    max_cells : int
+        Largest number of cells of one block (bounds memory: 8 bytes a cell).
+
+    Yields
+    ------
+    ndarray of float, shape (b, G)
+        Row r holds how many times each cluster is drawn in resample r: a multinomial
+        ``(G; 1/G, ..., 1/G)`` draw (G draws with replacement), so every row sums to G.
+
+    Examples
+    --------
+    >>> blocks = list(bootstrap_weights(5, 3, seed=1))
+    >>> sum(b.shape[0] for b in blocks), blocks[0].sum(axis=1).tolist()
+    (3, [5.0, 5.0, 5.0])
+    """
+    G, B = int(n_clusters), int(n_boot)
+    if G < 1 or B < 1:
+        raise AnalysisError(f"bootstrap needs at least 1 cluster and 1 resample; got G={G}, "
+                            f"B={B}.")
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(B, max_cells // G))
+    for start in range(0, B, chunk):
+        block = np.empty((min(chunk, B - start), G))
+        for row in block:  # one resample at a time: the stream does not depend on the blocks
+            row[:] = np.bincount(rng.integers(0, G, size=G), minlength=G)
+        yield block
+
+
+def cluster_bootstrap(
+    values,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    cluster=None,
+    alpha: float = 0.05,
+    *,
+    n_boot: int = 2000,
+    seed: int = DEFAULT_SEED,
+    unit_label: str = "units",
+    cluster_label: str = "patients",
+) -> Estimate:
+    """Percentile cluster bootstrap for a statistic of per-cluster sums (vectorised, chunked).
+
+    Use it only where no closed-form cluster-robust variance exists.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,) or (n, k)
+        Unit-level columns whose per-cluster sums define the statistic (add a column of ones to
+        get counts). Missing values are rejected.
+    statistic : callable
+        Maps resampled totals, an array of shape ``(b, k)`` (or ``(b,)`` when ``values`` is 1-D),
+        to ``b`` values; it must be vectorised over rows. Called on the full-sample totals
+        (``b = 1``) for the point estimate.
+    cluster : array_like, optional
+        Cluster (patient) label of each unit; ``None``: units are resampled one by one.
+    alpha : float, default 0.05
+        One minus the confidence level.
+    n_boot : int, default 2000
+        Number of resamples.
+    seed : int, default :data:`DEFAULT_SEED`
+        The result depends on (seed, n_boot, number of clusters) only.
+    unit_label, cluster_label : str
+        Words for units and clusters in ``method``.
+
+    Returns
+    -------
+    Estimate
+        The statistic on the full sample and the percentile interval of its resampled values
+        (resamples where it is undefined, NaN, are dropped and counted in ``method``).
+
+    Notes
+    -----
+    With ``S`` the ``(G, k)`` matrix of per-cluster sums and ``W`` a ``(B, G)`` matrix of
+    multinomial draw counts (each row G draws of clusters with replacement), the resampled
+    totals are ``T = W @ S`` and the interval is the ``alpha/2`` and ``1 - alpha/2`` quantiles
+    of ``statistic(T)`` (Efron & Tibshirani 1993; Field & Welsh 2007 for clusters). ``W`` is
+    built in blocks of at most 2**21 cells (16 MiB), so memory stays bounded for any G; with
+    G = 200,000 clusters and B = 2000 it takes about 3 seconds.
+
+    Examples
+    --------
+    Mean of ``y`` as a ratio of sums:
+
+    >>> y = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 12.0])
+    >>> cl = np.array([1, 1, 2, 2, 3, 3])
+    >>> e = cluster_bootstrap(np.column_stack([y, np.ones(6)]), lambda t: t[:, 0] / t[:, 1], cl,
+    ...                       n_boot=500)
+    >>> e.estimate
+    5.333333333333333
+    """
+    alpha = _check_alpha(alpha)
+    try:
+        vals = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise AnalysisError(f"cluster_bootstrap: values must be numbers ({exc}).") from None
+    one_d = vals.ndim == 1
+    mat = vals[:, None] if one_d else vals
+    if mat.ndim != 2 or mat.shape[0] == 0:
+        raise AnalysisError(f"cluster_bootstrap: values must be (n,) or (n, k) with n > 0; got "
+                            f"shape {vals.shape}.")
+    if not np.all(np.isfinite(mat)):
+        raise AnalysisError("cluster_bootstrap: values have missing or infinite entries; drop "
+                            "those units first.")
+    n = mat.shape[0]
+    codes, G, singletons = _cluster_codes(cluster, n)
+    S = np.column_stack([np.bincount(codes, weights=mat[:, j], minlength=G)
+                         for j in range(mat.shape[1])])
+
+    def stat(T: np.ndarray) -> np.ndarray:
+        out = np.asarray(statistic(T[:, 0] if one_d else T), dtype=float).reshape(-1)
+        if out.shape[0] != T.shape[0]:
+            raise AnalysisError(f"cluster_bootstrap: statistic must return one value per row; "
+                                f"got {out.shape[0]} values for {T.shape[0]} rows.")
+        return out
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = float(stat(S.sum(axis=0)[None, :])[0])
+        reps = np.concatenate([stat(W @ S) for W in bootstrap_weights(G, n_boot, seed)])
+    ok = np.isfinite(reps)
+    dropped = int((~ok).sum())
+    if ok.sum() < 2:
+        raise AnalysisError("cluster_bootstrap: the statistic is undefined in almost every "
+                            "resample.")
+    low, high = np.quantile(reps[ok], [alpha / 2.0, 1.0 - alpha / 2.0])
+    how = (f"{'bootstrap' if singletons else 'cluster bootstrap'}, percentile interval, "
+           f"{n_boot} resamples (seed {seed})")
+    if dropped:
+        how += f", {dropped} resamples where the statistic is undefined dropped"
+    return Estimate(est, float(low), float(high), n, G,
+                    f"{how} ({_units(n, G, singletons, unit_label, cluster_label)})")
