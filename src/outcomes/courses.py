@@ -280,56 +280,89 @@ def build_courses(log: SessionLog, bands: dict[str, float] | None = None) -> Cou
     >>> courses.courses[["condition", "final_improvement"]].head()  # doctest: +SKIP
     """
     bands = dict(DEFAULT_BANDS if bands is None else bands)
-    sessions = _course_sessions(log.sessions)
+    sessions, patients = _course_sessions(log.sessions)
     courses = _course_table(sessions)
-    points, unassigned = _assessment_points(log, sessions, courses)
+    points, unassigned = _assessment_points(log, sessions, courses, patients)
     courses = _add_outcomes(courses, points, bands)
     events = _events(log.adverse_events, sessions)
     courses = _add_event_flags(courses, events)
     return Courses(sessions, courses, points, events, bands, unassigned)
 
 
-def _course_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
-    s = sessions.sort_values(
-        [Col.PATIENT_ID, Col.CONDITION, Col.SESSION_DATE, Col.SESSION_ID], kind="stable"
-    ).reset_index(drop=True)
-    course = s.groupby([Col.PATIENT_ID, Col.CONDITION], sort=False, observed=True).ngroup()
-    s[Col.COURSE_ID] = course.to_numpy()
-    s[Col.SESSION_NUMBER] = s.groupby(Col.COURSE_ID).cumcount().to_numpy() + 1
-    s[Col.N_SESSIONS] = s.groupby(Col.COURSE_ID)[Col.SESSION_ID].transform("size").to_numpy()
-    days = _days(s[Col.SESSION_DATE])
+_N_CONDITIONS = 16  # room for the condition codes in a course key (10 conditions today)
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of a categorical column (-1 for missing)."""
+    return np.asarray(values.cat.codes, dtype=np.int64)
+
+
+def _course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.ndarray:
+    return patient_codes * _N_CONDITIONS + condition_codes
+
+
+def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
+    """Sessions in course order with course_id, k, K, spacing and flags; and the patient index.
+
+    Courses are numbered in order of (patient, condition); sessions of a course in date order
+    (ties keep the input order). Integer codes are used throughout: sorting and grouping
+    strings is what makes this slow on a million rows.
+    """
+    patient_codes, patients = pd.factorize(sessions[Col.PATIENT_ID], sort=True)
+    key = _course_keys(patient_codes.astype(np.int64), _codes(sessions[Col.CONDITION]))
+    days = _days(sessions[Col.SESSION_DATE])
+    order = np.lexsort((days, key))
+    s = sessions.iloc[order].reset_index(drop=True)
+    key, days = key[order], days[order]
+    new_course = np.ones(len(s), dtype=bool)
+    new_course[1:] = key[1:] != key[:-1]
+    course = np.cumsum(new_course) - 1
+    starts = np.flatnonzero(new_course)
+    sizes = np.diff(np.append(starts, len(s)))
+    s[Col.COURSE_ID] = course
+    s[Col.SESSION_NUMBER] = np.arange(len(s)) - starts[course] + 1
+    s[Col.N_SESSIONS] = sizes[course]
     spacing = np.diff(days, prepend=days[:1]).astype(float)
-    spacing[s[Col.SESSION_NUMBER].to_numpy() == 1] = np.nan
+    spacing[new_course] = np.nan
     s[Col.SPACING_DAYS] = spacing
     flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
-    return pd.concat([s, flags], axis=1)
+    return pd.concat([s, flags], axis=1), pd.Index(patients)
 
 
-def _first_known(s: pd.DataFrame, column: str) -> pd.Series:
-    known = s[[Col.COURSE_ID, column]].dropna()
-    return known.groupby(Col.COURSE_ID, observed=True)[column].first()
+def _first_known(column: pd.Series, starts: np.ndarray) -> pd.Series:
+    """Per course (rows start at ``starts``), the first non-missing value of ``column``."""
+    n = len(column)
+    pos = np.where(column.notna().to_numpy(), np.arange(n), n)
+    first = np.minimum.reduceat(pos, starts) if n else pos
+    known = first < n
+    values = column.take(np.where(known, first, 0)).reset_index(drop=True)
+    return values.where(known)
 
 
 def _course_table(s: pd.DataFrame) -> pd.DataFrame:
-    g = s.groupby(Col.COURSE_ID, sort=True)
-    first = g.first()
+    course = s[Col.COURSE_ID].to_numpy()
+    starts = np.flatnonzero(np.diff(course, prepend=-1) != 0)
+    ends = np.append(starts[1:], len(s)) - 1
     c = pd.DataFrame({
-        Col.COURSE_ID: first.index.to_numpy(),
-        Col.PATIENT_ID: first[Col.PATIENT_ID].to_numpy(),
-        Col.CONDITION: first[Col.CONDITION].astype(vocabulary_dtype("condition")).to_numpy(),
-        Col.N_SESSIONS: g.size().to_numpy(),
-        Col.FIRST_DATE: g[Col.SESSION_DATE].min().to_numpy(),
-        Col.LAST_DATE: g[Col.SESSION_DATE].max().to_numpy(),
+        Col.COURSE_ID: course[starts],
+        Col.PATIENT_ID: s[Col.PATIENT_ID].take(starts).reset_index(drop=True),
+        Col.CONDITION: s[Col.CONDITION].take(starts).reset_index(drop=True),
+        Col.N_SESSIONS: s[Col.N_SESSIONS].to_numpy()[starts],
+        Col.FIRST_DATE: s[Col.SESSION_DATE].take(starts).to_numpy(),
+        Col.LAST_DATE: s[Col.SESSION_DATE].take(ends).to_numpy(),
     })
-    n_settings = g[Col.SETTING].nunique()
-    setting = first[Col.SETTING].astype(vocabulary_dtype("setting"))
-    c[Col.SETTING] = setting.where(n_settings.to_numpy() == 1).to_numpy()
+    if len(s):
+        setting = _codes(s[Col.SETTING])
+        single = np.minimum.reduceat(setting, starts) == np.maximum.reduceat(setting, starts)
+        c[Col.SETTING] = s[Col.SETTING].take(starts).reset_index(drop=True).where(single)
+    else:
+        c[Col.SETTING] = s[Col.SETTING].iloc[:0]
     for column in (Col.CLINIC_ID, Col.FITZPATRICK, Col.AGE_BAND, Col.SEX):
-        known = _first_known(s, column)
-        c[column] = known.reindex(c[Col.COURSE_ID]).to_numpy()
-        c[column] = c[column].astype(s[column].dtype)
+        c[column] = _first_known(s[column], starts) if len(s) else s[column].iloc[:0]
     flag_cols = [flag_column(i) for i in vocabulary("contraindication")]
-    c[flag_cols] = g[flag_cols].any().to_numpy()
+    flags = s[flag_cols].to_numpy()
+    c[flag_cols] = (np.logical_or.reduceat(flags, starts, axis=0) if len(s)
+                    else np.zeros((0, len(flag_cols)), dtype=bool))
     return c
 
 
@@ -354,7 +387,8 @@ def _primary_scale(a: pd.DataFrame, first_day: np.ndarray, scales: dict[str, Sca
     return stats.groupby(Col.COURSE_ID, sort=True)[Col.SCALE].first()
 
 
-def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame):
+def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
+                       patients: pd.Index):
     a = log.assessments
     empty = pd.DataFrame({
         Col.COURSE_ID: pd.Series(dtype=int), Col.PATIENT_ID: pd.Series(dtype="str"),
@@ -366,12 +400,20 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame):
     })
     if len(a) == 0 or len(c) == 0:
         return empty, len(a)
-    keys = c[[Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION]].astype(
-        {Col.PATIENT_ID: "str", Col.CONDITION: "str"})
-    a = a[[Col.PATIENT_ID, Col.CONDITION, Col.ASSESSMENT_DATE, Col.SCALE, Col.SCORE]].astype(
-        {Col.PATIENT_ID: "str", Col.CONDITION: "str", Col.SCALE: "str"})
-    a = a.merge(keys, on=[Col.PATIENT_ID, Col.CONDITION], how="inner")
-    n_no_course = len(log.assessments) - len(a)
+    # the course of each assessment: (patient, condition) looked up by integer key
+    c_key = _course_keys(patients.get_indexer(c[Col.PATIENT_ID]), _codes(c[Col.CONDITION]))
+    a_patient = patients.get_indexer(a[Col.PATIENT_ID])
+    a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
+    pos = np.minimum(np.searchsorted(c_key, a_key), len(c_key) - 1)
+    matched = (a_patient >= 0) & (c_key[pos] == a_key)
+    a = pd.DataFrame({
+        Col.COURSE_ID: c[Col.COURSE_ID].to_numpy()[pos[matched]],
+        Col.CONDITION: a[Col.CONDITION].to_numpy()[matched],
+        Col.ASSESSMENT_DATE: a[Col.ASSESSMENT_DATE].to_numpy()[matched],
+        Col.SCALE: a[Col.SCALE].astype("str").to_numpy()[matched],
+        Col.SCORE: a[Col.SCORE].to_numpy(dtype=float)[matched],
+    })
+    n_no_course = int((~matched).sum())
     first_day = _days(c[Col.FIRST_DATE])
     primary = _primary_scale(a, first_day[a[Col.COURSE_ID].to_numpy()], log.scales)
     a = a[a[Col.SCALE].to_numpy() == primary.reindex(a[Col.COURSE_ID]).to_numpy()]
@@ -413,8 +455,9 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame):
     baseline = base.reindex(p[Col.COURSE_ID]).to_numpy()
     p[Col.IMPROVEMENT] = improvement(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
     p.loc[p[Col.POINT] == Point.BASELINE, Col.IMPROVEMENT] = np.nan
-    p = p.merge(keys, on=Col.COURSE_ID, how="left")
-    p[Col.CONDITION] = p[Col.CONDITION].astype(vocabulary_dtype("condition"))
+    ids = p[Col.COURSE_ID].to_numpy()
+    p[Col.PATIENT_ID] = c[Col.PATIENT_ID].take(ids).to_numpy()
+    p[Col.CONDITION] = c[Col.CONDITION].take(ids).reset_index(drop=True)
     order = {name: i for i, name in enumerate(Point.ALL)}
     p["_order"] = p[Col.POINT].map(order)
     p = p.sort_values([Col.COURSE_ID, "_order", Col.AFTER_SESSION], ignore_index=True)
@@ -459,15 +502,19 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
     cols = [Col.SESSION_ID, Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.SETTING,
             Col.SESSION_DATE, Col.SESSION_NUMBER, Col.SPACING_DAYS, Col.CLINIC_ID,
             Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
-    info = s[cols].astype({Col.SESSION_ID: "str"})
-    out = e.astype({Col.SESSION_ID: "str"}).merge(info, on=Col.SESSION_ID, how="inner")
+    # the session of each event, by position (the loader guarantees it exists)
+    pos = pd.Index(s[Col.SESSION_ID]).get_indexer(e[Col.SESSION_ID])
+    e = e[pos >= 0].reset_index(drop=True)
+    pos = pos[pos >= 0]
+    info = s[cols[1:]].take(pos).reset_index(drop=True)
+    out = pd.concat([e, info], axis=1)
     resolved = out[Col.RESOLVED_HOURS].to_numpy(dtype=float)
     observed = ~np.isnan(resolved)
     out[Col.DURATION] = np.where(observed, resolved, out[Col.LAST_CONTACT_HOURS].to_numpy(float))
     out[Col.OBSERVED] = observed
     out[Col.NOTABLE] = (
-        out[Col.SEVERITY].astype(str).isin(NOTABLE_SEVERITIES).to_numpy()
-        | out[Col.EVENT].astype(str).isin(NOTABLE_EVENTS).to_numpy()
+        out[Col.SEVERITY].isin(NOTABLE_SEVERITIES).to_numpy()
+        | out[Col.EVENT].isin(NOTABLE_EVENTS).to_numpy()
     )
     return out
 
@@ -475,7 +522,7 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
 def _add_event_flags(c: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     c = c.copy()
     notable = events.loc[events[Col.NOTABLE], Col.COURSE_ID].unique()
-    pih = events.loc[events[Col.EVENT].astype(str) == "pih", Col.COURSE_ID].unique()
+    pih = events.loc[(events[Col.EVENT] == "pih").to_numpy(), Col.COURSE_ID].unique()
     c[Col.NOTABLE] = c[Col.COURSE_ID].isin(notable).to_numpy()
     c["pih"] = c[Col.COURSE_ID].isin(pih).to_numpy()
     return c
