@@ -41,7 +41,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
 sample: $(STAMP)
-	$(VENV)/bin/outcomes simulate --out $(SAMPLE) --seed 20241118 --patients 300
+	$(VENV)/bin/outcomes simulate --out $(SAMPLE) --seed 20241118 --patients 300 --fault-rate 0.01 --force
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
