@@ -190,3 +190,11 @@ def test_empty_assessments():
     log = make_log([session("P", "a", "2024-01-01")])
     c = build_courses(log)
     assert len(c.points) == 0 and c.courses["final_improvement"].isna().all()
+
+
+def test_no_sessions_gives_empty_tables():
+    log = make_log([], [assessment("P", "2024-01-01", 30)], [])
+    c = build_courses(log)
+    assert len(c.courses) == len(c.points) == len(c.events) == 0
+    assert c.unassigned_assessments == 1  # the assessment matches no course
+    assert len(c.sessions_to_band("major")) == 0 and len(c.dose) == 0

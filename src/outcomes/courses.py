@@ -342,7 +342,7 @@ def _first_known(column: pd.Series, starts: np.ndarray) -> pd.Series:
 def _course_table(s: pd.DataFrame) -> pd.DataFrame:
     course = s[Col.COURSE_ID].to_numpy()
     starts = np.flatnonzero(np.diff(course, prepend=-1) != 0)
-    ends = np.append(starts[1:], len(s)) - 1
+    ends = np.append(starts[1:], len(s))[: len(starts)] - 1
     c = pd.DataFrame({
         Col.COURSE_ID: course[starts],
         Col.PATIENT_ID: s[Col.PATIENT_ID].take(starts).reset_index(drop=True),

@@ -1,0 +1,85 @@
+"""``outcomes audit PATH --out DIR``: data quality, protocol adherence and safety signals."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from ..audit import audit, load_audit_config
+from ..errors import ConfigError, DataQualityWarning
+from ..load import load_bundle
+from . import EXIT_USAGE
+
+NAME = "audit"
+HELP = "audit data quality, adherence to practice recommendations and safety signals"
+DESCRIPTION = """\
+Audit an anonymised session-log bundle and write DIR/audit.html (self-contained),
+DIR/audit.json (machine-readable) and DIR/audit.xlsx (with CSV copies).
+
+The audit runs data-quality checks (conformance, completeness, plausibility), measures
+adherence to the practice recommendations of the claims catalogue (overall, per clinic and
+per operator, with the non-adherent session ids) and looks for safety signals (notable
+adverse-event rates per clinic, operator, device and needle depth against a ceiling).
+Thresholds and ceilings are those of the package's audit.toml, changed by --config.
+
+Counts from 1 to MIN_CELL-1 are shown as "<MIN_CELL" in every file written.
+
+exit status:
+  0  every check passed its threshold
+  1  the bundle could not be read (nothing is written)
+  2  usage error, or a malformed --config file
+  3  at least one check failed (the files are written; a scheduler can alert)
+"""
+
+
+def _min_cell(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH",
+                        help="bundle: a folder of CSV/Parquet tables, or an .xlsx workbook")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    parser.add_argument("--config", metavar="TOML",
+                        help="audit settings changing the built-in audit.toml")
+    parser.add_argument("--min-cell", type=_min_cell, default=5, metavar="N",
+                        help="smallest count shown; 1..N-1 are shown as <N (default 5)")
+    parser.add_argument("--scales", metavar="TOML",
+                        help="extra outcome scales to check assessment scores against")
+    parser.add_argument("--quiet", action="store_true", help="print only the verdict line")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_audit_config(args.config)
+    except ConfigError as exc:
+        print(f"outcomes audit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)  # the audit reports them
+        log = load_bundle(args.path, scales=args.scales)
+    try:
+        result = audit(log, config)
+    except ConfigError as exc:  # e.g. an adherence minimum naming an unknown recommendation
+        print(f"outcomes audit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    written = result.write(args.out, min_cell=args.min_cell)
+    checks = result.checks
+    n_failed = int((~checks["passed"]).sum())
+    verdict = "PASSED" if result.passed else "FAILED"
+    print(f"audit {verdict}: {len(checks) - n_failed} of {len(checks)} checks pass")
+    if not args.quiet:
+        for r in result.failed.itertuples(index=False):
+            print(f"  failed: {r.id} ({r.description})")
+        for dim in config.flag_dimensions:
+            for group in result.signals.flagged_groups(dim):
+                print(f"  safety signal: {dim} {group} above the ceiling")
+        print("written: " + ", ".join(sorted(p.name for p in written.values())))
+    return result.exit_status
