@@ -30,6 +30,10 @@ exit status:
   1  the bundle could not be read (nothing is written)
   2  usage error, or a malformed --config file
   3  at least one check failed (the files are written; a scheduler can alert)
+
+Examples:
+  outcomes audit data/sample --out build/audit
+  outcomes audit clinic_export.xlsx --out audit/2026-11 --config audit.toml
 """
 
 

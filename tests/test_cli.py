@@ -1,0 +1,63 @@
+"""The command line as a whole: help texts, usage errors, and no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from outcomes.cli import COMMANDS, main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+def test_top_level_help_lists_every_command(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in COMMANDS:
+        assert name in out
+    assert "usage: outcomes" in out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_has_help_with_an_example(command, capsys):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert f"usage: outcomes {command}" in out
+    assert "Example" in out or "example" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main([]) == 2
+    assert main(["frobnicate"]) == 2
+    assert main(["report", str(SAMPLE)]) == 2  # --out is required
+    assert "usage" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    import outcomes
+
+    assert main(["--version"]) == 0
+    assert outcomes.__version__ in capsys.readouterr().out
+
+
+def test_missing_bundle_is_a_plain_message(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    for command in (["validate", str(missing)], ["claims", str(missing)],
+                    ["report", str(missing), "--out", str(tmp_path / "out")]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "nowhere" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # no report is written
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    exe = Path(sys.executable).with_name("outcomes")
+    proc = subprocess.run([str(exe), "claims", str(tmp_path / "absent")], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "absent" in proc.stderr
