@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 OUT ?= build/demo
 
-.PHONY: demo test test-fast test-browser bench lint sample clean
+.PHONY: demo test test-fast test-browser bench lint sample results clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 2; }
@@ -42,6 +42,9 @@ lint: $(STAMP)
 
 sample: $(STAMP)
 	$(VENV)/bin/outcomes simulate --out $(SAMPLE) --seed 20241118 --patients 300 --fault-rate 0.01 --force
+
+results: $(STAMP)
+	$(PY) -W ignore -c "import outcomes; print(outcomes.analyse(outcomes.load_bundle('$(SAMPLE)')).to_markdown())" > docs/results.md
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

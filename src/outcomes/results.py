@@ -25,7 +25,7 @@ from .stats.side_effects import Incidence, Resolution, incidence, resolution
 from .stats.skin_type import SkinType, skin_type
 from .stats.spacing import Spacing, spacing
 
-__all__ = ["Results", "analyse", "input_summary"]
+__all__ = ["Results", "analyse", "input_summary", "markdown_table"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,78 @@ class Results:
             t["courses"] = (self.courses.courses,
                             "Patient-level: one row per course (included on request)")
         return t
+
+
+    def to_markdown(self, min_cell: int = 5) -> str:
+        """The headline numbers as Markdown (``docs/results.md`` is this, for the sample bundle).
+
+        Only estimates resting on at least ``min_cell`` units are shown.
+        """
+        def ci(e, lo, hi):
+            return f"{e:.3g} ({lo:.3g} to {hi:.3g})"
+
+        claims = self.claims.table
+        rows_claims = [[r.id, r.verdict,
+                        ci(r.estimate, r.ci_low, r.ci_high) if r.n >= min_cell else "",
+                        f"{r.n} {r.unit}"] for r in claims.itertuples()]
+        bc = self.by_condition.table
+        bc = bc[(bc["measure"] == "final_improvement_mean") & (bc[Col.N] >= min_cell)]
+        rows_bc = [[r.condition, ci(r.estimate, r.ci_low, r.ci_high), str(r.n)]
+                   for r in bc.itertuples()]
+        res = self.resolution.table
+        res = res[res[Col.N] >= min_cell]
+        rows_res = []
+        for event, part in res.groupby(Col.EVENT, sort=False):
+            med = part[part["measure"] == "median_hours"].iloc[0]
+            by48 = part[(part["measure"] == "resolved_by") & (part["hours"] == 48)].iloc[0]
+            rows_res.append([str(event), ci(med.estimate, med.ci_low, med.ci_high),
+                             ci(by48.estimate, by48.ci_low, by48.ci_high), str(med[Col.N])])
+        sk = self.skin_type.table
+        sk = sk[sk["level"] == "difference"]
+        rows_sk = [[r.outcome, ci(r.estimate, r.ci_low, r.ci_high), str(r.n)]
+                   for r in sk.itertuples()]
+        counts = self.claims.counts()
+        log = self.log
+        parts = [
+            f"# Results on the bundle `{log.source}`",
+            "",
+            "Computed by `outcomes.analyse(outcomes.load_bundle(...)).to_markdown()`; every "
+            "interval is 95% and clustered by patient (see docs/definitions.md). Regenerate "
+            "with `make results`.",
+            "",
+            "Rows accepted: " + ", ".join(f"{t} {int(r.accepted)} of {int(r.read)}"
+                                          for t, r in log.counts.iterrows()) + ".",
+            f"Courses: {len(self.courses.courses)}; patients: "
+            f"{self.courses.courses[Col.PATIENT_ID].nunique()}; sessions: "
+            f"{len(self.courses.sessions)}.",
+            "",
+            "## Claims",
+            f"{', '.join(f'{n} {v}' for v, n in counts.items())}.",
+            "",
+            markdown_table(["claim", "verdict", "estimate (95% CI)", "n"], rows_claims),
+            "## Final improvement by condition",
+            "",
+            markdown_table(["condition", "mean (95% CI)", "courses"], rows_bc),
+            "## Time to resolution of side effects (Kaplan-Meier)",
+            "",
+            markdown_table(["event", "median hours (95% CI)", "resolved by 48 h (95% CI)",
+                            "events"], rows_res),
+            "## Skin types: risk difference IV-VI minus I-III, per course",
+            "",
+            markdown_table(["outcome", "difference (95% CI)", "courses"], rows_sk),
+        ]
+        return "\n".join(parts)
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
+    def cell(x) -> str:
+        return str(x).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(map(cell, header)) + " |",
+             "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(cell, r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 def input_summary(log: SessionLog) -> pd.DataFrame:
