@@ -375,7 +375,7 @@ def evaluate_claims(
     conditions : iterable of str, optional
         Restrict the data to these conditions; claims about other conditions are left out.
     courses : Courses, optional
-        Courses already built from ``log`` (saves rebuilding them).
+        Courses already built from ``log`` restricted to ``conditions`` (saves rebuilding them).
 
     Returns
     -------
@@ -410,7 +410,6 @@ def evaluate_claims(
             raise AnalysisError(f"unknown conditions {unknown}; conditions are "
                                 f"{vocabulary('condition')}")
         log = log.filter(condition=conditions)
-        courses = None
         claims = [c for c in claims
                   if c.parameters.get("condition") in (None, *conditions)]
     if courses is None:

@@ -94,7 +94,9 @@ class ReportResult:
     suppressions : DataFrame
         Every hidden cell (also listed in the report's provenance section).
     results : Results
-        The analyses behind the report.
+        The analyses behind the report (not disclosure-controlled: for further analysis).
+    tables : dict of str to DataFrame
+        The tables exactly as exported, small counts suppressed: the ones to show.
     """
 
     html: Path
@@ -103,6 +105,7 @@ class ReportResult:
     pdf: Path | None
     suppressions: pd.DataFrame
     results: Results
+    tables: dict[str, pd.DataFrame]
 
 
 def write_report(
@@ -165,7 +168,7 @@ def write_report(
             progress.step("printing report.pdf")
             pdf_path = write_pdf(html_path, out / "report.pdf")
     return ReportResult(html_path, export.xlsx, export.csv, pdf_path, export.suppressions,
-                        results)
+                        results, export.tables)
 
 
 def _ratio_columns(table: pd.DataFrame) -> list[str]:

@@ -208,7 +208,8 @@ def analyse(
     catalogue : Catalogue or path, optional
         Claims catalogue (a path: the built-in one changed by that file).
     conditions : iterable of str, optional
-        Restrict everything to these conditions.
+        Restrict everything to these conditions; claims about other conditions are left out
+        (as in :func:`outcomes.evaluate_claims`).
     progress : Progress, optional
         Step-wise progress reporting.
 
@@ -220,11 +221,12 @@ def analyse(
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)
     if conditions is not None:
-        log = log.filter(condition=list(conditions))
+        conditions = [conditions] if isinstance(conditions, str) else list(conditions)
+        log = log.filter(condition=conditions)
     step("building courses")
     courses = build_courses(log, bands=dict(catalogue.bands))
     step("evaluating claims")
-    claims = evaluate_claims(log, catalogue, courses=courses)
+    claims = evaluate_claims(log, catalogue, conditions=conditions, courses=courses)
     step("outcome statistics")
     by_condition = outcomes_by_condition(courses, bands=dict(catalogue.bands))
     dose = dose_response(courses)

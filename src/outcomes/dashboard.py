@@ -1,0 +1,669 @@
+"""The clinician dashboard: filters that update the claims table and two plots in place.
+
+One job: put the package's claims, dose-response and side-effect analyses behind a handful of
+filters (condition, setting, skin type, clinic, dates) in Jupyter. Every number comes from the
+analyses themselves (:func:`outcomes.claims.evaluate_claims`,
+:func:`outcomes.stats.dose_response.dose_response`,
+:func:`outcomes.stats.side_effects.resolution`); the dashboard only filters the bundle
+(:meth:`outcomes.SessionLog.filter`), re-runs them and shows the results. Counts it shows follow
+the reports' disclosure rule (:func:`outcomes.disclosure.disclose`): a count between 1 and
+``min_cell - 1`` is shown as ``"<5"`` and estimates resting on fewer units are withheld.
+
+The widgets (``ipywidgets``, part of the ``notebooks`` extra) are built on first display, so
+``import outcomes`` does not need them, and :meth:`Dashboard.update` works without them (tests).
+Plots are drawn on :class:`matplotlib.figure.Figure` objects that do not belong to pyplot, so
+nothing is shown twice and no figure is left open.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import warnings
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .catalogue import Catalogue, load_catalogue
+from .claims import ClaimsResult, evaluate_claims
+from .courses import Courses, build_courses
+from .disclosure import NOTE_COLUMN, disclose, small_mark
+from .errors import AnalysisError, OutcomesError, OutcomesWarning
+from .log import SessionLog
+from .plots.style import PALETTE, VERDICT_COLOURS
+from .schema import Col, vocabulary
+from .stats.dose_response import DoseResponse, dose_response
+from .stats.side_effects import Resolution, resolution
+from .verdicts import NOT_TESTABLE, VERDICTS
+
+__all__ = ["Dashboard", "FILTERS", "CHOICE_FILTERS", "DATE_FILTERS"]
+
+#: Filters chosen from the values present in the data (multi-selects), in display order.
+CHOICE_FILTERS = (Col.CONDITION, Col.SETTING, Col.FITZPATRICK, Col.CLINIC_ID)
+#: Bounds of the session date (inclusive).
+DATE_FILTERS = ("start", "end")
+#: Every keyword :meth:`Dashboard.update` accepts.
+FILTERS = CHOICE_FILTERS + DATE_FILTERS
+
+_LABELS = {
+    Col.CONDITION: "Condition",
+    Col.SETTING: "Setting",
+    Col.FITZPATRICK: "Skin type (Fitzpatrick)",
+    Col.CLINIC_ID: "Clinic",
+    "start": "From",
+    "end": "To",
+}
+#: Panels of the dashboard (keys of :attr:`Dashboard.messages`).
+PANELS = ("claims", "dose_response", "resolution")
+#: Most event types drawn in the resolution plot (the most frequent ones).
+MAX_EVENTS = 5
+_CLAIM_COLUMNS = ["id", "statement", "verdict", "estimate", "ci_low", "ci_high", "n",
+                  "n_patients", "reason"]
+
+
+def _text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (``#rrggbb``)."""
+    r, g, b = (int(background[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if luminance > 0.5 else "#ffffff"
+
+
+def _number(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if isinstance(x, float) and math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:.3g}"
+
+
+def _estimate_text(estimate, low, high) -> str:
+    """``"0.42 (0.31 to 0.55)"``; empty when there is no estimate."""
+    est = _number(estimate)
+    if not est:
+        return ""
+    lo, hi = _number(low), _number(high)
+    return f"{est} ({lo} to {hi})" if lo or hi else est
+
+
+def _as_date(value, name: str) -> pd.Timestamp | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        out = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise AnalysisError(
+            f"{name}: expected a date (YYYY-MM-DD, datetime.date or Timestamp) or None; "
+            f"got {value!r}.") from None
+    if pd.isna(out):
+        return None
+    return out.normalize()
+
+
+def _present(values: pd.Series, vocab: str | None) -> list[str]:
+    """Values present in ``values``, in vocabulary order (sorted when there is none)."""
+    seen = {str(v) for v in values.dropna().unique()}
+    if vocab is not None:
+        order = [v for v in vocabulary(vocab) if v in seen]
+        return order + sorted(seen - set(order))
+    return sorted(seen)
+
+
+class Dashboard:
+    """Filters over a bundle that update the claims table and two plots in place.
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle (:func:`outcomes.load_bundle`).
+    catalogue : Catalogue or path, optional
+        The claims catalogue (a path is read with :func:`outcomes.load_catalogue`). Default:
+        the built-in catalogue.
+    min_cell : int, default 5
+        Disclosure threshold: counts from 1 to ``min_cell - 1`` are shown as ``"<5"``; a filter
+        leaving fewer patients than this shows a message instead of results.
+    figsize : tuple, default (6.4, 4.0)
+        Size of each plot, inches.
+    dpi : int, default 90
+        Resolution of the plot images.
+
+    Attributes
+    ----------
+    options : dict of str to list
+        Values offered by each choice filter (those present in the bundle, in vocabulary order).
+    date_range : tuple of Timestamp
+        First and last session date of the bundle.
+    filters : dict
+        The filters in force (``None``: no restriction).
+    filtered : SessionLog
+        The bundle restricted by the filters.
+    counts : dict
+        ``patients``, ``courses`` and ``sessions`` in the filter (true numbers; what is shown is
+        disclosed, see :attr:`status`).
+    claims : ClaimsResult or None
+        Verdicts on the filtered data (None when too little data).
+    claims_table : DataFrame
+        The claims table as shown: one row per claim relevant to the filter, columns ``id``,
+        ``statement``, ``verdict``, ``estimate``, ``ci_low``, ``ci_high``, ``n``, ``n_patients``,
+        ``reason`` and, when an estimate was withheld, ``suppressed``; counts disclosed.
+    dose, side_effects : DoseResponse, Resolution or None
+        The analyses behind the two plots.
+    dose_figure, resolution_figure : matplotlib Figure
+        The two plots (redrawn in place on every update).
+    messages : dict of str to str
+        Per panel (``claims``, ``dose_response``, ``resolution``), why it shows no result
+        (empty when it does).
+    status : str
+        The status line as plain text.
+    widget : ipywidgets.VBox
+        The dashboard's widgets (built on first use).
+    controls : dict of str to widget
+        The filter widgets by filter name (empty until :attr:`widget` is built).
+    views : dict of str to widget
+        What updates in place: ``status`` and ``claims`` (HTML), ``dose_response`` and
+        ``resolution`` (PNG images); empty until :attr:`widget` is built.
+
+    Raises
+    ------
+    AnalysisError
+        If ``log`` is not a SessionLog or ``min_cell`` is not a whole number >= 1.
+
+    Notes
+    -----
+    The analyses run on first use (display, :meth:`update` or any result attribute), and again
+    on every change of a filter: a few seconds on the sample bundle. Claims about a condition
+    the condition filter leaves out are not shown; a filter leaving fewer than ``min_cell``
+    patients shows a message in every panel instead of results, and the resolution plot draws
+    only event types with at least ``min_cell`` events (the most frequent :data:`MAX_EVENTS`),
+    without at-risk counts under the axis.
+
+    Examples
+    --------
+    >>> import outcomes                                          # doctest: +SKIP
+    >>> dash = outcomes.Dashboard(outcomes.load_bundle("data/sample"))  # doctest: +SKIP
+    >>> dash                                     # in Jupyter: the widgets  # doctest: +SKIP
+    >>> dash.update(condition="acne_scars", setting=["professional"])  # doctest: +SKIP
+    >>> dash.status                                              # doctest: +SKIP
+    '... patients · ... courses · ... sessions in the filter'
+    """
+
+    def __init__(self, log: SessionLog, catalogue: Catalogue | str | None = None, *,
+                 min_cell: int = 5, figsize=(6.4, 4.0), dpi: int = 90):
+        if not isinstance(log, SessionLog):
+            raise AnalysisError(
+                f"Dashboard: expected a SessionLog (from outcomes.load_bundle), got "
+                f"{type(log).__name__}.")
+        if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
+            raise AnalysisError(f"Dashboard: min_cell must be a whole number >= 1, got "
+                                f"{min_cell!r}.")
+        self.log = log
+        self.catalogue = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(
+            catalogue)
+        self.min_cell = min_cell
+        self.figsize = tuple(figsize)
+        self.dpi = int(dpi)
+        s = log.sessions
+        self.options: dict[str, list[str]] = {
+            Col.CONDITION: _present(s[Col.CONDITION], "condition"),
+            Col.SETTING: _present(s[Col.SETTING], "setting"),
+            Col.FITZPATRICK: _present(s[Col.FITZPATRICK], "fitzpatrick"),
+            Col.CLINIC_ID: _present(s[Col.CLINIC_ID], None),
+        }
+        dates = s[Col.SESSION_DATE].dropna()
+        self.date_range = ((dates.min().normalize(), dates.max().normalize()) if len(dates)
+                           else (None, None))
+        self.filters: dict[str, object] = dict.fromkeys(FILTERS)
+        from matplotlib.figure import Figure  # not at import time: keeps `import outcomes` light
+
+        self.dose_figure = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
+        self.resolution_figure = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
+        self._computed = False
+        self._widget = None
+        self.controls: dict = {}
+        self.views: dict = {}
+        self._syncing = False
+
+    # ------------------------------------------------------------------ filtering
+    def _check_filters(self, filters: Mapping[str, object]) -> dict[str, object]:
+        unknown = sorted(set(filters) - set(FILTERS))
+        if unknown:
+            raise AnalysisError(f"Dashboard.update: unknown filters {unknown}; filters are "
+                                f"{list(FILTERS)}.")
+        out = {}
+        for name, value in filters.items():
+            if name in DATE_FILTERS:
+                out[name] = _as_date(value, name)
+                continue
+            if value is None:
+                out[name] = None
+                continue
+            values = [value] if isinstance(value, str) else list(value)
+            values = [str(v) for v in values]
+            bad = [v for v in values if v not in self.options[name]]
+            if bad:
+                raise AnalysisError(
+                    f"Dashboard.update: {name} {bad} not in the bundle; its values are "
+                    f"{self.options[name]}.")
+            out[name] = tuple(dict.fromkeys(values)) or None
+        return out
+
+    def update(self, **filters) -> Dashboard:
+        """Change filters and redraw everything.
+
+        Parameters
+        ----------
+        condition, setting, fitzpatrick, clinic_id : str or list of str, optional
+            Values to keep (among :attr:`options`); ``None`` or an empty list keeps all.
+        start, end : date, str or None, optional
+            First and last session date kept (inclusive); ``None`` removes the bound.
+
+        Filters not named keep their current value (:meth:`reset` clears them all).
+
+        Returns
+        -------
+        Dashboard
+            ``self``, updated.
+
+        Raises
+        ------
+        AnalysisError
+            If a filter is unknown, a value is not in the bundle or a date cannot be read.
+            Filters that leave too little data are not an error: the panels show a message.
+        """
+        self.filters.update(self._check_filters(filters))
+        self._sync_controls()
+        self.refresh()
+        return self
+
+    def reset(self) -> Dashboard:
+        """Clear every filter and redraw."""
+        self.filters = dict.fromkeys(FILTERS)
+        self._sync_controls()
+        self.refresh()
+        return self
+
+    def describe_filters(self) -> str:
+        """The filters in force in words, e.g. ``"condition: acne_scars; from 2023-01-01"``."""
+        parts = []
+        for name in CHOICE_FILTERS:
+            if self.filters.get(name):
+                parts.append(f"{_LABELS[name].lower()}: {', '.join(self.filters[name])}")
+        if self.filters.get("start") is not None:
+            parts.append(f"from {self.filters['start']:%Y-%m-%d}")
+        if self.filters.get("end") is not None:
+            parts.append(f"to {self.filters['end']:%Y-%m-%d}")
+        return "; ".join(parts) if parts else "all data"
+
+    # ------------------------------------------------------------------ analyses
+    def refresh(self) -> None:
+        """Re-run the analyses on the filtered bundle and redraw the panels."""
+        if self.views:  # the kernel is busy until the end: say so where the counts go
+            self.views["status"].value = "<i>Updating…</i>"
+        self._compute()
+        self._draw()
+        self._render()
+
+    def _ensure(self) -> None:
+        if not self._computed:
+            self.refresh()
+
+    def _compute(self) -> None:
+        f = self.filters
+        self._filtered = self.log.filter(
+            condition=f[Col.CONDITION], setting=f[Col.SETTING], fitzpatrick=f[Col.FITZPATRICK],
+            clinic_id=f[Col.CLINIC_ID], start=f["start"], end=f["end"])
+        s = self._filtered.sessions
+        self._counts = {
+            "patients": int(s[Col.PATIENT_ID].nunique()),
+            "courses": int(len(s[[Col.PATIENT_ID, Col.CONDITION]].drop_duplicates())),
+            "sessions": int(len(s)),
+        }
+        self._messages = dict.fromkeys(PANELS, "")
+        self._notes: list[str] = []
+        self._courses: Courses | None = None
+        self._claims: ClaimsResult | None = None
+        self._dose: DoseResponse | None = None
+        self._side_effects: Resolution | None = None
+        self._claims_table = pd.DataFrame(columns=_CLAIM_COLUMNS)
+        if self._counts["patients"] < self.min_cell:
+            shown = self._count(self._counts["patients"])
+            message = (f"Too little data: {shown} patients match these filters "
+                       f"({self.describe_filters()}); results need at least {self.min_cell}. "
+                       f"Widen the filters.")
+            self._messages = dict.fromkeys(PANELS, message)
+            self._computed = True
+            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", OutcomesWarning)
+            try:
+                self._courses = build_courses(self._filtered, bands=dict(self.catalogue.bands))
+            except OutcomesError as exc:
+                self._messages = dict.fromkeys(PANELS, str(exc))
+            else:
+                self._claims = self._run("claims", lambda: evaluate_claims(
+                    self._filtered, self.catalogue, courses=self._courses))
+                self._dose = self._run("dose_response", lambda: dose_response(self._courses))
+                self._side_effects = self._run("resolution",
+                                               lambda: resolution(self._courses))
+        self._notes = list(dict.fromkeys(str(w.message) for w in caught
+                                        if issubclass(w.category, OutcomesWarning)))
+        self._claims_table = self._make_claims_table()
+        if self._claims is not None and self._claims_table.empty:
+            self._messages["claims"] = "No claim of the catalogue is about the conditions chosen."
+        self._computed = True
+
+    def _run(self, panel: str, analysis):
+        try:
+            return analysis()
+        except OutcomesError as exc:
+            self._messages[panel] = str(exc)
+            return None
+
+    def _relevant(self, claim_id: str) -> bool:
+        """False for claims about a condition the condition filter leaves out."""
+        chosen = self.filters[Col.CONDITION]
+        if not chosen:
+            return True
+        condition = self.catalogue.claim(claim_id).parameters.get("condition")
+        return condition is None or condition in chosen
+
+    def _make_claims_table(self) -> pd.DataFrame:
+        if self._claims is None:
+            return pd.DataFrame(columns=_CLAIM_COLUMNS)
+        t = self._claims.table
+        t = t[[self._relevant(i) for i in t["id"]]].reset_index(drop=True)
+        t = t[_CLAIM_COLUMNS]
+        return disclose(t, self.min_cell, count_columns=[Col.N, "n_patients"],
+                        estimate_columns=[Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH],
+                        unit_column=Col.N, name="dashboard claims").table
+
+    def _count(self, n: int) -> str:
+        """A count as shown: ``"<5"`` between 1 and ``min_cell - 1``."""
+        return small_mark(self.min_cell) if 0 < n < self.min_cell else f"{n:,}"
+
+    # ------------------------------------------------------------------ results
+    @property
+    def filtered(self) -> SessionLog:
+        """The bundle restricted by the filters."""
+        self._ensure()
+        return self._filtered
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Patients, courses and sessions in the filter (true numbers, for code)."""
+        self._ensure()
+        return dict(self._counts)
+
+    @property
+    def courses(self) -> Courses | None:
+        """Courses of the filtered bundle (None when too little data)."""
+        self._ensure()
+        return self._courses
+
+    @property
+    def claims(self) -> ClaimsResult | None:
+        """Verdicts on the filtered bundle (None when too little data or it failed)."""
+        self._ensure()
+        return self._claims
+
+    @property
+    def dose(self) -> DoseResponse | None:
+        """Dose response of the filtered bundle (None when too little data or it failed)."""
+        self._ensure()
+        return self._dose
+
+    @property
+    def side_effects(self) -> Resolution | None:
+        """Time to resolution of side effects (None when too little data or it failed)."""
+        self._ensure()
+        return self._side_effects
+
+    @property
+    def claims_table(self) -> pd.DataFrame:
+        """The claims table as shown (counts disclosed); see the class attributes."""
+        self._ensure()
+        return self._claims_table
+
+    @property
+    def messages(self) -> dict[str, str]:
+        """Per panel, why it shows no result (empty when it does)."""
+        self._ensure()
+        return dict(self._messages)
+
+    @property
+    def notes(self) -> list[str]:
+        """Warnings the analyses gave on the filtered bundle."""
+        self._ensure()
+        return list(self._notes)
+
+    # ------------------------------------------------------------------ rendering
+    @property
+    def status(self) -> str:
+        """The status line in plain text (counts disclosed)."""
+        self._ensure()
+        c = self._counts
+        line = (f"{self._count(c['patients'])} patients · {self._count(c['courses'])} courses · "
+                f"{self._count(c['sessions'])} sessions in the filter ({self.describe_filters()})")
+        return line
+
+    def status_html(self) -> str:
+        """The status line, the too-little-data message and warnings, as HTML."""
+        self._ensure()
+        parts = [f"<b>{html.escape(self.status)}</b>"]
+        panels = set(self._messages.values()) - {""}
+        if len(panels) == 1 and all(self._messages.values()):
+            parts.append(f"<div style='color:{PALETTE['vermillion']}'>"
+                         f"{html.escape(panels.pop())}</div>")
+        for note in self._notes:
+            parts.append(f"<div style='color:#555'><small>{html.escape(note)}</small></div>")
+        return "<div class='outcomes-dashboard-status'>" + "".join(parts) + "</div>"
+
+    def claims_html(self) -> str:
+        """The claims table with coloured verdict badges, as HTML (counts disclosed)."""
+        self._ensure()
+        if self._messages["claims"] and self._claims_table.empty:
+            return (f"<p class='outcomes-dashboard-message'>"
+                    f"{html.escape(self._messages['claims'])}</p>")
+        t = self._claims_table
+        rows = []
+        for r in t.to_dict("records"):
+            colour = VERDICT_COLOURS.get(r["verdict"], "#777777")
+            badge = (f"<span class='outcomes-verdict' style='background:{colour};"
+                     f"color:{_text_colour(colour)};padding:1px 6px;border-radius:3px;"
+                     f"white-space:nowrap'>{html.escape(r['verdict'].replace('_', ' '))}</span>")
+            est = "" if r["verdict"] == NOT_TESTABLE else _estimate_text(
+                r[Col.ESTIMATE], r[Col.CI_LOW], r[Col.CI_HIGH])
+            note = r["reason"] or ""
+            withheld = r.get(NOTE_COLUMN)
+            if isinstance(withheld, str) and withheld:
+                note = "; ".join(x for x in (note, withheld) if x)
+            rows.append(
+                f"<tr><td><code>{html.escape(r['id'])}</code></td>"
+                f"<td>{html.escape(r['statement'])}</td><td>{badge}</td>"
+                f"<td style='white-space:nowrap'>{html.escape(est)}</td>"
+                f"<td style='text-align:right'>{html.escape(str(r[Col.N]))}</td>"
+                f"<td><small>{html.escape(note)}</small></td></tr>")
+        counts = t["verdict"].value_counts()
+        legend = " ".join(
+            f"<span style='background:{VERDICT_COLOURS[v]};"
+            f"color:{_text_colour(VERDICT_COLOURS[v])};padding:1px 6px;border-radius:3px'>"
+            f"{v.replace('_', ' ')}: {int(counts.get(v, 0))}</span>" for v in VERDICTS)
+        head = ("<tr><th>claim</th><th>statement</th><th>verdict</th>"
+                "<th>estimate (95% CI)</th><th>n</th><th>reason</th></tr>")
+        return (f"<div class='outcomes-dashboard-claims'><p>{legend}</p>"
+                f"<table class='outcomes-claims'><thead>{head}</thead>"
+                f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+    def resolution_events(self) -> list[str]:
+        """Event types drawn in the resolution plot.
+
+        The most frequent :data:`MAX_EVENTS` event types resting on at least ``min_cell``
+        events (a curve drawn from fewer would show single patients' times).
+        """
+        self._ensure()
+        if self._side_effects is None:
+            return []
+        n = self._side_effects.table.groupby(Col.EVENT, sort=False)[Col.N].max()
+        n = n[n >= self.min_cell].sort_values(ascending=False, kind="stable")
+        return [str(e) for e in n.index[:MAX_EVENTS]]
+
+    def _draw(self) -> None:
+        self._draw_one(self.dose_figure, "dose_response", self._dose,
+                       "Improvement by session", min_n=self.min_cell)
+        events = self.resolution_events()
+        if self._side_effects is not None and not events:
+            self._messages["resolution"] = (
+                f"No side effect has {self.min_cell} or more events in this filter; "
+                f"resolution curves are not drawn from fewer.")
+        self._draw_one(self.resolution_figure, "resolution",
+                       self._side_effects if events else None,
+                       "Side effects: time to resolution",
+                       event=events, show_at_risk=False)
+
+    def _draw_one(self, figure, panel: str, result, title: str, **kwargs) -> None:
+        figure.clear()
+        ax = figure.add_subplot()
+        if result is not None:
+            try:
+                result.plot(ax=ax, **kwargs)
+                return
+            except OutcomesError as exc:
+                self._messages[panel] = str(exc)
+                figure.clear()
+                ax = figure.add_subplot()
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=10)
+        ax.text(0.5, 0.5, _wrap(self._messages[panel] or "Nothing to show.", 60),
+                transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#555555")
+
+    def png(self, panel: str) -> bytes:
+        """The plot of ``panel`` (``dose_response`` or ``resolution``) as PNG bytes."""
+        self._ensure()
+        figure = {"dose_response": self.dose_figure, "resolution": self.resolution_figure}
+        if panel not in figure:
+            raise AnalysisError(f"png: panel must be 'dose_response' or 'resolution'; got "
+                                f"{panel!r}.")
+        buffer = io.BytesIO()
+        figure[panel].savefig(buffer, format="png", dpi=self.dpi)
+        return buffer.getvalue()
+
+    # ------------------------------------------------------------------ widgets
+    @property
+    def _px(self) -> int:
+        """Width of a plot image in pixels."""
+        return int(round(self.figsize[0] * self.dpi))
+
+    @property
+    def widget(self):
+        """The dashboard as an ipywidgets box (built on first use)."""
+        if self._widget is None:
+            self._widget = self._build_widget()
+        return self._widget
+
+    def _build_widget(self):
+        try:
+            import ipywidgets as w
+        except ImportError:  # pragma: no cover - the notebooks extra installs it
+            raise AnalysisError(
+                "Dashboard needs ipywidgets: pip install 'outcomes[notebooks]'.") from None
+        self._ensure()
+        controls = {}
+        columns = []
+        for name in CHOICE_FILTERS:
+            options = self.options[name]
+            sel = w.SelectMultiple(
+                options=options, value=tuple(self.filters[name] or ()),
+                rows=min(max(len(options), 2), 6),
+                layout=w.Layout(width="180px"))
+            controls[name] = sel
+            columns.append(w.VBox([w.HTML(f"<b>{_LABELS[name]}</b>"), sel],
+                                  layout=w.Layout(margin="0 12px 0 0")))
+        low, high = self.date_range
+        for name in DATE_FILTERS:
+            value = self.filters[name]
+            controls[name] = w.DatePicker(
+                value=None if value is None else value.date(),
+                min=None if low is None else low.date(),
+                max=None if high is None else high.date(),
+                layout=w.Layout(width="170px"))
+        reset = w.Button(description="Clear filters", icon="undo", layout=w.Layout(width="170px"))
+        reset.on_click(lambda _b: self.reset())
+        span = "" if low is None else f"<small>sessions {low:%Y-%m-%d} to {high:%Y-%m-%d}</small>"
+        columns.append(w.VBox([
+            w.HTML("<b>Session dates</b>"), w.HTML(_LABELS["start"]), controls["start"],
+            w.HTML(_LABELS["end"]), controls["end"], w.HTML(span), reset]))
+        for control in controls.values():
+            control.observe(self._on_change, names="value")
+        self.controls = controls
+        # side by side when there is room (each half the width, scaled), one above the other
+        # when there is not
+        img = {p: w.Image(format="png", layout=w.Layout(
+                   width="calc(50% - 8px)", min_width="380px", max_width=f"{self._px}px",
+                   height="auto", margin="0 8px 0 0", object_fit="contain"))
+               for p in ("dose_response", "resolution")}
+        self.views = {
+            "status": w.HTML(),
+            "claims": w.HTML(layout=w.Layout(max_height="420px", overflow="auto")),
+            **img,
+        }
+        source = html.escape(self.log.source or "bundle")
+        box = w.VBox(
+            [w.HTML(f"<h3 style='margin:4px 0'>Microneedling outcomes: {source}</h3>"),
+             w.HBox(columns, layout=w.Layout(flex_flow="row wrap")),
+             self.views["status"],
+             w.HTML("<h4 style='margin:6px 0 2px'>Claims: what these data say</h4>"),
+             self.views["claims"],
+             w.HBox([img["dose_response"], img["resolution"]],
+                    layout=w.Layout(flex_flow="row wrap"))],
+            layout=w.Layout(width="100%"))
+        box.add_class("outcomes-dashboard")
+        self._render()
+        return box
+
+    def _on_change(self, _change) -> None:
+        if self._syncing:
+            return
+        c = self.controls
+        values = {name: (tuple(c[name].value) or None) for name in CHOICE_FILTERS}
+        for name in DATE_FILTERS:
+            values[name] = c[name].value
+        self.filters.update(self._check_filters(values))
+        self.refresh()
+
+    def _sync_controls(self) -> None:
+        if not self.controls:
+            return
+        self._syncing = True
+        try:
+            for name in CHOICE_FILTERS:
+                self.controls[name].value = tuple(self.filters[name] or ())
+            for name in DATE_FILTERS:
+                v = self.filters[name]
+                self.controls[name].value = None if v is None else v.date()
+        finally:
+            self._syncing = False
+
+    def _render(self) -> None:
+        if not self.views or not self._computed:
+            return
+        self.views["status"].value = self.status_html()
+        self.views["claims"].value = self.claims_html()
+        self.views["dose_response"].value = self.png("dose_response")
+        self.views["resolution"].value = self.png("resolution")
+
+    # ------------------------------------------------------------------ display
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def __repr__(self) -> str:
+        if not self._computed:
+            return f"Dashboard({self.log.source!r}, filters: {self.describe_filters()})"
+        return f"Dashboard({self.log.source!r}: {self.status})"
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
