@@ -1,0 +1,370 @@
+"""Side-effect plots: resolution curves, spacing heatmap, skin-type forest plot, incidence.
+
+Every function takes ``ax=None`` (a new figure's axes when omitted), returns the axes and never
+calls ``plt.show()``. Colours are the Okabe–Ito palette (:mod:`outcomes.plots.style`); every
+estimate is drawn with its interval and the axes say their units.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
+
+from ..schema import Col
+from .style import PALETTE, axes, claimed_range, colour
+
+__all__ = ["plot_resolution", "plot_spacing", "plot_skin_type", "plot_incidence",
+           "resolution_curves"]
+
+_SEQUENTIAL = LinearSegmentedColormap.from_list("okabe_ito_blue", ["#FFFFFF", PALETTE["blue"]])
+_DIVERGING = LinearSegmentedColormap.from_list(
+    "okabe_ito_diverging", [PALETTE["vermillion"], "#FFFFFF", PALETTE["blue"]])
+
+
+def _group_label(row: pd.Series, cols: list[str]) -> str:
+    parts = [str(row[c]) for c in cols if pd.notna(row[c])]
+    return " · ".join(parts) if parts else "all"
+
+
+# =========================================================================== resolution
+def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
+                      group_cols=(), threshold: float | None = None,
+                      horizon: float | None = None, xmax: float | None = None,
+                      show_at_risk: bool = True):
+    """Kaplan-Meier share resolved against hours, with bands and at-risk counts under the axis.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        Kaplan-Meier tables stacked (``Resolution.extra["curve"]``): ``event``, the group
+        columns, ``time``, ``survival``, ``ci_low``, ``ci_high`` (intervals of S).
+    at_risk : DataFrame
+        ``Resolution.extra["at_risk"]``: ``event``, the group columns, ``hours``,
+        ``n_at_risk``; its hours are the ticks at which the counts are written.
+    ax : matplotlib Axes, optional
+    group_cols : sequence of str
+        Group columns besides ``event`` (one curve per combination).
+    threshold : float, optional
+        A claimed share resolved (e.g. 0.9): the range from it to 1 is shaded.
+    horizon : float, optional
+        The claim's horizon in hours (e.g. 48): a vertical dashed line.
+    xmax : float, optional
+        Right end of the hours axis; default a little beyond the largest at-risk hour.
+    show_at_risk : bool, default True
+        Write the number of events still unresolved and followed under the axis.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = axes(ax)
+    cols = [*group_cols, Col.EVENT]
+    keys = curve[cols].drop_duplicates() if len(curve) else pd.DataFrame(columns=cols)
+    ticks = np.sort(at_risk["hours"].unique()) if len(at_risk) else np.array([0.0])
+    if xmax is not None:
+        right = float(xmax)
+    elif ticks.max() > 0:
+        right = float(ticks.max()) * 1.08
+    else:
+        right = float(curve["time"].max()) if len(curve) and curve["time"].max() > 0 else 1.0
+    labels = []
+    for i, (_, key) in enumerate(keys.iterrows()):
+        m = np.ones(len(curve), dtype=bool)
+        for c in cols:
+            m &= (curve[c] == key[c]).to_numpy()
+        k = curve[m]
+        t = k["time"].to_numpy(dtype=float)
+        S = k["survival"].to_numpy(dtype=float)
+        lo = k["ci_low"].to_numpy(dtype=float)
+        hi = k["ci_high"].to_numpy(dtype=float)
+        lo = np.where(S == 1.0, 1.0, np.where(np.isnan(lo), S, lo))
+        hi = np.where(np.isnan(hi), S, hi)
+        t, S, lo, hi = np.r_[0.0, t], np.r_[1.0, S], np.r_[1.0, lo], np.r_[1.0, hi]
+        label = _group_label(key, cols)
+        labels.append(label)
+        col = colour(i)
+        ax.step(t, 1.0 - S, where="post", color=col, label=label, linewidth=1.8)
+        ax.fill_between(t, 1.0 - hi, 1.0 - lo, step="post", color=col, alpha=0.2, linewidth=0)
+    if threshold is not None:
+        claimed_range(ax, low=threshold, high=1.0,
+                      label=f"claimed: at least {threshold:.0%} resolved"
+                      + (f" by {horizon:g} h" if horizon is not None else ""))
+    if horizon is not None:
+        ax.axvline(horizon, color=PALETTE["black"], linestyle="--", linewidth=1,
+                   label=f"{horizon:g} h")
+    ax.set_xlim(0, right)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("hours after the session")
+    ax.set_ylabel("share resolved (Kaplan–Meier, 95% CI)")
+    ax.set_xticks(ticks)
+    if len(keys) or threshold is not None:
+        ax.legend(loc="lower right", fontsize="small", frameon=False)
+    if show_at_risk and len(at_risk):
+        # rows of counts under the hours axis, at fixed offsets (points) below it so that the
+        # layout engine makes room for them
+        top = -34.0
+
+        def under(x, row, text, col, ha="center", coords="data"):
+            ax.annotate(text, xy=(x, 0), xycoords=(coords, "axes fraction"),
+                        xytext=(0, top - 11.0 * row), textcoords="offset points", ha=ha,
+                        va="top", fontsize="x-small", color=col, annotation_clip=False)
+
+        under(0.0, 0, "events at risk (unresolved, followed):", "#444444", ha="left",
+              coords="axes fraction")
+        for i, (_, key) in enumerate(keys.iterrows()):
+            m = np.ones(len(at_risk), dtype=bool)
+            for c in cols:
+                m &= (at_risk[c] == key[c]).to_numpy()
+            for _, r in at_risk[m].iterrows():
+                if r["hours"] <= right:
+                    under(float(r["hours"]), i + 1, f"{int(r['n_at_risk'])}", colour(i))
+    return ax
+
+
+def plot_resolution(result, ax=None, *, event=None, threshold: float | None = None,
+                    horizon: float | None = None, **kwargs):
+    """Resolution curves of a :class:`~outcomes.stats.side_effects.Resolution`.
+
+    Parameters
+    ----------
+    result : Resolution
+    ax : matplotlib Axes, optional
+    event : str or sequence of str, optional
+        Event selections (labels of ``result.table.event``) to draw; default all.
+    threshold, horizon : float, optional
+        A claim to draw: share ``threshold`` resolved by ``horizon`` hours.
+    **kwargs
+        Passed to :func:`resolution_curves` (``xmax``, ``show_at_risk``).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    curve, at_risk = result.extra["curve"], result.extra["at_risk"]
+    if event is not None:
+        wanted = [event] if isinstance(event, str) else list(event)
+        known = sorted(set(result.table[Col.EVENT]))
+        unknown = [e for e in wanted if e not in known]
+        if unknown:
+            from ..errors import AnalysisError
+
+            raise AnalysisError(f"event: {unknown} are not in the result; events are {known}.")
+        curve = curve[curve[Col.EVENT].isin(wanted)]
+        at_risk = at_risk[at_risk[Col.EVENT].isin(wanted)]
+    ax = resolution_curves(curve, at_risk, ax, group_cols=list(result.by), threshold=threshold,
+                           horizon=horizon, **kwargs)
+    ax.set_title(result.title)
+    return ax
+
+
+# =========================================================================== spacing
+def plot_spacing(result, ax=None, *, measure: str = "improvement_gain", annotate: bool = True,
+                 min_n: int = 10):
+    """Heatmap of a :class:`~outcomes.stats.spacing.Spacing` measure: groups x spacing bins.
+
+    Rows are the combinations of the ``by`` columns (condition · setting), columns the spacing
+    bins; each cell shows the estimate, its interval and ``n`` (sessions). Rates use a white to
+    blue scale from 0; gains a vermillion-white-blue scale centred on 0 (no gain).
+
+    Parameters
+    ----------
+    result : Spacing
+    ax : matplotlib Axes, optional
+    measure : {"improvement_gain", "side_effect_rate"}
+    annotate : bool, default True
+        Write estimate, interval and n in each cell.
+    min_n : int, default 10
+        Cells resting on fewer sessions are drawn grey (their numbers are still written) and
+        do not set the colour scale.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from ..errors import AnalysisError
+
+    t = result.table
+    if measure not in set(t["measure"]):
+        raise AnalysisError(f"measure: {measure!r} has no rows; measures are "
+                            f"{sorted(set(t['measure']))}.")
+    t = t[t["measure"] == measure]
+    bins = [str(b) for b in t[Col.SPACING_BIN].cat.categories]
+    group_cols = list(result.by)
+    rows = (t[group_cols].drop_duplicates().sort_values(group_cols) if group_cols
+            else pd.DataFrame(index=[0]))
+    row_labels = [_group_label(r, group_cols) for _, r in rows.iterrows()]
+    n_rows = len(rows)
+    ax = axes(ax, figsize=(1.3 * len(bins) + 3, 0.45 * n_rows + 1.8))
+    grid = np.full((n_rows, len(bins)), np.nan)
+    counts = np.zeros((n_rows, len(bins)), dtype=np.int64)
+    text = [["" for _ in bins] for _ in range(n_rows)]
+    col_of = {b: j for j, b in enumerate(bins)}
+    for i, (_, key) in enumerate(rows.iterrows()):
+        m = np.ones(len(t), dtype=bool)
+        for c in group_cols:
+            m &= (t[c] == key[c]).to_numpy()
+        for _, r in t[m].iterrows():
+            j = col_of[str(r[Col.SPACING_BIN])]
+            grid[i, j] = r[Col.ESTIMATE]
+            counts[i, j] = int(r[Col.N])
+            fmt = ".2f" if measure == "side_effect_rate" else ".3f"
+            ci = (f"\n({r[Col.CI_LOW]:{fmt}}, {r[Col.CI_HIGH]:{fmt}})"
+                  if np.isfinite(r[Col.CI_LOW]) and np.isfinite(r[Col.CI_HIGH]) else "")
+            text[i][j] = f"{r[Col.ESTIMATE]:{fmt}}{ci}\nn={int(r[Col.N])}"
+    small = (counts < min_n) & np.isfinite(grid)
+    finite = grid[np.isfinite(grid) & ~small]
+    if small.any():
+        ax.imshow(np.where(small, 1.0, np.nan), cmap=LinearSegmentedColormap.from_list(
+            "grey", ["#DDDDDD", "#DDDDDD"]), vmin=0, vmax=1, aspect="auto")
+    if measure == "side_effect_rate":
+        cmap, norm = _SEQUENTIAL, None
+        vmin, vmax = 0.0, max(float(finite.max()) if finite.size else 1.0, 1e-9)
+        what = "share of sessions with a side effect"
+    else:
+        cmap = _DIVERGING
+        span = max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-9)
+        norm = TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)
+        vmin = vmax = None
+        what = "mean improvement gain per session"
+    im = ax.imshow(np.ma.masked_invalid(np.where(small, np.nan, grid)), cmap=cmap, norm=norm,
+                   vmin=vmin, vmax=vmax, aspect="auto")
+    if annotate:
+        for i in range(n_rows):
+            for j in range(len(bins)):
+                if text[i][j]:
+                    shade = im.norm(grid[i, j])
+                    dark = not small[i, j] and np.isfinite(shade) and (
+                        shade > 0.65 or (norm is not None and shade < 0.2))
+                    ax.text(j, i, text[i][j], ha="center", va="center", fontsize="x-small",
+                            color="#FFFFFF" if dark else ("#555555" if small[i, j]
+                                                          else PALETTE["black"]))
+    ax.set_xticks(range(len(bins)), bins)
+    ax.set_yticks(range(n_rows), row_labels)
+    ax.set_xlabel("days since the previous session of the course")
+    if group_cols:
+        ax.set_ylabel(" · ".join(group_cols))
+    ax.figure.colorbar(im, ax=ax, label=what)
+    ax.set_title(f"{result.title}: {what} (95% CI, n sessions; grey: n < {min_n})",
+                 fontsize="medium")
+    return ax
+
+
+# =========================================================================== forest plots
+def _forest(ax, labels, est, lo, hi, colours, markers=None):
+    y = np.arange(len(labels))[::-1].astype(float)
+    for k in range(len(labels)):
+        if not np.isfinite(est[k]):
+            continue
+        if np.isfinite(lo[k]) and np.isfinite(hi[k]):
+            ax.plot([lo[k], hi[k]], [y[k], y[k]], color=colours[k], linewidth=2)
+        ax.plot(est[k], y[k], marker=(markers[k] if markers else "o"), color=colours[k],
+                markersize=6, linestyle="none")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(labels) - 0.3)
+    return y
+
+
+def plot_skin_type(result, ax=None, *, outcome: str | None = None,
+                   threshold: float | None = None):
+    """Forest plot of a :class:`~outcomes.stats.skin_type.SkinType`.
+
+    Risk per course with its 95% interval for each Fitzpatrick type I…VI, the groups I–III and
+    IV–VI and unknown type, then the risk difference IV–VI minus I–III (diamond) with a line at
+    0 (no difference).
+
+    Parameters
+    ----------
+    result : SkinType
+    ax : matplotlib Axes, optional
+    outcome : str, optional
+        ``"notable"`` or ``"pih"``; default the first outcome of the table.
+    threshold : float, optional
+        A claimed largest difference ("at most", e.g. 0.05): the range up to it is shaded.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from ..errors import AnalysisError
+
+    t = result.table
+    outcomes = list(dict.fromkeys(t["outcome"]))
+    outcome = outcomes[0] if outcome is None else outcome
+    if outcome not in outcomes:
+        raise AnalysisError(f"outcome: {outcome!r} is not in the result; outcomes are "
+                            f"{outcomes}.")
+    t = t[t["outcome"] == outcome]
+    ax = axes(ax, figsize=(7.5, 0.35 * len(t) + 1.6))
+    labels = []
+    for _, r in t.iterrows():
+        n = f"n={int(r[Col.N])}"
+        name = {"type": f"type {r['group']}", "group": f"types {r['group']}",
+                "unknown": "type unknown", "difference": f"difference {r['group']}"}[r["level"]]
+        labels.append(f"{name} ({n})")
+    level_colour = {"type": PALETTE["blue"], "group": PALETTE["orange"],
+                    "unknown": "#777777", "difference": PALETTE["vermillion"]}
+    colours = [level_colour[v] for v in t["level"]]
+    markers = ["D" if v == "difference" else "o" for v in t["level"]]
+    y = _forest(ax, labels, t[Col.ESTIMATE].to_numpy(float), t[Col.CI_LOW].to_numpy(float),
+                t[Col.CI_HIGH].to_numpy(float), colours, markers)
+    ax.axvline(0, color=PALETTE["black"], linewidth=0.8)
+    diff_rows = np.flatnonzero(t["level"].to_numpy() == "difference")
+    if diff_rows.size:
+        ax.axhline(y[diff_rows[0]] + 0.5, color="#999999", linewidth=0.6, linestyle=":")
+    if threshold is not None and diff_rows.size:
+        yd = y[diff_rows[0]]
+        left = min(ax.get_xlim()[0], -1e-9)
+        ax.fill_betweenx([yd - 0.4, yd + 0.4], left, threshold, color=PALETTE["green"],
+                         alpha=0.15, linewidth=0, zorder=0)
+        ax.plot([threshold, threshold], [yd - 0.4, yd + 0.4], color=PALETTE["green"],
+                linestyle="--", linewidth=1)
+        ax.text(threshold, yd + 0.42, f"claimed: at most {threshold:g}", ha="center",
+                va="bottom", fontsize="x-small", color=PALETTE["green"])
+        ax.set_xlim(left=left)
+    word = {"notable": "a notable adverse event", "pih": "PIH"}.get(outcome, outcome)
+    ax.set_xlabel(f"share of courses with {word}, 95% CI\n"
+                  "(last row: risk difference IV–VI minus I–III)")
+    ax.set_title(result.title, fontsize="medium")
+    return ax
+
+
+def plot_incidence(result, ax=None, *, event=None):
+    """Dot-and-interval plot of an :class:`~outcomes.stats.side_effects.Incidence`.
+
+    One row per event selection and group, the share of units with at least one such event
+    and its 95% interval.
+
+    Parameters
+    ----------
+    result : Incidence
+    ax : matplotlib Axes, optional
+    event : str or sequence of str, optional
+        Event selections to draw; default all.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    t = result.table
+    if event is not None:
+        wanted = [event] if isinstance(event, str) else list(event)
+        t = t[t[Col.EVENT].isin(wanted)]
+    group_cols = list(result.by)
+    events = list(dict.fromkeys(t[Col.EVENT]))
+    ax = axes(ax, figsize=(6.4, 0.3 * len(t) + 1.6))
+    labels = [f"{r[Col.EVENT]}"
+              + (f" · {_group_label(r, group_cols)}" if group_cols else "")
+              + f" (n={int(r[Col.N])})" for _, r in t.iterrows()]
+    colours = [colour(events.index(e)) for e in t[Col.EVENT]]
+    _forest(ax, labels, t[Col.ESTIMATE].to_numpy(float), t[Col.CI_LOW].to_numpy(float),
+            t[Col.CI_HIGH].to_numpy(float), colours)
+    unit = "sessions" if result.per == "session" else "courses"
+    ax.set_xlabel(f"share of {unit} with at least one event (95% CI)")
+    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
+    ax.set_title(result.title, fontsize="medium")
+    if math.isfinite(ax.get_xlim()[1]) and ax.get_xlim()[1] > 1:
+        ax.set_xlim(right=1.0)
+    return ax
