@@ -614,7 +614,7 @@ _STATUS_BADGES = {"pass": "badge badge-supported", "fail": "badge badge-contradi
                   "not_applicable": "badge badge-not_testable"}
 
 
-def _disclosure_rules() -> dict[str, dict]:
+def disclosure_rules() -> dict[str, dict]:
     """Per audit table, the keyword arguments of :func:`outcomes.disclosure.disclose`."""
     from .disclosure import ColumnTotal
 
@@ -657,7 +657,7 @@ def _disclosed_tables(result: AuditResult, min_cell: int | None) -> dict[str, pd
         return {k: v.copy() for k, v in raw.items()}
     from .disclosure import SUPPRESSION_COLUMNS, disclose
 
-    rules = _disclosure_rules()
+    rules = disclosure_rules()
     out, suppressions = {}, []
     for name, table in raw.items():
         if name == "nonadherent_sessions":  # ids and reasons only: nothing to count
@@ -871,7 +871,7 @@ def _write_workbook(result: AuditResult, out_dir: Path, min_cell: int) -> dict[s
     tmp = Path(tempfile.mkdtemp(prefix=".audit-", dir=out_dir))
     try:
         res = write_tables(raw, tmp, readme=_README, min_cell=min_cell,
-                           options=_disclosure_rules())
+                           options=disclosure_rules())
         xlsx = out_dir / "audit.xlsx"
         os.replace(res.xlsx, xlsx)
         written["xlsx"] = xlsx

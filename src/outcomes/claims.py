@@ -174,9 +174,14 @@ def _risk_difference_notable(log, courses: Courses, params) -> Finding:
 def _share_by_value(c: pd.DataFrame, column: str, outcome: str) -> pd.DataFrame:
     rows = []
     for value, part in c.groupby(column, observed=True):
-        e = intervals.proportion(part[outcome].to_numpy(), part[Col.PATIENT_ID],
-                                 unit_label="courses")
-        rows.append({column: value, **e.to_dict()})
+        y = part[outcome].to_numpy()
+        try:
+            e = intervals.proportion(y, part[Col.PATIENT_ID], unit_label="courses").to_dict()
+        except AnalysisError as exc:  # e.g. every course of the group from one patient
+            e = {"estimate": float(y.mean()), "ci_low": np.nan, "ci_high": np.nan,
+                 "n": len(y), "n_clusters": int(part[Col.PATIENT_ID].nunique()),
+                 "method": f"no interval: {exc}"}
+        rows.append({column: value, **e})
     return pd.DataFrame(rows)
 
 
@@ -343,7 +348,10 @@ def evaluate_claim(log: SessionLog, courses: Courses, claim: Claim) -> tuple[dic
     """Evaluate one claim; return its result row and the estimator's finding."""
     if unmet := _unmet_needs(log, claim):
         return _row(claim, NOT_TESTABLE, None, "; ".join(unmet)), None
-    finding = ESTIMATORS[claim.estimand](log, courses, claim.parameters)
+    try:
+        finding = ESTIMATORS[claim.estimand](log, courses, claim.parameters)
+    except AnalysisError as exc:  # units exist but too few for an interval
+        finding = Finding(reason=str(exc), undecidable=True)
     if finding.estimate is None:
         verdict = INCONCLUSIVE if finding.undecidable else NOT_TESTABLE
         return _row(claim, verdict, finding, finding.reason), finding
@@ -528,7 +536,11 @@ class ClaimsResult:
         Columns ``conflict``, ``topic``, ``side`` (a claim or recommendation id, or a quoted
         document), ``verdict``, ``estimate``, ``ci_low``, ``ci_high``, ``n``, ``note``.
         """
+        from .adherence import adherence
+
         by_id = self.table.set_index("id")
+        recommendations = adherence(self.courses, self.catalogue).table.set_index(
+            "recommendation")
         rows = []
         for c in self.catalogue.conflicts:
             for entry in c.entries:
@@ -539,8 +551,13 @@ class ClaimsResult:
                         r = by_id.loc[entry]
                         row.update(verdict=r["verdict"], estimate=r["estimate"],
                                    ci_low=r["ci_low"], ci_high=r["ci_high"], n=r["n"])
+                    elif entry in recommendations.index:
+                        r = recommendations.loc[entry]
+                        row.update(verdict="recommendation (audited): share following it",
+                                   estimate=r["estimate"], ci_low=r["ci_low"],
+                                   ci_high=r["ci_high"], n=r["n"])
                     else:
-                        row["verdict"] = "recommendation (audited)"
+                        row["verdict"] = "not evaluated (outside the conditions chosen)"
                 else:
                     row["side"] = f"{entry.document}: \"{entry.quote}\""
                     row["verdict"] = "statement (no data can test it)"

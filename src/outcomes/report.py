@@ -156,7 +156,7 @@ def write_report(
         export = write_tables(
             {k: v[0] for k, v in tables.items()}, out,
             readme={k: v[1] for k, v in tables.items()}, min_cell=min_cell,
-            options={k: {"ratio_columns": _ratio_columns(v[0])} for k, v in tables.items()},
+            options=_disclosure_options(tables),
         )
         progress.step("drawing figures")
         page = _page(results, export.tables, export.suppressions, min_cell, command,
@@ -169,6 +169,20 @@ def write_report(
             pdf_path = write_pdf(html_path, out / "report.pdf")
     return ReportResult(html_path, export.xlsx, export.csv, pdf_path, export.suppressions,
                         results, export.tables)
+
+
+def _disclosure_options(tables: dict) -> dict[str, dict]:
+    """Per exported table, how :func:`outcomes.disclosure.disclose` treats it."""
+    from .audit import disclosure_rules
+    from .disclosure import ColumnTotal
+
+    options = {name: {"ratio_columns": _ratio_columns(t)} for name, (t, _) in tables.items()}
+    adherence = dict(disclosure_rules()["adherence"])
+    adherence["ratio_columns"] = _ratio_columns(tables["recommendations"][0])
+    options["recommendations"] = adherence
+    options["input"] = dict(margins=ColumnTotal("n_read", ["n_accepted", "n_quarantined"]),
+                            unit_column=None)
+    return options
 
 
 def _ratio_columns(table: pd.DataFrame) -> list[str]:
