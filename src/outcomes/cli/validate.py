@@ -1,0 +1,136 @@
+"""``outcomes validate PATH [--rejects DIR]``: check a bundle against the data contract."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from ..errors import DataQualityWarning
+from ..load import load_bundle
+from ..log import SessionLog
+from ..schema import TABLES, Col
+from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+
+NAME = "validate"
+HELP = "check a bundle against the data contract; list quarantined rows and blanked values"
+DESCRIPTION = """\
+Read an anonymised session-log bundle (a folder of sessions/assessments/adverse_events as CSV or
+Parquet, or an .xlsx workbook with sheets of those names) and check it against the data
+contract. Prints, per table, how many rows were read, accepted, quarantined and warned about,
+the SHA-256 of each input file, and the first problems found. Row numbers are spreadsheet rows
+(the header is row 1). The input files are never changed.
+
+With --rejects DIR, writes DIR/<table>_rejects.csv (the quarantined rows, with their row number
+and every reason) and DIR/warnings.csv (every blanked value and ignored column).
+
+Examples:
+  outcomes validate data/sample
+  outcomes validate clinic_export.xlsx --rejects rejects/
+
+exit status:
+  0  every row was accepted (values may have been blanked, with warnings)
+  1  rows were quarantined, or the bundle could not be read
+  2  usage error
+"""
+
+DEFAULT_SHOWN = 10
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH",
+                        help="bundle: a folder of CSV/Parquet tables, or an .xlsx workbook")
+    parser.add_argument("--rejects", metavar="DIR",
+                        help="write <table>_rejects.csv and warnings.csv into this folder")
+    parser.add_argument("--scales", metavar="TOML",
+                        help="extra outcome scales to check assessment scores against")
+    parser.add_argument("--show", type=_count, default=DEFAULT_SHOWN, metavar="N",
+                        help=f"problems to list (default {DEFAULT_SHOWN})")
+
+
+def run(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
+        log = load_bundle(args.path, scales=args.scales)
+    print(report(log, shown=args.show))
+    if args.rejects:
+        try:
+            written = log.save_rejects(args.rejects)
+        except OSError as exc:
+            print(f"outcomes validate: cannot write into {args.rejects}: {exc.strerror}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        print("Written: " + ", ".join(p.name for p in written))
+    return EXIT_INPUT if log.n_quarantined else EXIT_OK
+
+
+def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
+    """The plain-text report of a validated bundle: counts, checksums, first problems."""
+    lines = [f"Bundle {log.source}", "", log.counts.to_string(), ""]
+    if log.missing_tables:
+        lines += ["Tables not in the bundle: " + ", ".join(log.missing_tables), ""]
+    lines.append("Input files (SHA-256):")
+    lines += [f"  {name}  {digest}" for name, digest in log.checksums.items()]
+    problems = problem_lines(log)
+    lines.append("")
+    if not problems:
+        lines.append("No problems: every row was accepted and no value was blanked.")
+        return "\n".join(lines)
+    lines.append(_verdict(log))
+    lines.append("Row numbers are spreadsheet rows (the header is row 1).")
+    lines += [f"  {p}" for p in problems[:shown]]
+    if len(problems) > shown:
+        lines.append(f"  and {len(problems) - shown} more")
+    return "\n".join(lines)
+
+
+def _verdict(log: SessionLog) -> str:
+    quarantined = log.n_quarantined
+    blanked = int((log.warnings[Col.ROW] > 1).sum())
+    ignored = len(log.warnings) - blanked
+    parts = []
+    if quarantined:
+        parts.append(f"{quarantined} row(s) quarantined (left out of every statistic)")
+    if blanked:
+        parts.append(f"{blanked} value(s) left blank")
+    if ignored:
+        parts.append(f"{ignored} column(s) ignored")
+    return "Problems: " + ", ".join(parts) + "."
+
+
+def problem_lines(log: SessionLog) -> list[str]:
+    """One line per quarantined row, then one per warning, each naming file and row."""
+    lines = []
+    for table in TABLES:
+        rejects = log.rejects.get(table)
+        if rejects is None or rejects.empty:
+            continue
+        where = _where(log, table)
+        lines += [
+            f"{where} row {row} quarantined: {reason}"
+            for row, reason in zip(rejects[Col.ROW], rejects[Col.REASON], strict=True)
+        ]
+    for table, row, message in zip(log.warnings[Col.TABLE], log.warnings[Col.ROW],
+                                   log.warnings[Col.MESSAGE], strict=True):
+        lines.append(f"{_where(log, table)} row {row}, {message}")
+    return lines
+
+
+def _where(log: SessionLog, table: str) -> str:
+    """How to name a table's file: ``sessions.csv``, or ``book.xlsx, sheet sessions``."""
+    for name in log.checksums:
+        if name.rsplit(".", 1)[0].lower() == table:
+            return name
+    if log.source.lower().endswith(".xlsx"):
+        return f"{log.source}, sheet {table}"
+    return table

@@ -1,0 +1,618 @@
+"""Finding and reading the files of a bundle into raw text tables, with their checksums.
+
+A bundle is a folder holding ``sessions``, ``assessments`` and ``adverse_events`` as ``.csv`` or
+``.parquet`` files (the file stem is the table name), or one ``.xlsx`` workbook with sheets of
+those names. Every reader returns the same thing, a :class:`RawTable` whose cells are all text
+(``None`` for an empty cell), so that one validation path (:mod:`outcomes.load`) serves every
+format: Parquet's typed columns and Excel's typed cells are written out as the text a CSV export
+would hold (numbers in their shortest form, dates as ISO ``YYYY-MM-DD`` when they fall on
+midnight, booleans as ``true``/``false``).
+
+Each input file is read once into memory; its SHA-256 is computed from those very bytes, so the
+checksum describes exactly what was parsed. Files are opened read-only and never written.
+
+Nothing here interprets values: no vocabulary, number or date is checked. Problems that make a
+file unreadable raise :class:`~outcomes.errors.BundleError` with the file name and what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+import mmap
+import re
+import zipfile
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from .errors import BundleError
+from .schema import TABLES
+
+__all__ = ["RawTable", "RawBundle", "read_bundle", "combine", "sha256", "FIRST_DATA_ROW"]
+
+#: Spreadsheet row number of the first data row (the header is row 1).
+FIRST_DATA_ROW = 2
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+WORKBOOK_SUFFIXES = (".xlsx",)
+_CSV_SEPARATORS = (",", ";")
+_PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")
+_SAVE_AS_UTF8 = "save it again as 'CSV UTF-8' (comma or semicolon separated)"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table of a bundle as text, before any value is interpreted.
+
+    Attributes
+    ----------
+    name : str
+        Table name of the contract (``sessions``, ``assessments``, ``adverse_events``).
+    where : str
+        How messages name it: the file name (``sessions.csv``) or the workbook and sheet
+        (``bundle.xlsx, sheet sessions``).
+    header : tuple of str
+        Column names as in the file, with surrounding whitespace removed (duplicates possible).
+    columns : tuple of pyarrow.Array or pyarrow.ChunkedArray
+        One string array per header entry; ``None`` for an empty cell. Rows that were blank in
+        every column are left out (they carry no data); :attr:`rows` keeps the numbering. A
+        large CSV gives chunked arrays (see :func:`combine`).
+    rows : numpy.ndarray
+        Spreadsheet row number (int64, header = row 1) of each row of :attr:`columns`.
+    decimal_comma : bool
+        True for a semicolon-separated CSV, where ``2,5`` is the number 2.5.
+    """
+
+    name: str
+    where: str
+    header: tuple[str, ...]
+    columns: tuple[pa.Array, ...]
+    rows: np.ndarray
+    decimal_comma: bool = False
+
+    @property
+    def n_rows(self) -> int:
+        """Number of (non-blank) data rows."""
+        return len(self.rows)
+
+    def positions(self, column: str) -> list[int]:
+        """Return the positions of the header entries equal to ``column`` (case-insensitive)."""
+        key = column.casefold()
+        return [i for i, h in enumerate(self.header) if h.casefold() == key]
+
+
+@dataclass(frozen=True)
+class RawBundle:
+    """Every table of a bundle as text, with the checksums of the files read.
+
+    Attributes
+    ----------
+    source : str
+        Folder or workbook name (no parent folders).
+    tables : dict of str to RawTable
+        The tables present in the bundle.
+    missing : tuple of str
+        Optional tables the bundle does not have.
+    digests : dict
+        Per file name, its SHA-256, or the mapped file whose SHA-256 is still to be computed
+        (see :meth:`hash_in_background` and :attr:`checksums`).
+    """
+
+    source: str
+    tables: dict[str, RawTable]
+    missing: tuple[str, ...]
+    digests: dict[str, str | Future | _Mapped] = field(default_factory=dict)
+
+    def hash_in_background(self, executor: Executor) -> None:
+        """Start computing the checksums not yet computed, in ``executor``."""
+        for name, digest in self.digests.items():
+            if isinstance(digest, _Mapped):
+                self.digests[name] = executor.submit(digest.digest)
+
+    def close(self) -> None:
+        """Let go of the files whose checksum was never asked for (after an error)."""
+        for digest in self.digests.values():
+            if isinstance(digest, _Mapped):
+                digest.close()
+
+    @property
+    def checksums(self) -> dict[str, str]:
+        """SHA-256 (hex) of each file read, keyed by file name (waits for the background work)."""
+        for name, digest in self.digests.items():
+            if isinstance(digest, _Mapped):
+                self.digests[name] = digest.digest()
+        return {
+            name: d.result() if isinstance(d, Future) else d for name, d in self.digests.items()
+        }
+
+
+def sha256(data: bytes) -> str:
+    """Return the SHA-256 hex digest of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------------------- finding the files
+def read_bundle(path: str | Path, defer_checksums: bool = False) -> RawBundle:
+    """Read a bundle folder or workbook into raw text tables.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder holding ``sessions.csv`` or ``sessions.parquet`` (and optionally the
+        ``assessments`` and ``adverse_events`` tables), or an ``.xlsx`` workbook with sheets of
+        those names.
+    defer_checksums : bool
+        Keep the files mapped and compute their SHA-256 later (:meth:`RawBundle.checksums` or
+        :meth:`RawBundle.hash_in_background`), so that the caller can overlap it with other work.
+        By default the checksums are computed before returning.
+
+    Returns
+    -------
+    RawBundle
+
+    Raises
+    ------
+    BundleError
+        If the path is not a bundle, a table is given twice (CSV and Parquet), the sessions table
+        is missing, or a file cannot be read; the message names the file and what to do.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise BundleError(
+            f"{path.name or path}: no such folder or file. Give the folder holding sessions.csv "
+            "(or sessions.parquet), or an .xlsx workbook with a 'sessions' sheet."
+        )
+    if path.is_dir():
+        return _read_folder(path, defer_checksums)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _read_workbook(path)
+    raise BundleError(_not_a_bundle_message(path))
+
+
+def _not_a_bundle_message(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return (
+            f"{path.name} is a single table. Give the folder that holds it (with sessions"
+            f"{suffix} and, if you have them, assessments{suffix} and adverse_events{suffix})."
+        )
+    if suffix in (".xls", ".xlsm", ".ods"):
+        return f"{path.name}: workbooks are read as .xlsx only; save it as an Excel .xlsx workbook."
+    return (
+        f"{path.name} is not a bundle: expected a folder of sessions/assessments/adverse_events "
+        ".csv or .parquet files, or an .xlsx workbook with sheets of those names."
+    )
+
+
+def _table_files(folder: Path) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {name: [] for name in TABLES}
+    for entry in sorted(folder.iterdir()):
+        stem, suffix = entry.stem.lower(), entry.suffix.lower()
+        if stem in found and suffix in TABLE_SUFFIXES and entry.is_file():
+            found[stem].append(entry)
+    return found
+
+
+def _read_folder(folder: Path, defer_checksums: bool) -> RawBundle:
+    try:
+        found = _table_files(folder)
+    except OSError as exc:
+        raise BundleError(f"Cannot list the folder {folder.name}: {exc.strerror}.") from None
+    for name, files in found.items():
+        if len(files) > 1:
+            listed = " and ".join(f.name for f in files)
+            raise BundleError(
+                f"{folder.name}: the {name} table is given twice ({listed}), so it is ambiguous "
+                "which one to read. Keep one of them in the folder."
+            )
+    if not found["sessions"]:
+        raise BundleError(_no_sessions_message(folder))
+    tables: dict[str, RawTable] = {}
+    digests: dict[str, str | _Mapped] = {}
+    for name, files in found.items():
+        if not files:
+            continue
+        file = files[0]
+        reader = read_csv_bytes if file.suffix.lower() == ".csv" else read_parquet_bytes
+        mapped = _Mapped(file)
+        try:
+            tables[name] = reader(mapped.open(), name, file.name)
+        except BaseException:
+            mapped.close()
+            raise
+        # the checksum is of the very bytes parsed; the map goes once it is computed
+        digests[file.name] = mapped if defer_checksums else mapped.digest()
+    missing = tuple(n for n in TABLES if n not in tables)
+    return RawBundle(folder.name, tables, missing, digests)
+
+
+def _no_sessions_message(folder: Path) -> str:
+    message = (
+        f"{folder.name}: no sessions table. A bundle folder needs sessions.csv or "
+        "sessions.parquet (assessments and adverse_events are optional)."
+    )
+    workbooks = sorted(p.name for p in folder.glob("*.xlsx"))
+    if workbooks:
+        message += f" The folder holds the workbook {workbooks[0]}: give the workbook itself."
+    return message
+
+
+class _Mapped:
+    """A file's bytes, read-only: memory-mapped, or ``b""`` when the file is empty."""
+
+    def __init__(self, file: Path):
+        self.file = file
+        self._data: bytes | mmap.mmap = b""
+
+    def open(self) -> bytes | mmap.mmap:
+        try:
+            with open(self.file, "rb") as handle:
+                if self.file.stat().st_size:
+                    self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise BundleError(f"Cannot read {self.file.name}: {reason}. Check the file.") from None
+        return self._data
+
+    def digest(self) -> str:
+        """SHA-256 of the bytes, then close the map."""
+        try:
+            return sha256(self._data)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if isinstance(self._data, mmap.mmap):
+            try:
+                self._data.close()
+            except BufferError:  # an array still points into the map: it is freed with it
+                pass
+
+
+def _read_bytes(file: Path) -> bytes:
+    try:
+        with open(file, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise BundleError(f"Cannot read {file.name}: {exc.strerror}. Check the file.") from None
+
+
+# ---------------------------------------------------------------------------------------- CSV
+def read_csv_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+    """Read the bytes of one CSV file into a :class:`RawTable` (every cell as text).
+
+    The separator (comma or semicolon) is taken from the header row. UTF-8 is required; a
+    byte-order mark is allowed.
+
+    Raises
+    ------
+    BundleError
+        If the file is empty, not UTF-8, tab-separated, or a row has more or fewer values than
+        the header has columns.
+    """
+    header, separator = _csv_header(data, where)
+    generated = [f"c{i}" for i in range(len(header))]
+    quoted = data.find(b'"') >= 0  # only a quoted value can hold a line break
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=pcsv.ReadOptions(column_names=generated, skip_rows=1),
+            parse_options=pcsv.ParseOptions(
+                delimiter=separator, ignore_empty_lines=False, newlines_in_values=quoted
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c in generated},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowException, OSError, ValueError):
+        raise BundleError(_csv_problem(bytes(data), where, separator, len(header))) from None
+    columns = [_one_chunk_or_many(table.column(i)) for i in range(table.num_columns)]
+    return _raw_table(name, where, header, columns, decimal_comma=separator == ";")
+
+
+def _csv_header(data: bytes | mmap.mmap, where: str) -> tuple[tuple[str, ...], str]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BundleError(f"{where} is saved as UTF-16 text; {_SAVE_AS_UTF8}.")
+    offset = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    if not re.search(rb"\S", data[offset:offset + 65536]) and not data[offset + 65536:].strip():
+        raise BundleError(f"{where} is empty: expected a header row with the column names.")
+    end = data.find(b"\n", offset)
+    line_bytes = data[offset: len(data) if end < 0 else end]
+    if b"\x00" in line_bytes:
+        raise BundleError(f"{where} is not a text CSV file (it holds NUL bytes); {_SAVE_AS_UTF8}.")
+    try:
+        line = line_bytes.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        raise BundleError(
+            f"{where}: the header row is not UTF-8 text; {_SAVE_AS_UTF8}."
+        ) from None
+    if not line.strip():
+        raise BundleError(f"{where}: row 1 is empty; the first row must hold the column names.")
+    if line.count('"') % 2:
+        raise BundleError(
+            f"{where}: the header row has an unbalanced quote (or a line break inside a column "
+            "name); write the column names on one line."
+        )
+    separator = _sniff_separator(line)
+    if separator is None:
+        raise BundleError(
+            f"{where} looks tab-separated; the contract reads comma- or semicolon-separated "
+            f"files, so {_SAVE_AS_UTF8}."
+        )
+    header = next(csv.reader([line], delimiter=separator))
+    return tuple(h.strip() for h in header), separator
+
+
+def _sniff_separator(line: str) -> str | None:
+    """Return the separator used by a header line: the commoner of ``,`` and ``;`` out of quotes."""
+    counts = dict.fromkeys(_CSV_SEPARATORS, 0)
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    if counts[";"] > counts[","]:
+        return ";"
+    if counts[","] == 0 and "\t" in line:
+        return None
+    return ","
+
+
+def _csv_problem(data: bytes, where: str, separator: str, n_columns: int) -> str:
+    """Explain why pyarrow could not parse a CSV (only called when it failed)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return f"{where} is not UTF-8 text (the first undecodable byte is on line {line}); " + (
+            f"{_SAVE_AS_UTF8}."
+        )
+    try:
+        for index, record in enumerate(csv.reader(io.StringIO(text), delimiter=separator)):
+            if index and record and len(record) != n_columns:
+                return (
+                    f"{where} row {index + 1} has {len(record)} values but the header has "
+                    f"{n_columns} columns. Check that row for a stray '{separator}' or an "
+                    "unquoted value holding one, and export again."
+                )
+    except csv.Error as exc:
+        return f"{where} cannot be read as CSV ({exc}); check the quoting and export again."
+    return f"{where} cannot be read as CSV; check the quoting of its values and export again."
+
+
+# ------------------------------------------------------------------------------------ Parquet
+def read_parquet_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+    """Read the bytes of one Parquet file into a :class:`RawTable` (every cell as text).
+
+    Typed columns are written out as text: integers and floats in their shortest form (an
+    integral float without ``.0``), booleans as ``true``/``false``, dates and midnight
+    timestamps as ``YYYY-MM-DD``, other timestamps as ``YYYY-MM-DDTHH:MM:SS``. NaN is empty.
+
+    Raises
+    ------
+    BundleError
+        If the file is not Parquet or holds a column of a type that has no text form (lists,
+        structs, binary).
+    """
+    try:
+        table = pq.read_table(pa.BufferReader(pa.py_buffer(data)))
+    except (pa.ArrowException, OSError, ValueError):
+        raise BundleError(
+            f"{where} cannot be read as a Parquet file; export it again (or use CSV)."
+        ) from None
+    header, columns = [], []
+    for field_name, column in zip(table.column_names, table.columns, strict=True):
+        if _PANDAS_INDEX.match(field_name):
+            continue  # a pandas index written by to_parquet(), not a column of the export
+        header.append(str(field_name).strip())
+        columns.append(arrow_to_text(_combine(column), where, field_name))
+    return _raw_table(name, where, tuple(header), columns, decimal_comma=False)
+
+
+def arrow_to_text(array: pa.Array, where: str, column: str) -> pa.Array:
+    """Return ``array`` written out as text, as a CSV export would hold it.
+
+    Raises
+    ------
+    BundleError
+        If the column's type has no text form.
+    """
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        return arrow_to_text(array.dictionary_decode(), where, column)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        array = array.cast(pa.string())
+        return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    if pa.types.is_null(kind):
+        return pa.nulls(len(array), pa.string())
+    if pa.types.is_floating(kind):
+        array = pc.if_else(pc.is_nan(array), pa.scalar(None, kind), array)
+        return array.cast(pa.string())
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_decimal(kind):
+        return array.cast(pa.string())
+    if pa.types.is_date(kind):
+        return pc.strftime(array.cast(pa.timestamp("s")), format="%Y-%m-%d")
+    if pa.types.is_timestamp(kind):
+        return _timestamps_to_text(array)
+    raise BundleError(
+        f"{where}, column {column}: values of type {kind} cannot be read; store it as text, "
+        "numbers or dates and export again."
+    )
+
+
+def _timestamps_to_text(array: pa.Array) -> pa.Array:
+    if array.type.tz is not None:
+        array = pc.local_timestamp(array)
+    midnight = pc.equal(pc.cast(pc.floor_temporal(array, unit="day"), array.type), array)
+    as_date = pc.strftime(array, format="%Y-%m-%d")
+    as_time = pc.strftime(array, format="%Y-%m-%dT%H:%M:%S")
+    return pc.if_else(midnight, as_date, as_time)
+
+
+# --------------------------------------------------------------------------------------- Excel
+def _read_workbook(path: Path) -> RawBundle:
+    data = _read_bytes(path)
+    digests = {path.name: sha256(data)}
+    workbook = _open_workbook(data, path.name)
+    try:
+        sheets = _workbook_sheets(workbook, path.name)
+        tables = {
+            name: _read_sheet(sheet, name, f"{path.name}, sheet {sheet.title}")
+            for name, sheet in sheets.items()
+        }
+    finally:
+        workbook.close()
+    missing = tuple(n for n in TABLES if n not in tables)
+    return RawBundle(path.name, tables, missing, digests)
+
+
+def _open_workbook(data: bytes, where: str):
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, IndexError,
+            AttributeError, EOFError, SyntaxError) as exc:
+        # openpyxl raises these (SyntaxError covers XML parse errors) for files it cannot read
+        raise BundleError(
+            f"{where} cannot be read as an .xlsx workbook ({type(exc).__name__}); open it in "
+            "Excel and save it again as .xlsx."
+        ) from None
+
+
+def _workbook_sheets(workbook, where: str) -> dict:
+    found: dict[str, list] = {name: [] for name in TABLES}
+    for sheet in workbook.worksheets:
+        key = str(sheet.title).strip().lower()
+        if key in found:
+            found[key].append(sheet)
+    for name, sheets in found.items():
+        if len(sheets) > 1:
+            titles = " and ".join(repr(s.title) for s in sheets)
+            raise BundleError(
+                f"{where}: the {name} table is given twice (sheets {titles}); keep one sheet."
+            )
+    if not found["sessions"]:
+        titles = ", ".join(repr(s.title) for s in workbook.worksheets) or "none"
+        raise BundleError(
+            f"{where} has no 'sessions' sheet (its sheets: {titles}). Name the sheets "
+            "sessions, assessments and adverse_events."
+        )
+    return {name: sheets[0] for name, sheets in found.items() if sheets}
+
+
+def _read_sheet(sheet, name: str, where: str) -> RawTable:
+    try:
+        rows = [tuple(_cell_text(v) for v in row) for row in sheet.iter_rows(values_only=True)]
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, OSError,
+            zipfile.BadZipFile, SyntaxError, EOFError) as exc:
+        raise BundleError(
+            f"{where} cannot be read ({type(exc).__name__}); open the workbook in Excel and "
+            "save it again as .xlsx."
+        ) from None
+    if not rows:
+        raise BundleError(f"{where} is empty: expected a header row with the column names.")
+    width = max(len(r) for r in rows)
+    header = list(rows[0]) + [None] * (width - len(rows[0]))
+    body = [r + (None,) * (width - len(r)) for r in rows[1:]]
+    while header and header[-1] is None and all(r[len(header) - 1] is None for r in body):
+        header.pop()  # trailing columns with neither a name nor a value
+    columns = [pa.array([r[i] for r in body], type=pa.string()) for i in range(len(header))]
+    names = tuple("" if h is None else h.strip() for h in header)
+    return _raw_table(name, where, names, columns, decimal_comma=False)
+
+
+def _cell_text(value) -> str | None:
+    """Write one Excel cell value as the text a CSV export would hold (``None`` if empty)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.replace(microsecond=0, tzinfo=None).isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _float_text(value: float) -> str | None:
+    if math.isnan(value):
+        return None
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+# -------------------------------------------------------------------------------------- shared
+def _one_chunk_or_many(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A single chunk as an Array; many chunks stay chunked (the caller combines them when it
+    needs to, in a thread of its own)."""
+    return column.chunk(0) if column.num_chunks == 1 else column
+
+
+def combine(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The column as one Array (the chunks of a CSV read copied together)."""
+    if isinstance(column, pa.Array):
+        return column
+    return _combine(column)
+
+
+def _combine(column: pa.ChunkedArray) -> pa.Array:
+    if column.num_chunks == 1:
+        return column.chunk(0)
+    if column.num_chunks == 0:
+        return pa.array([], type=column.type)
+    return column.combine_chunks()
+
+
+def _raw_table(name, where, header, columns, decimal_comma) -> RawTable:
+    n = len(columns[0]) if columns else 0
+    rows = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + n, dtype=np.int64)
+    blank = _blank_rows(columns, n)
+    if len(blank):
+        keep = np.ones(n, dtype=bool)
+        keep[blank] = False
+        mask = pa.array(keep)
+        columns = [c.filter(mask) for c in columns]
+        rows = rows[keep]
+    return RawTable(name, where, tuple(header), tuple(columns), rows, decimal_comma)
+
+
+def _blank_rows(columns: list[pa.Array], n: int) -> np.ndarray:
+    """Positions of the rows blank (empty or whitespace) in every column.
+
+    The candidates shrink column by column, so after the first well-filled column only a few
+    cells are looked at.
+    """
+    candidates = np.arange(n, dtype=np.int64)
+    for column in columns:
+        if not len(candidates):
+            break
+        cells = column if len(candidates) == n else column.take(pa.array(candidates))
+        if cells.null_count == len(cells):
+            continue
+        blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy(zero_copy_only=False)
+        candidates = candidates[blank]
+    return candidates
