@@ -22,6 +22,29 @@ COMMANDS = ("validate", "simulate", "claims", "report", "audit")
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_AUDIT_FAILED = 0, 1, 2, 3
 
 
+BUNDLE_HELP = "the bundle: a folder of CSV or Parquet tables, or an .xlsx workbook"
+
+
+def add_bundle_argument(parser: argparse.ArgumentParser) -> None:
+    """The positional ``PATH`` of the bundle every analysing command reads."""
+    parser.add_argument("path", metavar="PATH", help=BUNDLE_HELP)
+
+
+def whole_number(minimum: int, what: str = "a whole number"):
+    """An argparse type: an integer of at least ``minimum``, with a plain message otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {what} >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what} >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outcomes",

@@ -9,7 +9,7 @@ import warnings
 from ..audit import audit, load_audit_config
 from ..errors import ConfigError, DataQualityWarning
 from ..load import load_bundle
-from . import EXIT_USAGE
+from . import EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "audit"
 HELP = "audit data quality, adherence to practice recommendations and safety signals"
@@ -37,23 +37,12 @@ Examples:
 """
 
 
-def _min_cell(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH",
-                        help="bundle: a folder of CSV/Parquet tables, or an .xlsx workbook")
+    add_bundle_argument(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
     parser.add_argument("--config", metavar="TOML",
                         help="audit settings changing the built-in audit.toml")
-    parser.add_argument("--min-cell", type=_min_cell, default=5, metavar="N",
+    parser.add_argument("--min-cell", type=whole_number(1), default=5, metavar="N",
                         help="smallest count shown; 1..N-1 are shown as <N (default 5)")
     parser.add_argument("--scales", metavar="TOML",
                         help="extra outcome scales to check assessment scores against")

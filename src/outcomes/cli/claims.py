@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import add_bundle_argument
+
 NAME = "claims"
 HELP = "test the documents' claims against a bundle: one verdict per claim"
 DESCRIPTION = """\
@@ -20,7 +22,7 @@ Examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", help="the bundle: a folder of CSV or Parquet files, or an .xlsx workbook")
+    add_bundle_argument(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="table (readable in a terminal, the default), json (an array, one object "
                         "per claim) or csv")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import add_bundle_argument, whole_number
+
 NAME = "report"
 HELP = "write report.html, tables.xlsx and tables/*.csv for a bundle"
 DESCRIPTION = """\
@@ -26,13 +28,13 @@ Example:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", help="the bundle: a folder of CSV or Parquet files, or an .xlsx workbook")
+    add_bundle_argument(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
     p.add_argument("--claims", metavar="FILE",
                    help="a TOML file changing thresholds or adding claims of the known kinds")
     p.add_argument("--condition", nargs="+", metavar="CONDITION",
                    help="restrict the analysis to these conditions")
-    p.add_argument("--min-cell", type=int, default=5, metavar="N",
+    p.add_argument("--min-cell", type=whole_number(1), default=5, metavar="N",
                    help="smallest count shown (default 5)")
     p.add_argument("--pdf", action="store_true", help="also write report.pdf")
     p.add_argument("--include-patient-rows", action="store_true",
@@ -45,9 +47,6 @@ def run(args: argparse.Namespace) -> int:
     from ..load import load_bundle
     from ..report import write_report
 
-    if args.min_cell < 1:
-        print("outcomes report: --min-cell must be at least 1", file=sys.stderr)
-        return 2
     log = load_bundle(args.path, scales=args.scales)
     result = write_report(
         log, args.out, catalogue=args.claims, conditions=args.condition,

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import whole_number
+
 NAME = "simulate"
 HELP = "write a simulated session-log bundle (known truth, optional data-entry faults)"
 DESCRIPTION = """\
@@ -37,17 +39,6 @@ SAMPLE_FAULT_RATE = 0.01
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def _patients(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of patients, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 patient, got {value}")
-    return value
-
-
 def _rate(text: str) -> float:
     try:
         value = float(text)
@@ -64,7 +55,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="folder to write the bundle into (created if needed)")
     p.add_argument("--seed", type=int, default=SAMPLE_SEED, metavar="N",
                    help=f"seed of the random generator (default {SAMPLE_SEED}, as data/sample)")
-    p.add_argument("--patients", type=_patients, default=SAMPLE_PATIENTS, metavar="N",
+    p.add_argument("--patients", type=whole_number(1, "a number of patients"),
+                   default=SAMPLE_PATIENTS, metavar="N",
                    help=f"number of patients (default {SAMPLE_PATIENTS}; about 5.3 sessions "
                         "each, so 190000 give about 1,000,000 sessions)")
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv",

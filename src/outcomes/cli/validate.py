@@ -10,7 +10,7 @@ from ..errors import DataQualityWarning
 from ..load import load_bundle
 from ..log import SessionLog
 from ..schema import TABLES, Col
-from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "validate"
 HELP = "check a bundle against the data contract; list quarantined rows and blanked values"
@@ -37,28 +37,26 @@ exit status:
 DEFAULT_SHOWN = 10
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH",
-                        help="bundle: a folder of CSV/Parquet tables, or an .xlsx workbook")
+    """Declare ``PATH``, ``--rejects DIR``, ``--scales TOML`` and ``--show N``."""
+    add_bundle_argument(parser)
     parser.add_argument("--rejects", metavar="DIR",
                         help="write <table>_rejects.csv and warnings.csv into this folder")
     parser.add_argument("--scales", metavar="TOML",
                         help="extra outcome scales to check assessment scores against")
-    parser.add_argument("--show", type=_count, default=DEFAULT_SHOWN, metavar="N",
+    parser.add_argument("--show", type=whole_number(0), default=DEFAULT_SHOWN, metavar="N",
                         help=f"problems to list (default {DEFAULT_SHOWN})")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Validate ``args.path``, print the report, write the rejects if asked.
+
+    Returns
+    -------
+    int
+        0 when every row was accepted, 1 when rows were quarantined, 2 when the rejects folder
+        cannot be written. An unreadable bundle raises (the dispatcher prints it, exit 1).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
         log = load_bundle(args.path, scales=args.scales)
@@ -75,7 +73,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
-    """The plain-text report of a validated bundle: counts, checksums, first problems."""
+    """The plain-text report of a validated bundle: counts, checksums, first problems.
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle.
+    shown : int
+        How many problems to list before "and N more".
+
+    Returns
+    -------
+    str
+    """
     lines = [f"Bundle {log.source}", "", log.counts.to_string(), ""]
     if log.missing_tables:
         lines += ["Tables not in the bundle: " + ", ".join(log.missing_tables), ""]
@@ -109,7 +119,18 @@ def _verdict(log: SessionLog) -> str:
 
 
 def problem_lines(log: SessionLog) -> list[str]:
-    """One line per quarantined row, then one per warning, each naming file and row."""
+    """One line per quarantined row, then one per warning, each naming file and row.
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle.
+
+    Returns
+    -------
+    list of str
+        For example ``sessions.csv row 7 quarantined: session_date: ...``.
+    """
     lines = []
     for table in TABLES:
         rejects = log.rejects.get(table)
