@@ -86,7 +86,8 @@ def check_targets(results: dict) -> list[str]:
         if r.get("peak_rss_mb", 0) > 4096:
             failures.append(f"{step}: peak memory {r['peak_rss_mb']} MB (target < 4096 MB)")
     stats = results.get("stats", {})
-    if "seconds" in stats and "load_seconds" in load and stats["seconds"] > 10 * load["load_seconds"]:
+    load_s = load.get("load_seconds")
+    if "seconds" in stats and load_s is not None and stats["seconds"] > 10 * load_s:
         failures.append(f"statistics take {stats['seconds']}s > 10x load ({load['load_seconds']}s)")
     return failures
 

@@ -117,7 +117,25 @@ def write_bundle(folder: Path, tables: dict[str, dict[str, list]], fmt: str = "c
 
 def write_csv(path: Path, columns: dict[str, list], separator: str = ",", bom: bool = False,
               encoding: str = "utf-8") -> Path:
-    """Write one CSV table (a header row, then the cells; ``None`` as an empty cell)."""
+    """Write one CSV table (a header row, then the cells; ``None`` as an empty cell).
+
+    Parameters
+    ----------
+    path : Path
+        The file to write.
+    columns : dict of str to list
+        Column name -> cells (text or ``None``), in the order to write.
+    separator : str
+        ``,`` or ``;``.
+    bom : bool
+        Start with a UTF-8 byte-order mark (as Excel's "CSV UTF-8" does).
+    encoding : str
+        Text encoding (to test files that are not UTF-8).
+
+    Returns
+    -------
+    Path
+    """
     names = list(columns)
     n = len(next(iter(columns.values()))) if columns else 0
     with open(path, "w", newline="", encoding="utf-8-sig" if bom else encoding) as handle:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from tests.factories import assessment, event, make_log, session
 
 from outcomes.courses import Point, build_courses, contraindication_flags
-from tests.factories import assessment, event, make_log, session
 
 GB = "goodman_baron_quantitative"
 

@@ -165,15 +165,15 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor) -> S
         assessments = checks[ASSESSMENTS.name]
         # hashing work on the prepared columns and the checksums (hashlib and numpy release
         # the GIL) alongside the judging of the values, which is mostly Python
-        keys = _run([partial(_session_codes, sessions, events),
+        keys = _run([partial(_session_keys, sessions, events),
                      partial(_duplicate_candidates, assessments)], pool, wait=False)
         bundle.hash_in_background(hasher)
         for check in checks.values():
             check.parse_columns()
-        (session_codes, event_codes), candidates = (k.result() for k in keys)
-    _check_sessions(sessions, session_codes)
+        session_keys, candidates = (k.result() for k in keys)
+    _check_sessions(sessions, session_keys.shared)
     _check_assessments(assessments, candidates)
-    _check_adverse_events(events, sessions, session_codes, event_codes)
+    _check_adverse_events(events, sessions, session_keys.session_of)
     log = _assemble(checks, bundle.source, bundle.checksums, bundle.missing, scale_map)
     _warn_summary(log, stacklevel=4)
     return log
@@ -232,6 +232,19 @@ def _encode(values: pa.Array) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int32, copy=False), encoded.dictionary.to_pylist()
 
 
+def _encode_known(text: pa.Array, known: tuple[str, ...]) -> tuple[np.ndarray, list[str]] | None:
+    """Codes into ``known`` when every value is spelled exactly as one of them, else ``None``.
+
+    The usual case (clean exports), and cheaper than encoding: the codes are then the
+    positions in ``known``, which callers can use as they are.
+    """
+    found = pc.index_in(text, value_set=pa.array(known, pa.string()))
+    if found.null_count != text.null_count:  # some value is spelled otherwise
+        return None
+    codes = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int32, copy=False), list(known)
+
+
 def _encode_stripped(text: pa.Array) -> tuple[np.ndarray, list[str]]:
     """Codes of the stripped values (-1 for blank) and the distinct stripped values.
 
@@ -265,6 +278,16 @@ def hash_strings(values: pa.Array) -> np.ndarray:
     strings long enough (a loop over the bytes of the longest value, not over rows). Equal
     strings get equal hashes; different strings collide with probability about 2**-64, so
     callers use equal hashes only to find candidates and then compare the strings.
+
+    Parameters
+    ----------
+    values : pyarrow.Array
+        ``string`` or ``large_string`` values (nulls allowed).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64, one per value; every null gets the same hash.
     """
     if not pa.types.is_large_string(values.type):
         values = values.cast(pa.string())
@@ -310,6 +333,12 @@ def _strip(text: pa.Array) -> pa.Array:
 def _coded(codes: np.ndarray, distinct: list[str]) -> pa.DictionaryArray:
     indices = pa.array(codes, pa.int32(), mask=codes < 0)
     return pa.DictionaryArray.from_arrays(indices, pa.array(distinct, pa.string()))
+
+
+def _code_dtype(n_categories: int) -> np.dtype:
+    """The integer type pandas uses for the codes of ``n_categories`` categories."""
+    return np.dtype(np.int8 if n_categories < 127 else np.int16 if n_categories < 32767
+                    else np.int32)
 
 
 def _spread(per_value: np.ndarray, codes: np.ndarray, fill) -> np.ndarray:
@@ -477,10 +506,11 @@ class _Prepared:
 
 
 def _prepare(column: Column, text: pa.Array | pa.ChunkedArray, decimal_comma: bool,
-             with_hash: bool) -> _Prepared:
+             with_hash: bool, known: tuple[str, ...] = ()) -> _Prepared:
     text = combine(text)
     if column.kind in _CODED_KINDS:
-        codes, distinct = _encode_stripped(text)
+        coded = _encode_known(text, known) if known else None
+        codes, distinct = coded if coded is not None else _encode_stripped(text)
         return _Prepared(column, text, _coded(codes, distinct), codes, distinct)
     clean = None
     numbers = None
@@ -631,9 +661,20 @@ class _TableCheck:
         touch nothing shared, so they can run in threads (Arrow kernels release the GIL).
         """
         return [
-            partial(_prepare, c, self.text[c.name], self.decimal_comma, self._needs_hash(c))
+            partial(_prepare, c, self.text[c.name], self.decimal_comma, self._needs_hash(c),
+                    self._known(c))
             for c in self.table.columns if c.name in self.text
         ]
+
+    def _known(self, column: Column) -> tuple[str, ...]:
+        """The exact spellings of a coded column's values, in the order of its codes."""
+        if column.kind == "vocabulary":
+            return tuple(vocabulary(column.vocabulary))
+        if column.kind == "scale":
+            return tuple(self.scales)
+        if column.kind == "bool":
+            return (*FALSE_WORDS, *TRUE_WORDS)
+        return ()
 
     def _needs_hash(self, column: Column) -> bool:
         """Session ids are matched across tables; assessments are compared whole."""
@@ -711,6 +752,10 @@ class _TableCheck:
                 self.warn(positions, column.name, _left_blank(text))
         if not spread:
             return per_value, codes
+        identity = isinstance(fill, int) and fill == -1 and np.array_equal(
+            per_value, np.arange(len(per_value)))
+        if identity:
+            return codes.astype(per_value.dtype)  # codes into the vocabulary already
         return _spread(per_value, codes, fill)
 
     def _parse_date(self, column: Column) -> None:
@@ -731,7 +776,8 @@ class _TableCheck:
                 )
             return code, None
 
-        self.typed[column.name] = self._by_value(column, judge, np.int64, -1)
+        codes = _code_dtype(len(lookup))
+        self.typed[column.name] = self._by_value(column, judge, codes, -1)
 
     def _parse_scale(self, column: Column) -> None:
         names = list(self.scales)
@@ -746,7 +792,7 @@ class _TableCheck:
                 )
             return code, None
 
-        self.typed[column.name] = self._by_value(column, judge, np.int64, -1)
+        self.typed[column.name] = self._by_value(column, judge, _code_dtype(len(names)), -1)
 
     def _parse_bool(self, column: Column) -> None:
         words = {**dict.fromkeys(TRUE_WORDS, 1), **dict.fromkeys(FALSE_WORDS, 0)}
@@ -857,9 +903,9 @@ class _TableCheck:
             return _empty_warnings()
         out = pd.concat(self._warnings, ignore_index=True)
         order = {name: i for i, name in enumerate(self.table.names)}
-        key = pd.DataFrame({"row": out[Col.ROW], "column": out[Col.COLUMN].map(order)})
-        key["column"] = key["column"].fillna(-1)
-        index = key.sort_values(["row", "column"], kind="stable").index
+        key = pd.DataFrame({Col.ROW: out[Col.ROW], Col.COLUMN: out[Col.COLUMN].map(order)})
+        key[Col.COLUMN] = key[Col.COLUMN].fillna(-1)
+        index = key.sort_values([Col.ROW, Col.COLUMN], kind="stable").index
         return out.loc[index].reset_index(drop=True)
 
 
@@ -941,24 +987,65 @@ def _empty_warnings() -> pd.DataFrame:
 
 
 # ======================================================================= table-level checks
-def _session_codes(sessions: _TableCheck, events: _TableCheck) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of the session ids of both tables (-1 for blank), equal for equal hashes.
+@dataclass(frozen=True)
+class _SessionKeys:
+    """Session ids matched by hash (candidates only: every use compares the strings).
 
-    Equal codes are candidates only (hashes can collide, if almost never): every use checks the
-    strings themselves.
+    Attributes
+    ----------
+    shared : numpy.ndarray
+        Per sessions row, True when another row has a session id of equal hash.
+    session_of : numpy.ndarray
+        Per adverse-events row, the first sessions row whose id has an equal hash (-1: none,
+        or a blank id).
     """
-    parts = [t.hashes.get(Col.SESSION_ID, np.zeros(0, np.uint64)) for t in (sessions, events)]
-    codes = pd.factorize(np.concatenate(parts))[0].astype(np.int64)
-    codes[np.concatenate([t.blank(Col.SESSION_ID) for t in (sessions, events)])] = -1
-    return codes[: sessions.n], codes[sessions.n:]
+
+    shared: np.ndarray
+    session_of: np.ndarray
 
 
-def _check_sessions(check: _TableCheck, codes: np.ndarray) -> None:
+def _session_keys(sessions: _TableCheck, events: _TableCheck) -> _SessionKeys:
+    """Sort the session ids once, as (hash prefix, row) keys packed in a uint64, and use it twice.
+
+    Sorting plain integers is fast and lets go of the GIL. Equal prefixes are candidates, which
+    the callers confirm on the strings themselves.
+    """
+    n = sessions.n
+    shared = np.zeros(n, dtype=bool)
+    session_of = np.full(events.n, -1, dtype=np.int64)
+    if n == 0:
+        return _SessionKeys(shared, session_of)
+    row_bits = max(1, n.bit_length())
+    row_mask = np.uint64((1 << row_bits) - 1)
+    shift = np.uint64(row_bits)
+    named = ~sessions.blank(Col.SESSION_ID)
+    hashes = sessions.hashes[Col.SESSION_ID][named]
+    keys = np.sort(((hashes >> shift) << shift) | np.flatnonzero(named).astype(np.uint64))
+    prefixes = keys >> shift
+    same_as_next = prefixes[1:] == prefixes[:-1]
+    if same_as_next.any():
+        repeated = np.zeros(len(keys), dtype=bool)
+        repeated[1:] |= same_as_next
+        repeated[:-1] |= same_as_next
+        shared[(keys[repeated] & row_mask).astype(np.int64)] = True
+    if events.n and len(keys):
+        wanted = events.hashes[Col.SESSION_ID] >> shift
+        at = np.minimum(_search_sorted(prefixes, wanted), len(keys) - 1)
+        found = (prefixes[at] == wanted) & ~events.blank(Col.SESSION_ID)
+        session_of[found] = (keys[at[found]] & row_mask).astype(np.int64)  # its first row
+    return _SessionKeys(shared, session_of)
+
+
+def _search_sorted(ordered: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.searchsorted``, with the needles sorted first (numpy then narrows each search)."""
+    order = np.argsort(wanted)
+    at = np.empty(len(wanted), dtype=np.int64)
+    at[order] = np.searchsorted(ordered, wanted[order])
+    return at
+
+
+def _check_sessions(check: _TableCheck, shared: np.ndarray) -> None:
     """Exact duplicate rows (later copies) and session ids used by different rows."""
-    if check.n == 0:
-        return
-    counts = np.bincount(codes[codes >= 0], minlength=1)
-    shared = (codes >= 0) & (_spread(counts, codes, 0) > 1)
     if not shared.any():
         return
     subset = np.flatnonzero(shared)
@@ -971,7 +1058,12 @@ def _duplicate_candidates(check: _TableCheck) -> np.ndarray:
     """Positions of the rows whose whole-row hash is shared (candidate exact duplicates)."""
     if check.n == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(pd.Series(_row_hashes(check)).duplicated(keep=False).to_numpy())
+    hashes = _row_hashes(check)
+    ordered = np.sort(hashes)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.isin(hashes, repeated))
 
 
 def _check_assessments(check: _TableCheck, candidates: np.ndarray) -> None:
@@ -1001,17 +1093,19 @@ def _check_assessments(check: _TableCheck, candidates: np.ndarray) -> None:
 def _row_hashes(check: _TableCheck) -> np.ndarray:
     """A hash of each row's stripped values (equal rows, equal hashes)."""
     row = np.zeros(check.n, dtype=np.uint64)
-    for name in check.clean:
-        column = check.hashes.get(name)
-        if column is None:
-            column = _mix(check.codes[name].astype(np.int64).astype(np.uint64))
-        with np.errstate(over="ignore"):
-            row = _mix(row * np.uint64(_FNV_PRIME) + column)
-    return row
+    prime = np.uint64(_FNV_PRIME)
+    with np.errstate(over="ignore"):
+        for name in check.clean:
+            column = check.hashes.get(name)
+            if column is None:  # a coded column: its codes are as good as a hash
+                column = check.codes[name].astype(np.uint64) * _MIX_1
+            row *= prime
+            row += column
+    return _mix(row)
 
 
-def _check_adverse_events(check: _TableCheck, sessions: _TableCheck, session_codes: np.ndarray,
-                          event_codes: np.ndarray) -> None:
+def _check_adverse_events(check: _TableCheck, sessions: _TableCheck,
+                          session_of: np.ndarray) -> None:
     """Onset, resolution and last contact consistent; the session known and accepted."""
     if check.n == 0:
         return
@@ -1031,7 +1125,7 @@ def _check_adverse_events(check: _TableCheck, sessions: _TableCheck, session_cod
     )
     check.reason(positions, pa.repeat(pa.scalar(message), len(positions)))
     _hours_before_onset(check, Col.LAST_CONTACT_HOURS, last, onset)
-    _link_sessions(check, sessions, session_codes, event_codes)
+    _link_sessions(check, sessions, session_of)
 
 
 def _or_nan(values, n: int) -> np.ndarray:
@@ -1051,15 +1145,10 @@ def _hours_before_onset(check: _TableCheck, column: str, hours: np.ndarray,
                                   onset_text, ")"))
 
 
-def _link_sessions(check: _TableCheck, sessions: _TableCheck, session_codes: np.ndarray,
-                   event_codes: np.ndarray) -> None:
+def _link_sessions(check: _TableCheck, sessions: _TableCheck, session_of: np.ndarray) -> None:
     """Quarantine events naming no session, or a quarantined one (naming its rows)."""
-    first = np.full(max(int(event_codes.max(initial=-1)), int(session_codes.max(initial=-1)))
-                    + 1, -1, dtype=np.int64)
-    named = np.flatnonzero(session_codes >= 0)[::-1]
-    first[session_codes[named]] = named  # the last write is the first row of each id
-    session_of = _verified(check, sessions, _spread(first, event_codes, -1))
-    unknown = (event_codes >= 0) & (session_of < 0)
+    session_of = _verified(check, sessions, session_of.copy())
+    unknown = ~check.blank(Col.SESSION_ID) & (session_of < 0)
     check.problem(
         ADVERSE_EVENTS.column(Col.SESSION_ID), unknown,
         lambda v: f"{Col.SESSION_ID} {_show(v)} names no session of the {SESSIONS.name} table",
@@ -1069,11 +1158,12 @@ def _link_sessions(check: _TableCheck, sessions: _TableCheck, session_codes: np.
     if not orphaned.any():
         return
     positions = np.flatnonzero(orphaned)
-    where = np.isin(session_codes, np.unique(session_codes[session_of[positions]]))
+    session_hashes = sessions.hashes[Col.SESSION_ID]
+    where = np.isin(session_hashes, np.unique(session_hashes[session_of[positions]]))
     rows_of = (
         pd.DataFrame({"id": sessions.clean_at(Col.SESSION_ID, np.flatnonzero(where)).to_pylist(),
-                      "row": sessions.rows[where]})
-        .groupby("id")["row"].agg(lambda r: ", ".join(map(str, r)))
+                      Col.ROW: sessions.rows[where]})
+        .groupby("id")[Col.ROW].agg(lambda r: ", ".join(map(str, r)))
     )
 
     def message(session_id: str) -> str:
@@ -1142,13 +1232,13 @@ def _conflicting_ids(check: _TableCheck, subset: np.ndarray, content: np.ndarray
     frame = pd.DataFrame({
         "id": check.clean[Col.SESSION_ID].take(pa.array(subset)).to_pylist(),
         "content": content,
-        "row": check.rows[subset],
+        Col.ROW: check.rows[subset],
         "position": subset,
     })
     frame = frame[frame.groupby("id")["content"].transform("nunique") > 1]
     positions, messages = [], []
     for session_id, group in frame.groupby("id", sort=False):
-        rows, contents = group["row"].to_numpy(), group["content"].to_numpy()
+        rows, contents = group[Col.ROW].to_numpy(), group["content"].to_numpy()
         for position, key in zip(group["position"], contents, strict=True):
             others = rows[contents != key]
             noun = "rows" if len(others) > 1 else "row"

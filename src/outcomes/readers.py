@@ -136,8 +136,19 @@ class RawBundle:
         }
 
 
-def sha256(data: bytes) -> str:
-    """Return the SHA-256 hex digest of ``data``."""
+def sha256(data: bytes | mmap.mmap) -> str:
+    """Return the SHA-256 hex digest of ``data``.
+
+    Parameters
+    ----------
+    data : bytes-like
+        The file's bytes (a memory map works without a copy).
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+    """
     return hashlib.sha256(data).hexdigest()
 
 
@@ -294,6 +305,19 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
     The separator (comma or semicolon) is taken from the header row. UTF-8 is required; a
     byte-order mark is allowed.
 
+    Parameters
+    ----------
+    data : bytes-like
+        The whole file.
+    name : str
+        The contract table it holds.
+    where : str
+        How messages name it (the file name).
+
+    Returns
+    -------
+    RawTable
+
     Raises
     ------
     BundleError
@@ -403,6 +427,19 @@ def read_parquet_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTab
     integral float without ``.0``), booleans as ``true``/``false``, dates and midnight
     timestamps as ``YYYY-MM-DD``, other timestamps as ``YYYY-MM-DDTHH:MM:SS``. NaN is empty.
 
+    Parameters
+    ----------
+    data : bytes-like
+        The whole file.
+    name : str
+        The contract table it holds.
+    where : str
+        How messages name it (the file name).
+
+    Returns
+    -------
+    RawTable
+
     Raises
     ------
     BundleError
@@ -426,6 +463,18 @@ def read_parquet_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTab
 
 def arrow_to_text(array: pa.Array, where: str, column: str) -> pa.Array:
     """Return ``array`` written out as text, as a CSV export would hold it.
+
+    Parameters
+    ----------
+    array : pyarrow.Array
+        A typed column (from Parquet).
+    where, column : str
+        File and column, for the message of an unreadable type.
+
+    Returns
+    -------
+    pyarrow.Array
+        Strings; empty strings and NaN become null.
 
     Raises
     ------
@@ -573,7 +622,16 @@ def _one_chunk_or_many(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 
 def combine(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """The column as one Array (the chunks of a CSV read copied together)."""
+    """The column as one Array (the chunks of a CSV read copied together).
+
+    Parameters
+    ----------
+    column : pyarrow.Array or pyarrow.ChunkedArray
+
+    Returns
+    -------
+    pyarrow.Array
+    """
     if isinstance(column, pa.Array):
         return column
     return _combine(column)

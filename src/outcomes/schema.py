@@ -266,7 +266,8 @@ def _parse_scales(data: dict, source: str) -> dict[str, Scale]:
         better = spec.get("better")
         kind = spec.get("kind", "bounded")
         if better not in ("lower", "higher"):
-            raise ConfigError(f"{where}: field 'better' must be 'lower' or 'higher', got {better!r}.")
+            raise ConfigError(
+                f"{where}: field 'better' must be 'lower' or 'higher', got {better!r}.")
         if kind not in _SCALE_KINDS:
             raise ConfigError(f"{where}: field 'kind' must be one of {_SCALE_KINDS}, got {kind!r}.")
         try:
@@ -280,11 +281,13 @@ def _parse_scales(data: dict, source: str) -> dict[str, Scale]:
             raise ConfigError(f"{where}: a {kind} scale needs both 'min' and 'max'.")
         no_change = spec.get("no_change")
         if kind == "change" and no_change is None:
-            raise ConfigError(f"{where}: a change scale needs 'no_change' (the score for no change).")
+            raise ConfigError(
+                f"{where}: a change scale needs 'no_change' (the score for no change).")
         conds = tuple(spec.get("conditions", ()))
         unknown = [c for c in conds if c not in conditions]
         if unknown:
-            raise ConfigError(f"{where}: unknown conditions {unknown}; allowed: {sorted(conditions)}.")
+            raise ConfigError(
+                f"{where}: unknown conditions {unknown}; allowed: {sorted(conditions)}.")
         out[name] = Scale(name, low, high, better, kind,
                           None if no_change is None else float(no_change), conds)
     return out
