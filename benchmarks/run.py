@@ -53,7 +53,9 @@ def run_step(step: str, bundle: Path) -> dict:
                          text=True, cwd=ROOT)
     if out.returncode != 0:
         return {"error": (out.stderr or out.stdout).strip().splitlines()[-1:]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    text = out.stdout.strip()
+    start = text.rfind("\n{") + 1  # the JSON object the step printed last (maybe indented)
+    return json.loads(text[start:])
 
 
 def main(argv=None) -> int:
