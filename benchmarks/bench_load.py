@@ -49,7 +49,8 @@ def run(bundle_dir: str | Path, repeat: int = 3) -> dict:
     Returns
     -------
     dict
-        ``pyarrow_seconds`` and ``load_seconds`` (best run of each), ``ratio`` (of the bests),
+        ``seconds`` (= ``load_seconds``, for ``benchmarks/run.py``), ``pyarrow_seconds`` and
+        ``load_seconds`` (best run of each), ``ratio`` (of the bests),
         ``ratio_median`` (median of the ratios of the runs taken in turn, steadier on a busy
         machine), ``peak_rss_mb``, ``rows`` (per table), ``ratio_target``,
         ``peak_rss_target_mb``.
@@ -70,6 +71,7 @@ def run(bundle_dir: str | Path, repeat: int = 3) -> dict:
         load_times.append(_time(load))
     ratios = sorted(lo / py for lo, py in zip(load_times, pyarrow_times, strict=True))
     return {
+        "seconds": round(min(load_times), 3),
         "pyarrow_seconds": round(min(pyarrow_times), 3),
         "load_seconds": round(min(load_times), 3),
         "ratio": round(min(load_times) / min(pyarrow_times), 2),
@@ -93,7 +95,8 @@ def _peak_rss_mb() -> float:
 
 
 # --------------------------------------------------------------------- fabricating a bundle
-def make_bundle(folder: str | Path, n_sessions: int = 1_000_000, seed: int = 0) -> Path:
+def make_bundle(folder: str | Path, n_sessions: int = 1_000_000, seed: int = 0,
+                quoted: bool = False) -> Path:
     """Write a valid CSV bundle of ``n_sessions`` sessions (numpy only, no simulator).
 
     Assessments are 3/4 and adverse events 3/10 of the number of sessions. Values are drawn
@@ -108,6 +111,9 @@ def make_bundle(folder: str | Path, n_sessions: int = 1_000_000, seed: int = 0) 
         Rows of the sessions table.
     seed : int
         Seed of the random generator.
+    quoted : bool
+        Quote every text value (as R's ``write.csv`` does); the loader then has to allow for
+        line breaks inside values, which makes pyarrow's parse slower.
 
     Returns
     -------
@@ -136,7 +142,7 @@ def make_bundle(folder: str | Path, n_sessions: int = 1_000_000, seed: int = 0) 
     def decimals(low, high, size, digits=1):
         return np.round(rng.uniform(low, high, size), digits)
 
-    _write(folder / f"{SESSIONS.name}.csv", {
+    _write(folder / f"{SESSIONS.name}.csv", quoted=quoted, columns={
         Col.PATIENT_ID: ids("P", rng.integers(0, patients, n)),
         Col.SESSION_ID: ids("S", np.arange(n)),
         Col.SESSION_DATE: dates(n),
@@ -157,7 +163,7 @@ def make_bundle(folder: str | Path, n_sessions: int = 1_000_000, seed: int = 0) 
         Col.ADJUNCT: pick(SESSIONS, Col.ADJUNCT, n, blank=0.3),
     })
     m = n * 3 // 4
-    _write(folder / f"{ASSESSMENTS.name}.csv", {
+    _write(folder / f"{ASSESSMENTS.name}.csv", quoted=quoted, columns={
         Col.PATIENT_ID: ids("P", rng.integers(0, patients, m)),
         Col.CONDITION: pick(ASSESSMENTS, Col.CONDITION, m),
         Col.ASSESSMENT_DATE: dates(m),
@@ -169,7 +175,7 @@ def make_bundle(folder: str | Path, n_sessions: int = 1_000_000, seed: int = 0) 
     onset = rng.integers(0, 48, k).astype(float)
     resolved = onset + rng.integers(1, 200, k)
     resolved_text = np.where(rng.random(k) < 0.2, None, resolved.astype(object))
-    _write(folder / f"{ADVERSE_EVENTS.name}.csv", {
+    _write(folder / f"{ADVERSE_EVENTS.name}.csv", quoted=quoted, columns={
         Col.SESSION_ID: ids("S", rng.integers(0, n, k)),
         Col.EVENT: pick(ADVERSE_EVENTS, Col.EVENT, k),
         Col.SEVERITY: pick(ADVERSE_EVENTS, Col.SEVERITY, k),
@@ -180,9 +186,12 @@ def make_bundle(folder: str | Path, n_sessions: int = 1_000_000, seed: int = 0) 
     return folder
 
 
-def _write(path: Path, columns: dict) -> None:
+def _write(path: Path, columns: dict, quoted: bool = False) -> None:
+    """Write a CSV table; unquoted like pandas and Excel exports (no value needs quotes here)."""
     table = pa.table({name: pa.array(values) for name, values in columns.items()})
-    pcsv.write_csv(table, path, write_options=pcsv.WriteOptions(quoting_style="needed"))
+    style = "all_valid" if quoted else "none"
+    pcsv.write_csv(table, path,
+                   write_options=pcsv.WriteOptions(quoting_style=style, quoting_header=style))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,10 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bundle_dir", type=Path, help="a CSV bundle folder")
     parser.add_argument("--make", type=int, metavar="N_SESSIONS",
                         help="first fabricate a bundle of this many sessions in BUNDLE_DIR")
+    parser.add_argument("--quoted", action="store_true",
+                        help="with --make: quote every text value (as R's write.csv does)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each (best kept)")
     args = parser.parse_args(argv)
     if args.make:
-        make_bundle(args.bundle_dir, args.make)
+        make_bundle(args.bundle_dir, args.make, quoted=args.quoted)
     print(json.dumps(run(args.bundle_dir, repeat=args.repeat), indent=2))
     return 0
 

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from tests.bundles import valid_tables, write_bundle
 
 from outcomes import Col
-from outcomes.cli import COMMANDS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from outcomes.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("outcomes")
 
 
-def _missing_commands() -> list[str]:
-    missing = []
-    for name in COMMANDS:
-        try:
-            importlib.import_module(f"outcomes.cli.{name}")
-        except ModuleNotFoundError:
-            missing.append(name)
-    return missing
 
-
-@pytest.fixture(autouse=True)
-def _sibling_commands(monkeypatch):
-    """The dispatcher imports every subcommand; stand in for any not written yet.
-
-    Subcommands are written in parallel; once they all exist this fixture does nothing.
-    """
-    for name in _missing_commands():
-        stub = types.ModuleType(f"outcomes.cli.{name}")
-        stub.NAME, stub.HELP, stub.DESCRIPTION = name, "(not written yet)", ""
-        stub.add_arguments = lambda parser: None
-        stub.run = lambda args: EXIT_OK
-        monkeypatch.setitem(sys.modules, f"outcomes.cli.{name}", stub)
 
 
 def broken_tables() -> dict:
@@ -147,11 +123,8 @@ def test_rejects_into_a_file_is_a_usage_error(tmp_path, capsys):
     assert "cannot write into" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="console script not installed")
 def test_console_script_in_a_subprocess(tmp_path):
-    missing = _missing_commands()
-    if missing:
-        pytest.skip(f"subcommands not written yet: {', '.join(missing)}")
+    assert CONSOLE_SCRIPT.exists(), "the outcomes console script is installed with the package"
     t = valid_tables()
     del t["sessions"][Col.SETTING]
     folder = write_bundle(tmp_path / "clinic", t)

@@ -211,7 +211,7 @@ def test_bad_filters_raise_with_the_allowed_values(dash):
 
 
 def test_widgets_update_in_place(dash):
-    pytest.importorskip("ipywidgets")
+    import ipywidgets  # noqa: F401  (the notebooks extra)
     box = dash.widget
     assert dash.widget is box
     status, claims, image = dash.views["status"], dash.views["claims"], dash.views["dose_response"]

@@ -216,8 +216,7 @@ def _report(tmp_path):
 
 
 def test_write_pdf_makes_a_pdf_with_pages(tmp_path):
-    pytest.importorskip("xhtml2pdf")
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf  # installed with xhtml2pdf by the pdf extra
     pdf = write_pdf(_report(tmp_path), tmp_path / "out" / "report.pdf")
     assert pdf == tmp_path / "out" / "report.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -235,6 +234,5 @@ def test_write_pdf_without_backend_says_which_extra(tmp_path, monkeypatch):
 
 
 def test_write_pdf_missing_html_is_an_outcomes_error(tmp_path):
-    pytest.importorskip("xhtml2pdf")
     with pytest.raises(OutcomesError, match="missing.html"):
         write_pdf(tmp_path / "missing.html", tmp_path / "r.pdf")

@@ -22,6 +22,7 @@ import math
 import os
 import re
 import warnings
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -173,7 +174,7 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor) -> S
         session_keys, candidates = (k.result() for k in keys)
     _check_sessions(sessions, session_keys.shared)
     _check_assessments(assessments, candidates)
-    _check_adverse_events(events, sessions, session_keys.session_of)
+    _check_adverse_events(events, sessions, session_keys)
     log = _assemble(checks, bundle.source, bundle.checksums, bundle.missing, scale_map)
     _warn_summary(log, stacklevel=4)
     return log
@@ -1105,7 +1106,7 @@ def _row_hashes(check: _TableCheck) -> np.ndarray:
 
 
 def _check_adverse_events(check: _TableCheck, sessions: _TableCheck,
-                          session_of: np.ndarray) -> None:
+                          keys: _SessionKeys) -> None:
     """Onset, resolution and last contact consistent; the session known and accepted."""
     if check.n == 0:
         return
@@ -1125,7 +1126,7 @@ def _check_adverse_events(check: _TableCheck, sessions: _TableCheck,
     )
     check.reason(positions, pa.repeat(pa.scalar(message), len(positions)))
     _hours_before_onset(check, Col.LAST_CONTACT_HOURS, last, onset)
-    _link_sessions(check, sessions, session_of)
+    _link_sessions(check, sessions, keys)
 
 
 def _or_nan(values, n: int) -> np.ndarray:
@@ -1145,9 +1146,10 @@ def _hours_before_onset(check: _TableCheck, column: str, hours: np.ndarray,
                                   onset_text, ")"))
 
 
-def _link_sessions(check: _TableCheck, sessions: _TableCheck, session_of: np.ndarray) -> None:
+def _link_sessions(check: _TableCheck, sessions: _TableCheck, keys: _SessionKeys) -> None:
     """Quarantine events naming no session, or a quarantined one (naming its rows)."""
-    session_of = _verified(check, sessions, session_of.copy())
+    session_of = _verified(check, sessions, keys.session_of.copy())
+    shared = keys.shared
     unknown = ~check.blank(Col.SESSION_ID) & (session_of < 0)
     check.problem(
         ADVERSE_EVENTS.column(Col.SESSION_ID), unknown,
@@ -1158,18 +1160,22 @@ def _link_sessions(check: _TableCheck, sessions: _TableCheck, session_of: np.nda
     if not orphaned.any():
         return
     positions = np.flatnonzero(orphaned)
-    session_hashes = sessions.hashes[Col.SESSION_ID]
-    where = np.isin(session_hashes, np.unique(session_hashes[session_of[positions]]))
-    rows_of = (
-        pd.DataFrame({"id": sessions.clean_at(Col.SESSION_ID, np.flatnonzero(where)).to_pylist(),
-                      Col.ROW: sessions.rows[where]})
-        .groupby("id")[Col.ROW].agg(lambda r: ", ".join(map(str, r)))
-    )
+    # the rows of each session named: its first row, and any other row sharing its id
+    first_rows = np.unique(session_of[positions])
+    hashes = sessions.hashes[Col.SESSION_ID]
+    others = np.flatnonzero(shared)
+    others = others[np.isin(hashes[others], hashes[first_rows[shared[first_rows]]])]
+    where = np.union1d(first_rows, others)
+    rows_of: dict[str, list[str]] = defaultdict(list)
+    ids = sessions.clean_at(Col.SESSION_ID, where).to_pylist()
+    for session_id, row in zip(ids, sessions.rows[where].tolist(), strict=True):
+        rows_of[session_id].append(str(row))
 
     def message(session_id: str) -> str:
         rows = rows_of[session_id]
-        noun = "rows" if "," in rows else "row"
-        return f"its session {_show(session_id)} ({SESSIONS.name} {noun} {rows}) was quarantined"
+        noun = "rows" if len(rows) > 1 else "row"
+        return (f"its session {_show(session_id)} ({SESSIONS.name} {noun} {', '.join(rows)}) "
+                "was quarantined")
 
     check.reason(positions, _messages(check.clean_at(Col.SESSION_ID, positions), message))
 
@@ -1226,26 +1232,25 @@ def _exact_duplicates(check: _TableCheck, subset: np.ndarray, content: np.ndarra
 def _conflicting_ids(check: _TableCheck, subset: np.ndarray, content: np.ndarray) -> None:
     """Quarantine every row of a session id used by rows with different values.
 
-    Only rows sharing a session id get here (normally none), so naming the other rows of each
-    row is done per row of that small subset.
+    Only rows sharing a session id get here (normally none); naming the other rows of each is
+    done with plain lists over that subset.
     """
-    frame = pd.DataFrame({
-        "id": check.clean[Col.SESSION_ID].take(pa.array(subset)).to_pylist(),
-        "content": content,
-        Col.ROW: check.rows[subset],
-        "position": subset,
-    })
-    frame = frame[frame.groupby("id")["content"].transform("nunique") > 1]
+    members: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    ids = check.clean_at(Col.SESSION_ID, subset).to_pylist()
+    for session_id, key, row, position in zip(
+            ids, content.tolist(), check.rows[subset].tolist(), subset.tolist(), strict=True):
+        members[session_id].append((key, row, position))
     positions, messages = [], []
-    for session_id, group in frame.groupby("id", sort=False):
-        rows, contents = group[Col.ROW].to_numpy(), group["content"].to_numpy()
-        for position, key in zip(group["position"], contents, strict=True):
-            others = rows[contents != key]
+    for session_id, group in members.items():
+        if len({key for key, _, _ in group}) < 2:
+            continue  # one content: exact copies only
+        for key, _, position in group:
+            others = [str(r) for k, r, _ in group if k != key]
             noun = "rows" if len(others) > 1 else "row"
             positions.append(position)
             messages.append(
                 f"{Col.SESSION_ID} {_show(session_id)} is also used by {noun} "
-                f"{', '.join(map(str, others))} with different values"
+                f"{', '.join(others)} with different values"
             )
     check.reason(np.array(positions, dtype=np.int64), pa.array(messages, pa.string()))
 

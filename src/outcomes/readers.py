@@ -326,7 +326,8 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
     """
     header, separator = _csv_header(data, where)
     generated = [f"c{i}" for i in range(len(header))]
-    quoted = data.find(b'"') >= 0  # only a quoted value can hold a line break
+    # only a quoted value can hold a line break (the header, read apart, is on one line)
+    quoted = data.find(b'"', max(data.find(b"\n"), 0)) >= 0
     try:
         table = pcsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),

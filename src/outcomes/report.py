@@ -166,7 +166,13 @@ def write_report(
         pdf_path = None
         if pdf:
             progress.step("printing report.pdf")
-            pdf_path = write_pdf(html_path, out / "report.pdf")
+            compact = _page(results, export.tables, export.suppressions, min_cell, command,
+                            include_patient_rows, compact=True)
+            compact_path = compact.write(out / ".report-print.html")
+            try:
+                pdf_path = write_pdf(compact_path, out / "report.pdf")
+            finally:
+                compact_path.unlink(missing_ok=True)
     return ReportResult(html_path, export.xlsx, export.csv, pdf_path, export.suppressions,
                         results, export.tables)
 
@@ -202,10 +208,29 @@ def _count(n: int, min_cell: int) -> str:
     return small_mark(min_cell) if 0 < n < min_cell else f"{n:,}"
 
 
+#: In the printed (PDF) report, tables longer than this are named, not printed: they are in
+#: tables.xlsx and tables/*.csv (a PDF library lays out long tables very slowly).
+PRINT_ROWS = 25
+
+
+class _ReportPage(Page):
+    """The report page; ``compact`` leaves long tables to the workbook (for the PDF)."""
+
+    def __init__(self, *args, compact: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compact = compact
+
+    def table(self, df, caption=None, badges=None, **kwargs):
+        if self.compact and len(df) > PRINT_ROWS:
+            return self.note(f"{caption or 'Table'}: {len(df)} rows, in tables.xlsx and "
+                             "tables/*.csv.")
+        return super().table(df, caption, badges, **kwargs)
+
+
 def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, command,
-          include_patient_rows: bool) -> Page:
+          include_patient_rows: bool, compact: bool = False) -> Page:
     log = r.log
-    page = Page("Microneedling outcomes: what the data say",
+    page = _ReportPage("Microneedling outcomes: what the data say", compact=compact,
                 subtitle=f"Bundle {log.source or '(unnamed)'} · outcomes {__version__}")
     _summary(page, r, shown, min_cell)
     _claims(page, r, shown)

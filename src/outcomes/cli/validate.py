@@ -90,7 +90,8 @@ def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
     if log.missing_tables:
         lines += ["Tables not in the bundle: " + ", ".join(log.missing_tables), ""]
     lines.append("Input files (SHA-256):")
-    lines += [f"  {name}  {digest}" for name, digest in log.checksums.items()]
+    width = max((len(name) for name in log.checksums), default=0)
+    lines += [f"  {name:<{width}}  {digest}" for name, digest in log.checksums.items()]
     problems = problem_lines(log)
     lines.append("")
     if not problems:

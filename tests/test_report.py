@@ -1,0 +1,124 @@
+"""outcomes report: the self-contained HTML report, the exports, and disclosure control."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import outcomes
+from outcomes.cli import main
+from outcomes.disclosure import assert_no_small_counts
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
+
+
+def _bundle(tmp_path, patients, seed, name):
+    tables = outcomes.simulate(patients, seed=seed)
+    folder = tmp_path / name
+    outcomes.write_bundle(tables, folder)
+    return folder, tables
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("large")
+    folder, tables = _bundle(tmp, 1500, 11, "bundle")
+    out = tmp / "report"
+    assert main(["report", str(folder), "--out", str(out), "--quiet"]) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        claims = outcomes.evaluate_claims(outcomes.load_bundle(folder)).table
+    return folder, out, tables, claims
+
+
+def test_html_names_every_claim_and_verdict_with_figures(large):
+    _, out, _, claims = large
+    text = (out / "report.html").read_text("utf-8")
+    for row in claims.itertuples():
+        assert row.id in text
+        assert re.search(rf">{re.escape(row.id)}<.*?badge-{row.verdict}", text, re.S)
+    assert len(re.findall(r'<img src="data:image/', text)) >= 4
+    assert not EXTERNAL.search(text), "the report must not load anything from outside"
+    assert "<script" not in text.lower()
+    for section in ("Summary", "Claims", "Outcomes by condition", "Dose-response", "Spacing",
+                    "Side effects", "Skin types", "Data quality", "Methods", "Provenance"):
+        assert f">{section}" in text
+
+
+def test_exports_workbook_and_csvs(large):
+    _, out, _, _ = large
+    book = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
+    assert book.sheetnames[0] == "README"
+    csvs = sorted(p.stem for p in (out / "tables").glob("*.csv"))
+    for name in ("claims", "by_condition", "dose_response", "resolution", "skin_type", "spacing",
+                 "incidence", "recommendations", "conflicts", "input", "data_quality"):
+        assert name in csvs and name in book.sheetnames
+    claims = pd.read_csv(out / "tables" / "claims.csv")
+    assert {"id", "verdict", "estimate", "ci_low", "ci_high", "n", "method", "sources"} <= set(
+        claims.columns)
+
+
+def test_provenance_has_checksums_and_no_patient_rows(large):
+    folder, out, tables, _ = large
+    text = (out / "report.html").read_text("utf-8")
+    for path in folder.glob("*.csv"):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in text
+    patients = set(tables["sessions"]["patient_id"])
+    sessions = set(tables["sessions"]["session_id"])
+    exported = [text] + [p.read_text("utf-8") for p in (out / "tables").glob("*.csv")]
+    for blob in exported:
+        tokens = set(re.findall(r"[A-Z]\d{4,}", blob))
+        assert not tokens & patients, "a patient id reached an export"
+        assert not tokens & sessions, "a session id reached an export"
+    assert not (out / "tables" / "courses.csv").exists()
+
+
+def test_tiny_bundle_exports_no_small_count(tmp_path):
+    folder, _ = _bundle(tmp_path, 12, 5, "tiny")
+    out = tmp_path / "report"
+    assert main(["report", str(folder), "--out", str(out), "--quiet"]) == 0
+    offending = []
+    for path in (out / "tables").glob("*.csv"):
+        found = assert_no_small_counts(pd.read_csv(path, dtype=str), 5)
+        offending += [f"{path.name}: {r.column}={r.value}" for r in found.itertuples()]
+    book = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
+    for sheet in book.sheetnames[1:]:
+        rows = list(book[sheet].values)
+        df = pd.DataFrame(rows[1:], columns=rows[0]).astype(str)
+        found = assert_no_small_counts(df, 5)
+        offending += [f"{sheet}: {r.column}={r.value}" for r in found.itertuples()]
+    assert offending == []
+    text = (out / "report.html").read_text("utf-8")
+    assert "&lt;5" in text  # small counts appear, suppressed
+    # the summary's patient count (12) is shown; smaller counts would be "<5"
+    assert re.search(r"<dt>Patients</dt>\s*<dd>12</dd>", text)
+
+
+def test_patient_rows_only_on_request_and_pdf(tmp_path):
+    folder, tables = _bundle(tmp_path, 40, 3, "small")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    out = tmp_path / "report"
+    assert main(["report", str(folder), "--out", str(out), "--quiet", "--pdf",
+                 "--include-patient-rows", "--min-cell", "3"]) == 0
+    courses = pd.read_csv(out / "tables" / "courses.csv")
+    assert set(courses["patient_id"]) <= set(tables["sessions"]["patient_id"])
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "min_cell = 3" in (out / "report.html").read_text("utf-8")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # input untouched
+
+
+def test_condition_filter_and_python_api(tmp_path):
+    folder, _ = _bundle(tmp_path, 200, 8, "bundle")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log = outcomes.load_bundle(folder)
+    result = outcomes.write_report(log, tmp_path / "out", conditions=["acne_scars"])
+    ids = set(result.tables["claims"]["id"])
+    assert "effective-acne_scars" in ids and "effective-wrinkles" not in ids
+    assert set(result.results.courses.courses["condition"].astype(str)) == {"acne_scars"}
+    assert result.html.exists() and len(result.csv) >= 10
