@@ -298,6 +298,47 @@ def wilson(successes, n, alpha: float = 0.05):
 
 
 # --------------------------------------------------------------------------- proportions
+def _effective_n(y_cell: np.ndarray, n_cell: np.ndarray, cell_group: np.ndarray,
+                 n_groups: int):
+    """Shares and their cluster-adjusted effective n, for many groups at once.
+
+    Parameters
+    ----------
+    y_cell, n_cell : ndarray of float
+        Per (group, cluster) cell with at least one unit: units with y = 1, and units.
+    cell_group : ndarray of int
+        Group (0 .. n_groups - 1) of each cell.
+    n_groups : int
+
+    Returns
+    -------
+    p, n, G, n_eff, deff : ndarray
+        Per group: share, units, clusters, effective n and design effect (see
+        :func:`proportion`, Notes). ``deff`` is 1 when every cluster has one unit and NaN when
+        ``p`` is 0 or 1 (no variation to estimate it; ``n_eff`` is then the nominal n).
+    single, nominal : ndarray of bool
+        Every cluster one unit; ``p`` is 0 or 1 with some cluster of several units.
+    """
+    n = np.bincount(cell_group, weights=n_cell, minlength=n_groups)
+    G = np.bincount(cell_group, minlength=n_groups)
+    x = np.bincount(cell_group, weights=y_cell, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        e = y_cell - p[cell_group] * n_cell
+        ss = np.bincount(cell_group, weights=e * e, minlength=n_groups)
+        v_clu = G / (G - 1) * ss / n**2
+        v_srs = p * (1.0 - p) / (n - 1)
+        deff = v_clu / v_srs
+        single = G == n
+        nominal = ~single & ((p == 0.0) | (p == 1.0))
+        n_eff = np.where(single | nominal | (deff <= 1.0), n, n / deff)
+    deff = np.where(single, 1.0, np.where(nominal, np.nan, deff))
+    return p, n, G, n_eff, deff, single, nominal
+
+
+_NOMINAL = "nominal n (no variation to estimate a design effect)"
+
+
 def _design(y: np.ndarray, codes: np.ndarray, G: int, mask: np.ndarray | None = None):
     """Share of ``y`` (optionally within ``mask``) and its cluster-adjusted effective n.
 
@@ -309,22 +350,20 @@ def _design(y: np.ndarray, codes: np.ndarray, G: int, mask: np.ndarray | None = 
     n = y.size
     Yg = np.bincount(codes, weights=y, minlength=G)
     ng = np.bincount(codes, minlength=G).astype(float)
-    Gk = int(np.count_nonzero(ng))
-    p = float(y.sum() / n)
+    present = ng > 0
+    p, _, Gk, n_eff, deff, single, nominal = (
+        a[0] for a in _effective_n(Yg[present], ng[present],
+                                   np.zeros(int(present.sum()), dtype=np.int64), 1))
+    p, Gk = float(p), int(Gk)
     eg = Yg - p * ng
-    if Gk == n:  # every cluster one unit: the design effect is exactly 1
+    if single:  # every cluster one unit: the design effect is exactly 1
         return p, n, Gk, float(n), 1.0, "", eg
     if Gk < 2:
         raise AnalysisError(f"a cluster-robust interval needs at least 2 clusters; got 1 cluster "
                             f"with {n} units.")
-    if p in (0.0, 1.0):
-        return p, n, Gk, float(n), math.nan, "nominal n (no variation to estimate a design " \
-                                              "effect)", eg
-    v_clu = Gk / (Gk - 1) * float(eg @ eg) / n**2
-    v_srs = p * (1.0 - p) / (n - 1)
-    deff = v_clu / v_srs
-    n_eff = float(n) if deff <= 1.0 else n / deff
-    return p, n, Gk, n_eff, deff, "", eg
+    if nominal:
+        return p, n, Gk, float(n), math.nan, _NOMINAL, eg
+    return p, n, Gk, float(n_eff), float(deff), "", eg
 
 
 def _wilson_words(n_eff: float, deff: float, note: str, singletons: bool) -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import intervals, survival
 from ..courses import Courses
 from ..errors import AnalysisError
-from ..intervals import _units, _wilson_words
+from ..intervals import _NOMINAL, _units, _wilson_words
 from ..schema import Col, vocabulary
 from .result import Result
 
@@ -350,15 +350,10 @@ class GroupedShares:
 
     Notes
     -----
-    For a group with units from patients g (``Y_g`` units with y = 1 of its ``n_g`` units),
-    ``n = sum n_g``, ``p = sum Y_g / n``, ``G`` patients::
-
-        V_clu = G/(G-1) * sum_g (Y_g - p n_g)^2 / n^2,   V_srs = p(1-p)/(n-1)
-        deff = V_clu / V_srs,   n_eff = n if deff <= 1 else n / deff
-
-    and the interval is :func:`outcomes.intervals.wilson` for ``p n_eff`` of ``n_eff``. One
-    unit per patient: ``deff = 1``; p = 0 or 1: the nominal n; several units of one patient
-    only: no interval.
+    The share, design effect and effective n come from ``intervals._effective_n``, the same
+    core :func:`~outcomes.intervals.proportion` uses; the interval is
+    :func:`outcomes.intervals.wilson` for ``p n_eff`` of ``n_eff``. Several units of one
+    patient only: no interval.
     """
 
     def __init__(self, group: np.ndarray, n_groups: int, patient: np.ndarray):
@@ -367,32 +362,18 @@ class GroupedShares:
         self.cell, uniques = pd.factorize(key)
         self.cell_group = (np.asarray(uniques, dtype=np.int64) // width).astype(np.int64)
         self.n_cell = np.bincount(self.cell, minlength=uniques.size).astype(float)
-        self.n = np.bincount(self.cell_group, weights=self.n_cell, minlength=n_groups)
-        self.G = np.bincount(self.cell_group, minlength=n_groups)
         self.n_groups = n_groups
 
     def rows(self, y: np.ndarray, alpha: float, unit_label: str) -> list[dict]:
         """One dict of the tidy columns per group for the 0/1 vector ``y`` (one per unit)."""
-        Yc = np.bincount(self.cell, weights=y, minlength=self.n_cell.size)
-        x = np.bincount(self.cell_group, weights=Yc, minlength=self.n_groups)
-        n, G = self.n, self.G
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = x / n
-            e = Yc - p[self.cell_group] * self.n_cell
-            ss = np.bincount(self.cell_group, weights=e * e, minlength=self.n_groups)
-            v_clu = G / (G - 1) * ss / n**2
-            v_srs = p * (1.0 - p) / (n - 1)
-            deff = v_clu / v_srs
-        single = G == n
-        nominal = ~single & ((p == 0.0) | (p == 1.0))
-        n_eff = np.where(single | nominal | (deff <= 1.0), n, n / deff)
-        deff = np.where(single, 1.0, np.where(nominal, np.nan, deff))
+        y_cell = np.bincount(self.cell, weights=y, minlength=self.n_cell.size)
+        p, n, G, n_eff, deff, single, nominal = intervals._effective_n(
+            y_cell, self.n_cell, self.cell_group, self.n_groups)
         ok = (n > 0) & (single | (G >= 2))
         low = np.full(self.n_groups, np.nan)
         high = np.full(self.n_groups, np.nan)
         if ok.any():
             low[ok], high[ok] = intervals.wilson(p[ok] * n_eff[ok], n_eff[ok], alpha)
-        note = "nominal n (no variation to estimate a design effect)"
         out = []
         for j in range(self.n_groups):
             nj, gj = int(n[j]), int(G[j])
@@ -402,7 +383,7 @@ class GroupedShares:
                 continue
             if ok[j]:
                 words = _wilson_words(float(n_eff[j]), float(deff[j]),
-                                      note if nominal[j] else "", bool(single[j]))
+                                      _NOMINAL if nominal[j] else "", bool(single[j]))
                 method = f"{words} ({_units(nj, gj, bool(single[j]), unit_label, 'patients')})"
             else:
                 method = (f"no interval: proportion: a cluster-robust interval needs at least 2 "
