@@ -20,11 +20,11 @@ from common import main, timer  # noqa: E402
 
 def run(bundle_dir: str) -> dict:
     import outcomes
-    from outcomes.adherence import adherence
-    from outcomes.audit import load_audit_config
+    from outcomes.audit.adherence import adherence
+    from outcomes.audit.run import load_audit_config
     from outcomes.courses import build_courses
-    from outcomes.quality import quality_checks
-    from outcomes.signals import safety_signals
+    from outcomes.audit.quality import quality_checks
+    from outcomes.audit.signals import safety_signals
 
     warnings.simplefilter("ignore")
     result: dict = {}

@@ -13,7 +13,7 @@ from common import main, timer  # noqa: E402
 
 def run(bundle_dir: str) -> dict:
     import outcomes
-    from outcomes.claims import evaluate_claims
+    from outcomes.claims.evaluate import evaluate_claims
 
     warnings.simplefilter("ignore")
     result: dict = {}

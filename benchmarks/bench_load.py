@@ -28,7 +28,7 @@ import pyarrow.csv as pcsv
 
 from outcomes import load_bundle
 from outcomes.errors import DataQualityWarning
-from outcomes.schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col, vocabulary
+from outcomes.bundle.schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col, vocabulary
 
 RATIO_TARGET = 3.0
 PEAK_RSS_TARGET_MB = 4096

@@ -14,7 +14,7 @@ from common import main, timer  # noqa: E402
 
 def run(bundle_dir: str) -> dict:
     import outcomes
-    from outcomes.report import write_report
+    from outcomes.report.write import write_report
 
     warnings.simplefilter("ignore")
     result: dict = {}

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from outcomes.schema import TABLES, Col
+from outcomes.bundle.schema import TABLES, Col
 
 FORMATS = ("csv", "semicolon", "parquet", "xlsx")
 WORKBOOK = "bundle.xlsx"

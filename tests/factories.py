@@ -1,7 +1,7 @@
 """Build small typed SessionLogs by hand, for unit tests of the analysis rooms.
 
 The loader is tested on its own; these factories give the analysis tests exactly the typed
-tables the loader promises (dtypes as in ``outcomes.schema``), without files.
+tables the loader promises (dtypes as in ``outcomes.bundle.schema``), without files.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from outcomes.log import SessionLog, empty_counts
-from outcomes.schema import TABLES, load_scales, vocabulary_dtype
+from outcomes.bundle.log import SessionLog, empty_counts
+from outcomes.bundle.schema import TABLES, load_scales, vocabulary_dtype
 
 
 def _typed(name: str, rows: list[dict]) -> pd.DataFrame:

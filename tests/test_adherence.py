@@ -11,12 +11,12 @@ import pytest
 
 from factories import make_log, session
 from outcomes import Adherence, adherence
-from outcomes.adherence import ADHERENCE_COLUMNS, NONADHERENT_COLUMNS, NOT_TESTABLE
-from outcomes.catalogue import load_catalogue
+from outcomes.audit.adherence import ADHERENCE_COLUMNS, NONADHERENT_COLUMNS, NOT_TESTABLE
+from outcomes.claims.catalogue import load_catalogue
 from outcomes.courses import build_courses
-from outcomes.load import load_bundle
-from outcomes.log import SessionLog
-from outcomes.simulate import simulate, write_bundle
+from outcomes.bundle.load import load_bundle
+from outcomes.bundle.log import SessionLog
+from outcomes.simulate.draw import simulate, write_bundle
 
 CATALOGUE = load_catalogue()
 

@@ -394,7 +394,7 @@ def test_recovers_simulated_truth(simulated_truth):
 
 def test_simulator_final_improvement_recovers_truth(tmp_path):
     from outcomes import load_bundle
-    from outcomes.simulate import SimulationParams, simulate, write_bundle
+    from outcomes.simulate.draw import SimulationParams, simulate, write_bundle
 
     # no measurement noise, no late gain: the simulator's truth of effective-<condition> is
     # the mean final improvement, up to rounding of scores to the scale's steps

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outcomes import Catalogue, Claim, ConfigError, Recommendation, load_catalogue
-from outcomes.catalogue import (
+from outcomes.claims.catalogue import (
     CHECKS,
     ESTIMANDS,
     FRAME_COLUMNS,
@@ -20,7 +20,7 @@ from outcomes.catalogue import (
     UNITS,
     Source,
 )
-from outcomes.schema import TABLES, vocabulary
+from outcomes.bundle.schema import TABLES, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources"

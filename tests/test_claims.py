@@ -20,12 +20,12 @@ import pytest
 from scipy import stats
 from tests.factories import assessment, event, make_log, session
 
-from outcomes.adherence import adherence
-from outcomes.catalogue import ESTIMANDS, Source, load_catalogue
-from outcomes.claims import CLAIM_COLUMNS, ESTIMATORS, ClaimsResult, evaluate_claims
+from outcomes.audit.adherence import adherence
+from outcomes.claims.catalogue import ESTIMANDS, Source, load_catalogue
+from outcomes.claims.evaluate import CLAIM_COLUMNS, ESTIMATORS, ClaimsResult, evaluate_claims
 from outcomes.errors import AnalysisError
-from outcomes.load import load_bundle
-from outcomes.simulate import simulate, write_bundle
+from outcomes.bundle.load import load_bundle
+from outcomes.simulate.draw import simulate, write_bundle
 
 GB, WS = "goodman_baron_quantitative", "wrinkle_severity"
 A, W = "acne_scars", "wrinkles"

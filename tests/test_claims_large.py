@@ -10,7 +10,7 @@ verdict. The test checks that
    improvement, following the definitions of the design notes (claims.md, "Words used below")
    without importing ``outcomes.courses``; statsmodels ``SurvfuncRight`` for the Kaplan-Meier
    quantities; statsmodels OLS (cluster-robust by patient) for means and differences of means,
-   and a Poisson GLM for the risk ratio. Intervals are compared too wherever ``outcomes.intervals``
+   and a Poisson GLM for the risk ratio. Intervals are compared too wherever ``outcomes.stats.intervals``
    documents that it reproduces statsmodels exactly.
 
 The reasoning behind each reference is in the comments beside it.
@@ -28,10 +28,10 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from outcomes.catalogue import load_catalogue
-from outcomes.claims import evaluate_claims
-from outcomes.load import load_bundle
-from outcomes.simulate import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
+from outcomes.claims.catalogue import load_catalogue
+from outcomes.claims.evaluate import evaluate_claims
+from outcomes.bundle.load import load_bundle
+from outcomes.simulate.draw import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
 
 N_PATIENTS = 20_000
 SEED = 7
@@ -383,7 +383,7 @@ def test_estimate_matches_the_independent_computation(large, reference, claim_id
     assert row["n"] == n, claim_id
     if len(ref) == 4:
         # means and differences of means: OLS with a cluster-robust covariance and t intervals
-        # (outcomes.intervals.mean and mean_difference say they are exactly that); the risk
+        # (outcomes.stats.intervals.mean and mean_difference say they are exactly that); the risk
         # ratio: the Poisson GLM's cluster-robust interval
         _, low, high, _ = ref
         assert row["ci_low"] == pytest.approx(low, rel=1e-6, abs=1e-9), claim_id

@@ -35,10 +35,10 @@ import warnings
 import pandas as pd
 import pytest
 
-from outcomes.catalogue import load_catalogue
-from outcomes.claims import evaluate_claims
-from outcomes.load import load_bundle
-from outcomes.simulate import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
+from outcomes.claims.catalogue import load_catalogue
+from outcomes.claims.evaluate import evaluate_claims
+from outcomes.bundle.load import load_bundle
+from outcomes.simulate.draw import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
 
 CATALOGUE = load_catalogue()
 CLAIM_IDS = [c.id for c in CATALOGUE.claims]

@@ -35,7 +35,7 @@ import numpy as np
 import pytest
 
 from outcomes.errors import AnalysisError
-from outcomes.intervals import (
+from outcomes.stats.intervals import (
     mean,
     mean_difference,
     median,
@@ -43,7 +43,7 @@ from outcomes.intervals import (
     proportion_difference,
     risk_ratio,
 )
-from outcomes.survival import kaplan_meier
+from outcomes.stats.survival import kaplan_meier
 
 pytestmark = pytest.mark.slow
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 import outcomes
-from outcomes.dashboard import FILTERS
-from outcomes.disclosure import assert_no_small_counts
+from outcomes.app.dashboard import FILTERS
+from outcomes.output.disclosure import assert_no_small_counts
 from outcomes.plots.style import VERDICT_COLOURS
-from outcomes.simulate import simulate, write_bundle
+from outcomes.simulate.draw import simulate, write_bundle
 
 SEED = 20241118
 
@@ -51,7 +51,7 @@ def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
 
 def test_exported():
     assert "Dashboard" in outcomes.__all__
-    assert outcomes.Dashboard is outcomes.dashboard.Dashboard
+    assert outcomes.Dashboard is outcomes.app.dashboard.Dashboard
 
 
 def test_unfiltered_state(dash, log):
@@ -78,7 +78,7 @@ def test_options_come_from_the_data(dash, log):
     s = log.sessions
     assert set(dash.options["condition"]) == set(s["condition"].dropna().astype(str))
     assert set(dash.options["clinic_id"]) == set(s["clinic_id"].dropna().astype(str))
-    fitz = outcomes.schema.vocabulary("fitzpatrick")
+    fitz = outcomes.bundle.schema.vocabulary("fitzpatrick")
     assert dash.options["fitzpatrick"] == [f for f in fitz if f in set(s["fitzpatrick"].dropna())]
     assert dash.date_range == (s["session_date"].min(), s["session_date"].max())
 

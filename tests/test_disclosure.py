@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import outcomes.disclosure as disclosure_module
-from outcomes.disclosure import (
+import outcomes.output.disclosure as disclosure_module
+from outcomes.output.disclosure import (
     NOTE_COLUMN,
     PRIMARY,
     SECONDARY,

@@ -363,7 +363,7 @@ SIM_KNOBS = dict(
 @pytest.fixture(scope="module")
 def simulator(tmp_path_factory):
     from outcomes import load_bundle
-    from outcomes.simulate import SimulationParams, simulate, write_bundle
+    from outcomes.simulate.draw import SimulationParams, simulate, write_bundle
 
     folder = tmp_path_factory.mktemp("simulated")
     write_bundle(simulate(6000, seed=11, **SIM_KNOBS), folder, format="parquet")

@@ -11,11 +11,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import outcomes.export as export_module
-from outcomes.disclosure import ColumnTotal, RowTotal, assert_no_small_counts
+import outcomes.output.export as export_module
+from outcomes.output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts
 from outcomes.errors import AnalysisError, OutcomesError
-from outcomes.export import README_SHEET, write_pdf, write_tables
-from outcomes.html import VERDICT_BADGES, Page
+from outcomes.output.export import README_SHEET, write_pdf, write_tables
+from outcomes.output.html import VERDICT_BADGES, Page
 
 INJECTIONS = ["=1+1", "+SUM(A1)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A2)", "\tx", "\rx"]
 

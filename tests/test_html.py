@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import outcomes.html as html_module
-from outcomes.html import VERDICT_BADGES, VERDICT_COLOURS, Page, format_value
-from outcomes.verdicts import VERDICTS
+import outcomes.output.html as html_module
+from outcomes.output.html import VERDICT_BADGES, VERDICT_COLOURS, Page, format_value
+from outcomes.claims.verdicts import VERDICTS
 
 EVIL = "<script>alert(1)</script>"
 ATTR = '"onmouseover=alert(1) x="'

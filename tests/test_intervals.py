@@ -1,4 +1,4 @@
-"""Tests of ``outcomes.intervals`` against statsmodels, a published example and hand formulas."""
+"""Tests of ``outcomes.stats.intervals`` against statsmodels, a published example and hand formulas."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from outcomes.errors import AnalysisError
-from outcomes.intervals import (
+from outcomes.stats.intervals import (
     Estimate,
     bootstrap_weights,
     cluster_bootstrap,
@@ -473,7 +473,7 @@ def test_estimate_is_frozen_and_tidy():
 def test_docstring_examples_run():
     import doctest
 
-    import outcomes.intervals
+    import outcomes.stats.intervals
 
-    result = doctest.testmod(outcomes.intervals, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(outcomes.stats.intervals, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 5 and result.failed == 0

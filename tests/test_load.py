@@ -18,7 +18,7 @@ from tests.bundles import FORMATS, valid_tables, write_bundle, write_csv
 
 from outcomes import Col, SessionLog, load_bundle, load_scales
 from outcomes.errors import DataQualityWarning
-from outcomes.schema import TABLES, vocabulary
+from outcomes.bundle.schema import TABLES, vocabulary
 
 TABLE_NAMES = list(TABLES)
 
@@ -30,7 +30,7 @@ def load_quietly(path, **kwargs) -> SessionLog:
 
 
 # ------------------------------------------------------------------ pandera: the typed tables
-# Written from the data contract (docs), not from outcomes.schema, so they check it independently.
+# Written from the data contract (docs), not from outcomes.bundle.schema, so they check it independently.
 def _category(values: list[str], ordered: bool = False) -> dict:
     return {"dtype_kwargs": {"categories": values, "ordered": ordered}, "nullable": True}
 

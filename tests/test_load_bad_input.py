@@ -20,7 +20,7 @@ from tests.bundles import valid_tables, write_bundle, write_csv
 
 from outcomes import Col, SessionLog, load_bundle
 from outcomes.errors import BundleError, DataQualityWarning, OutcomesError
-from outcomes.schema import TABLES
+from outcomes.bundle.schema import TABLES
 
 CONDITIONS = ("acne_scars, surgical_scars, wrinkles, hyperpigmentation, stretch_marks, alopecia, "
               "rosacea, skin_laxity, enlarged_pores, texture")
@@ -213,7 +213,7 @@ def test_hash_collisions_change_nothing(tmp_path, monkeypatch):
     add_row(t["assessments"], 0)  # row 4: exact duplicate of row 2
     add_row(t["adverse_events"], 0, **{Col.SESSION_ID: "S77"})  # row 4: no such session
     expected = load(tmp_path / "a", t)
-    monkeypatch.setattr("outcomes.load.hash_strings",
+    monkeypatch.setattr("outcomes.bundle.load.hash_strings",
                         lambda values: np.zeros(len(values), dtype=np.uint64))
     collided = load(tmp_path / "b", t)
     for name in TABLES:

@@ -16,7 +16,7 @@ from tests.test_load import check_typed
 
 from outcomes import Col, SessionLog, load_bundle
 from outcomes.errors import DataQualityWarning, OutcomesError
-from outcomes.schema import TABLES, vocabulary
+from outcomes.bundle.schema import TABLES, vocabulary
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from outcomes.progress import Progress
+from outcomes.output.progress import Progress
 
 
 class _Tty(io.StringIO):

@@ -9,12 +9,12 @@ import pytest
 
 from bundles import valid_tables, write_bundle
 from factories import assessment, make_log, session
-from outcomes.audit import load_audit_config
+from outcomes.audit.run import load_audit_config
 from outcomes.courses import build_courses
-from outcomes.load import load_bundle
-from outcomes.quality import AT_LEAST, AT_MOST, CHECK_COLUMNS, CHECKS, quality_checks
-from outcomes.simulate import simulate
-from outcomes.simulate import write_bundle as write_simulated
+from outcomes.bundle.load import load_bundle
+from outcomes.audit.quality import AT_LEAST, AT_MOST, CHECK_COLUMNS, CHECKS, quality_checks
+from outcomes.simulate.draw import simulate
+from outcomes.simulate.draw import write_bundle as write_simulated
 
 THRESHOLDS = load_audit_config().thresholds
 

@@ -12,7 +12,7 @@ import pytest
 
 import outcomes
 from outcomes.cli import main
-from outcomes.disclosure import assert_no_small_counts
+from outcomes.output.disclosure import assert_no_small_counts
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
 

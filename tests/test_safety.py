@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import outcomes.safety as safety_module
-from outcomes.safety import FORMULA_PREFIXES, neutralise_formulas, neutralise_text
+import outcomes.output.safety as safety_module
+from outcomes.output.safety import FORMULA_PREFIXES, neutralise_formulas, neutralise_text
 
 
 def test_docstring_examples_run():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from outcomes import ConfigError, load_scales
-from outcomes.schema import SESSIONS, TABLES, vocabulary, vocabulary_dtype
+from outcomes.bundle.schema import SESSIONS, TABLES, vocabulary, vocabulary_dtype
 
 
 def test_vocabularies_and_ordered_dtypes():

@@ -21,11 +21,11 @@ from statsmodels.stats.proportion import proportion_confint
 from tests.factories import event, make_log, session
 from tests.reference.safety_simulate import simulate_log
 
+from outcomes.stats import intervals
 from outcomes import (
     AnalysisError,
     build_courses,
     incidence,
-    intervals,
     load_bundle,
     resolution,
     simulate,
@@ -33,7 +33,7 @@ from outcomes import (
     spacing,
     write_bundle,
 )
-from outcomes.simulate import SimulationParams
+from outcomes.simulate.draw import SimulationParams
 from outcomes.stats.side_effects import (
     SPACING_BINS,
     GroupedShares,
@@ -266,7 +266,7 @@ def test_incidence_errors(worked):
 
 def test_grouped_shares_equal_intervals_proportion():
     # the vectorised incidence engine gives, group by group, exactly what
-    # outcomes.intervals.proportion gives (estimate, interval, counts and method words)
+    # outcomes.stats.intervals.proportion gives (estimate, interval, counts and method words)
     rng = np.random.default_rng(5)
     n = 3000
     patient = rng.integers(0, 700, n)

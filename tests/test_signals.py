@@ -8,8 +8,8 @@ import pytest
 
 from factories import event, make_log, session
 from outcomes.courses import build_courses
-from outcomes.intervals import proportion
-from outcomes.signals import (
+from outcomes.stats.intervals import proportion
+from outcomes.audit.signals import (
     ALL,
     NOT_RECORDED,
     SIGNAL_COLUMNS,
@@ -17,7 +17,7 @@ from outcomes.signals import (
     depth_bands,
     safety_signals,
 )
-from outcomes.simulate import simulate
+from outcomes.simulate.draw import simulate
 
 
 def test_grouped_rates_equal_proportion_group_by_group():

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from outcomes.courses import build_courses
-from outcomes.schema import NOTABLE_EVENTS, TABLES, Col, load_scales, vocabulary
-from outcomes.simulate import (
+from outcomes.bundle.schema import NOTABLE_EVENTS, TABLES, Col, load_scales, vocabulary
+from outcomes.simulate.draw import (
     APPROXIMATE_TRUTHS,
     FAULT_COLUMNS,
     FaultKind,
@@ -61,7 +61,7 @@ def _params(flipped: bool) -> SimulationParams:
 def _courses(flipped: bool):
     import tempfile
 
-    from outcomes.load import load_bundle
+    from outcomes.bundle.load import load_bundle
 
     with tempfile.TemporaryDirectory() as folder:
         write_bundle(_sim(MID, 3, flipped), folder, format="parquet")
@@ -205,7 +205,7 @@ def test_tables_follow_the_contract():
 def test_ids_do_not_look_identifying():
     import pyarrow as pa
 
-    from outcomes.privacy import identifying_values
+    from outcomes.bundle.privacy import identifying_values
 
     s = _sim(2000, 1)["sessions"]
     for column in (Col.PATIENT_ID, Col.SESSION_ID, Col.CLINIC_ID, Col.OPERATOR_ID):
@@ -417,7 +417,7 @@ def test_faults_are_realistic_and_each_class_is_present():
 
 
 def _compare_with_loader(tables, faults, path) -> None:
-    from outcomes.load import load_bundle
+    from outcomes.bundle.load import load_bundle
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -446,7 +446,7 @@ def test_loader_quarantines_and_warns_exactly_the_injected_faults(tmp_path, form
 
 
 def test_clean_bundle_loads_clean(tmp_path):
-    from outcomes.load import load_bundle
+    from outcomes.bundle.load import load_bundle
 
     tables = simulate(150, 9)
     write_bundle(tables, tmp_path)

@@ -1,4 +1,4 @@
-"""Tests of ``outcomes.survival``: statsmodels, lifelines (stored), a hand-worked example, and an
+"""Tests of ``outcomes.stats.survival``: statsmodels, lifelines (stored), a hand-worked example, and an
 independent infinitesimal-jackknife computation for the clustered variance."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from outcomes.errors import AnalysisError
-from outcomes.intervals import Estimate
-from outcomes.survival import TABLE_COLUMNS, KMResult, kaplan_meier, kaplan_meier_by
+from outcomes.stats.intervals import Estimate
+from outcomes.stats.survival import TABLE_COLUMNS, KMResult, kaplan_meier, kaplan_meier_by
 
 matplotlib.use("Agg")
 
@@ -440,7 +440,7 @@ def test_one_million_durations_well_under_a_second():
 def test_docstring_examples_run():
     import doctest
 
-    import outcomes.survival
+    import outcomes.stats.survival
 
-    result = doctest.testmod(outcomes.survival, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(outcomes.stats.survival, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 5 and result.failed == 0

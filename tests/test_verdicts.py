@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from outcomes.verdicts import decide, describe_rule
+from outcomes.claims.verdicts import decide, describe_rule
 
 CASES = [
     # (ci_low, ci_high, rule, kwargs, expected)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .adherence import Adherence, adherence
-from .audit import AuditResult, audit, load_audit_config
-from .catalogue import Catalogue, Claim, Recommendation, load_catalogue
-from .claims import ClaimsResult, evaluate_claims
+from .audit.adherence import Adherence, adherence
+from .audit.run import AuditResult, audit, load_audit_config
+from .claims.catalogue import Catalogue, Claim, Recommendation, load_catalogue
+from .claims.evaluate import ClaimsResult, evaluate_claims
 from .courses import Courses, build_courses
-from .dashboard import Dashboard
-from .disclosure import ColumnTotal, RowTotal, assert_no_small_counts, disclose
+from .app.dashboard import Dashboard
+from .output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts, disclose
 from .errors import (
     AnalysisError,
     BundleError,
@@ -28,7 +28,7 @@ from .errors import (
     OutcomesError,
     OutcomesWarning,
 )
-from .intervals import (
+from .stats.intervals import (
     Estimate,
     cluster_bootstrap,
     mean,
@@ -39,18 +39,18 @@ from .intervals import (
     risk_ratio,
     wilson,
 )
-from .load import load_bundle
-from .log import SessionLog
-from .report import ReportResult, write_report
-from .results import Results, analyse
-from .schema import Col, load_scales
-from .simulate import SimulationParams, simulate, write_bundle
+from .bundle.load import load_bundle
+from .bundle.log import SessionLog
+from .report.write import ReportResult, write_report
+from .analysis import Results, analyse
+from .bundle.schema import Col, load_scales
+from .simulate.draw import SimulationParams, simulate, write_bundle
 from .stats.by_condition import ByCondition, outcomes_by_condition
 from .stats.dose_response import DoseResponse, dose_response
 from .stats.side_effects import Incidence, Resolution, incidence, resolution
 from .stats.skin_type import SkinType, skin_type
 from .stats.spacing import Spacing, spacing
-from .survival import KMResult, kaplan_meier, kaplan_meier_by
+from .stats.survival import KMResult, kaplan_meier, kaplan_meier_by
 
 __all__ = [
     "__version__",

@@ -38,8 +38,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .log import SessionLog
-from .schema import NOTABLE_EVENTS, NOTABLE_SEVERITIES, Col, Scale, vocabulary, vocabulary_dtype
+from .bundle.log import SessionLog
+from .bundle.schema import NOTABLE_EVENTS, NOTABLE_SEVERITIES, Col, Scale, vocabulary, vocabulary_dtype
 
 __all__ = [
     "Courses",
@@ -118,7 +118,7 @@ def improvement(score, baseline, scales: pd.Series, scale_table: dict[str, Scale
     scales : Series of scale names
         The scale of each row.
     scale_table : dict
-        Scale definitions (:func:`outcomes.schema.load_scales`).
+        Scale definitions (:func:`outcomes.bundle.schema.load_scales`).
 
     Returns
     -------

@@ -5,7 +5,7 @@ of eleven methods. Statistics in Medicine 1998;17:873-890. Table II gives, for e
 the 95% limits of every method; method 10 is the hybrid score interval built from two Wilson
 intervals. Its printed values (4 decimals) are typed into ``newcombe_1998.json`` under
 ``published``; this script recomputes them with nothing but the standard library, so a test can
-check ``outcomes.intervals.proportion_difference`` against the paper and the paper against the
+check ``outcomes.stats.intervals.proportion_difference`` against the paper and the paper against the
 formulas. Run it from this folder with any Python 3: it rewrites the ``computed`` entries and
 fails if they do not round to the published ones.
 """

@@ -31,8 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from outcomes.log import SessionLog, empty_counts
-from outcomes.schema import TABLES, load_scales, vocabulary, vocabulary_dtype
+from outcomes.bundle.log import SessionLog, empty_counts
+from outcomes.bundle.schema import TABLES, load_scales, vocabulary, vocabulary_dtype
 
 SPACING_EDGES = (14, 21, 32, 46, 91)
 DEFAULT_GAINS = (0.02, 0.04, 0.08, 0.06, 0.03, 0.01)  # per bin < 14 ... > 90

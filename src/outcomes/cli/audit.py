@@ -6,9 +6,9 @@ import argparse
 import sys
 import warnings
 
-from ..audit import audit, load_audit_config
+from ..audit.run import audit, load_audit_config
 from ..errors import ConfigError, DataQualityWarning
-from ..load import load_bundle
+from ..bundle.load import load_bundle
 from . import EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "audit"

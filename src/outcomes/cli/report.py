@@ -44,8 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..load import load_bundle
-    from ..report import write_report
+    from ..bundle.load import load_bundle
+    from ..report.write import write_report
 
     log = load_bundle(args.path, scales=args.scales)
     result = write_report(

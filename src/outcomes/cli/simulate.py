@@ -75,8 +75,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..schema import TABLES
-    from ..simulate import BUNDLE_FORMATS, WORKBOOK_NAME, simulate, write_bundle
+    from ..bundle.schema import TABLES
+    from ..simulate.draw import BUNDLE_FORMATS, WORKBOOK_NAME, simulate, write_bundle
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

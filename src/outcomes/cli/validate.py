@@ -7,9 +7,9 @@ import sys
 import warnings
 
 from ..errors import DataQualityWarning
-from ..load import load_bundle
-from ..log import SessionLog
-from ..schema import TABLES, Col
+from ..bundle.load import load_bundle
+from ..bundle.log import SessionLog
+from ..bundle.schema import TABLES, Col
 from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "validate"

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..errors import AnalysisError
-from ..schema import Col, vocabulary
+from ..bundle.schema import Col, vocabulary
 from .style import PALETTE, axes
 
 __all__ = ["plot_dose_response", "plot_sessions_to_band", "plot_by_condition",

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..schema import Col
-from ..survival import TABLE_COLUMNS as KM_COLUMNS
-from ..survival import kaplan_meier
+from ..bundle.schema import Col
+from .survival import TABLE_COLUMNS as KM_COLUMNS
+from .survival import kaplan_meier
 from .by_condition import (
     ALL,
     MEASURE,

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import intervals, survival
+from . import intervals, survival
 from ..courses import Courses
 from ..errors import AnalysisError
-from ..intervals import _NOMINAL, _units, _wilson_words
-from ..schema import Col, vocabulary
+from .intervals import _NOMINAL, _units, _wilson_words
+from ..bundle.schema import Col, vocabulary
 from .result import Result
 
 __all__ = [

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import intervals
+from . import intervals
 from ..courses import Courses
 from ..errors import AnalysisError
-from ..schema import Col, vocabulary
+from ..bundle.schema import Col, vocabulary
 from .result import Result
 from .side_effects import (
     N_PATIENTS,

@@ -59,7 +59,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from scipy.special import ndtr
 
-from .schema import NOTABLE_EVENTS, TABLES, Col, vocabulary
+from ..bundle.schema import NOTABLE_EVENTS, TABLES, Col, vocabulary
 
 __all__ = [
     "SimulationParams",
@@ -1254,7 +1254,7 @@ def simulate(
     -------
     tables : dict of str to DataFrame
         ``sessions``, ``assessments``, ``adverse_events``, columns exactly as in the data
-        contract (``outcomes.schema.TABLES``): ids, vocabularies and ISO dates as text
+        contract (``outcomes.bundle.schema.TABLES``): ids, vocabularies and ISO dates as text
         (``str``), numbers as ``float64`` (NaN when blank), ``numbing`` as ``boolean``.
         Sessions are in date order with ids ``S00001``...; patients ``P0001``...; clinics
         ``C01``...; operators ``OP01``....

@@ -1,6 +1,6 @@
 """The claims catalogue: published claims and practice recommendations, as validated data.
 
-The catalogue itself is a data file, ``data/claims.toml``: one entry per effect claim and per
+The catalogue itself is a data file, ``claims.toml``: one entry per effect claim and per
 practice recommendation of the source documents, each quoting its sources by file name, plus the
 places where the documents disagree. This module reads it into frozen dataclasses and lets a user
 change or extend it with a TOML file of the same shape (:func:`load_catalogue`).
@@ -87,8 +87,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ConfigError
-from .schema import TABLES, Col, vocabulary
+from ..errors import ConfigError
+from ..bundle.schema import TABLES, Col, vocabulary
 
 __all__ = [
     "Param",
@@ -1063,7 +1063,7 @@ def _read_toml(path: Path) -> dict:
 
 @cache
 def _builtin_data() -> dict:
-    text = resources.files("outcomes").joinpath(f"data/{_BUILTIN}").read_text("utf-8")
+    text = resources.files(__package__).joinpath(_BUILTIN).read_text("utf-8")
     return tomllib.loads(text)
 
 

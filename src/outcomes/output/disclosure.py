@@ -31,8 +31,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .errors import AnalysisError
-from .schema import Col
+from ..errors import AnalysisError
+from ..bundle.schema import Col
 
 __all__ = [
     "Disclosed",

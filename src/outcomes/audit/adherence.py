@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, Recommendation, load_catalogue
-from .courses import Courses, flag_column
-from .errors import AnalysisError
-from .intervals import proportion
-from .log import SessionLog
-from .schema import Col
+from ..claims.catalogue import Catalogue, Recommendation, load_catalogue
+from ..courses import Courses, flag_column
+from ..errors import AnalysisError
+from ..stats.intervals import proportion
+from ..bundle.log import SessionLog
+from ..bundle.schema import Col
 from .signals import patient_codes
-from .stats.result import Result
+from ..stats.result import Result
 
 __all__ = [
     "Adherence",
@@ -244,7 +244,7 @@ class Adherence(Result):
         -------
         matplotlib Axes
         """
-        from .plots.style import PALETTE, axes
+        from ..plots.style import PALETTE, axes
 
         ax = axes(ax)
         t = self.table[(self.table["status"] == TESTED) & (self.table["n"] > 0)]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import AnalysisError
+from ..errors import AnalysisError
 from .intervals import Estimate, _check_alpha, _cluster_codes, _float_1d
 
 __all__ = ["KMResult", "kaplan_meier", "kaplan_meier_by", "TABLE_COLUMNS"]

@@ -2,7 +2,7 @@
 
 :func:`load_bundle` reads a bundle (:mod:`outcomes.readers`), refuses identifying data
 (:mod:`outcomes.privacy`), then checks every column of every table against the contract
-(:mod:`outcomes.schema`) and returns a :class:`~outcomes.log.SessionLog`:
+(:mod:`outcomes.bundle.schema`) and returns a :class:`~outcomes.bundle.log.SessionLog`:
 
 * a row with a bad **required** field is quarantined: it goes, with every reason found, to
   ``rejects[table]`` and is left out of the accepted table;
@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import BundleError, ConfigError, DataQualityWarning
+from ..errors import BundleError, ConfigError, DataQualityWarning
 from .log import COUNT_COLUMNS, SessionLog, empty_counts
 from .privacy import check_bundle
 from .readers import RawBundle, RawTable, combine, read_bundle

@@ -3,7 +3,7 @@
 A bundle is a folder holding ``sessions``, ``assessments`` and ``adverse_events`` as ``.csv`` or
 ``.parquet`` files (the file stem is the table name), or one ``.xlsx`` workbook with sheets of
 those names. Every reader returns the same thing, a :class:`RawTable` whose cells are all text
-(``None`` for an empty cell), so that one validation path (:mod:`outcomes.load`) serves every
+(``None`` for an empty cell), so that one validation path (:mod:`outcomes.bundle.load`) serves every
 format: Parquet's typed columns and Excel's typed cells are written out as the text a CSV export
 would hold (numbers in their shortest form, dates as ISO ``YYYY-MM-DD`` when they fall on
 midnight, booleans as ``true``/``false``).
@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from .errors import BundleError
+from ..errors import BundleError
 from .schema import TABLES
 
 __all__ = ["RawTable", "RawBundle", "read_bundle", "combine", "sha256", "FIRST_DATA_ROW"]

@@ -11,7 +11,7 @@
   configured ``flag_dimensions`` whose whole interval lies above the ceiling fails the gate
   check ``signals.above_ceiling``.
 
-Thresholds, plausible ranges and ceilings come from ``data/audit.toml`` (every field commented
+Thresholds, plausible ranges and ceilings come from ``audit.toml`` (every field commented
 there), changed by a user file of the same shape (:func:`load_audit_config`). The result
 (:class:`AuditResult`) passes when every check passes; the command line then exits 0, else 3,
 so a scheduler can alert.
@@ -39,14 +39,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from .._version import __version__
 from .adherence import Adherence, adherence
-from .catalogue import Catalogue, load_catalogue
-from .courses import Courses, build_courses
-from .errors import ConfigError
-from .log import SessionLog
+from ..claims.catalogue import Catalogue, load_catalogue
+from ..courses import Courses, build_courses
+from ..errors import ConfigError
+from ..bundle.log import SessionLog
 from .quality import AT_LEAST, AT_MOST, CHECK_COLUMNS, CHECKS, Check, check_row, quality_checks
-from .schema import TABLES
+from ..bundle.schema import TABLES
 from .signals import DIMENSIONS, Signals, safety_signals
 
 __all__ = [
@@ -82,7 +82,7 @@ _SECTIONS = {
 # ============================================================================ configuration
 @dataclass(frozen=True)
 class AuditConfig:
-    """The audit's settings, validated (see ``data/audit.toml`` for every field).
+    """The audit's settings, validated (see ``audit.toml`` for every field).
 
     Attributes
     ----------
@@ -179,7 +179,7 @@ def _names(where: _Where, key: str, value: Any, allowed: tuple[str, ...]) -> tup
 
 @cache
 def _builtin_text() -> str:
-    return resources.files("outcomes").joinpath(f"data/{_BUILTIN}").read_text("utf-8")
+    return resources.files(__package__).joinpath(_BUILTIN).read_text("utf-8")
 
 
 def _read(path: Path) -> dict:
@@ -616,7 +616,7 @@ _STATUS_BADGES = {"pass": "badge badge-supported", "fail": "badge badge-contradi
 
 def disclosure_rules() -> dict[str, dict]:
     """Per audit table, the keyword arguments of :func:`outcomes.disclosure.disclose`."""
-    from .disclosure import ColumnTotal
+    from ..output.disclosure import ColumnTotal
 
     adherent = ColumnTotal("n", ["adherent", "nonadherent"])
     groups = dict(count_columns=["n", "adherent", "nonadherent"], margins=adherent,
@@ -655,7 +655,7 @@ def _disclosed_tables(result: AuditResult, min_cell: int | None) -> dict[str, pd
     raw = _raw_tables(result)
     if min_cell is None:
         return {k: v.copy() for k, v in raw.items()}
-    from .disclosure import SUPPRESSION_COLUMNS, disclose
+    from ..output.disclosure import SUPPRESSION_COLUMNS, disclose
 
     rules = disclosure_rules()
     out, suppressions = {}, []
@@ -677,7 +677,7 @@ def _pct(value: Any) -> Any:
 
 
 def _render_html(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> str:
-    from .html import Page
+    from ..output.html import Page
 
     verdict = "PASSED" if result.passed else "FAILED"
     checks = t["checks"]
@@ -829,7 +829,7 @@ def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """:func:`outcomes.safety.neutralise_formulas` for a long table: the rule of
     :func:`~outcomes.safety.neutralise_text` applied only to the cells that start with a
     formula character (found vectorised), so that millions of rows take well under a second."""
-    from .safety import FORMULA_PREFIXES, neutralise_text
+    from ..output.safety import FORMULA_PREFIXES, neutralise_text
 
     out = df.copy()
     for name in out.columns:
@@ -860,7 +860,7 @@ def _write_workbook(result: AuditResult, out_dir: Path, min_cell: int) -> dict[s
     import shutil
     import tempfile
 
-    from .export import write_tables
+    from ..output.export import write_tables
 
     raw = _raw_tables(result)
     written: dict[str, Path] = {}

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import AnalysisError
+from ..errors import AnalysisError
 
 __all__ = [
     "Estimate",

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import IdentifyingDataError
+from ..errors import IdentifyingDataError
 from .readers import RawBundle, RawTable
 from .schema import TABLES
 

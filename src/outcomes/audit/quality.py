@@ -18,7 +18,7 @@ plausibility
 Quarantined rows never vanish: checks on rows read count them as failures, using the loader's
 ``counts`` and ``rejects`` (the rows as read, with their original text).
 
-The checks, their thresholds and the plausible spacing are set in ``data/audit.toml``;
+The checks, their thresholds and the plausible spacing are set in ``audit.toml``;
 :func:`quality_checks` takes them as plain arguments, so this module reads no files.
 Courses, baseline, end of treatment and follow-up are those of :mod:`outcomes.courses`, never
 re-defined here. Everything is vectorised; nothing loops over rows.
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .courses import FOLLOW_UP_DAYS, Courses, Point
-from .log import SessionLog
-from .schema import SESSIONS, TABLES, Col, aliases, load_scales, vocabulary
+from ..courses import FOLLOW_UP_DAYS, Courses, Point
+from ..bundle.log import SessionLog
+from ..bundle.schema import SESSIONS, TABLES, Col, aliases, load_scales, vocabulary
 
 __all__ = [
     "Check",

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .catalogue import Catalogue
-from .disclosure import small_mark
-from .export import disclosure_rule, write_pdf, write_tables
-from .html import VERDICT_BADGES, Page
-from .log import SessionLog
-from .progress import Progress
-from .results import Results, analyse
-from .schema import Col
-from .verdicts import describe_rule
+from .._version import __version__
+from ..claims.catalogue import Catalogue
+from ..output.disclosure import small_mark
+from ..output.export import disclosure_rule, write_pdf, write_tables
+from ..output.html import VERDICT_BADGES, Page
+from ..bundle.log import SessionLog
+from ..output.progress import Progress
+from ..analysis import Results, analyse
+from ..bundle.schema import Col
+from ..claims.verdicts import describe_rule
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 
@@ -179,8 +179,8 @@ def write_report(
 
 def _disclosure_options(tables: dict) -> dict[str, dict]:
     """Per exported table, how :func:`outcomes.disclosure.disclose` treats it."""
-    from .audit import disclosure_rules
-    from .disclosure import ColumnTotal
+    from ..audit.run import disclosure_rules
+    from ..output.disclosure import ColumnTotal
 
     options = {name: {"ratio_columns": _ratio_columns(t)} for name, (t, _) in tables.items()}
     adherence = dict(disclosure_rules()["adherence"])
@@ -198,7 +198,7 @@ def _ratio_columns(table: pd.DataFrame) -> list[str]:
     hidden count they would give it back (share x n). Withholding every estimate of such a row
     is the simple rule that covers them all.
     """
-    from .disclosure import is_estimate_column
+    from ..output.disclosure import is_estimate_column
 
     return [c for c in table.columns if is_estimate_column(c)]
 

@@ -1,11 +1,11 @@
 """The data contract, defined once: tables, columns, types, vocabularies and scales.
 
 Column names are used through :class:`Col` everywhere in the package, never as scattered string
-literals. Vocabularies and scales are data files (``data/vocabularies.toml``, ``data/scales.toml``)
+literals. Vocabularies and scales are data files (``vocabularies.toml``, ``scales.toml``)
 read here; a user may add scales from a TOML file of the same shape.
 
 The three tables of a bundle are described by :data:`TABLES`; each :class:`Column` says its type,
-whether it is required and its allowed values or range. The loader (:mod:`outcomes.load`) applies
+whether it is required and its allowed values or range. The loader (:mod:`outcomes.bundle.load`) applies
 these rules; nothing else in the package re-states them.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = [
     "Col",
@@ -217,7 +217,7 @@ NOTABLE_SEVERITIES = ("moderate", "severe")
 
 @cache
 def _vocabularies() -> dict:
-    text = resources.files("outcomes").joinpath("data/vocabularies.toml").read_text("utf-8")
+    text = resources.files(__package__).joinpath("vocabularies.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 
@@ -295,7 +295,7 @@ def _parse_scales(data: dict, source: str) -> dict[str, Scale]:
 
 @cache
 def _builtin_scales() -> dict[str, Scale]:
-    text = resources.files("outcomes").joinpath("data/scales.toml").read_text("utf-8")
+    text = resources.files(__package__).joinpath("scales.toml").read_text("utf-8")
     return _parse_scales(tomllib.loads(text), "scales.toml")
 
 

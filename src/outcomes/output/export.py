@@ -27,9 +27,9 @@ from .disclosure import (
     disclose,
     small_mark,
 )
-from .errors import AnalysisError, OutcomesError
+from ..errors import AnalysisError, OutcomesError
 from .safety import neutralise_formulas
-from .schema import Col
+from ..bundle.schema import Col
 
 __all__ = ["ExportResult", "write_tables", "write_pdf", "README_SHEET", "disclosure_rule"]
 
@@ -372,7 +372,7 @@ def write_pdf(html_path, pdf_path) -> Path:
 
     Examples
     --------
-    >>> from outcomes.html import Page                                    # doctest: +SKIP
+    >>> from outcomes.output.html import Page                                    # doctest: +SKIP
     >>> Page("Report").paragraph("Hello").write("report.html")            # doctest: +SKIP
     >>> write_pdf("report.html", "report.pdf")                            # doctest: +SKIP
     PosixPath('report.pdf')

@@ -2,7 +2,7 @@
 
 One job: put the package's claims, dose-response and side-effect analyses behind a handful of
 filters (condition, setting, skin type, clinic, dates) in Jupyter. Every number comes from the
-analyses themselves (:func:`outcomes.claims.evaluate_claims`,
+analyses themselves (:func:`outcomes.claims.evaluate.evaluate_claims`,
 :func:`outcomes.stats.dose_response.dose_response`,
 :func:`outcomes.stats.side_effects.resolution`); the dashboard only filters the bundle
 (:meth:`outcomes.SessionLog.filter`), re-runs them and shows the results. Counts it shows follow
@@ -25,17 +25,17 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from .catalogue import Catalogue, load_catalogue
-from .claims import ClaimsResult, evaluate_claims
-from .courses import Courses, build_courses
-from .disclosure import NOTE_COLUMN, disclose, small_mark
-from .errors import AnalysisError, OutcomesError, OutcomesWarning
-from .log import SessionLog
-from .plots.style import PALETTE, VERDICT_COLOURS
-from .schema import Col, vocabulary
-from .stats.dose_response import DoseResponse, dose_response
-from .stats.side_effects import Resolution, resolution
-from .verdicts import NOT_TESTABLE, VERDICTS
+from ..claims.catalogue import Catalogue, load_catalogue
+from ..claims.evaluate import ClaimsResult, evaluate_claims
+from ..courses import Courses, build_courses
+from ..output.disclosure import NOTE_COLUMN, disclose, small_mark
+from ..errors import AnalysisError, OutcomesError, OutcomesWarning
+from ..bundle.log import SessionLog
+from ..plots.style import PALETTE, VERDICT_COLOURS
+from ..bundle.schema import Col, vocabulary
+from ..stats.dose_response import DoseResponse, dose_response
+from ..stats.side_effects import Resolution, resolution
+from ..claims.verdicts import NOT_TESTABLE, VERDICTS
 
 __all__ = ["Dashboard", "FILTERS", "CHOICE_FILTERS", "DATE_FILTERS"]
 

@@ -152,7 +152,7 @@ class SessionLog:
         Returns the paths written. Files are written even when empty, so a run's output is
         predictable. Text cells that could be read as spreadsheet formulas are neutralised.
         """
-        from .safety import neutralise_formulas
+        from ..output.safety import neutralise_formulas
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

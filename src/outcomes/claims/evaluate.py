@@ -1,6 +1,6 @@
 """Claims: the documents' promises turned into verdicts from a clinic's own data.
 
-:func:`evaluate_claims` estimates what each claim of the catalogue (``data/claims.toml``) is about,
+:func:`evaluate_claims` estimates what each claim of the catalogue (``claims.toml``) is about,
 with a patient-clustered 95% interval, and judges it by the claim's rule (:mod:`outcomes.verdicts`).
 The estimand keys are declared in :data:`outcomes.catalogue.REGISTRY`; each is implemented here by
 one small function built from the definitions of :mod:`outcomes.courses` and the estimators of
@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import intervals
+from ..stats import intervals
 from .catalogue import Catalogue, Claim, load_catalogue
-from .courses import Courses, build_courses, flag_column
-from .errors import AnalysisError
-from .log import SessionLog
-from .schema import SESSIONS, Col, vocabulary
-from .survival import kaplan_meier
+from ..courses import Courses, build_courses, flag_column
+from ..errors import AnalysisError
+from ..bundle.log import SessionLog
+from ..bundle.schema import SESSIONS, Col, vocabulary
+from ..stats.survival import kaplan_meier
 from .verdicts import INCONCLUSIVE, NOT_TESTABLE, decide
 
 __all__ = ["evaluate_claims", "ClaimsResult", "CLAIM_COLUMNS", "ESTIMATORS"]
@@ -503,7 +503,7 @@ class ClaimsResult:
 
     def to_csv(self, path=None, **kwargs):
         """Write (or return) the flat claims table as CSV, spreadsheet formulas neutralised."""
-        from .safety import neutralise_formulas
+        from ..output.safety import neutralise_formulas
 
         return neutralise_formulas(self.flat()).to_csv(path, index=False, **kwargs)
 
@@ -536,7 +536,7 @@ class ClaimsResult:
         Columns ``conflict``, ``topic``, ``side`` (a claim or recommendation id, or a quoted
         document), ``verdict``, ``estimate``, ``ci_low``, ``ci_high``, ``n``, ``note``.
         """
-        from .adherence import adherence
+        from ..audit.adherence import adherence
 
         by_id = self.table.set_index("id")
         recommendations = adherence(self.courses, self.catalogue).table.set_index(
@@ -568,12 +568,12 @@ class ClaimsResult:
 
     def plot(self, ax=None, ids=None):
         """Forest plot of the claims: each estimate with its interval and the claimed range."""
-        from .plots.claims import claims_forest
+        from ..plots.claims import claims_forest
 
         return claims_forest(self.table, ax=ax, ids=ids)
 
     def _repr_html_(self) -> str:
-        from .plots.style import VERDICT_COLOURS
+        from ..plots.style import VERDICT_COLOURS
 
         rows = []
         for r in self.table.itertuples():

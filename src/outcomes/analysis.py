@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .adherence import Adherence, adherence
-from .catalogue import Catalogue, load_catalogue
-from .claims import ClaimsResult, evaluate_claims
+from .audit.adherence import Adherence, adherence
+from .claims.catalogue import Catalogue, load_catalogue
+from .claims.evaluate import ClaimsResult, evaluate_claims
 from .courses import Courses, build_courses
-from .log import SessionLog
-from .progress import Progress
-from .schema import Col
+from .bundle.log import SessionLog
+from .output.progress import Progress
+from .bundle.schema import Col
 from .stats.by_condition import ByCondition, outcomes_by_condition
 from .stats.dose_response import DoseResponse, dose_response
 from .stats.side_effects import Incidence, Resolution, incidence, resolution

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .courses import Courses
-from .intervals import wilson
-from .schema import Col
-from .stats.result import Result
+from ..courses import Courses
+from ..stats.intervals import wilson
+from ..bundle.schema import Col
+from ..stats.result import Result
 
 __all__ = [
     "Signals",
@@ -162,7 +162,7 @@ class Signals(Result):
         -------
         matplotlib Axes
         """
-        from .plots.style import PALETTE, axes
+        from ..plots.style import PALETTE, axes
 
         ax = axes(ax)
         t = self.table[(self.table["unit"] == unit) & (self.table["dimension"] == dimension)]

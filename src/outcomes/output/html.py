@@ -34,7 +34,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
-from .verdicts import VERDICTS
+from ..claims.verdicts import VERDICTS
 
 __all__ = ["Page", "escape", "format_value", "VERDICT_COLOURS", "VERDICT_BADGES", "CSS"]
 

@@ -1,0 +1,1 @@
+"""Bundles shipped in the package, so that examples and docstrings run anywhere: :func:`load_sample`."""
