@@ -7,25 +7,52 @@ prints the message and exits without a traceback.
 
 from __future__ import annotations
 
+#: The columns of :attr:`BundleError.failure_cases`.
+FAILURE_COLUMNS = ("table", "column", "row", "value", "reason")
+
 
 class OutcomesError(Exception):
     """Base class of every error ``outcomes`` raises on purpose."""
 
 
 class BundleError(OutcomesError):
-    """The input bundle cannot be read at all (missing table or column, unreadable file)."""
+    """The input bundle cannot be read at all (missing table or column, unreadable file).
+
+    Attributes
+    ----------
+    failure_cases : pandas.DataFrame
+        The findings behind the message, one row each, with the columns ``table``, ``column``,
+        ``row``, ``value`` and ``reason`` (empty when the problem is the bundle as a whole).
+    """
+
+    def __init__(self, message: str, failure_cases=None):
+        super().__init__(message)
+        self._failure_cases = failure_cases
+
+    @property
+    def failure_cases(self):
+        if self._failure_cases is None:
+            import pandas as pd
+
+            self._failure_cases = pd.DataFrame(
+                {c: pd.Series(dtype="object") for c in FAILURE_COLUMNS})
+        return self._failure_cases
 
 
 class IdentifyingDataError(BundleError):
     """The bundle holds a column or values that look identifying; nothing is processed further."""
 
 
-class ConfigError(OutcomesError):
+class ConfigError(OutcomesError, ValueError):
     """A user-supplied file (scales, claims catalogue, audit configuration) is malformed."""
 
 
-class AnalysisError(OutcomesError):
+class AnalysisError(OutcomesError, ValueError):
     """An analysis was asked for something the data or the parameters cannot give."""
+
+
+class ParameterError(OutcomesError, ValueError):
+    """An argument is outside what the function accepts (the message names it and the range)."""
 
 
 class OutcomesWarning(UserWarning):

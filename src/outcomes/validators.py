@@ -1,0 +1,69 @@
+"""Checks of arguments and settings shared by several entry points, with messages that say where.
+
+Settings files (the claims catalogue, the audit configuration, a mapping) are TOML read by the room
+that owns them; the helpers here build the messages they share: which file and entry, which field,
+what was expected and what came in (:class:`Where`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["Where", "NOTHING", "show", "is_number"]
+
+#: Marks a field that was not given at all (as distinct from one given as ``None``).
+NOTHING = object()
+
+_TYPE_NAMES = {bool: "true/false", int: "integer", float: "number", str: "text", list: "list",
+               dict: "table"}
+
+
+def show(value: Any, *, width: int = 60) -> str:
+    """Render a value for a message: its repr (cut to ``width``) and its type in words.
+
+    >>> show(3)
+    '3 (integer)'
+    >>> len(show("x" * 80))
+    67
+    """
+    text = repr(value)
+    if len(text) > width:
+        text = text[: width - 3] + "..."
+    return f"{text} ({_TYPE_NAMES.get(type(value), type(value).__name__)})"
+
+
+def is_number(value: Any) -> bool:
+    """True for a finite int or float that is not a bool.
+
+    >>> is_number(1.5), is_number(True), is_number(float("nan"))
+    (True, False, False)
+    """
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Where:
+    """Where a setting came from, to build messages: a file and, optionally, an entry.
+
+    >>> Where("claims.toml", "claim 'x'").error("low", "a number", "a")
+    ConfigError("claims.toml, claim 'x', field 'low': expected a number; got 'a' (text).")
+    """
+
+    def __init__(self, file: str, entry: str = ""):
+        self.file, self.entry = file, entry
+
+    def error(self, field: str, expected: str, got: Any = NOTHING, *, show_value: bool = True,
+              fix: str = "") -> ConfigError:
+        """Return a :class:`ConfigError` naming file, entry and field, what was expected and
+        what came in (``got``; leave it out when nothing came), and how to fix it."""
+        if not show_value:
+            came = ""
+        elif got is NOTHING:
+            came = "; got nothing"
+        else:
+            came = f"; got {show(got)}"
+        place = f"{self.file}, {self.entry}" if self.entry else self.file
+        tail = f" {fix}" if fix else ""
+        return ConfigError(f"{place}, field {field!r}: expected {expected}{came}.{tail}")
