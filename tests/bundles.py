@@ -21,7 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from outcomes.bundle.schema import TABLES, Col
+from outcomes import Col
+from outcomes.bundle.schema import TABLES
 
 FORMATS = ("csv", "semicolon", "parquet", "xlsx")
 WORKBOOK = "bundle.xlsx"

@@ -12,10 +12,10 @@ import pytest
 from factories import make_log, session
 from outcomes import Adherence, adherence
 from outcomes.audit.adherence import ADHERENCE_COLUMNS, NONADHERENT_COLUMNS, NOT_TESTABLE
-from outcomes.claims.catalogue import load_catalogue
-from outcomes.courses import build_courses
 from outcomes.bundle.load import load_bundle
 from outcomes.bundle.log import SessionLog
+from outcomes.claims.catalogue import load_catalogue
+from outcomes.courses import build_courses
 from outcomes.simulate.draw import simulate, write_bundle
 
 CATALOGUE = load_catalogue()

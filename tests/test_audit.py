@@ -14,10 +14,10 @@ import pytest
 from bundles import valid_tables
 from bundles import write_bundle as write_test_bundle
 from outcomes import AuditResult, ConfigError, audit
-from outcomes.audit.run import GATE_ID, JSON_SCHEMA_VERSION, load_audit_config
-from outcomes.output.disclosure import assert_no_small_counts
-from outcomes.bundle.load import load_bundle
 from outcomes.audit.quality import CHECK_COLUMNS, CHECKS
+from outcomes.audit.run import GATE_ID, JSON_SCHEMA_VERSION, load_audit_config
+from outcomes.bundle.load import load_bundle
+from outcomes.output.disclosure import assert_no_small_counts
 from outcomes.simulate.draw import simulate, write_bundle
 
 CLEAN = dict(fault_rate=0.0, contraindicated_share=0.0, alcohol_share=0.0,

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outcomes import Catalogue, Claim, ConfigError, Recommendation, load_catalogue
+from outcomes.bundle.schema import TABLES, vocabulary
 from outcomes.claims.catalogue import (
     CHECKS,
     ESTIMANDS,
@@ -20,7 +21,6 @@ from outcomes.claims.catalogue import (
     UNITS,
     Source,
 )
-from outcomes.bundle.schema import TABLES, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources"

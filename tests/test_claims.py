@@ -21,10 +21,10 @@ from scipy import stats
 from tests.factories import assessment, event, make_log, session
 
 from outcomes.audit.adherence import adherence
+from outcomes.bundle.load import load_bundle
 from outcomes.claims.catalogue import ESTIMANDS, Source, load_catalogue
 from outcomes.claims.evaluate import CLAIM_COLUMNS, ESTIMATORS, ClaimsResult, evaluate_claims
 from outcomes.errors import AnalysisError
-from outcomes.bundle.load import load_bundle
 from outcomes.simulate.draw import simulate, write_bundle
 
 GB, WS = "goodman_baron_quantitative", "wrinkle_severity"

@@ -28,9 +28,9 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from outcomes.bundle.load import load_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.claims.evaluate import evaluate_claims
-from outcomes.bundle.load import load_bundle
 from outcomes.simulate.draw import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
 
 N_PATIENTS = 20_000

@@ -35,9 +35,9 @@ import warnings
 import pandas as pd
 import pytest
 
+from outcomes.bundle.load import load_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.claims.evaluate import evaluate_claims
-from outcomes.bundle.load import load_bundle
 from outcomes.simulate.draw import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
 
 CATALOGUE = load_catalogue()

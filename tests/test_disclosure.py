@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import outcomes.output.disclosure as disclosure_module
+from outcomes.errors import AnalysisError
 from outcomes.output.disclosure import (
     NOTE_COLUMN,
     PRIMARY,
@@ -23,7 +24,6 @@ from outcomes.output.disclosure import (
     assert_no_small_counts,
     disclose,
 )
-from outcomes.errors import AnalysisError
 
 
 def test_docstring_examples_run():

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import outcomes.output.export as export_module
-from outcomes.output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts
 from outcomes.errors import AnalysisError, OutcomesError
+from outcomes.output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts
 from outcomes.output.export import README_SHEET, write_pdf, write_tables
 from outcomes.output.html import VERDICT_BADGES, Page
 

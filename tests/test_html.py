@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import outcomes.output.html as html_module
-from outcomes.output.html import VERDICT_BADGES, VERDICT_COLOURS, Page, format_value
 from outcomes.claims.verdicts import VERDICTS
+from outcomes.output.html import VERDICT_BADGES, VERDICT_COLOURS, Page, format_value
 
 EVIL = "<script>alert(1)</script>"
 ATTR = '"onmouseover=alert(1) x="'

@@ -17,8 +17,8 @@ from pandera.typing import Series
 from tests.bundles import FORMATS, valid_tables, write_bundle, write_csv
 
 from outcomes import Col, SessionLog, load_bundle, load_scales
-from outcomes.errors import DataQualityWarning
 from outcomes.bundle.schema import TABLES, vocabulary
+from outcomes.errors import DataQualityWarning
 
 TABLE_NAMES = list(TABLES)
 

@@ -19,8 +19,8 @@ import pytest
 from tests.bundles import valid_tables, write_bundle, write_csv
 
 from outcomes import Col, SessionLog, load_bundle
-from outcomes.errors import BundleError, DataQualityWarning, OutcomesError
 from outcomes.bundle.schema import TABLES
+from outcomes.errors import BundleError, DataQualityWarning, OutcomesError
 
 CONDITIONS = ("acne_scars, surgical_scars, wrinkles, hyperpigmentation, stretch_marks, alopecia, "
               "rosacea, skin_laxity, enlarged_pores, texture")

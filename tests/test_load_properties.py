@@ -15,8 +15,8 @@ from tests.bundles import FORMATS, valid_tables, write_bundle, write_csv
 from tests.test_load import check_typed
 
 from outcomes import Col, SessionLog, load_bundle
-from outcomes.errors import DataQualityWarning, OutcomesError
 from outcomes.bundle.schema import TABLES, vocabulary
+from outcomes.errors import DataQualityWarning, OutcomesError
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -8,9 +8,9 @@ import pytest
 from tests.bundles import FORMATS, valid_tables, write_bundle
 
 from outcomes import Col, load_bundle
-from outcomes.errors import BundleError, IdentifyingDataError
 from outcomes.bundle.privacy import VALUE_KINDS, identifying_column, identifying_values
 from outcomes.bundle.schema import TABLES
+from outcomes.errors import BundleError, IdentifyingDataError
 
 IDENTIFYING_COLUMNS = [
     "name", "Name", "first_name", "First Name", "firstName", "LAST-NAME", "full name",

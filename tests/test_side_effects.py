@@ -21,7 +21,6 @@ from statsmodels.stats.proportion import proportion_confint
 from tests.factories import event, make_log, session
 from tests.reference.safety_simulate import simulate_log
 
-from outcomes.stats import intervals
 from outcomes import (
     AnalysisError,
     build_courses,
@@ -34,6 +33,7 @@ from outcomes import (
     write_bundle,
 )
 from outcomes.simulate.draw import SimulationParams
+from outcomes.stats import intervals
 from outcomes.stats.side_effects import (
     SPACING_BINS,
     GroupedShares,

@@ -7,8 +7,6 @@ import pandas as pd
 import pytest
 
 from factories import event, make_log, session
-from outcomes.courses import build_courses
-from outcomes.stats.intervals import proportion
 from outcomes.audit.signals import (
     ALL,
     NOT_RECORDED,
@@ -17,7 +15,9 @@ from outcomes.audit.signals import (
     depth_bands,
     safety_signals,
 )
+from outcomes.courses import build_courses
 from outcomes.simulate.draw import simulate
+from outcomes.stats.intervals import proportion
 
 
 def test_grouped_rates_equal_proportion_group_by_group():

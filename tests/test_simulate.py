@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from outcomes import Col
+from outcomes.bundle.schema import NOTABLE_EVENTS, TABLES, load_scales, vocabulary
 from outcomes.courses import build_courses
-from outcomes.bundle.schema import NOTABLE_EVENTS, TABLES, Col, load_scales, vocabulary
 from outcomes.simulate.draw import (
     APPROXIMATE_TRUTHS,
     FAULT_COLUMNS,

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .analysis import Results, analyse
+from .app.dashboard import Dashboard
 from .audit.adherence import Adherence, adherence
 from .audit.run import AuditResult, audit, load_audit_config
+from .bundle.load import load_bundle
+from .bundle.log import SessionLog
+from .bundle.schema import load_scales
 from .claims.catalogue import Catalogue, Claim, Recommendation, load_catalogue
 from .claims.evaluate import ClaimsResult, evaluate_claims
 from .courses import Courses, build_courses
-from .app.dashboard import Dashboard
-from .output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts, disclose
 from .errors import (
     AnalysisError,
     BundleError,
@@ -28,6 +31,11 @@ from .errors import (
     OutcomesError,
     OutcomesWarning,
 )
+from .output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts, disclose
+from .report.write import ReportResult, write_report
+from .simulate.draw import SimulationParams, simulate, write_bundle
+from .stats.by_condition import ByCondition, outcomes_by_condition
+from .stats.dose_response import DoseResponse, dose_response
 from .stats.intervals import (
     Estimate,
     cluster_bootstrap,
@@ -39,14 +47,7 @@ from .stats.intervals import (
     risk_ratio,
     wilson,
 )
-from .bundle.load import load_bundle
-from .bundle.log import SessionLog
-from .report.write import ReportResult, write_report
-from .analysis import Results, analyse
-from .bundle.schema import Col, load_scales
-from .simulate.draw import SimulationParams, simulate, write_bundle
-from .stats.by_condition import ByCondition, outcomes_by_condition
-from .stats.dose_response import DoseResponse, dose_response
+from .stats.result import Col
 from .stats.side_effects import Incidence, Resolution, incidence, resolution
 from .stats.skin_type import SkinType, skin_type
 from .stats.spacing import Spacing, spacing

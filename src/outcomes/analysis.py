@@ -13,14 +13,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .audit.adherence import Adherence, adherence
+from .bundle.log import SessionLog
 from .claims.catalogue import Catalogue, load_catalogue
 from .claims.evaluate import ClaimsResult, evaluate_claims
 from .courses import Courses, build_courses
-from .bundle.log import SessionLog
 from .output.progress import Progress
-from .bundle.schema import Col
 from .stats.by_condition import ByCondition, outcomes_by_condition
 from .stats.dose_response import DoseResponse, dose_response
+from .stats.result import Col
 from .stats.side_effects import Incidence, Resolution, incidence, resolution
 from .stats.skin_type import SkinType, skin_type
 from .stats.spacing import Spacing, spacing

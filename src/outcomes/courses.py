@@ -39,9 +39,17 @@ import numpy as np
 import pandas as pd
 
 from .bundle.log import SessionLog
-from .bundle.schema import NOTABLE_EVENTS, NOTABLE_SEVERITIES, Col, Scale, vocabulary, vocabulary_dtype
+from .bundle.schema import (
+    NOTABLE_EVENTS,
+    NOTABLE_SEVERITIES,
+    Col,
+    Scale,
+    vocabulary,
+    vocabulary_dtype,
+)
 
 __all__ = [
+    "CourseCol",
     "Courses",
     "build_courses",
     "DEFAULT_BANDS",
@@ -50,6 +58,25 @@ __all__ = [
     "contraindication_flags",
     "flag_column",
 ]
+
+
+class CourseCol:
+    """Column names that courses add to the input (course, session number, baseline, improvement...)."""
+
+    COURSE_ID = "course_id"
+    SESSION_NUMBER = "session_number"
+    N_SESSIONS = "n_sessions"
+    SPACING_DAYS = "spacing_days"
+    SPACING_BIN = "spacing_bin"
+    FIRST_DATE = "first_date"
+    LAST_DATE = "last_date"
+    POINT = "point"
+    AFTER_SESSION = "after_session"
+    BASELINE = "baseline"
+    IMPROVEMENT = "improvement"
+    DURATION = "duration"
+    OBSERVED = "observed"
+    NOTABLE = "notable"
 
 #: Improvement bands (share of the possible improvement achieved), lowest first.
 DEFAULT_BANDS: dict[str, float] = {"visible": 0.10, "considerable": 0.25, "major": 0.50}
@@ -203,12 +230,12 @@ class Courses:
         ``patient_id``, ``condition``, ``after_session``, ``n_sessions``, ``improvement``.
         """
         p = self.points
-        keep = p[Col.POINT].isin([Point.AFTER_SESSION, Point.END])
-        cols = [Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.AFTER_SESSION, Col.IMPROVEMENT]
+        keep = p[CourseCol.POINT].isin([Point.AFTER_SESSION, Point.END])
+        cols = [CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, CourseCol.AFTER_SESSION, CourseCol.IMPROVEMENT]
         out = p.loc[keep, cols].merge(
-            self.courses[[Col.COURSE_ID, Col.N_SESSIONS]], on=Col.COURSE_ID, how="left"
+            self.courses[[CourseCol.COURSE_ID, CourseCol.N_SESSIONS]], on=CourseCol.COURSE_ID, how="left"
         )
-        return out.sort_values([Col.COURSE_ID, Col.AFTER_SESSION], ignore_index=True)
+        return out.sort_values([CourseCol.COURSE_ID, CourseCol.AFTER_SESSION], ignore_index=True)
 
     def sessions_to_band(self, band: str = "major") -> pd.DataFrame:
         """Sessions until the first improvement reaching ``band``, with censoring.
@@ -225,21 +252,21 @@ class Courses:
         """
         threshold = self.bands[band]
         p = self.points
-        p = p[(p[Col.POINT] != Point.BASELINE) & p[Col.IMPROVEMENT].notna()]
-        hit = p[Col.IMPROVEMENT] >= threshold
-        k = p[Col.AFTER_SESSION].astype(float)
-        g = pd.DataFrame({Col.COURSE_ID: p[Col.COURSE_ID].to_numpy(),
+        p = p[(p[CourseCol.POINT] != Point.BASELINE) & p[CourseCol.IMPROVEMENT].notna()]
+        hit = p[CourseCol.IMPROVEMENT] >= threshold
+        k = p[CourseCol.AFTER_SESSION].astype(float)
+        g = pd.DataFrame({CourseCol.COURSE_ID: p[CourseCol.COURSE_ID].to_numpy(),
                           "k_hit": np.where(hit, k, np.inf), "k": k})
-        agg = g.groupby(Col.COURSE_ID, sort=True).agg(first_hit=("k_hit", "min"),
+        agg = g.groupby(CourseCol.COURSE_ID, sort=True).agg(first_hit=("k_hit", "min"),
                                                       last=("k", "max"))
         observed = np.isfinite(agg["first_hit"].to_numpy())
         out = pd.DataFrame({
-            Col.COURSE_ID: agg.index.to_numpy(),
-            Col.DURATION: np.where(observed, agg["first_hit"], agg["last"]),
-            Col.OBSERVED: observed,
+            CourseCol.COURSE_ID: agg.index.to_numpy(),
+            CourseCol.DURATION: np.where(observed, agg["first_hit"], agg["last"]),
+            CourseCol.OBSERVED: observed,
         })
-        info = self.courses[[Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION]]
-        return info.merge(out, on=Col.COURSE_ID, how="inner")
+        info = self.courses[[CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION]]
+        return info.merge(out, on=CourseCol.COURSE_ID, how="inner")
 
     def summary(self) -> str:
         """Plain-text summary: courses, patients, sessions, assessment points, events."""
@@ -319,12 +346,12 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
     course = np.cumsum(new_course) - 1
     starts = np.flatnonzero(new_course)
     sizes = np.diff(np.append(starts, len(s)))
-    s[Col.COURSE_ID] = course
-    s[Col.SESSION_NUMBER] = np.arange(len(s)) - starts[course] + 1
-    s[Col.N_SESSIONS] = sizes[course]
+    s[CourseCol.COURSE_ID] = course
+    s[CourseCol.SESSION_NUMBER] = np.arange(len(s)) - starts[course] + 1
+    s[CourseCol.N_SESSIONS] = sizes[course]
     spacing = np.diff(days, prepend=days[:1]).astype(float)
     spacing[new_course] = np.nan
-    s[Col.SPACING_DAYS] = spacing
+    s[CourseCol.SPACING_DAYS] = spacing
     flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
     return pd.concat([s, flags], axis=1), pd.Index(patients)
 
@@ -340,16 +367,16 @@ def _first_known(column: pd.Series, starts: np.ndarray) -> pd.Series:
 
 
 def _course_table(s: pd.DataFrame) -> pd.DataFrame:
-    course = s[Col.COURSE_ID].to_numpy()
+    course = s[CourseCol.COURSE_ID].to_numpy()
     starts = np.flatnonzero(np.diff(course, prepend=-1) != 0)
     ends = np.append(starts[1:], len(s))[: len(starts)] - 1
     c = pd.DataFrame({
-        Col.COURSE_ID: course[starts],
+        CourseCol.COURSE_ID: course[starts],
         Col.PATIENT_ID: s[Col.PATIENT_ID].take(starts).reset_index(drop=True),
         Col.CONDITION: s[Col.CONDITION].take(starts).reset_index(drop=True),
-        Col.N_SESSIONS: s[Col.N_SESSIONS].to_numpy()[starts],
-        Col.FIRST_DATE: s[Col.SESSION_DATE].take(starts).to_numpy(),
-        Col.LAST_DATE: s[Col.SESSION_DATE].take(ends).to_numpy(),
+        CourseCol.N_SESSIONS: s[CourseCol.N_SESSIONS].to_numpy()[starts],
+        CourseCol.FIRST_DATE: s[Col.SESSION_DATE].take(starts).to_numpy(),
+        CourseCol.LAST_DATE: s[Col.SESSION_DATE].take(ends).to_numpy(),
     })
     if len(s):
         setting = _codes(s[Col.SETTING])
@@ -369,7 +396,7 @@ def _course_table(s: pd.DataFrame) -> pd.DataFrame:
 def _primary_scale(a: pd.DataFrame, first_day: np.ndarray, scales: dict[str, Scale]) -> pd.Series:
     """Primary scale of each course (indexed by course_id)."""
     a = a.assign(_pre=_days(a[Col.ASSESSMENT_DATE]) <= first_day)
-    stats = a.groupby([Col.COURSE_ID, Col.SCALE], observed=True).agg(
+    stats = a.groupby([CourseCol.COURSE_ID, Col.SCALE], observed=True).agg(
         n=(Col.SCORE, "size"), pre=("_pre", "any"), condition=(Col.CONDITION, "first")
     ).reset_index()
     names = stats[Col.SCALE].astype(str).to_numpy()
@@ -383,20 +410,20 @@ def _primary_scale(a: pd.DataFrame, first_day: np.ndarray, scales: dict[str, Sca
     stats["_unusable"] = ~(stats["pre"].to_numpy() | change)  # usable scales sort first
     stats["_neg_n"] = -stats["n"]
     stats["_name"] = names
-    stats = stats.sort_values([Col.COURSE_ID, "_pref", "_unusable", "_neg_n", "_name"])
-    return stats.groupby(Col.COURSE_ID, sort=True)[Col.SCALE].first()
+    stats = stats.sort_values([CourseCol.COURSE_ID, "_pref", "_unusable", "_neg_n", "_name"])
+    return stats.groupby(CourseCol.COURSE_ID, sort=True)[Col.SCALE].first()
 
 
 def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
                        patients: pd.Index):
     a = log.assessments
     empty = pd.DataFrame({
-        Col.COURSE_ID: pd.Series(dtype=int), Col.PATIENT_ID: pd.Series(dtype="str"),
+        CourseCol.COURSE_ID: pd.Series(dtype=int), Col.PATIENT_ID: pd.Series(dtype="str"),
         Col.CONDITION: pd.Series(dtype=vocabulary_dtype("condition")),
-        Col.POINT: pd.Series(dtype="str"), Col.AFTER_SESSION: pd.Series(dtype=int),
+        CourseCol.POINT: pd.Series(dtype="str"), CourseCol.AFTER_SESSION: pd.Series(dtype=int),
         Col.ASSESSMENT_DATE: pd.Series(dtype="datetime64[ns]"),
         "days_after_last": pd.Series(dtype=float), Col.SCALE: pd.Series(dtype="str"),
-        Col.SCORE: pd.Series(dtype=float), Col.IMPROVEMENT: pd.Series(dtype=float),
+        Col.SCORE: pd.Series(dtype=float), CourseCol.IMPROVEMENT: pd.Series(dtype=float),
     })
     if len(a) == 0 or len(c) == 0:
         return empty, len(a)
@@ -407,29 +434,29 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     pos = np.minimum(np.searchsorted(c_key, a_key), len(c_key) - 1)
     matched = (a_patient >= 0) & (c_key[pos] == a_key)
     a = pd.DataFrame({
-        Col.COURSE_ID: c[Col.COURSE_ID].to_numpy()[pos[matched]],
+        CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[pos[matched]],
         Col.CONDITION: a[Col.CONDITION].to_numpy()[matched],
         Col.ASSESSMENT_DATE: a[Col.ASSESSMENT_DATE].to_numpy()[matched],
         Col.SCALE: a[Col.SCALE].astype("str").to_numpy()[matched],
         Col.SCORE: a[Col.SCORE].to_numpy(dtype=float)[matched],
     })
     n_no_course = int((~matched).sum())
-    first_day = _days(c[Col.FIRST_DATE])
-    primary = _primary_scale(a, first_day[a[Col.COURSE_ID].to_numpy()], log.scales)
-    a = a[a[Col.SCALE].to_numpy() == primary.reindex(a[Col.COURSE_ID]).to_numpy()]
+    first_day = _days(c[CourseCol.FIRST_DATE])
+    primary = _primary_scale(a, first_day[a[CourseCol.COURSE_ID].to_numpy()], log.scales)
+    a = a[a[Col.SCALE].to_numpy() == primary.reindex(a[CourseCol.COURSE_ID]).to_numpy()]
     # several assessments of one course on one date and scale: their mean
-    a = a.groupby([Col.COURSE_ID, Col.ASSESSMENT_DATE], sort=True, as_index=False).agg(
+    a = a.groupby([CourseCol.COURSE_ID, Col.ASSESSMENT_DATE], sort=True, as_index=False).agg(
         **{Col.SCORE: (Col.SCORE, "mean"), Col.SCALE: (Col.SCALE, "first")})
 
     # k = number of sessions of the course dated strictly before the assessment
     big = np.int64(1) << 22
-    s_key = s[Col.COURSE_ID].to_numpy().astype(np.int64) * big + _days(s[Col.SESSION_DATE])
-    course = a[Col.COURSE_ID].to_numpy().astype(np.int64)
+    s_key = s[CourseCol.COURSE_ID].to_numpy().astype(np.int64) * big + _days(s[Col.SESSION_DATE])
+    course = a[CourseCol.COURSE_ID].to_numpy().astype(np.int64)
     a_day = _days(a[Col.ASSESSMENT_DATE])
     start = np.searchsorted(s_key, course * big, side="left")
     k = np.searchsorted(s_key, course * big + a_day, side="left") - start
-    n_sessions = c[Col.N_SESSIONS].to_numpy()[course]
-    last_day = _days(c[Col.LAST_DATE])[course]
+    n_sessions = c[CourseCol.N_SESSIONS].to_numpy()[course]
+    last_day = _days(c[CourseCol.LAST_DATE])[course]
     after_last = (a_day - last_day).astype(float)
     a["_k"] = k
     a["_after"] = after_last
@@ -439,47 +466,47 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     is_end = (k == n_sessions) & (after_last < FOLLOW_UP_DAYS)
     is_follow = (k == n_sessions) & (after_last >= FOLLOW_UP_DAYS)
     parts = [
-        a[is_base].groupby(Col.COURSE_ID).tail(1).assign(**{Col.POINT: Point.BASELINE}),
-        a[is_between].groupby([Col.COURSE_ID, "_k"]).tail(1).assign(
-            **{Col.POINT: Point.AFTER_SESSION}),
-        a[is_end].groupby(Col.COURSE_ID).head(1).assign(**{Col.POINT: Point.END}),
-        a[is_follow].groupby(Col.COURSE_ID).tail(1).assign(**{Col.POINT: Point.FOLLOW_UP}),
+        a[is_base].groupby(CourseCol.COURSE_ID).tail(1).assign(**{CourseCol.POINT: Point.BASELINE}),
+        a[is_between].groupby([CourseCol.COURSE_ID, "_k"]).tail(1).assign(
+            **{CourseCol.POINT: Point.AFTER_SESSION}),
+        a[is_end].groupby(CourseCol.COURSE_ID).head(1).assign(**{CourseCol.POINT: Point.END}),
+        a[is_follow].groupby(CourseCol.COURSE_ID).tail(1).assign(**{CourseCol.POINT: Point.FOLLOW_UP}),
     ]
     p = pd.concat(parts, ignore_index=True)
     # assessments after the last session that are neither end of treatment nor follow-up
     # (later end-of-treatment candidates) are not points; nor are unused between-session ones.
     unassigned = n_no_course + int(len(a) - len(p))
-    p = p.rename(columns={"_k": Col.AFTER_SESSION, "_after": "days_after_last"})
-    p.loc[p[Col.POINT] == Point.BASELINE, "days_after_last"] = np.nan
-    base = p[p[Col.POINT] == Point.BASELINE].set_index(Col.COURSE_ID)[Col.SCORE]
-    baseline = base.reindex(p[Col.COURSE_ID]).to_numpy()
-    p[Col.IMPROVEMENT] = improvement(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
-    p.loc[p[Col.POINT] == Point.BASELINE, Col.IMPROVEMENT] = np.nan
-    ids = p[Col.COURSE_ID].to_numpy()
+    p = p.rename(columns={"_k": CourseCol.AFTER_SESSION, "_after": "days_after_last"})
+    p.loc[p[CourseCol.POINT] == Point.BASELINE, "days_after_last"] = np.nan
+    base = p[p[CourseCol.POINT] == Point.BASELINE].set_index(CourseCol.COURSE_ID)[Col.SCORE]
+    baseline = base.reindex(p[CourseCol.COURSE_ID]).to_numpy()
+    p[CourseCol.IMPROVEMENT] = improvement(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
+    p.loc[p[CourseCol.POINT] == Point.BASELINE, CourseCol.IMPROVEMENT] = np.nan
+    ids = p[CourseCol.COURSE_ID].to_numpy()
     p[Col.PATIENT_ID] = c[Col.PATIENT_ID].take(ids).to_numpy()
     p[Col.CONDITION] = c[Col.CONDITION].take(ids).reset_index(drop=True)
     order = {name: i for i, name in enumerate(Point.ALL)}
-    p["_order"] = p[Col.POINT].map(order)
-    p = p.sort_values([Col.COURSE_ID, "_order", Col.AFTER_SESSION], ignore_index=True)
+    p["_order"] = p[CourseCol.POINT].map(order)
+    p = p.sort_values([CourseCol.COURSE_ID, "_order", CourseCol.AFTER_SESSION], ignore_index=True)
     return p[list(empty.columns)], unassigned
 
 
 def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
     c = c.copy()
-    by_point = {name: p[p[Col.POINT] == name].set_index(Col.COURSE_ID) for name in Point.ALL}
-    ids = c[Col.COURSE_ID]
-    c[Col.SCALE] = p.groupby(Col.COURSE_ID)[Col.SCALE].first().reindex(ids).to_numpy()
-    c[Col.BASELINE] = by_point[Point.BASELINE][Col.SCORE].reindex(ids).to_numpy()
+    by_point = {name: p[p[CourseCol.POINT] == name].set_index(CourseCol.COURSE_ID) for name in Point.ALL}
+    ids = c[CourseCol.COURSE_ID]
+    c[Col.SCALE] = p.groupby(CourseCol.COURSE_ID)[Col.SCALE].first().reindex(ids).to_numpy()
+    c[CourseCol.BASELINE] = by_point[Point.BASELINE][Col.SCORE].reindex(ids).to_numpy()
     after = by_point[Point.AFTER_SESSION]
-    first_after = after[after[Col.AFTER_SESSION] == 1][Col.IMPROVEMENT]
-    end = by_point[Point.END][Col.IMPROVEMENT].reindex(ids)
+    first_after = after[after[CourseCol.AFTER_SESSION] == 1][CourseCol.IMPROVEMENT]
+    end = by_point[Point.END][CourseCol.IMPROVEMENT].reindex(ids)
     # after session 1 of a one-session course is its end of treatment
-    one = c[Col.N_SESSIONS].to_numpy() == 1
+    one = c[CourseCol.N_SESSIONS].to_numpy() == 1
     c["improvement_after_1"] = np.where(one, end.to_numpy(), first_after.reindex(ids).to_numpy())
     c["end_improvement"] = end.to_numpy()
-    c["follow_up_improvement"] = by_point[Point.FOLLOW_UP][Col.IMPROVEMENT].reindex(ids).to_numpy()
+    c["follow_up_improvement"] = by_point[Point.FOLLOW_UP][CourseCol.IMPROVEMENT].reindex(ids).to_numpy()
     latest_after = (
-        p[(p[Col.POINT] != Point.BASELINE)].groupby(Col.COURSE_ID)[Col.IMPROVEMENT].last()
+        p[(p[CourseCol.POINT] != Point.BASELINE)].groupby(CourseCol.COURSE_ID)[CourseCol.IMPROVEMENT].last()
     )
     final = c["follow_up_improvement"].copy()
     point = pd.Series(np.where(final.notna(), Point.FOLLOW_UP, None), index=c.index, dtype=object)
@@ -499,8 +526,8 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> 
 
 
 def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
-    cols = [Col.SESSION_ID, Col.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.SETTING,
-            Col.SESSION_DATE, Col.SESSION_NUMBER, Col.SPACING_DAYS, Col.CLINIC_ID,
+    cols = [Col.SESSION_ID, CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.SETTING,
+            Col.SESSION_DATE, CourseCol.SESSION_NUMBER, CourseCol.SPACING_DAYS, Col.CLINIC_ID,
             Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
     # the session of each event, by position (the loader guarantees it exists)
     pos = pd.Index(s[Col.SESSION_ID]).get_indexer(e[Col.SESSION_ID])
@@ -510,9 +537,9 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([e, info], axis=1)
     resolved = out[Col.RESOLVED_HOURS].to_numpy(dtype=float)
     observed = ~np.isnan(resolved)
-    out[Col.DURATION] = np.where(observed, resolved, out[Col.LAST_CONTACT_HOURS].to_numpy(float))
-    out[Col.OBSERVED] = observed
-    out[Col.NOTABLE] = (
+    out[CourseCol.DURATION] = np.where(observed, resolved, out[Col.LAST_CONTACT_HOURS].to_numpy(float))
+    out[CourseCol.OBSERVED] = observed
+    out[CourseCol.NOTABLE] = (
         out[Col.SEVERITY].isin(NOTABLE_SEVERITIES).to_numpy()
         | out[Col.EVENT].isin(NOTABLE_EVENTS).to_numpy()
     )
@@ -521,8 +548,8 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
 
 def _add_event_flags(c: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     c = c.copy()
-    notable = events.loc[events[Col.NOTABLE], Col.COURSE_ID].unique()
-    pih = events.loc[(events[Col.EVENT] == "pih").to_numpy(), Col.COURSE_ID].unique()
-    c[Col.NOTABLE] = c[Col.COURSE_ID].isin(notable).to_numpy()
-    c["pih"] = c[Col.COURSE_ID].isin(pih).to_numpy()
+    notable = events.loc[events[CourseCol.NOTABLE], CourseCol.COURSE_ID].unique()
+    pih = events.loc[(events[Col.EVENT] == "pih").to_numpy(), CourseCol.COURSE_ID].unique()
+    c[CourseCol.NOTABLE] = c[CourseCol.COURSE_ID].isin(notable).to_numpy()
+    c["pih"] = c[CourseCol.COURSE_ID].isin(pih).to_numpy()
     return c

@@ -12,7 +12,8 @@ folder::
 The data are drawn here with a fixed seed (numpy's PCG64, so the draws do not depend on the
 lifelines version): resolution times in whole hours (many ties) with independent censoring,
 three groups of different size. lifelines' pointwise interval is the "exponential Greenwood"
-(log-log) interval, the one ``outcomes.stats.survival`` computes without clustering; its median is the
+(log-log) interval, the one ``outcomes.stats.survival`` computes without clustering; its median
+is the
 first time with S(t) <= 0.5.
 
 Stored with lifelines 0.30.3, numpy 2.x, pandas 2.3.3.

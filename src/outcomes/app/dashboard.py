@@ -25,17 +25,18 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..bundle.log import SessionLog
+from ..bundle.schema import vocabulary
 from ..claims.catalogue import Catalogue, load_catalogue
 from ..claims.evaluate import ClaimsResult, evaluate_claims
-from ..courses import Courses, build_courses
-from ..output.disclosure import NOTE_COLUMN, disclose, small_mark
-from ..errors import AnalysisError, OutcomesError, OutcomesWarning
-from ..bundle.log import SessionLog
-from ..plots.style import PALETTE, VERDICT_COLOURS
-from ..bundle.schema import Col, vocabulary
-from ..stats.dose_response import DoseResponse, dose_response
-from ..stats.side_effects import Resolution, resolution
 from ..claims.verdicts import NOT_TESTABLE, VERDICTS
+from ..courses import Courses, build_courses
+from ..errors import AnalysisError, OutcomesError, OutcomesWarning
+from ..output.disclosure import NOTE_COLUMN, disclose, small_mark
+from ..plots.style import PALETTE, VERDICT_COLOURS
+from ..stats.dose_response import DoseResponse, dose_response
+from ..stats.result import Col
+from ..stats.side_effects import Resolution, resolution
 
 __all__ = ["Dashboard", "FILTERS", "CHOICE_FILTERS", "DATE_FILTERS"]
 

@@ -31,14 +31,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue, Recommendation, load_catalogue
 from ..courses import Courses, flag_column
 from ..errors import AnalysisError
 from ..stats.intervals import proportion
-from ..bundle.log import SessionLog
-from ..bundle.schema import Col
+from ..stats.result import Col, Result
 from .signals import patient_codes
-from ..stats.result import Result
 
 __all__ = [
     "Adherence",

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..courses import FOLLOW_UP_DAYS, Courses, Point
 from ..bundle.log import SessionLog
-from ..bundle.schema import SESSIONS, TABLES, Col, aliases, load_scales, vocabulary
+from ..bundle.schema import SESSIONS, TABLES, aliases, load_scales, vocabulary
+from ..courses import FOLLOW_UP_DAYS, Courses, Point
+from ..stats.result import Col
 
 __all__ = [
     "Check",

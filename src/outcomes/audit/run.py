@@ -40,13 +40,13 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from .adherence import Adherence, adherence
+from ..bundle.log import SessionLog
+from ..bundle.schema import TABLES
 from ..claims.catalogue import Catalogue, load_catalogue
 from ..courses import Courses, build_courses
 from ..errors import ConfigError
-from ..bundle.log import SessionLog
+from .adherence import Adherence, adherence
 from .quality import AT_LEAST, AT_MOST, CHECK_COLUMNS, CHECKS, Check, check_row, quality_checks
-from ..bundle.schema import TABLES
 from .signals import DIMENSIONS, Signals, safety_signals
 
 __all__ = [

@@ -28,8 +28,7 @@ import pandas as pd
 
 from ..courses import Courses
 from ..stats.intervals import wilson
-from ..bundle.schema import Col
-from ..stats.result import Result
+from ..stats.result import Col, Result
 
 __all__ = [
     "Signals",

@@ -40,7 +40,11 @@ __all__ = [
 
 
 class Col:
-    """Column names of the input tables and of the derived tables, defined once."""
+    """Column names of the input tables and of the loader's rejects and warnings, defined once.
+
+    Courses add their derived names (:class:`outcomes.courses.CourseCol`) and the statistics
+    their result names (:class:`outcomes.stats.result.ResultCol`); :class:`outcomes.Col` has all.
+    """
 
     # sessions
     PATIENT_ID = "patient_id"
@@ -78,27 +82,6 @@ class Col:
     COLUMN = "column"
     VALUE = "value"
     MESSAGE = "message"
-    # derived (courses and statistics)
-    COURSE_ID = "course_id"
-    SESSION_NUMBER = "session_number"
-    N_SESSIONS = "n_sessions"
-    SPACING_DAYS = "spacing_days"
-    SPACING_BIN = "spacing_bin"
-    FIRST_DATE = "first_date"
-    LAST_DATE = "last_date"
-    POINT = "point"
-    AFTER_SESSION = "after_session"
-    BASELINE = "baseline"
-    IMPROVEMENT = "improvement"
-    DURATION = "duration"
-    OBSERVED = "observed"
-    NOTABLE = "notable"
-    # result columns
-    ESTIMATE = "estimate"
-    CI_LOW = "ci_low"
-    CI_HIGH = "ci_high"
-    N = "n"
-    METHOD = "method"
 
 
 @dataclass(frozen=True)

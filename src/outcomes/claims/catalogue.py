@@ -87,8 +87,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..bundle.schema import TABLES, vocabulary
 from ..errors import ConfigError
-from ..bundle.schema import TABLES, Col, vocabulary
+from ..stats.result import Col
 
 __all__ = [
     "Param",

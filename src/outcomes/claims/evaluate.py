@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..stats import intervals
-from .catalogue import Catalogue, Claim, load_catalogue
+from ..bundle.log import SessionLog
+from ..bundle.schema import SESSIONS, vocabulary
 from ..courses import Courses, build_courses, flag_column
 from ..errors import AnalysisError
-from ..bundle.log import SessionLog
-from ..bundle.schema import SESSIONS, Col, vocabulary
+from ..stats import intervals
+from ..stats.result import Col
 from ..stats.survival import kaplan_meier
+from .catalogue import Catalogue, Claim, load_catalogue
 from .verdicts import INCONCLUSIVE, NOT_TESTABLE, decide
 
 __all__ = ["evaluate_claims", "ClaimsResult", "CLAIM_COLUMNS", "ESTIMATORS"]

@@ -7,8 +7,8 @@ import sys
 import warnings
 
 from ..audit.run import audit, load_audit_config
-from ..errors import ConfigError, DataQualityWarning
 from ..bundle.load import load_bundle
+from ..errors import ConfigError, DataQualityWarning
 from . import EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "audit"

@@ -34,8 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..claims.evaluate import evaluate_claims
     from ..bundle.load import load_bundle
+    from ..claims.evaluate import evaluate_claims
 
     log = load_bundle(args.path, scales=args.scales)
     result = evaluate_claims(log, args.claims, conditions=args.condition)

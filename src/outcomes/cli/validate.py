@@ -6,10 +6,11 @@ import argparse
 import sys
 import warnings
 
-from ..errors import DataQualityWarning
 from ..bundle.load import load_bundle
 from ..bundle.log import SessionLog
-from ..bundle.schema import TABLES, Col
+from ..bundle.schema import TABLES
+from ..errors import DataQualityWarning
+from ..stats.result import Col
 from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "validate"

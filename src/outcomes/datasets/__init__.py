@@ -1,1 +1,3 @@
-"""Bundles shipped in the package, so that examples and docstrings run anywhere: :func:`load_sample`."""
+"""Bundles shipped in the package, so that examples and docstrings run anywhere:
+:func:`load_sample`.
+"""

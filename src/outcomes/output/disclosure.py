@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..bundle.schema import Col
+from ..stats.result import Col
 
 __all__ = [
     "Disclosed",

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import AnalysisError, OutcomesError
+from ..stats.result import Col
 from .disclosure import (
     NOTE_COLUMN,
     SECONDARY_MARK,
@@ -27,9 +29,7 @@ from .disclosure import (
     disclose,
     small_mark,
 )
-from ..errors import AnalysisError, OutcomesError
 from .safety import neutralise_formulas
-from ..bundle.schema import Col
 
 __all__ = ["ExportResult", "write_tables", "write_pdf", "README_SHEET", "disclosure_rule"]
 

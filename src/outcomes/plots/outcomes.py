@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 
+from ..bundle.schema import vocabulary
 from ..errors import AnalysisError
-from ..bundle.schema import Col, vocabulary
+from ..stats.result import Col
 from .style import PALETTE, axes
 
 __all__ = ["plot_dose_response", "plot_sessions_to_band", "plot_by_condition",

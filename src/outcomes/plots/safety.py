@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 
-from ..bundle.schema import Col
+from ..stats.result import Col
 from .style import PALETTE, axes, claimed_range, colour
 
 __all__ = ["plot_resolution", "plot_spacing", "plot_skin_type", "plot_incidence",

@@ -18,15 +18,15 @@ from pathlib import Path
 import pandas as pd
 
 from .._version import __version__
+from ..analysis import Results, analyse
+from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
+from ..claims.verdicts import describe_rule
 from ..output.disclosure import small_mark
 from ..output.export import disclosure_rule, write_pdf, write_tables
 from ..output.html import VERDICT_BADGES, Page
-from ..bundle.log import SessionLog
 from ..output.progress import Progress
-from ..analysis import Results, analyse
-from ..bundle.schema import Col
-from ..claims.verdicts import describe_rule
+from ..stats.result import Col
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 

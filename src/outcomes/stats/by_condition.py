@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import intervals
 from ..courses import Courses, band_column
 from ..errors import AnalysisError
-from ..bundle.schema import Col
-from .result import Result
+from . import intervals
+from .result import Col, Result
 
 __all__ = ["ByCondition", "outcomes_by_condition", "ALL", "TABLE_COLUMNS"]
 

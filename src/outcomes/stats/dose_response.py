@@ -21,9 +21,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..bundle.schema import Col
-from .survival import TABLE_COLUMNS as KM_COLUMNS
-from .survival import kaplan_meier
 from .by_condition import (
     ALL,
     MEASURE,
@@ -36,7 +33,9 @@ from .by_condition import (
     select_conditions,
     wide_table,
 )
-from .result import Result
+from .result import Col, Result
+from .survival import TABLE_COLUMNS as KM_COLUMNS
+from .survival import kaplan_meier
 
 __all__ = ["DoseResponse", "dose_response", "TABLE_COLUMNS", "AT_RISK_COLUMNS",
            "IMPROVEMENT", "GAIN"]

@@ -7,7 +7,24 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Result", "ESTIMATE_COLUMNS"]
+from ..bundle.schema import Col as InputCol
+from ..courses import CourseCol
+
+__all__ = ["Result", "ESTIMATE_COLUMNS", "ResultCol", "Col"]
+
+class ResultCol:
+    """Column names of result tables."""
+
+    ESTIMATE = "estimate"
+    CI_LOW = "ci_low"
+    CI_HIGH = "ci_high"
+    N = "n"
+    METHOD = "method"
+
+
+class Col(InputCol, CourseCol, ResultCol):
+    """Every column name of the package: input, loader, course and result columns."""
+
 
 #: The columns every table that gives an estimate carries, in this order.
 ESTIMATE_COLUMNS = ["estimate", "ci_low", "ci_high", "n", "method"]

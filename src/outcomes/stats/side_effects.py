@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import intervals, survival
+from ..bundle.schema import vocabulary
 from ..courses import Courses
 from ..errors import AnalysisError
+from . import intervals, survival
 from .intervals import _NOMINAL, _units, _wilson_words
-from ..bundle.schema import Col, vocabulary
-from .result import Result
+from .result import Col, Result
 
 __all__ = [
     "Incidence",

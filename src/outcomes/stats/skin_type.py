@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import intervals
+from ..bundle.schema import vocabulary
 from ..courses import Courses
 from ..errors import AnalysisError
-from ..bundle.schema import Col, vocabulary
-from .result import Result
+from . import intervals
+from .result import Col, Result
 from .side_effects import (
     N_PATIENTS,
     N_WITH_EVENT,

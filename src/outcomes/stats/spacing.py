@@ -22,11 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import intervals
 from ..courses import Courses
 from ..errors import AnalysisError
-from ..bundle.schema import Col
-from .result import Result
+from . import intervals
+from .result import Col, Result
 from .side_effects import (
     ANY,
     N_PATIENTS,
