@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Where", "NOTHING", "show", "is_number"]
+__all__ = ["Where", "NOTHING", "show", "is_number", "number_text"]
 
 #: Marks a field that was not given at all (as distinct from one given as ``None``).
 NOTHING = object()
@@ -42,6 +42,22 @@ def is_number(value: Any) -> bool:
     (True, False, False)
     """
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def number_text(x: Any, digits: int | None = None) -> str:
+    """A number as short text for messages and method notes: whole numbers without a decimal
+    point, others in ``%g`` form (``digits`` significant digits if given); bools as TOML writes
+    them.
+
+    >>> number_text(4.0), number_text(0.25), number_text(0.123456, 3), number_text(True)
+    ('4', '0.25', '0.123', 'true')
+    """
+    if isinstance(x, bool):
+        return str(x).lower()
+    x = float(x)
+    if x.is_integer():
+        return str(int(x))
+    return f"{x:.{digits}g}" if digits else f"{x:g}"
 
 
 class Where:
