@@ -47,6 +47,10 @@ class ConfigError(OutcomesError, ValueError):
     """A user-supplied file (scales, claims catalogue, audit configuration) is malformed."""
 
 
+class OutputError(OutcomesError):
+    """An output folder cannot be written (it is a file, or the place is not writable)."""
+
+
 class AnalysisError(OutcomesError, ValueError):
     """An analysis was asked for something the data or the parameters cannot give."""
 
