@@ -18,7 +18,7 @@ import pytest
 import outcomes
 from outcomes.app.dashboard import FILTERS
 from outcomes.output.disclosure import assert_no_small_counts
-from outcomes.plots.style import VERDICT_COLOURS
+from outcomes.output.labels import VERDICT_COLOURS
 from outcomes.simulate.draw import simulate, write_bundle
 
 SEED = 20241118

@@ -14,7 +14,8 @@ import pytest
 
 import outcomes.output.html as html_module
 from outcomes.claims.verdicts import VERDICTS
-from outcomes.output.html import VERDICT_BADGES, VERDICT_COLOURS, Page, format_value
+from outcomes.output.html import VERDICT_BADGES, Page
+from outcomes.output.labels import VERDICT_COLOURS, format_value
 
 EVIL = "<script>alert(1)</script>"
 ATTR = '"onmouseover=alert(1) x="'

@@ -118,7 +118,7 @@ def test_condition_filter_and_python_api(tmp_path):
         warnings.simplefilter("ignore")
         log = outcomes.load_bundle(folder)
     result = outcomes.write_report(log, tmp_path / "out", conditions=["acne_scars"])
-    ids = set(result.tables["claims"]["id"])
+    ids = set(result.tables()["claims"]["id"])
     assert "effective-acne_scars" in ids and "effective-wrinkles" not in ids
     assert set(result.results.courses.courses["condition"].astype(str)) == {"acne_scars"}
     assert result.html.exists() and len(result.csv) >= 10

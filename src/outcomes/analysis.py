@@ -2,12 +2,14 @@
 
 :func:`analyse` builds the courses once and runs the claims, outcome, dose-response, spacing,
 side-effect, skin-type and adherence analyses on them. :meth:`Results.tables` lists the tables an
-export writes, each with a description; patient-level rows are only among them when asked for.
+export writes (each described in :data:`TABLE_DESCRIPTIONS`); patient-level rows are only among
+them when asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import html
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,7 +19,6 @@ from .bundle.log import SessionLog
 from .claims.catalogue import Catalogue, load_catalogue
 from .claims.evaluate import ClaimsResult, evaluate_claims
 from .courses import Courses, build_courses
-from .output.progress import Progress
 from .stats.by_condition import ByCondition, outcomes_by_condition
 from .stats.dose_response import DoseResponse, dose_response
 from .stats.result import Col
@@ -25,12 +26,39 @@ from .stats.side_effects import Incidence, Resolution, incidence, resolution
 from .stats.skin_type import SkinType, skin_type
 from .stats.spacing import Spacing, spacing
 
-__all__ = ["Results", "analyse", "input_summary", "markdown_table"]
+__all__ = ["Results", "analyse", "input_summary", "markdown_table", "TABLE_DESCRIPTIONS"]
+
+#: What each table of :meth:`Results.tables` holds, in report order (the export's README).
+TABLE_DESCRIPTIONS = {
+    "input": "Rows read, accepted, quarantined and warned about, per input table",
+    "claims": "One row per claim: verdict, estimate, 95% interval, units, method, reason and the "
+              "sources quoted",
+    "conflicts": "Where the documents disagree, each side with what the data say",
+    "recommendations": "Practice recommendations: share of sessions or courses following each",
+    "by_condition": "Outcomes by condition: courses, patients, final improvement and shares "
+                    "reaching each band",
+    "dose_response": "Improvement after session k, gain of each session, and sessions to major "
+                     "improvement (Kaplan-Meier), by condition",
+    "dose_at_risk": "Courses at risk at each session (for the dose-response curves)",
+    "spacing": "Improvement gain and side-effect rate per session by spacing bin",
+    "incidence": "Share of sessions with at least one side effect, by event type",
+    "resolution": "Time to resolution of side effects (Kaplan-Meier): median and shares "
+                  "resolved by 24, 48, 72 and 168 hours",
+    "resolution_at_risk": "Side effects still unresolved and followed at each horizon",
+    "skin_type": "Notable adverse events and PIH per course by Fitzpatrick type, and the risk "
+                 "difference IV-VI minus I-III",
+    "data_quality": "Quarantined rows and blanked values, counted by table and reason",
+    "courses": "Patient-level: one row per course (included on request)",
+}
 
 
 @dataclass(frozen=True)
 class Results:
-    """All analyses of one bundle (see :func:`analyse`)."""
+    """All analyses of one bundle (see :func:`analyse`).
+
+    Answers the protocol of every result: :meth:`tables` (the tables an export writes),
+    :meth:`to_frame` and :meth:`plot` (the claims), :meth:`summary` and ``_repr_html_``.
+    """
 
     log: SessionLog
     courses: Courses
@@ -43,54 +71,61 @@ class Results:
     skin_type: SkinType
     adherence: Adherence
 
-    def tables(self, include_patient_rows: bool = False) -> dict[str, tuple[pd.DataFrame, str]]:
-        """The tables an export writes: ``{name: (table, description)}``, in report order.
+    def tables(self, *, include_patient_rows: bool = False) -> dict[str, pd.DataFrame]:
+        """The tables an export writes, in report order (described in :data:`TABLE_DESCRIPTIONS`).
 
         Parameters
         ----------
         include_patient_rows : bool, default False
             Add ``courses`` (one row per course, with its pseudonymous patient id). Only when
             the user asks: everything else is aggregated.
+
+        Returns
+        -------
+        dict of str to DataFrame
         """
         t = {
-            "input": (input_summary(self.log),
-                      "Rows read, accepted, quarantined and warned about, per input table"),
-            "claims": (self.claims.flat(),
-                       "One row per claim: verdict, estimate, 95% interval, units, method, "
-                       "reason and the sources quoted"),
-            "conflicts": (self.claims.conflicts(),
-                          "Where the documents disagree, each side with what the data say"),
-            "recommendations": (self.adherence.table,
-                                "Practice recommendations: share of sessions or courses "
-                                "following each"),
-            "by_condition": (self.by_condition.table,
-                             "Outcomes by condition: courses, patients, final improvement and "
-                             "shares reaching each band"),
-            "dose_response": (self.dose.table,
-                              "Improvement after session k, gain of each session, and "
-                              "sessions to major improvement (Kaplan-Meier), by condition"),
-            "dose_at_risk": (self.dose.extra["at_risk"],
-                             "Courses at risk at each session (for the dose-response curves)"),
-            "spacing": (self.spacing.table,
-                        "Improvement gain and side-effect rate per session by spacing bin"),
-            "incidence": (self.incidence.table,
-                          "Share of sessions with at least one side effect, by event type"),
-            "resolution": (self.resolution.table,
-                           "Time to resolution of side effects (Kaplan-Meier): median and "
-                           "shares resolved by 24, 48, 72 and 168 hours"),
-            "resolution_at_risk": (self.resolution.extra["at_risk"],
-                                   "Side effects still unresolved and followed at each horizon"),
-            "skin_type": (self.skin_type.table,
-                          "Notable adverse events and PIH per course by Fitzpatrick type, and "
-                          "the risk difference IV-VI minus I-III"),
-            "data_quality": (data_quality_summary(self.log),
-                             "Quarantined rows and blanked values, counted by table and reason"),
+            "input": input_summary(self.log),
+            "claims": self.claims.flat(),
+            "conflicts": self.claims.conflicts(),
+            "recommendations": self.adherence.table,
+            "by_condition": self.by_condition.table,
+            "dose_response": self.dose.table,
+            "dose_at_risk": self.dose.extra["at_risk"],
+            "spacing": self.spacing.table,
+            "incidence": self.incidence.table,
+            "resolution": self.resolution.table,
+            "resolution_at_risk": self.resolution.extra["at_risk"],
+            "skin_type": self.skin_type.table,
+            "data_quality": data_quality_summary(self.log),
         }
         if include_patient_rows:
-            t["courses"] = (self.courses.courses,
-                            "Patient-level: one row per course (included on request)")
+            t["courses"] = self.courses.courses
         return t
 
+    def to_frame(self) -> pd.DataFrame:
+        """The claims table (a copy): one row per claim with its verdict."""
+        return self.claims.to_frame()
+
+    def summary(self) -> str:
+        """Plain text: the bundle, its courses, patients and sessions, then the claims."""
+        return f"{self._heading()}\n{self._sizes()}\n\n{self.claims.summary()}"
+
+    def _repr_html_(self) -> str:
+        return (f"<h4>{html.escape(self._heading())}</h4><p>{html.escape(self._sizes())}</p>"
+                + self.claims._repr_html_())
+
+    def plot(self, ax=None, **kwargs):
+        """Forest plot of the claims (see :meth:`outcomes.ClaimsResult.plot`)."""
+        return self.claims.plot(ax=ax, **kwargs)
+
+    def _heading(self) -> str:
+        return f"Results on the bundle {self.log.source or '(unnamed)'}"
+
+    def _sizes(self) -> str:
+        c = self.courses
+        return (f"Courses: {len(c.courses)}; patients: {c.courses[Col.PATIENT_ID].nunique()}; "
+                f"sessions: {len(c.sessions)}.")
 
     def to_markdown(self, min_cell: int = 5) -> str:
         """The headline numbers as Markdown (``docs/results.md`` is this, for the sample bundle).
@@ -131,9 +166,7 @@ class Results:
             "",
             "Rows accepted: " + ", ".join(f"{t} {int(r.accepted)} of {int(r.read)}"
                                           for t, r in log.counts.iterrows()) + ".",
-            f"Courses: {len(self.courses.courses)}; patients: "
-            f"{self.courses.courses[Col.PATIENT_ID].nunique()}; sessions: "
-            f"{len(self.courses.sessions)}.",
+            self._sizes(),
             "",
             "## Claims",
             f"{', '.join(f'{n} {v}' for v, n in counts.items())}.",
@@ -194,10 +227,10 @@ def data_quality_summary(log: SessionLog) -> pd.DataFrame:
 
 def analyse(
     log: SessionLog,
-    catalogue: Catalogue | str | None = None,
     *,
+    catalogue: Catalogue | str | None = None,
     conditions: Iterable[str] | None = None,
-    progress: Progress | None = None,
+    progress: Callable[[str], object] | None = None,
 ) -> Results:
     """Run every analysis of the package on a bundle.
 
@@ -210,14 +243,15 @@ def analyse(
     conditions : iterable of str, optional
         Restrict everything to these conditions; claims about other conditions are left out
         (as in :func:`outcomes.evaluate_claims`).
-    progress : Progress, optional
-        Step-wise progress reporting.
+    progress : callable, optional
+        Called with the name of each step as it starts (e.g. the ``step`` method of
+        :class:`outcomes.output.progress.Progress`).
 
     Returns
     -------
     Results
     """
-    step = progress.step if progress else (lambda label: None)
+    step = progress or (lambda label: None)
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)
     if conditions is not None:

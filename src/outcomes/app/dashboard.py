@@ -32,8 +32,8 @@ from ..claims.evaluate import ClaimsResult, evaluate_claims
 from ..claims.verdicts import NOT_TESTABLE, VERDICTS
 from ..courses import Courses, build_courses
 from ..errors import AnalysisError, OutcomesError, OutcomesWarning
-from ..output.disclosure import NOTE_COLUMN, disclose, small_mark
-from ..plots.style import PALETTE, VERDICT_COLOURS
+from ..output.disclosure import NOTE_COLUMN, disclose
+from ..output.labels import PALETTE, VERDICT_COLOURS, count_text
 from ..stats.dose_response import DoseResponse, dose_response
 from ..stats.result import Col
 from ..stats.side_effects import Resolution, resolution
@@ -108,6 +108,17 @@ def _present(values: pd.Series, vocab: str | None) -> list[str]:
         order = [v for v in vocabulary(vocab) if v in seen]
         return order + sorted(seen - set(order))
     return sorted(seen)
+
+
+def _computed(attr: str, doc: str, *, copy=None) -> property:
+    """A read-only :class:`Dashboard` property: runs the analyses on first use, then returns
+    the attribute ``attr`` (passed through ``copy``, e.g. ``dict``, when given)."""
+    def get(self):
+        self._ensure()
+        value = getattr(self, attr)
+        return value if copy is None else copy(value)
+
+    return property(get, doc=doc)
 
 
 class Dashboard:
@@ -380,62 +391,24 @@ class Dashboard:
 
     def _count(self, n: int) -> str:
         """A count as shown: ``"<5"`` between 1 and ``min_cell - 1``."""
-        return small_mark(self.min_cell) if 0 < n < self.min_cell else f"{n:,}"
+        return count_text(n, self.min_cell)
 
     # ------------------------------------------------------------------ results
-    @property
-    def filtered(self) -> SessionLog:
-        """The bundle restricted by the filters."""
-        self._ensure()
-        return self._filtered
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Patients, courses and sessions in the filter (true numbers, for code)."""
-        self._ensure()
-        return dict(self._counts)
-
-    @property
-    def courses(self) -> Courses | None:
-        """Courses of the filtered bundle (None when too little data)."""
-        self._ensure()
-        return self._courses
-
-    @property
-    def claims(self) -> ClaimsResult | None:
-        """Verdicts on the filtered bundle (None when too little data or it failed)."""
-        self._ensure()
-        return self._claims
-
-    @property
-    def dose(self) -> DoseResponse | None:
-        """Dose response of the filtered bundle (None when too little data or it failed)."""
-        self._ensure()
-        return self._dose
-
-    @property
-    def side_effects(self) -> Resolution | None:
-        """Time to resolution of side effects (None when too little data or it failed)."""
-        self._ensure()
-        return self._side_effects
-
-    @property
-    def claims_table(self) -> pd.DataFrame:
-        """The claims table as shown (counts disclosed); see the class attributes."""
-        self._ensure()
-        return self._claims_table
-
-    @property
-    def messages(self) -> dict[str, str]:
-        """Per panel, why it shows no result (empty when it does)."""
-        self._ensure()
-        return dict(self._messages)
-
-    @property
-    def notes(self) -> list[str]:
-        """Warnings the analyses gave on the filtered bundle."""
-        self._ensure()
-        return list(self._notes)
+    filtered = _computed("_filtered", "The bundle restricted by the filters.")
+    counts = _computed("_counts", "Patients, courses and sessions in the filter (true numbers, "
+                       "for code).", copy=dict)
+    courses = _computed("_courses", "Courses of the filtered bundle (None when too little data).")
+    claims = _computed("_claims", "Verdicts on the filtered bundle (None when too little data or "
+                       "it failed).")
+    dose = _computed("_dose", "Dose response of the filtered bundle (None when too little data "
+                     "or it failed).")
+    side_effects = _computed("_side_effects", "Time to resolution of side effects (None when "
+                             "too little data or it failed).")
+    claims_table = _computed("_claims_table", "The claims table as shown (counts disclosed); "
+                             "see the class attributes.")
+    messages = _computed("_messages", "Per panel, why it shows no result (empty when it does).",
+                         copy=dict)
+    notes = _computed("_notes", "Warnings the analyses gave on the filtered bundle.", copy=list)
 
     # ------------------------------------------------------------------ rendering
     @property

@@ -18,10 +18,8 @@ Okabe–Ito colour-blind-safe palette, always with the verdict written out.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import io
-import math
 import numbers
 import re
 from collections.abc import Mapping
@@ -35,17 +33,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
 from ..claims.verdicts import VERDICTS
+from .labels import VERDICT_COLOURS, format_value, is_missing
 
-__all__ = ["Page", "escape", "format_value", "VERDICT_COLOURS", "VERDICT_BADGES", "CSS"]
+__all__ = ["Page", "escape", "VERDICT_BADGES", "CSS"]
 
-#: Badge colours of the verdicts (Okabe & Ito 2008; the same as ``outcomes.plots.style``).
-#: Black text on each has a contrast ratio of at least 4.5.
-VERDICT_COLOURS = {
-    "supported": "#009E73",
-    "contradicted": "#D55E00",
-    "inconclusive": "#E69F00",
-    "not_testable": "#777777",
-}
 #: ``badges`` argument of :meth:`Page.table` for a column of verdicts: value -> CSS class.
 VERDICT_BADGES = {v: f"badge badge-{v}" for v in VERDICTS}
 
@@ -119,45 +110,6 @@ def escape(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _is_missing(value) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _format_float(x: float, digits: int) -> str:
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        return "0"
-    if abs(x) >= 10**digits:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
-
-
-def format_value(value, digits: int = 3) -> str:
-    """Text of one table cell: blanks for missing values, ``digits`` significant digits.
-
-    Examples
-    --------
-    >>> [format_value(v) for v in (None, float("nan"), 3, 0.123456, 12345.6, True, "<5")]
-    ['', '', '3', '0.123', '12,346', 'yes', '<5']
-    """
-    if _is_missing(value):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return _format_float(float(value), digits)
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        ts = pd.Timestamp(value)
-        return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat(" ")
-    return str(value)
-
-
 def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
@@ -182,7 +134,7 @@ def _is_numeric_column(s: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(s):
         return True
-    values = [v for v in s.astype(object) if not _is_missing(v)]
+    values = [v for v in s.astype(object) if not is_missing(v)]
     return bool(values) and any(_is_number(v) for v in values) and all(
         _is_number(v) or (isinstance(v, str) and _MARK_RE.fullmatch(v)) for v in values)
 
@@ -208,7 +160,7 @@ def _column_name(c) -> str:
 
 def _cell_html(value, badge_map, digits, numeric: bool) -> str:
     text = escape(format_value(value, digits))
-    if badge_map and not _is_missing(value):
+    if badge_map and not is_missing(value):
         css = badge_map.get(value, badge_map.get(str(value)))
         if css:
             text = f'<span class="{escape(_CLASS_RE.sub("", css))}">{text}</span>'

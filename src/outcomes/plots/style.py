@@ -1,29 +1,19 @@
-"""Shared plot style: a colour-blind-safe palette (Okabe & Ito 2008) and axes helpers."""
+"""Shared plot style: the palette's cycle and axes helpers.
+
+The colours are those of :mod:`outcomes.output.labels` (defined there once); they are named here
+too because a result's ``plot()`` in a room below ``output`` may import :mod:`outcomes.plots` but
+not :mod:`outcomes.output`.
+"""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from ..output.labels import PALETTE, VERDICT_COLOURS
+
 __all__ = ["PALETTE", "VERDICT_COLOURS", "colour", "axes", "claimed_range"]
 
-#: Okabe–Ito colour-blind-safe palette.
-PALETTE = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-}
 _CYCLE = ["blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black"]
-VERDICT_COLOURS = {
-    "supported": PALETTE["green"],
-    "contradicted": PALETTE["vermillion"],
-    "inconclusive": PALETTE["orange"],
-    "not_testable": "#777777",
-}
 
 
 def colour(i: int) -> str:

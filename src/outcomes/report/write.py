@@ -18,13 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from .._version import __version__
-from ..analysis import Results, analyse
+from ..analysis import TABLE_DESCRIPTIONS, Results, analyse
 from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
 from ..claims.verdicts import describe_rule
-from ..output.disclosure import small_mark
 from ..output.export import disclosure_rule, write_pdf, write_tables
-from ..output.html import VERDICT_BADGES, Page
+from ..output.html import VERDICT_BADGES, Page, escape
+from ..output.labels import count_text
 from ..output.progress import Progress
 from ..stats.result import Col
 
@@ -95,8 +95,9 @@ class ReportResult:
         Every hidden cell (also listed in the report's provenance section).
     results : Results
         The analyses behind the report (not disclosure-controlled: for further analysis).
-    tables : dict of str to DataFrame
-        The tables exactly as exported, small counts suppressed: the ones to show.
+    exported : dict of str to DataFrame
+        The tables exactly as exported, small counts suppressed: the ones to show (also
+        :meth:`tables`).
     """
 
     html: Path
@@ -105,7 +106,22 @@ class ReportResult:
     pdf: Path | None
     suppressions: pd.DataFrame
     results: Results
-    tables: dict[str, pd.DataFrame]
+    exported: dict[str, pd.DataFrame]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables exactly as exported, small counts suppressed (the ones to show)."""
+        return dict(self.exported)
+
+    def summary(self) -> str:
+        """Plain text: the files written and how many cells were suppressed."""
+        files = [self.html.name, self.xlsx.name, f"{len(self.csv)} CSV files"]
+        files += [self.pdf.name] if self.pdf else []
+        return (f"Report written to {self.html.parent}: {', '.join(files)}.\n"
+                f"{len(self.suppressions)} cells suppressed (listed in the report's provenance "
+                "section).")
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + escape(self.summary()) + "</pre>"
 
 
 def write_report(
@@ -150,12 +166,12 @@ def write_report(
     """
     out = Path(out_dir)
     with Progress(9 + bool(pdf), quiet=quiet) as progress:
-        results = analyse(log, catalogue, conditions=conditions, progress=progress)
+        results = analyse(log, catalogue=catalogue, conditions=conditions,
+                          progress=progress.step)
         progress.step("writing tables")
-        tables = results.tables(include_patient_rows)
+        tables = results.tables(include_patient_rows=include_patient_rows)
         export = write_tables(
-            {k: v[0] for k, v in tables.items()}, out,
-            readme={k: v[1] for k, v in tables.items()}, min_cell=min_cell,
+            tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables}, min_cell=min_cell,
             options=_disclosure_options(tables),
         )
         progress.step("drawing figures")
@@ -177,14 +193,14 @@ def write_report(
                         results, export.tables)
 
 
-def _disclosure_options(tables: dict) -> dict[str, dict]:
+def _disclosure_options(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
     """Per exported table, how :func:`outcomes.disclosure.disclose` treats it."""
     from ..audit.run import disclosure_rules
     from ..output.disclosure import ColumnTotal
 
-    options = {name: {"ratio_columns": _ratio_columns(t)} for name, (t, _) in tables.items()}
+    options = {name: {"ratio_columns": _ratio_columns(t)} for name, t in tables.items()}
     adherence = dict(disclosure_rules()["adherence"])
-    adherence["ratio_columns"] = _ratio_columns(tables["recommendations"][0])
+    adherence["ratio_columns"] = _ratio_columns(tables["recommendations"])
     options["recommendations"] = adherence
     options["input"] = dict(margins=ColumnTotal("n_read", ["n_accepted", "n_quarantined"]),
                             unit_column=None)
@@ -204,10 +220,6 @@ def _ratio_columns(table: pd.DataFrame) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ the page
-def _count(n: int, min_cell: int) -> str:
-    return small_mark(min_cell) if 0 < n < min_cell else f"{n:,}"
-
-
 #: In the printed (PDF) report, tables longer than this are named, not printed: they are in
 #: tables.xlsx and tables/*.csv (a PDF library lays out long tables very slowly).
 PRINT_ROWS = 25
@@ -256,10 +268,10 @@ def _summary(page: Page, r: Results, shown, min_cell) -> None:
         span = "no sessions"
     counts = r.claims.counts()
     page.definition_list({
-        "Sessions": _count(len(s), min_cell),
-        "Courses (patient x condition)": _count(len(c), min_cell),
-        "Patients": _count(c[Col.PATIENT_ID].nunique(), min_cell),
-        "Clinics": _count(int(s[Col.CLINIC_ID].nunique()), min_cell),
+        "Sessions": count_text(len(s), min_cell),
+        "Courses (patient x condition)": count_text(len(c), min_cell),
+        "Patients": count_text(c[Col.PATIENT_ID].nunique(), min_cell),
+        "Clinics": count_text(int(s[Col.CLINIC_ID].nunique()), min_cell),
         "Treatment dates": span,
         "Claims": ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in counts.items()),
     })
