@@ -122,3 +122,29 @@ def test_condition_filter_and_python_api(tmp_path):
     assert "effective-acne_scars" in ids and "effective-wrinkles" not in ids
     assert set(result.results.courses.courses["condition"].astype(str)) == {"acne_scars"}
     assert result.html.exists() and len(result.csv) >= 10
+
+
+def test_a_rerun_leaves_one_run_in_the_folder(tmp_path):
+    """A courses.csv with patient ids from a run with --include-patient-rows does not survive a
+    run without it; a file of the user's own is left alone."""
+    folder, _ = _bundle(tmp_path, 60, 5, "bundle")
+    out = tmp_path / "report"
+    assert main(["report", str(folder), "--out", str(out), "--quiet",
+                 "--include-patient-rows"]) == 0
+    assert (out / "tables" / "courses.csv").exists()
+    (out / "my_notes.txt").write_text("mine")
+    assert main(["report", str(folder), "--out", str(out), "--quiet"]) == 0
+    assert not (out / "tables" / "courses.csv").exists()
+    assert (out / "my_notes.txt").read_text() == "mine"
+    assert (out / "report.html").exists() and (out / "tables.xlsx").exists()
+    assert not list(tmp_path.glob(".outcomes-tmp-*"))
+
+
+def test_an_out_that_is_a_file_is_a_plain_usage_error(tmp_path, capsys):
+    folder, _ = _bundle(tmp_path, 20, 5, "bundle")
+    target = tmp_path / "a_file"
+    target.write_text("x")
+    status = main(["report", str(folder), "--out", str(target), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "is a file, not a folder" in err and "Traceback" not in err

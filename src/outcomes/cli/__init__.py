@@ -15,7 +15,7 @@ import importlib
 import sys
 
 from .._version import __version__
-from ..errors import OutcomesError
+from ..errors import OutcomesError, OutputError
 
 COMMANDS = ("validate", "simulate", "claims", "report", "audit")
 
@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return int(args._run(args))
+    except OutputError as exc:
+        print(f"outcomes {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except OutcomesError as exc:
         print(f"outcomes {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT

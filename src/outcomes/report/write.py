@@ -23,6 +23,7 @@ from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
 from ..claims.verdicts import describe_rule
 from ..output.export import disclosure_rule, write_pdf, write_tables
+from ..output.folder import OutputSet
 from ..output.html import VERDICT_BADGES, Page, escape
 from ..output.labels import count_text
 from ..output.progress import Progress
@@ -143,7 +144,9 @@ def write_report(
     log : SessionLog
         A loaded bundle.
     out_dir : str or Path
-        Output folder (created if needed; files of the same names are replaced).
+        Output folder (created if needed). The files are written beside it and moved in as a
+        set once all are written; files of an earlier report that this one does not write are
+        removed, other files are left alone (:class:`outcomes.output.folder.OutputSet`).
     catalogue : Catalogue or path, optional
         Claims catalogue (a path: the built-in one changed by that file).
     conditions : iterable of str, optional
@@ -164,8 +167,9 @@ def write_report(
     -------
     ReportResult
     """
-    out = Path(out_dir)
-    with Progress(9 + bool(pdf), quiet=quiet) as progress:
+    output = OutputSet(out_dir, known=REPORT_FILES,
+                       command=" ".join(command) if command else None)
+    with Progress(9 + bool(pdf), quiet=quiet) as progress, output as out:
         results = analyse(log, catalogue=catalogue, conditions=conditions,
                           progress=progress.step)
         progress.step("writing tables")
@@ -189,8 +193,13 @@ def write_report(
                 pdf_path = write_pdf(compact_path, out / "report.pdf")
             finally:
                 compact_path.unlink(missing_ok=True)
-    return ReportResult(html_path, export.xlsx, export.csv, pdf_path, export.suppressions,
-                        results, export.tables)
+    return ReportResult(output.final(html_path), output.final(export.xlsx),
+                        {k: output.final(v) for k, v in export.csv.items()},
+                        output.final(pdf_path), export.suppressions, results, export.tables)
+
+
+#: The files a report names: a re-run removes those it did not write again.
+REPORT_FILES = ("report.html", "report.pdf", "tables.xlsx", "tables/*.csv", ".report-print.html")
 
 
 def _disclosure_options(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
