@@ -179,8 +179,8 @@ def write_report(
 
 def _disclosure_options(tables: dict) -> dict[str, dict]:
     """Per exported table, how :func:`outcomes.disclosure.disclose` treats it."""
-    from ..audit.run import disclosure_rules
     from ..output.disclosure import ColumnTotal
+    from .audit import disclosure_rules
 
     options = {name: {"ratio_columns": _ratio_columns(t)} for name, (t, _) in tables.items()}
     adherence = dict(disclosure_rules()["adherence"])
