@@ -74,8 +74,7 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         old = values.iloc[rows].tolist()
         new = [neutralise_text(v) for v in old]
         if any(n is not o for n, o in zip(new, old, strict=True)):
-            values = values.copy()
-            values.iloc[rows] = new
+            values.iloc[rows] = new  # copy-on-write: ``col`` is left as it was
             out[name] = values
     columns = [neutralise_text(c) for c in out.columns]
     if any(new is not old for new, old in zip(columns, out.columns, strict=True)):
