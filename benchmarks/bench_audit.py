@@ -21,10 +21,11 @@ from common import main, timer  # noqa: E402
 def run(bundle_dir: str) -> dict:
     import outcomes
     from outcomes.audit.adherence import adherence
-    from outcomes.audit.run import load_audit_config
-    from outcomes.courses import build_courses
+    from outcomes.audit.config import load_audit_config
     from outcomes.audit.quality import quality_checks
     from outcomes.audit.signals import safety_signals
+    from outcomes.courses import build_courses
+    from outcomes.report.audit import write_audit
 
     warnings.simplefilter("ignore")
     result: dict = {}
@@ -36,15 +37,17 @@ def run(bundle_dir: str) -> dict:
     with timer(result, "courses_seconds"):
         courses = build_courses(log)
     with timer(result, "checks_seconds"):
-        quality_checks(log, courses, config.thresholds, config.spacing_days,
-                       config.finished_after_days)
+        quality_checks(log, courses, thresholds=config.thresholds,
+                       spacing_days=config.spacing_days,
+                       finished_after_days=config.finished_after_days)
     with timer(result, "adherence_seconds"):
         adherence(courses, log=log)
     with timer(result, "signals_seconds"):
-        safety_signals(courses, config.ceilings, config.depth_edges, config.dimensions,
-                       1 - config.confidence, config.min_units)
+        safety_signals(courses, ceilings=config.ceilings, depth_edges=config.depth_edges,
+                       dimensions=config.dimensions, alpha=1 - config.confidence,
+                       min_units=config.min_units)
     with tempfile.TemporaryDirectory() as out, timer(result, "write_seconds"):
-        audited.write(out)
+        write_audit(audited, out)
     result["sessions"] = int(log.counts.loc["sessions", "read"])
     result["checks_failed"] = int((~audited.checks["passed"]).sum())
     return result

@@ -49,7 +49,7 @@ def hand():
                 contraindications="bleeding_disorder"),
     ]
     log = make_log(s)
-    return adherence(build_courses(log), CATALOGUE, log=log)
+    return adherence(build_courses(log), catalogue=CATALOGUE, log=log)
 
 
 def test_spacing_15_31(hand):
@@ -107,7 +107,7 @@ def test_not_testable_without_the_contraindications_column():
     present = dict(log.present_columns)
     present["sessions"] = tuple(c for c in present["sessions"] if c != "contraindications")
     log = replace(log, present_columns=present)
-    result = adherence(build_courses(log), CATALOGUE, log=log)
+    result = adherence(build_courses(log), catalogue=CATALOGUE, log=log)
     r = row(result, "contraindications")
     assert r["status"] == NOT_TESTABLE and "sessions.contraindications" in r["reason"]
 
@@ -162,7 +162,7 @@ def test_simulated_deviations_found_exactly(tmp_path):
     tables = simulate(400, seed=5)
     write_bundle(tables, tmp_path, format="parquet")
     log = load_bundle(tmp_path)
-    result = adherence(build_courses(log), CATALOGUE, log=log)
+    result = adherence(build_courses(log), catalogue=CATALOGUE, log=log)
     expected = _independent(tables["sessions"], CATALOGUE)
     for rec, ids in expected.items():
         assert rec_ids(result, rec) == ids, rec
@@ -183,7 +183,7 @@ def test_no_deviations_means_full_adherence_to_contraindications():
                       anticoagulant_share=0.0)
     s = tables["sessions"]
     log = make_log(s.to_dict("records"))
-    result = adherence(build_courses(log), CATALOGUE, log=log)
+    result = adherence(build_courses(log), catalogue=CATALOGUE, log=log)
     assert row(result, "contraindications")["nonadherent"] == 0
     assert np.isclose(row(result, "contraindications")["estimate"], 1.0)
 
@@ -192,6 +192,6 @@ def test_input_is_not_modified():
     log = make_log([session("P1", "s1", "2024-01-01"), session("P1", "s2", "2024-02-20")])
     courses = build_courses(log)
     before = courses.sessions.copy()
-    adherence(courses, CATALOGUE, log=log)
+    adherence(courses, catalogue=CATALOGUE, log=log)
     pd.testing.assert_frame_equal(courses.sessions, before)
     assert isinstance(log, SessionLog)

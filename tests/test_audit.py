@@ -14,10 +14,12 @@ import pytest
 from bundles import valid_tables
 from bundles import write_bundle as write_test_bundle
 from outcomes import AuditResult, ConfigError, audit
+from outcomes.audit.config import GATE_ID, load_audit_config
 from outcomes.audit.quality import CHECK_COLUMNS, CHECKS
-from outcomes.audit.run import GATE_ID, JSON_SCHEMA_VERSION, load_audit_config
+from outcomes.audit.result import JSON_SCHEMA_VERSION
 from outcomes.bundle.load import load_bundle
 from outcomes.output.disclosure import assert_no_small_counts
+from outcomes.report.audit import audit_json, audit_tables, write_audit
 from outcomes.simulate.draw import simulate, write_bundle
 
 CLEAN = dict(fault_rate=0.0, contraindicated_share=0.0, alcohol_share=0.0,
@@ -255,7 +257,7 @@ def test_the_validator_rejects_what_it_should():
 
 @pytest.mark.parametrize("min_cell", [None, 5])
 def test_json_follows_the_schema(dirty, min_cell):
-    data = json.loads(dirty.to_json(min_cell=min_cell))
+    data = json.loads(audit_json(dirty, min_cell=min_cell))
     validate(data, SCHEMA)
     assert data["passed"] is False and data["exit_status"] == 3
     assert {f["group"] for f in data["signals"]["flagged"]
@@ -321,7 +323,7 @@ def tiny_outputs(tmp_path_factory):
     bundle = write_test_bundle(tmp_path_factory.mktemp("tiny"), valid_tables())
     result = audit(load_quiet(bundle))
     out = tmp_path_factory.mktemp("tiny_out")
-    return result, result.write(out, min_cell=5), out
+    return result, write_audit(result, out, min_cell=5), out
 
 
 def test_outputs_are_written(tiny_outputs):
@@ -371,6 +373,20 @@ def test_repr_and_result_type(clean):
     assert isinstance(clean, AuditResult)
     assert "passed" in repr(clean)
     assert "<pre>" in clean._repr_html_()
+
+
+def test_result_protocol(dirty):
+    pd.testing.assert_frame_equal(dirty.to_frame(), dirty.checks)
+    exact = dirty.tables()
+    assert list(exact) == ["counts", "checks", "adherence", "adherence_by_clinic",
+                           "adherence_by_operator", "nonadherent_sessions", "signals"]
+    assert all(isinstance(t, pd.DataFrame) for t in exact.values())
+    pd.testing.assert_frame_equal(exact["signals"], dirty.signals.table)
+    assert json.loads(dirty.to_json())["min_cell"] is None
+    shown = audit_tables(dirty, min_cell=5)
+    assert list(shown) == [*exact, "suppressions"]
+    assert dirty.plot().get_xlabel().startswith("share of sessions")
+    assert "<table" in dirty._repr_html_()
 
 
 # ------------------------------------------------------------------------------ configuration

@@ -497,7 +497,8 @@ def test_conflicts_show_every_conflict_with_each_side(worked):
             else:  # a recommendation: the share of units following it, from the audit
                 assert row["side"] == entry
                 assert row["verdict"] == "recommendation (audited): share following it"
-                adh = adherence(worked.courses, catalogue).table.set_index("recommendation")
+                adh = adherence(worked.courses, catalogue=catalogue).table.set_index(
+                    "recommendation")
                 assert row["n"] == adh.loc[entry, "n"]
                 assert row["estimate"] == pytest.approx(adh.loc[entry, "estimate"], nan_ok=True)
     # session length: both sides are claims with what the data say

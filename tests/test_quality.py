@@ -9,8 +9,8 @@ import pytest
 
 from bundles import valid_tables, write_bundle
 from factories import assessment, make_log, session
+from outcomes.audit.config import load_audit_config
 from outcomes.audit.quality import AT_LEAST, AT_MOST, CHECK_COLUMNS, CHECKS, quality_checks
-from outcomes.audit.run import load_audit_config
 from outcomes.bundle.load import load_bundle
 from outcomes.courses import build_courses
 from outcomes.simulate.draw import simulate
@@ -20,7 +20,7 @@ THRESHOLDS = load_audit_config().thresholds
 
 
 def run(log, **kwargs) -> pd.DataFrame:
-    return quality_checks(log, build_courses(log), THRESHOLDS, **kwargs).set_index("id")
+    return quality_checks(log, build_courses(log), thresholds=THRESHOLDS, **kwargs).set_index("id")
 
 
 def numbers(checks: pd.DataFrame, check_id: str) -> tuple[int, int]:

@@ -76,3 +76,24 @@ def test_input_is_not_modified():
 def test_empty_frame():
     out = neutralise_formulas(pd.DataFrame({"a": pd.Series([], dtype="str")}))
     assert out.empty and list(out.columns) == ["a"]
+
+
+
+def test_each_cell_as_neutralise_text_would_make_it():
+    """The vectorised search for cells to look at misses none that neutralise_text changes."""
+    cells = ["=1", "ok", "-1.5", "-x", "+3", "@a", "\t=1", "\r", "", "a=b", None, "'=1"] * 50
+    t = pd.DataFrame({
+        "text": pd.Series(cells, dtype="str"),
+        "obj": pd.Series([*cells[:-3], 3, -4.5, True], dtype=object),
+        "cat": pd.Categorical(cells),
+        "=head": pd.Series(cells, dtype=object),
+    })
+    out = neutralise_formulas(t)
+    assert list(out.columns) == ["text", "obj", "cat", "'=head"]
+
+    def blank(v):  # None and NaN alike: the str dtype keeps a missing value as NaN
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+    for before, after in zip(t.columns, out.columns, strict=True):
+        expected = [blank(neutralise_text(v)) for v in t[before].astype(object)]
+        assert [blank(v) for v in out[after].astype(object)] == expected, before

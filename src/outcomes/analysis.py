@@ -270,6 +270,6 @@ def analyse(
     resolution_ = resolution(courses)
     skin = skin_type(courses)
     step("practice recommendations")
-    adh = adherence(courses, catalogue, log)
+    adh = adherence(courses, catalogue=catalogue, log=log)
     return Results(log, courses, claims, by_condition, dose, spacing_, incidence_, resolution_,
                    skin, adh)

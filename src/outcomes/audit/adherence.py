@@ -7,7 +7,7 @@ listed: no patient id, no date; only the pseudonymous session, clinic and operat
 reason.
 
 How each catalogue ``check`` key is audited (parameters as declared in
-:data:`outcomes.catalogue.REGISTRY`; bounds are inclusive):
+:data:`outcomes.claims.catalogue.REGISTRY`; bounds are inclusive):
 
 ``spacing_within`` (unit: sessions)
     Sessions after the first of their course (of ``setting`` and ``condition`` when given) adhere
@@ -37,6 +37,7 @@ from ..courses import Courses, flag_column
 from ..errors import AnalysisError
 from ..stats.intervals import proportion
 from ..stats.result import Col, Result
+from ..validators import number_text
 from .signals import patient_codes
 
 __all__ = [
@@ -74,11 +75,6 @@ class _Units:
     reason: np.ndarray  # object per applicable session ("" when adherent)
 
 
-def _fmt(x) -> str:
-    x = float(x)
-    return str(int(x)) if x.is_integer() else f"{x:g}"
-
-
 def _mask_of(s: pd.DataFrame, column: str, value) -> np.ndarray:
     """Rows whose (categorical) ``column`` equals ``value``; missing values never do."""
     return (s[column] == value).to_numpy(dtype=bool, na_value=False)
@@ -106,8 +102,8 @@ def _spacing_within(courses: Courses, p) -> _Units:
     sp = spacing[rows]
     ok = (sp >= low) & (sp <= high)
     reason = np.full(len(rows), "", dtype=object)
-    span = f"{_fmt(low)}-{_fmt(high)}"
-    reason[~ok] = _texts(sp[~ok], lambda v: f"spacing {_fmt(v)} days, outside {span}")
+    span = f"{number_text(low)}-{number_text(high)}"
+    reason[~ok] = _texts(sp[~ok], lambda v: f"spacing {number_text(v)} days, outside {span}")
     return _Units(rows, ok, reason)
 
 
@@ -128,7 +124,7 @@ def _course_sessions_and_spacing(courses: Courses, p) -> _Units:
     gaps_bad = np.bincount(course_of, weights=bad_gap, minlength=len(c)) > 0
     ok_course = count_ok & ~gaps_bad
     reason_course = np.full(len(c), "", dtype=object)
-    gap_text = f"a spacing outside {_fmt(lo_d)}-{_fmt(hi_d)} days"
+    gap_text = f"a spacing outside {number_text(lo_d)}-{number_text(hi_d)} days"
     bad = ~ok_course
     # one text per (number of sessions, count wrong, gap wrong) combination
     key = n[bad].astype(np.int64) * 4 + (~count_ok[bad]) * 2 + gaps_bad[bad]
@@ -308,6 +304,7 @@ def _group_table(rec: str, group: str, codes: np.ndarray, names: pd.Series, adhe
 
 def adherence(
     courses: Courses,
+    *,
     catalogue: Catalogue | None = None,
     log: SessionLog | None = None,
 ) -> Adherence:
@@ -339,7 +336,7 @@ def adherence(
     -----
     A recommendation's share is ``adherent / n`` over the units it applies to (see the module
     notes for each check key); its interval is Wilson's with the effective sample size of
-    clustering by patient (:func:`outcomes.intervals.proportion`).
+    clustering by patient (:func:`outcomes.stats.intervals.proportion`).
 
     Examples
     --------

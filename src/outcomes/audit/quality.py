@@ -113,6 +113,11 @@ def _blanked(table: str) -> Check:
         "out of range or not understood (a warning)", AT_MOST, (table,))
 
 
+def _complete(id: str, description: str, direction: str, *, needs: str = "assessments") -> Check:
+    """A completeness check of the table its id starts with, on a table it needs."""
+    return Check(id, "completeness", "", id.partition(".")[0], description, direction, (needs,))
+
+
 def _range(column: str, what: str) -> Check:
     spec = SESSIONS.column(column)
     lo = "(" if spec.low_open else "["
@@ -134,24 +139,20 @@ CHECKS: tuple[Check, ...] = (
     Check("assessments.no_course", "conformance", "relational", "assessments",
           "accepted assessments whose (patient_id, condition) matches no course", AT_MOST,
           ("assessments",)),
-    Check("sessions.course_baseline", "completeness", "", "sessions",
-          "accepted sessions whose course has a baseline assessment on its primary scale "
-          "(or is assessed on a change scale such as GAIS, which needs none)", AT_LEAST,
-          ("assessments",)),
-    Check("adverse_events.resolution_recorded", "completeness", "", "adverse_events",
-          "adverse-event rows read with resolved_hours or last_contact_hours", AT_LEAST,
-          ("adverse_events",)),
-    Check("courses.end_or_follow_up", "completeness", "", "courses",
-          "finished courses (last session at least `finished_after_days` before the bundle's "
-          "latest date) with an end-of-treatment or follow-up assessment", AT_LEAST,
-          ("assessments",)),
-    Check("courses.end_within_56_days", "completeness", "", "courses",
-          f"finished courses assessed after their last session whose first such assessment "
-          f"came within {FOLLOW_UP_DAYS} days (an end-of-treatment assessment)", AT_LEAST,
-          ("assessments",)),
-    Check("courses.single_session_unassessed", "completeness", "", "courses",
-          "finished courses with a single session and no assessment at all", AT_MOST,
-          ("assessments",)),
+    _complete("sessions.course_baseline",
+              "accepted sessions whose course has a baseline assessment on its primary scale "
+              "(or is assessed on a change scale such as GAIS, which needs none)", AT_LEAST),
+    _complete("adverse_events.resolution_recorded",
+              "adverse-event rows read with resolved_hours or last_contact_hours", AT_LEAST,
+              needs="adverse_events"),
+    _complete("courses.end_or_follow_up",
+              "finished courses (last session at least `finished_after_days` before the "
+              "bundle's latest date) with an end-of-treatment or follow-up assessment", AT_LEAST),
+    _complete("courses.end_within_56_days",
+              f"finished courses assessed after their last session whose first such assessment "
+              f"came within {FOLLOW_UP_DAYS} days (an end-of-treatment assessment)", AT_LEAST),
+    _complete("courses.single_session_unassessed",
+              "finished courses with a single session and no assessment at all", AT_MOST),
     Check("sessions.duplicate_id", "plausibility", "uniqueness", "sessions",
           "session rows quarantined for repeating a session_id: a later exact copy of a row, or "
           "every row of a session_id used with different values", AT_MOST),
@@ -327,6 +328,7 @@ def finished_courses(log: SessionLog, courses: Courses, after_days: int) -> pd.S
 def quality_checks(
     log: SessionLog,
     courses: Courses,
+    *,
     thresholds: dict[str, float],
     spacing_days: tuple[float, float] = (0, 365),
     finished_after_days: int = FOLLOW_UP_DAYS,

@@ -12,9 +12,9 @@ per course
     of its sessions) with a notable event after one of those sessions.
 
 Each rate comes with a 95% Wilson interval using the effective n of clustering by patient
-(:func:`outcomes.intervals.proportion`). A group is **above the ceiling** when its whole interval
-lies above the configured ceiling of its unit (``ci_low > ceiling``), and **above the overall
-rate** when its whole interval lies above the rate of all units (``ci_low > overall``).
+(:func:`outcomes.stats.intervals.proportion`). A group is **above the ceiling** when its whole
+interval lies above the configured ceiling of its unit (``ci_low > ceiling``), and **above the
+overall rate** when its whole interval lies above the rate of all units (``ci_low > overall``).
 
 Everything is vectorised but the interval call per group (a few hundred groups at most).
 """
@@ -147,7 +147,7 @@ class Signals(Result):
                          f"ceiling {r.ceiling:.2%}")
         return "\n".join(lines)
 
-    def plot(self, ax=None, unit: str = SESSIONS_UNIT, dimension: str = Col.CLINIC_ID):
+    def plot(self, ax=None, *, unit: str = SESSIONS_UNIT, dimension: str = Col.CLINIC_ID):
         """Rates with intervals per group of one dimension, the ceiling and overall rate drawn.
 
         Parameters
@@ -187,7 +187,7 @@ def _grouped_rates(groups: np.ndarray, y: np.ndarray, patient: np.ndarray, n_gro
                    unit: str, alpha: float) -> pd.DataFrame:
     """Share of ``y`` per group with its cluster-adjusted Wilson interval, all groups at once.
 
-    The same numbers as :func:`outcomes.intervals.proportion` called group by group (the tests
+    The same numbers as :func:`outcomes.stats.intervals.proportion` called group by group (the tests
     check it), computed with ``bincount`` over (group, patient) pairs instead of a Python loop.
     """
     y = y.astype(float)
@@ -240,6 +240,7 @@ def _grouped_rates(groups: np.ndarray, y: np.ndarray, patient: np.ndarray, n_gro
 
 def safety_signals(
     courses: Courses,
+    *,
     ceilings: dict[str, float] | None = None,
     depth_edges=DEFAULT_DEPTH_EDGES,
     dimensions=DIMENSIONS,
@@ -274,7 +275,7 @@ def safety_signals(
     For group g of a dimension, the per-session rate is ``sum(y_i) / n_g`` over its sessions i
     (``y_i`` = 1 when a notable event followed session i); the per-course rate is the share of
     (course, g) pairs with a notable event after a session of that course in g. Intervals are
-    those of :func:`outcomes.intervals.proportion`: Wilson with ``n_eff = n / deff``, deff the
+    those of :func:`outcomes.stats.intervals.proportion`: Wilson with ``n_eff = n / deff``, deff the
     cluster-robust (CR1) design effect of clustering by patient, computed for all groups at once.
 
     Examples

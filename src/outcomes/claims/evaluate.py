@@ -540,7 +540,7 @@ class ClaimsResult:
         from ..audit.adherence import adherence
 
         by_id = self.table.set_index("id")
-        recommendations = adherence(self.courses, self.catalogue).table.set_index(
+        recommendations = adherence(self.courses, catalogue=self.catalogue).table.set_index(
             "recommendation")
         rows = []
         for c in self.catalogue.conflicts:

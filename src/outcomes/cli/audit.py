@@ -6,9 +6,11 @@ import argparse
 import sys
 import warnings
 
-from ..audit.run import audit, load_audit_config
+from ..audit.config import load_audit_config
+from ..audit.run import audit
 from ..bundle.load import load_bundle
 from ..errors import ConfigError, DataQualityWarning
+from ..report.audit import write_audit
 from . import EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "audit"
@@ -59,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", DataQualityWarning)  # the audit reports them
         log = load_bundle(args.path, scales=args.scales)
     try:
-        result = audit(log, config)
+        result = audit(log, config=config)
     except ConfigError as exc:  # e.g. an adherence minimum naming an unknown recommendation
         print(f"outcomes audit: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    written = result.write(args.out, min_cell=args.min_cell)
+    written = write_audit(result, args.out, min_cell=args.min_cell)
     checks = result.checks
     n_failed = int((~checks["passed"]).sum())
     verdict = "PASSED" if result.passed else "FAILED"

@@ -38,14 +38,24 @@ def _is_text_column(col: pd.Series) -> bool:
             or pd.api.types.is_string_dtype(col))
 
 
+def _looks_like_formula(col: pd.Series) -> np.ndarray:
+    """Cells whose text starts with a formula character, found vectorised: only these can need
+    :func:`neutralise_text`, which has the last word on each (so a long table takes well under
+    a second)."""
+    starts = col.astype("str").str.startswith(FORMULA_PREFIXES)
+    return starts.to_numpy(dtype=bool, na_value=False)
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``df`` in which text cells that a spreadsheet would run are made inert.
 
     A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
     apostrophe (the OWASP recommendation against CSV/formula injection); so does a column name,
     which becomes a header cell. Numbers are untouched, so a negative estimate stays a number,
-    and so is text that is only a number (``"-1.5"``), which no spreadsheet runs. The index is
-    not changed: write tables without it, or reset it first. ``df`` is not modified.
+    and so is text that is only a number (``"-1.5"``), which no spreadsheet runs. Text columns
+    of every kind are covered: ``str``, object and categorical; a column with a cell changed
+    comes back as object. The index is not changed: write tables without it, or reset it
+    first. ``df`` is not modified.
 
     Examples
     --------
@@ -57,11 +67,14 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         col = out[name]
         if not _is_text_column(col):
             continue
+        rows = np.flatnonzero(_looks_like_formula(col))
+        if not len(rows):
+            continue
         values = col.astype(object)
-        mask = np.fromiter((neutralise_text(v) is not v for v in values), bool, len(values))
-        if mask.any():
-            values = values.copy()
-            values[mask] = [neutralise_text(v) for v in values[mask]]
+        old = values.iloc[rows].tolist()
+        new = [neutralise_text(v) for v in old]
+        if any(n is not o for n, o in zip(new, old, strict=True)):
+            values.iloc[rows] = new  # copy-on-write: ``col`` is left as it was
             out[name] = values
     columns = [neutralise_text(c) for c in out.columns]
     if any(new is not old for new, old in zip(columns, out.columns, strict=True)):

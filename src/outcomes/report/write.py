@@ -204,8 +204,8 @@ REPORT_FILES = ("report.html", "report.pdf", "tables.xlsx", "tables/*.csv", ".re
 
 def _disclosure_options(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
     """Per exported table, how :func:`outcomes.disclosure.disclose` treats it."""
-    from ..audit.run import disclosure_rules
     from ..output.disclosure import ColumnTotal
+    from .audit import disclosure_rules
 
     options = {name: {"ratio_columns": _ratio_columns(t)} for name, t in tables.items()}
     adherence = dict(disclosure_rules()["adherence"])

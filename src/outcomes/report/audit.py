@@ -1,0 +1,332 @@
+"""The audit's files: ``audit.html`` (self-contained), ``audit.json`` and ``audit.xlsx``.
+
+:func:`write_audit` writes an :class:`~outcomes.audit.result.AuditResult` under the same
+small-count disclosure rules as the reports (:func:`outcomes.output.disclosure.disclose`, with
+the per-table rules of :func:`disclosure_rules`): the page shows exactly the disclosed tables of
+:func:`audit_tables`, ``audit.json`` is their :func:`~outcomes.audit.result.audit_data`, and the
+workbook and its CSV copies go through :func:`outcomes.output.export.write_tables`. The full list
+of non-adherent sessions (ids and reasons only, nothing to count) is written to
+``audit_nonadherent_sessions.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .._version import __version__
+from ..audit.result import AuditResult, audit_data
+from ..audit.signals import Signals
+from ..output.disclosure import SUPPRESSION_COLUMNS, ColumnTotal, disclose, small_mark
+from ..output.export import write_tables
+from ..output.html import Page
+from ..output.safety import neutralise_formulas
+from ..validators import is_number
+
+__all__ = ["write_audit", "audit_tables", "audit_json", "disclosure_rules", "HTML_LISTED",
+           "XLSX_LISTED"]
+
+#: Non-adherent sessions listed per recommendation in ``audit.html`` (all are in the CSV/JSON).
+HTML_LISTED = 100
+#: Non-adherent sessions written to ``audit.xlsx`` (all are in the CSV and JSON files).
+XLSX_LISTED = 10_000
+#: The table of ids and reasons only: nothing in it to count, so never disclosed.
+_LISTING = "nonadherent_sessions"
+
+_STATUS_BADGES = {"pass": "badge badge-supported", "fail": "badge badge-contradicted",
+                  "not_applicable": "badge badge-not_testable"}
+
+_README = {
+    "counts": "Rows read, accepted, quarantined and warned (an optional value blanked) per "
+              "input table.",
+    "checks": "One row per check: data quality (Kahn et al. 2016 categories), the safety gate "
+              "and adherence minimums. numerator: units meeting the description; denominator: "
+              "units checked; percentage = 100 x numerator / denominator; passed when the "
+              "percentage is at least / at most (direction) the threshold.",
+    "adherence": "One row per practice recommendation of the claims catalogue: units it applies "
+                 "to (n), adherent, nonadherent, share adherent (estimate) with a 95% Wilson "
+                 "interval, effective n for clustering by patient.",
+    "adherence_by_clinic": "Adherence per clinic (a course counts once per clinic that gave one "
+                           "of its sessions).",
+    "adherence_by_operator": "Adherence per operator (a course counts once per operator that "
+                             "gave one of its sessions).",
+    _LISTING: f"Sessions not following a recommendation, by pseudonymous session id, with the "
+              f"reason; the first {XLSX_LISTED:,} here, all of them in "
+              f"audit_nonadherent_sessions.csv.",
+    "signals": "Notable adverse-event rates per session and per course, overall and per group, "
+               "with 95% Wilson intervals (effective n for clustering by patient), the ceiling, "
+               "and whether the interval lies entirely above the overall rate or the ceiling.",
+}
+
+
+def disclosure_rules() -> dict[str, dict]:
+    """Per audit table, the keyword arguments of :func:`outcomes.output.disclosure.disclose`."""
+    adherent = ColumnTotal("n", ["adherent", "nonadherent"])
+    groups = dict(count_columns=["n", "adherent", "nonadherent"], margins=adherent,
+                  ratio_columns=["estimate"])
+    return {
+        "counts": dict(count_columns=["read", "accepted", "quarantined", "warned"],
+                       margins=ColumnTotal("read", ["accepted", "quarantined"]),
+                       unit_column=None),
+        "checks": dict(count_columns=["numerator", "denominator"],
+                       estimate_columns=["percentage"], ratio_columns=["percentage"],
+                       unit_column="denominator"),
+        "adherence": dict(count_columns=["n", "adherent", "nonadherent", "n_clusters"],
+                          margins=adherent, ratio_columns=["estimate"]),
+        "adherence_by_clinic": groups,
+        "adherence_by_operator": groups,
+        _LISTING: dict(count_columns=[], estimate_columns=[], unit_column=None),
+        "signals": dict(count_columns=["n", "events", "n_clusters"]),
+    }
+
+
+def _disclosed(exact: dict[str, pd.DataFrame], min_cell: int | None) -> dict[str, pd.DataFrame]:
+    if min_cell is None:
+        return exact
+    rules = disclosure_rules()
+    out, suppressions = {}, []
+    for name, table in exact.items():
+        if name == _LISTING:
+            out[name] = table
+            continue
+        d = disclose(table.reset_index(drop=True), min_cell, name=name, **rules[name])
+        out[name] = d.table
+        suppressions.append(d.suppressions)
+    frames = [s for s in suppressions if len(s)]
+    out["suppressions"] = (pd.concat(frames, ignore_index=True) if frames
+                           else pd.DataFrame(columns=SUPPRESSION_COLUMNS))
+    return out
+
+
+def audit_tables(result: AuditResult, *, min_cell: int | None = 5) -> dict[str, pd.DataFrame]:
+    """Every table of the audit, disclosed: what the audit's files show.
+
+    Parameters
+    ----------
+    result : AuditResult
+    min_cell : int or None, default 5
+        Counts from 1 to ``min_cell - 1`` shown as ``"<min_cell"``, cells that would give them
+        back by subtraction as ``"*"``, and estimates resting on fewer units withheld
+        (:func:`outcomes.output.disclosure.disclose`). None: the exact tables.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        The tables of :meth:`AuditResult.tables` and, when disclosed, ``suppressions`` (one row
+        per hidden cell, never its value).
+    """
+    return _disclosed(result.tables(), min_cell)
+
+
+def audit_json(result: AuditResult, *, min_cell: int | None = 5,
+               indent: int | None = 2) -> str:
+    """The text of ``audit.json``: :func:`~outcomes.audit.result.audit_data` of the disclosed
+    tables (:func:`audit_tables`; ``min_cell=None``: exact)."""
+    data = audit_data(result, audit_tables(result, min_cell=min_cell), min_cell=min_cell)
+    return json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> dict[str, Path]:
+    """Write ``audit.html``, ``audit.json`` and ``audit.xlsx`` (with CSV copies).
+
+    Parameters
+    ----------
+    result : AuditResult
+        :func:`outcomes.audit`'s result.
+    out : str or Path
+        Output folder (created if needed).
+    min_cell : int, default 5
+        Counts from 1 to ``min_cell - 1`` are shown as ``<min_cell`` in every file.
+
+    Returns
+    -------
+    dict of str to Path
+        ``"html"``, ``"json"``, ``"xlsx"``, ``"nonadherent_csv"`` and the CSV copies of the
+        workbook's sheets (``"<table>_csv"``).
+
+    Examples
+    --------
+    >>> from outcomes import audit, load_bundle                              # doctest: +SKIP
+    >>> written = write_audit(audit(load_bundle("data/sample")), "build/audit")  # doctest: +SKIP
+    >>> written["html"].name                                                 # doctest: +SKIP
+    'audit.html'
+    """
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exact = result.tables()
+    shown = _disclosed(exact, min_cell)
+    written: dict[str, Path] = {"html": out_dir / "audit.html", "json": out_dir / "audit.json"}
+    written["html"].write_text(_page(result, shown, min_cell).render(), encoding="utf-8")
+    # compact: json's fast C encoder only runs without indent (the session id lists are long)
+    written["json"].write_text(json.dumps(audit_data(result, shown, min_cell=min_cell),
+                                          ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    written.update(_write_workbook(exact, out_dir, min_cell))
+    return written
+
+
+# ------------------------------------------------------------------------------ the page
+def _pct(value):
+    return round(float(value), 2) if is_number(value) else value
+
+
+def _page(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> Page:
+    verdict = "PASSED" if result.passed else "FAILED"
+    checks = t["checks"]
+    n_fail = int((~checks["passed"].astype(bool)).sum())
+    page = Page(f"Quality audit: {result.source or 'bundle'}",
+                subtitle=f"{verdict}: {len(checks) - n_fail} of {len(checks)} checks pass "
+                         f"(outcomes {__version__})")
+    page.note(f"Counts from 1 to {min_cell - 1} are shown as {small_mark(min_cell)}, cells that "
+              f"would give them back by subtraction as *, and estimates resting on fewer than "
+              f"{min_cell} units are left blank. Session, clinic and operator ids are the "
+              "bundle's pseudonymous keys; no patient id or date is shown.")
+    _verdict(page, checks, n_fail)
+    page.section("Input", "input")
+    page.table(t["counts"], caption="Rows per input table")
+    if result.missing_tables:
+        page.paragraph("Tables not in the bundle: " + ", ".join(result.missing_tables) + ".")
+    if result.checksums:
+        page.definition_list({f"SHA-256 of {k}": v for k, v in result.checksums.items()})
+    _checks(page, checks)
+    _signals(page, result, t["signals"], min_cell)
+    _adherence(page, t)
+    _settings(page, result, min_cell)
+    sup = t.get("suppressions")
+    if sup is not None and len(sup):
+        page.section("Suppressed cells", "suppressions", level=3)
+        page.table(sup, caption="Cells hidden by the disclosure rules (never their values)")
+    return page
+
+
+_SHOWN = ["id", "category", "description", "numerator", "denominator", "percentage",
+          "threshold", "direction", "status"]
+
+
+def _checks_table(page: Page, checks: pd.DataFrame, caption: str) -> None:
+    table = checks[_SHOWN].copy()
+    table["percentage"] = table["percentage"].map(_pct)
+    page.table(table, caption=caption, badges={"status": _STATUS_BADGES})
+
+
+def _verdict(page: Page, checks: pd.DataFrame, n_fail: int) -> None:
+    page.section("Verdict", "verdict")
+    if n_fail:
+        page.paragraph("These checks missed their threshold (percentages of the denominator):")
+        _checks_table(page, checks.loc[~checks["passed"].astype(bool)], "Failed checks")
+    else:
+        page.paragraph("Every check passed its threshold.")
+
+
+def _checks(page: Page, checks: pd.DataFrame) -> None:
+    page.section("Data-quality checks", "checks")
+    page.paragraph("Categories of Kahn et al. (2016), a harmonized data quality assessment "
+                   "terminology: conformance (values and keys follow the contract), "
+                   "completeness (what analyses need is there), plausibility (values are "
+                   "believable). Quarantined rows count as failures.")
+    for category, group in checks.groupby("category", sort=False):
+        _checks_table(page, group, f"{category.capitalize()} checks")
+
+
+def _signals(page: Page, result: AuditResult, sig: pd.DataFrame, min_cell: int) -> None:
+    page.section("Safety signals", "signals")
+    cfg = result.config
+    page.paragraph(
+        "Notable adverse event: moderate or severe, or any PIH, hypopigmentation, infection or "
+        f"scarring. Rates per session and per course with {cfg.confidence:.0%} Wilson "
+        "intervals (effective n for clustering by patient). A group is flagged when its whole "
+        f"interval lies above the ceiling ({cfg.ceilings['sessions']:.1%} per session, "
+        f"{cfg.ceilings['courses']:.1%} per course); 'above overall' when it lies above the "
+        "rate of all units.")
+    flagged = sig[sig["above_ceiling"].astype(bool)]
+    if len(flagged):
+        page.table(flagged, caption="Flagged groups")
+    else:
+        page.paragraph("No group's interval lies entirely above the ceiling.")
+    above = sig[sig["above_overall"].astype(bool) & ~sig["above_ceiling"].astype(bool)]
+    if len(above):
+        page.table(above, caption="Groups above the overall rate (below the ceiling)")
+    visible = result.signals.table[result.signals.table["n"] >= min_cell]
+    for unit in ("sessions", "courses"):
+        part = visible[(visible["unit"] == unit) & (visible["dimension"] == "clinic_id")]
+        if len(part):
+            ax = Signals(table=part.reset_index(drop=True)).plot(unit=unit)
+            page.figure(ax, alt=f"Share of {unit} with a notable adverse event per clinic, "
+                                "with intervals, the ceiling and the overall rate",
+                        caption=f"Notable adverse events per {unit[:-1]}, by clinic (groups "
+                                f"of at least {min_cell} {unit})")
+    for dim in ("all", *cfg.dimensions):
+        part = sig[sig["dimension"] == dim].drop(columns=["dimension"])
+        if len(part):
+            page.table(part, caption=f"Rates by {dim}" if dim != "all" else "Overall rates")
+
+
+def _adherence(page: Page, t: dict[str, pd.DataFrame]) -> None:
+    page.section("Practice recommendations", "adherence")
+    page.paragraph("Share of the sessions (or courses) each recommendation of the claims "
+                   "catalogue applies to that follow it. Audited, never given a verdict; the "
+                   "documents disagree on spacing, so no bundle can follow every one.")
+    cols = [c for c in t["adherence"].columns if c not in ("check", "statement")]
+    page.table(t["adherence"][cols], caption="Adherence, overall")
+    page.table(t["adherence_by_clinic"], caption="Adherence per clinic")
+    page.table(t["adherence_by_operator"], caption="Adherence per operator")
+    page.section("Sessions not following a recommendation", "nonadherent", level=3)
+    page.paragraph(f"Up to {HTML_LISTED} per recommendation; audit_nonadherent_sessions.csv "
+                   "and audit.json list them all.")
+    for rec, group in t[_LISTING].groupby("recommendation", sort=False):
+        page.table(group.drop(columns=["recommendation"]).head(HTML_LISTED), caption=rec)
+
+
+def _settings(page: Page, result: AuditResult, min_cell: int) -> None:
+    cfg = result.config
+    page.section("Settings", "settings")
+    page.definition_list({
+        "configuration files": ", ".join(cfg.files),
+        "plausible spacing (days, exclusive)": f"{cfg.spacing_days[0]:g} to "
+                                                f"{cfg.spacing_days[1]:g}",
+        "course finished after (days)": cfg.finished_after_days,
+        "needle-depth bands (mm)": ", ".join(f"{e:g}" for e in cfg.depth_edges),
+        "flag dimensions": ", ".join(cfg.flag_dimensions),
+        "adherence minimums": ", ".join(f"{k} {v:g}%" for k, v in
+                                        cfg.adherence_minimum.items()) or "none",
+        "smallest count shown": min_cell,
+    })
+
+
+# ------------------------------------------------------------------------------ the workbook
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    """A long table as UTF-8 CSV (pyarrow's writer: about ten times pandas' speed)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    pcsv.write_csv(pa.Table.from_pandas(df, preserve_index=False), path)
+
+
+def _write_workbook(exact: dict[str, pd.DataFrame], out_dir: Path,
+                    min_cell: int) -> dict[str, Path]:
+    """``audit.xlsx`` and ``tables/<name>.csv`` through :func:`outcomes.output.export.write_tables`;
+    the full list of non-adherent sessions in ``audit_nonadherent_sessions.csv``."""
+    written: dict[str, Path] = {}
+    full = out_dir / "audit_nonadherent_sessions.csv"
+    _write_csv(neutralise_formulas(exact[_LISTING]), full)
+    written["nonadherent_csv"] = full
+    sheets = {**exact, _LISTING: exact[_LISTING].head(XLSX_LISTED)}
+    tmp = Path(tempfile.mkdtemp(prefix=".audit-", dir=out_dir))
+    try:
+        res = write_tables(sheets, tmp, readme=_README, min_cell=min_cell,
+                           options=disclosure_rules())
+        xlsx = out_dir / "audit.xlsx"
+        os.replace(res.xlsx, xlsx)
+        written["xlsx"] = xlsx
+        (out_dir / "tables").mkdir(exist_ok=True)
+        for name, path in res.csv.items():
+            target = out_dir / "tables" / path.name
+            os.replace(path, target)
+            written[f"{name}_csv"] = target
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
