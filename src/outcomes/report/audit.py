@@ -24,6 +24,7 @@ from ..audit.result import AuditResult, audit_data
 from ..audit.signals import Signals
 from ..output.disclosure import SUPPRESSION_COLUMNS, ColumnTotal, disclose, small_mark
 from ..output.export import write_tables
+from ..output.folder import OutputSet
 from ..output.html import Page
 from ..output.safety import neutralise_formulas
 from ..validators import is_number
@@ -139,7 +140,8 @@ def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> d
     result : AuditResult
         :func:`outcomes.audit`'s result.
     out : str or Path
-        Output folder (created if needed).
+        Output folder (created if needed), written as one set
+        (:class:`outcomes.output.folder.OutputSet`).
     min_cell : int, default 5
         Counts from 1 to ``min_cell - 1`` are shown as ``<min_cell`` in every file.
 
@@ -156,17 +158,24 @@ def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> d
     >>> written["html"].name                                                 # doctest: +SKIP
     'audit.html'
     """
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    exact = result.tables()
-    shown = _disclosed(exact, min_cell)
-    written: dict[str, Path] = {"html": out_dir / "audit.html", "json": out_dir / "audit.json"}
-    written["html"].write_text(_page(result, shown, min_cell).render(), encoding="utf-8")
-    # compact: json's fast C encoder only runs without indent (the session id lists are long)
-    written["json"].write_text(json.dumps(audit_data(result, shown, min_cell=min_cell),
-                                          ensure_ascii=False, allow_nan=False), encoding="utf-8")
-    written.update(_write_workbook(exact, out_dir, min_cell))
-    return written
+    output = OutputSet(out, known=AUDIT_FILES)
+    with output as out_dir:
+        exact = result.tables()
+        shown = _disclosed(exact, min_cell)
+        written: dict[str, Path] = {"html": out_dir / "audit.html",
+                                    "json": out_dir / "audit.json"}
+        written["html"].write_text(_page(result, shown, min_cell).render(), encoding="utf-8")
+        # compact: json's fast C encoder only runs without indent (the session id lists are long)
+        written["json"].write_text(json.dumps(audit_data(result, shown, min_cell=min_cell),
+                                              ensure_ascii=False, allow_nan=False),
+                                   encoding="utf-8")
+        written.update(_write_workbook(exact, out_dir, min_cell))
+    return {k: output.final(v) for k, v in written.items()}
+
+
+#: The files an audit names: a re-run removes those it did not write again.
+AUDIT_FILES = ("audit.html", "audit.json", "audit.xlsx", "audit_nonadherent_sessions.csv",
+               "tables/*.csv")
 
 
 # ------------------------------------------------------------------------------ the page
