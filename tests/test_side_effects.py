@@ -489,3 +489,12 @@ def test_a_million_sessions():
     resolution(courses)
     skin_type(courses)
     spacing(courses)
+
+
+def test_grouping_docstring_examples_run():
+    import doctest
+
+    import outcomes.stats.grouping
+
+    result = doctest.testmod(outcomes.stats.grouping)
+    assert result.attempted >= 3 and result.failed == 0

@@ -40,6 +40,12 @@ class Result:
 
     Subclasses set ``title`` and implement :meth:`plot`. ``extra`` holds further named tables
     (for example at-risk counts) that exports write beside the main one.
+
+    Every result of the package answers the same protocol: ``summary()`` (text),
+    ``plot(ax=None)`` (returns the axes), ``to_frame()`` (a copy of the main table),
+    ``tables()`` (dict of name to DataFrame, the main one first) and ``_repr_html_()``;
+    :class:`~outcomes.stats.survival.KMResult` and :class:`~outcomes.courses.Courses` answer it
+    without this base.
     """
 
     table: pd.DataFrame
