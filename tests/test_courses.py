@@ -198,3 +198,24 @@ def test_no_sessions_gives_empty_tables():
     assert len(c.courses) == len(c.points) == len(c.events) == 0
     assert c.unassigned_assessments == 1  # the assessment matches no course
     assert len(c.sessions_to_band("major")) == 0 and len(c.dose) == 0
+
+
+def test_result_protocol(worked):
+    import matplotlib.pyplot as plt
+
+    c = build_courses(worked)
+    frame = c.to_frame()
+    pd.testing.assert_frame_equal(frame, c.courses)
+    assert frame is not c.courses
+    tables = c.tables()
+    assert list(tables) == ["courses", "sessions", "points", "events"]
+    assert all(isinstance(t, pd.DataFrame) for t in tables.values())
+    assert len(tables["sessions"]) == 5 and len(tables["events"]) == 3
+    assert "2 courses of 2 patients" in c.summary() and c._repr_html_().startswith("<pre>")
+    _, ax = plt.subplots()
+    assert c.plot(ax=ax) is ax
+    # one bar stack per condition: acne scars has a 3-session course, wrinkles a 2-session one
+    assert ax.get_legend_handles_labels()[1] == ["acne scars", "wrinkles"]
+    assert [[b.get_height() for b in bars] for bars in ax.containers] == [[0, 0, 1], [0, 1, 0]]
+    assert ax.get_xlabel() == "sessions per course"
+    assert build_courses(make_log([], [], [])).plot() is not None  # no courses: empty axes

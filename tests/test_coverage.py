@@ -88,27 +88,27 @@ def simulate_coverage(n_rep=N_REP):
         y = (rng.random(n) < risk * np.where(d, 2.0, 1.0)).astype(float)
         h = (rng.random(G) < 0.5)[cl]
         yh = (rng.random(n) < risk + 0.15 * h).astype(float)
-        hits["proportion"].append(_covers(proportion(y, cl), TRUTH["proportion"]))
+        hits["proportion"].append(_covers(proportion(y, cluster=cl), TRUTH["proportion"]))
         hits["proportion_difference (unit-level flag)"].append(
-            _covers(proportion_difference(y, d, cl), 0.15))
+            _covers(proportion_difference(y, d, cluster=cl), 0.15))
         hits["proportion_difference (patient-level groups)"].append(
-            _covers(proportion_difference(yh, h, cl), 0.15))
+            _covers(proportion_difference(yh, h, cluster=cl), 0.15))
         try:
-            hits["risk_ratio"].append(_covers(risk_ratio(y, d, cl), 2.0))
+            hits["risk_ratio"].append(_covers(risk_ratio(y, d, cluster=cl), 2.0))
         except AnalysisError:  # a group without events: no interval, counted as a miss
             hits["risk_ratio"].append(False)
         # continuous outcomes
         u = rng.normal(0, 1, G)[cl]
         yc = 1.0 + 0.5 * h + u + rng.normal(0, 1, n)
-        hits["mean"].append(_covers(mean(yc, cl), TRUTH["mean"]))
-        hits["mean_difference"].append(_covers(mean_difference(yc, h, cl), 0.5))
+        hits["mean"].append(_covers(mean(yc, cluster=cl), TRUTH["mean"]))
+        hits["mean_difference"].append(_covers(mean_difference(yc, h, cluster=cl), 0.5))
         dur = 40.0 * np.exp(0.3 * (u + rng.normal(0, 1, n)))
-        hits["median"].append(_covers(median(dur, cl), 40.0))
+        hits["median"].append(_covers(median(dur, cluster=cl), 40.0))
         # time to resolution
         frailty = rng.gamma(1.0, 1.0, G)[cl]
         t_event = rng.exponential(24.0, n) / frailty
         t_cens = rng.uniform(0, 120, n)
-        km = kaplan_meier(np.minimum(t_event, t_cens), t_event <= t_cens, cl)
+        km = kaplan_meier(np.minimum(t_event, t_cens), t_event <= t_cens, cluster=cl)
         at = km.at([12.0, 48.0])
         for k, (_, row) in zip(("KM S(12 h), clustered", "KM S(48 h), clustered"),
                                at.iterrows(), strict=True):
@@ -135,16 +135,17 @@ def simulate_strongly_clustered(n_rep=N_REP_STRONG):
         n, G = cl.size, 40
         p = rng.beta(0.6, 0.9, G)[cl]  # ICC = 1 / (0.6 + 0.9 + 1) = 0.4; truth 0.4
         y = (rng.random(n) < p).astype(float)
-        out["proportion"].append((_covers(proportion(y), 0.4), _covers(proportion(y, cl), 0.4)))
+        out["proportion"].append((_covers(proportion(y), 0.4),
+                                  _covers(proportion(y, cluster=cl), 0.4)))
         yc = rng.normal(0, 1, G)[cl] + rng.normal(0, 1, n)  # ICC 0.5; truth 0
-        out["mean"].append((_covers(mean(yc), 0.0), _covers(mean(yc, cl), 0.0)))
+        out["mean"].append((_covers(mean(yc), 0.0), _covers(mean(yc, cluster=cl), 0.0)))
         frailty = rng.gamma(0.5, 2.0, G)[cl]  # variance 2: S(t) = (1 + 2 t / 24)^(-1/2)
         t_event = rng.exponential(24.0, n) / frailty
         t_cens = rng.uniform(0, 120, n)
         t, e = np.minimum(t_event, t_cens), t_event <= t_cens
         truth = (1 + 2 * 24.0 / 24.0) ** -0.5
-        naive = kaplan_meier(t, e, cl, variance="greenwood").at([24.0]).iloc[0]
-        robust = kaplan_meier(t, e, cl).at([24.0]).iloc[0]
+        naive = kaplan_meier(t, e, cluster=cl, variance="greenwood").at([24.0]).iloc[0]
+        robust = kaplan_meier(t, e, cluster=cl).at([24.0]).iloc[0]
         out["km"].append((naive["ci_low"] <= truth <= naive["ci_high"],
                           robust["ci_low"] <= truth <= robust["ci_high"]))
     return {k: np.mean(v, axis=0) for k, v in out.items()}

@@ -1,4 +1,5 @@
-"""Tests of ``outcomes.stats.intervals`` against statsmodels, a published example and hand formulas."""
+"""Tests of ``outcomes.stats.intervals`` against statsmodels, a published example and hand
+formulas."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def test_wilson_equals_statsmodels_vectorised():
                                                                          n - 1, n})]
     x, n = np.array(pairs, dtype=float).T
     for alpha in (0.05, 0.1, 0.01):
-        low, high = wilson(x, n, alpha)
+        low, high = wilson(x, n, alpha=alpha)
         ref_low, ref_high = proportion_confint(x, n, alpha=alpha, method="wilson")
         np.testing.assert_allclose(low, ref_low, rtol=0, atol=1e-14)
         np.testing.assert_allclose(high, ref_high, rtol=0, atol=1e-14)
@@ -82,7 +83,7 @@ def test_proportion_unclustered_is_plain_wilson_exactly():
     y = (rng.random(312) < 0.3).astype(int)
     ref = proportion_confint(y.sum(), y.size, method="wilson")
     for cl in (None, np.arange(312), [f"p{i}" for i in range(312)]):
-        e = proportion(y, cl)
+        e = proportion(y, cluster=cl)
         assert e.estimate == y.mean()
         assert (e.ci_low, e.ci_high) == wilson(y.sum(), y.size)
         assert e.ci_low == pytest.approx(ref[0], abs=1e-14)
@@ -100,7 +101,7 @@ def test_proportion_clustered_design_effect_matches_statsmodels_cluster_variance
     deff = v_clu / (p * (1 - p) / (n - 1))
     n_eff = n / deff
     assert deff > 1.2  # a clustered design
-    e = proportion(y, cl, unit_label="sessions")
+    e = proportion(y, cluster=cl, unit_label="sessions")
     low, high = proportion_confint(p * n_eff, n_eff, method="wilson")
     assert e.ci_low == pytest.approx(low, abs=1e-12)
     assert e.ci_high == pytest.approx(high, abs=1e-12)
@@ -116,14 +117,14 @@ def test_proportion_effective_n_capped_at_n():
     # every patient has one success and one failure: between-cluster variance below binomial
     y = np.tile([1, 0], 50)
     cl = np.repeat(np.arange(50), 2)
-    e = proportion(y, cl)
+    e = proportion(y, cluster=cl)
     assert (e.ci_low, e.ci_high) == wilson(50, 100)
 
 
 def test_proportion_all_zero_or_one_uses_nominal_n():
     cl = np.repeat(np.arange(10), 3)
     for value in (0, 1):
-        e = proportion(np.full(30, value), cl)
+        e = proportion(np.full(30, value), cluster=cl)
         assert (e.ci_low, e.ci_high) == wilson(30 * value, 30)
         assert "nominal n" in e.method
 
@@ -134,9 +135,9 @@ def test_proportion_rejects_missing_and_non_binary_and_single_cluster():
     with pytest.raises(AnalysisError, match="0/1"):
         proportion([0, 1, 2])
     with pytest.raises(AnalysisError, match="at least 2 clusters"):
-        proportion([0, 1, 1], ["a", "a", "a"])
+        proportion([0, 1, 1], cluster=["a", "a", "a"])
     with pytest.raises(AnalysisError, match="missing labels"):
-        proportion([0, 1, 1], ["a", None, "b"])
+        proportion([0, 1, 1], cluster=["a", None, "b"])
     with pytest.raises(AnalysisError, match="empty"):
         proportion([])
     with pytest.raises(AnalysisError, match="missing"):
@@ -148,12 +149,12 @@ def test_inputs_are_not_modified():
     g = pd.Series([1, 1, 0, 0, 1, 0])
     cl = pd.Series(["a", "a", "b", "c", "c", "d"], dtype="str")
     copies = [y.copy(), g.copy(), cl.copy()]
-    proportion(y, cl)
-    proportion_difference(y, g, cl)
-    mean(y, cl)
-    mean_difference(y, g, cl)
-    risk_ratio(y, g, cl)
-    median(y, cl)
+    proportion(y, cluster=cl)
+    proportion_difference(y, g, cluster=cl)
+    mean(y, cluster=cl)
+    mean_difference(y, g, cluster=cl)
+    risk_ratio(y, g, cluster=cl)
+    median(y, cluster=cl)
     for before, after in zip(copies, (y, g, cl), strict=True):
         pd.testing.assert_series_equal(before, after)
 
@@ -195,9 +196,9 @@ def test_proportion_difference_equals_statsmodels_newcomb():
 def test_proportion_difference_nested_clusters_uses_each_groups_effective_n():
     y, cl, rng = clustered_binary(4, G=120)
     g = (cl % 2 == 0).astype(int)  # a patient-level attribute: clusters nested in groups
-    e = proportion_difference(y, g, cl)
-    e1 = proportion(y[g == 1], cl[g == 1])
-    e0 = proportion(y[g == 0], cl[g == 0])
+    e = proportion_difference(y, g, cluster=cl)
+    e1 = proportion(y[g == 1], cluster=cl[g == 1])
+    e0 = proportion(y[g == 0], cluster=cl[g == 0])
     d = e1.estimate - e0.estimate
     low = d - math.hypot(e1.estimate - e1.ci_low, e0.ci_high - e0.estimate)
     high = d + math.hypot(e1.ci_high - e1.estimate, e0.estimate - e0.ci_low)
@@ -211,14 +212,14 @@ def test_proportion_difference_crossed_clusters_adds_the_correlation():
     # sessions with and without a flag within the same patients: positively correlated shares
     y, cl, rng = clustered_binary(5, G=150, a=0.5, b=1.0)
     g = (rng.random(y.size) < 0.5).astype(int)
-    e = proportion_difference(y, g, cl)
+    e = proportion_difference(y, g, cluster=cl)
     p1, p0 = y[g == 1].mean(), y[g == 0].mean()
     G = cl.max() + 1
     e1 = np.bincount(cl, weights=np.where(g == 1, y - p1, 0), minlength=G)
     e0 = np.bincount(cl, weights=np.where(g == 0, y - p0, 0), minlength=G)
     r = e1 @ e0 / math.sqrt((e1 @ e1) * (e0 @ e0))
     assert r > 0.1
-    a1, a0 = proportion(y[g == 1], cl[g == 1]), proportion(y[g == 0], cl[g == 0])
+    a1, a0 = proportion(y[g == 1], cluster=cl[g == 1]), proportion(y[g == 0], cluster=cl[g == 0])
     lo_a, lo_b = p1 - a1.ci_low, a0.ci_high - p0
     hi_a, hi_b = a1.ci_high - p1, p0 - a0.ci_low
     assert e.ci_low == pytest.approx(p1 - p0 - math.sqrt(lo_a**2 + lo_b**2 - 2 * r * lo_a * lo_b))
@@ -253,7 +254,7 @@ def _ols_cluster(y, X, groups):
 def test_mean_equals_statsmodels_cluster_ols(seed):
     y, cl, _ = clustered_normal(seed)
     fit = _ols_cluster(y, np.ones(y.size), cl)
-    e = mean(y, cl, unit_label="sessions")
+    e = mean(y, cluster=cl, unit_label="sessions")
     low, high = fit.conf_int()[0]
     assert e.estimate == pytest.approx(fit.params[0], abs=1e-10)
     assert e.ci_low == pytest.approx(low, abs=1e-10)
@@ -263,7 +264,7 @@ def test_mean_equals_statsmodels_cluster_ols(seed):
     assert f"{y.size} sessions from {G} patients" in e.method
     # alpha is honoured
     low90, high90 = fit.conf_int(alpha=0.1)[0]
-    assert mean(y, cl, alpha=0.1).ci_low == pytest.approx(low90, abs=1e-10)
+    assert mean(y, cluster=cl, alpha=0.1).ci_low == pytest.approx(low90, abs=1e-10)
 
 
 def test_mean_unclustered_is_student_t():
@@ -280,7 +281,7 @@ def test_mean_errors():
     with pytest.raises(AnalysisError, match="at least 2 units"):
         mean([1.0])
     with pytest.raises(AnalysisError, match="at least 2 clusters"):
-        mean([1.0, 2.0, 3.0], [1, 1, 1])
+        mean([1.0, 2.0, 3.0], cluster=[1, 1, 1])
     with pytest.raises(AnalysisError, match="missing"):
         mean([1.0, np.nan])
     with pytest.raises(AnalysisError, match="numbers"):
@@ -293,7 +294,7 @@ def test_mean_difference_equals_statsmodels_cluster_ols(seed):
     for g in ((cl % 3 == 0).astype(int), (rng.random(y.size) < 0.4).astype(int)):
         y2 = y + 0.7 * g
         fit = _ols_cluster(y2, sm.add_constant(g.astype(float)), cl)
-        e = mean_difference(y2, g, cl)
+        e = mean_difference(y2, g, cluster=cl)
         low, high = fit.conf_int()[1]
         assert e.estimate == pytest.approx(fit.params[1], abs=1e-10)
         assert e.ci_low == pytest.approx(low, abs=1e-10)
@@ -323,7 +324,7 @@ def test_risk_ratio_equals_statsmodels_poisson_glm_cluster(seed):
         X = sm.add_constant(g.astype(float))
         fit = sm.GLM(yy, X, family=sm.families.Poisson()).fit(
             cov_type="cluster", cov_kwds={"groups": cl}, tol=1e-14)
-        e = risk_ratio(yy, g, cl)
+        e = risk_ratio(yy, g, cluster=cl)
         low, high = np.exp(fit.conf_int()[1])
         assert e.estimate == pytest.approx(math.exp(fit.params[1]), rel=1e-10)
         assert e.ci_low == pytest.approx(low, rel=1e-10)
@@ -377,7 +378,7 @@ def _bootstrap_median(y, cl, n_boot, seed):
     ys, cs = y[order], cl[order]
     G = cl.max() + 1
     reps = []
-    for W in bootstrap_weights(G, n_boot, seed):
+    for W in bootstrap_weights(G, n_boot, seed=seed):
         w = W[:, cs]  # (b, n) weights of the sorted units
         cw = np.cumsum(w, axis=1)
         half = cw[:, -1:] / 2
@@ -394,7 +395,7 @@ def test_median_clustered_agrees_with_a_large_cluster_bootstrap():
     sizes = rng.integers(1, 7, G)
     cl = np.repeat(np.arange(G), sizes)
     y = np.exp(0.4 * (rng.normal(0, 1, G)[cl] + rng.normal(0, 0.8, cl.size))) * 40
-    e = median(y, cl)
+    e = median(y, cluster=cl)
     (b_low, b_high), _ = _bootstrap_median(y, cl, 4000, seed=5)
     width = e.ci_high - e.ci_low
     assert abs(e.ci_low - b_low) < 0.15 * width
@@ -419,22 +420,22 @@ def test_bootstrap_weights_are_multinomial_and_reproducible():
 def test_cluster_bootstrap_of_a_mean_matches_the_cluster_robust_se():
     y, cl, _ = clustered_normal(4, G=200)
     values = np.column_stack([y, np.ones(y.size)])
-    e = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cl, n_boot=4000, seed=1)
-    ref = mean(y, cl)
+    e = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cluster=cl, n_boot=4000, seed=1)
+    ref = mean(y, cluster=cl)
     assert e.estimate == pytest.approx(y.mean(), rel=1e-14)
     width, ref_width = e.ci_high - e.ci_low, ref.ci_high - ref.ci_low
     assert width == pytest.approx(ref_width, rel=0.08)
     assert abs((e.ci_low + e.ci_high) / 2 - y.mean()) < 0.1 * width
     assert "cluster bootstrap, percentile interval, 4000 resamples (seed 1)" in e.method
-    again = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cl, n_boot=4000, seed=1)
+    again = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cluster=cl, n_boot=4000, seed=1)
     assert again == e
-    other = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cl, n_boot=4000, seed=2)
+    other = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cluster=cl, n_boot=4000, seed=2)
     assert other.ci_low != e.ci_low
 
 
 def test_cluster_bootstrap_one_dimensional_values_and_undefined_resamples():
     y = np.array([0.0, 0.0, 1.0, 2.0])
-    e = cluster_bootstrap(y, lambda t: np.log(t), [1, 1, 2, 3], n_boot=300, seed=1)
+    e = cluster_bootstrap(y, lambda t: np.log(t), cluster=[1, 1, 2, 3], n_boot=300, seed=1)
     assert e.estimate == pytest.approx(math.log(3.0))
     assert "undefined dropped" in e.method
     with pytest.raises(AnalysisError, match="one value per row"):
@@ -449,7 +450,7 @@ def test_cluster_bootstrap_memory_stays_bounded_for_200000_clusters():
     values = np.column_stack([y, np.ones(2 * G)])
     tracemalloc.start()
     try:
-        e = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cl, n_boot=200, seed=1)
+        e = cluster_bootstrap(values, lambda t: t[:, 0] / t[:, 1], cluster=cl, n_boot=200, seed=1)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,13 +33,8 @@ from outcomes import (
 )
 from outcomes.simulate.draw import SimulationParams
 from outcomes.stats import intervals
-from outcomes.stats.side_effects import (
-    SPACING_BINS,
-    GroupedShares,
-    bin_labels,
-    cut,
-    event_sets,
-)
+from outcomes.stats.grouping import SPACING_BINS, bin_labels, cut, event_sets
+from outcomes.stats.rows import GroupedShares
 
 Z = stats.norm.isf(0.025)  # 1.959964
 
@@ -486,20 +480,21 @@ def test_result_exports(worked):
 
 
 @pytest.mark.slow
-def test_a_million_sessions_in_seconds():
+def test_a_million_sessions():
+    # how long these take is measured by the benchmarks, not here
     courses = build_courses(simulate_log(190_000, seed=5))  # about 1,000,000 sessions
     assert len(courses.sessions) > 950_000
-    _ = courses.dose  # cached by Courses; not part of the timing
-    timings = {}
-    for name, fn in {
-        "incidence": lambda: incidence(courses),
-        "incidence_by": lambda: incidence(courses, by=("setting", "depth_bin", "spacing_bin"),
-                                          events=["any", "notable"]),
-        "resolution": lambda: resolution(courses),
-        "skin_type": lambda: skin_type(courses),
-        "spacing": lambda: spacing(courses),
-    }.items():
-        t0 = time.perf_counter()
-        fn()
-        timings[name] = time.perf_counter() - t0
-    assert max(timings.values()) < 10, timings  # a few seconds each on 2 shared cores
+    incidence(courses)
+    incidence(courses, by=("setting", "depth_bin", "spacing_bin"), events=["any", "notable"])
+    resolution(courses)
+    skin_type(courses)
+    spacing(courses)
+
+
+def test_grouping_docstring_examples_run():
+    import doctest
+
+    import outcomes.stats.grouping
+
+    result = doctest.testmod(outcomes.stats.grouping)
+    assert result.attempted >= 3 and result.failed == 0

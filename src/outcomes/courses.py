@@ -47,11 +47,13 @@ from .bundle.schema import (
     vocabulary,
     vocabulary_dtype,
 )
+from .errors import AnalysisError
 
 __all__ = [
     "CourseCol",
     "Courses",
     "build_courses",
+    "check_courses",
     "DEFAULT_BANDS",
     "FOLLOW_UP_DAYS",
     "Point",
@@ -61,7 +63,7 @@ __all__ = [
 
 
 class CourseCol:
-    """Column names that courses add to the input (course, session number, baseline, improvement...)."""
+    """Column names that courses add to the input (course, session number, improvement...)."""
 
     COURSE_ID = "course_id"
     SESSION_NUMBER = "session_number"
@@ -231,10 +233,10 @@ class Courses:
         """
         p = self.points
         keep = p[CourseCol.POINT].isin([Point.AFTER_SESSION, Point.END])
-        cols = [CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, CourseCol.AFTER_SESSION, CourseCol.IMPROVEMENT]
-        out = p.loc[keep, cols].merge(
-            self.courses[[CourseCol.COURSE_ID, CourseCol.N_SESSIONS]], on=CourseCol.COURSE_ID, how="left"
-        )
+        cols = [CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, CourseCol.AFTER_SESSION,
+                CourseCol.IMPROVEMENT]
+        out = p.loc[keep, cols].merge(self.courses[[CourseCol.COURSE_ID, CourseCol.N_SESSIONS]],
+                                      on=CourseCol.COURSE_ID, how="left")
         return out.sort_values([CourseCol.COURSE_ID, CourseCol.AFTER_SESSION], ignore_index=True)
 
     def sessions_to_band(self, band: str = "major") -> pd.DataFrame:
@@ -268,6 +270,51 @@ class Courses:
         info = self.courses[[CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION]]
         return info.merge(out, on=CourseCol.COURSE_ID, how="inner")
 
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of :attr:`courses` (one row per course)."""
+        return self.courses.copy()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The four tables, keyed by name, the course table first: ``"courses"``,
+        ``"sessions"``, ``"points"`` and ``"events"``. They hold patient ids: pass them
+        through :func:`outcomes.disclose` before they leave the clinic."""
+        return {"courses": self.courses, "sessions": self.sessions, "points": self.points,
+                "events": self.events}
+
+    def plot(self, ax=None, **kwargs):
+        """Histogram of the number of sessions per course, stacked by condition.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure's axes when omitted.
+        **kwargs
+            Passed to ``Axes.hist``.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        from matplotlib.ticker import MaxNLocator
+
+        from .plots.outcomes import condition_style
+        from .plots.style import axes
+
+        ax = axes(ax)
+        k = self.courses[CourseCol.N_SESSIONS].to_numpy()
+        condition = self.courses[Col.CONDITION].astype(str).to_numpy()
+        names = [x for x in vocabulary("condition") if x in set(condition)]
+        if names:
+            styles = [condition_style(x) for x in names]
+            ax.hist([k[condition == x] for x in names], bins=np.arange(0.5, k.max() + 1.5),
+                    stacked=True, color=[s["color"] for s in styles],
+                    label=[s["label"] for s in styles], **kwargs)
+            ax.legend(fontsize=7, frameon=False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("sessions per course")
+        ax.set_ylabel("courses")
+        return ax
+
     def summary(self) -> str:
         """Plain-text summary: courses, patients, sessions, assessment points, events."""
         c = self.courses
@@ -285,8 +332,18 @@ class Courses:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
 
 
+def check_courses(courses) -> None:
+    """Raise :class:`~outcomes.errors.AnalysisError` unless ``courses`` is a :class:`Courses`
+    with at least one course (the first argument of every analysis of :mod:`outcomes.stats`)."""
+    if not isinstance(courses, Courses):
+        raise AnalysisError(f"courses must be the Courses of outcomes.build_courses(log); got "
+                            f"{type(courses).__name__}.")
+    if len(courses.courses) == 0:
+        raise AnalysisError("courses: the bundle has no courses (no accepted sessions).")
+
+
 # ---------------------------------------------------------------------------- building
-def build_courses(log: SessionLog, bands: dict[str, float] | None = None) -> Courses:
+def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> Courses:
     """Build courses, assessment points, improvement and event resolution times from a bundle.
 
     Parameters
@@ -470,7 +527,8 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         a[is_between].groupby([CourseCol.COURSE_ID, "_k"]).tail(1).assign(
             **{CourseCol.POINT: Point.AFTER_SESSION}),
         a[is_end].groupby(CourseCol.COURSE_ID).head(1).assign(**{CourseCol.POINT: Point.END}),
-        a[is_follow].groupby(CourseCol.COURSE_ID).tail(1).assign(**{CourseCol.POINT: Point.FOLLOW_UP}),
+        a[is_follow].groupby(CourseCol.COURSE_ID).tail(1).assign(
+            **{CourseCol.POINT: Point.FOLLOW_UP}),
     ]
     p = pd.concat(parts, ignore_index=True)
     # assessments after the last session that are neither end of treatment nor follow-up
@@ -493,7 +551,8 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
 
 def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
     c = c.copy()
-    by_point = {name: p[p[CourseCol.POINT] == name].set_index(CourseCol.COURSE_ID) for name in Point.ALL}
+    by_point = {name: p[p[CourseCol.POINT] == name].set_index(CourseCol.COURSE_ID)
+                for name in Point.ALL}
     ids = c[CourseCol.COURSE_ID]
     c[Col.SCALE] = p.groupby(CourseCol.COURSE_ID)[Col.SCALE].first().reindex(ids).to_numpy()
     c[CourseCol.BASELINE] = by_point[Point.BASELINE][Col.SCORE].reindex(ids).to_numpy()
@@ -504,10 +563,10 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> 
     one = c[CourseCol.N_SESSIONS].to_numpy() == 1
     c["improvement_after_1"] = np.where(one, end.to_numpy(), first_after.reindex(ids).to_numpy())
     c["end_improvement"] = end.to_numpy()
-    c["follow_up_improvement"] = by_point[Point.FOLLOW_UP][CourseCol.IMPROVEMENT].reindex(ids).to_numpy()
-    latest_after = (
-        p[(p[CourseCol.POINT] != Point.BASELINE)].groupby(CourseCol.COURSE_ID)[CourseCol.IMPROVEMENT].last()
-    )
+    c["follow_up_improvement"] = (by_point[Point.FOLLOW_UP][CourseCol.IMPROVEMENT]
+                                  .reindex(ids).to_numpy())
+    latest_after = (p[(p[CourseCol.POINT] != Point.BASELINE)]
+                    .groupby(CourseCol.COURSE_ID)[CourseCol.IMPROVEMENT].last())
     final = c["follow_up_improvement"].copy()
     point = pd.Series(np.where(final.notna(), Point.FOLLOW_UP, None), index=c.index, dtype=object)
     use_end = final.isna() & c["end_improvement"].notna()
@@ -537,7 +596,8 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([e, info], axis=1)
     resolved = out[Col.RESOLVED_HOURS].to_numpy(dtype=float)
     observed = ~np.isnan(resolved)
-    out[CourseCol.DURATION] = np.where(observed, resolved, out[Col.LAST_CONTACT_HOURS].to_numpy(float))
+    out[CourseCol.DURATION] = np.where(observed, resolved,
+                                       out[Col.LAST_CONTACT_HOURS].to_numpy(float))
     out[CourseCol.OBSERVED] = observed
     out[CourseCol.NOTABLE] = (
         out[Col.SEVERITY].isin(NOTABLE_SEVERITIES).to_numpy()

@@ -212,7 +212,7 @@ def _grouped_rates(groups: np.ndarray, y: np.ndarray, patient: np.ndarray, n_gro
         deff = np.where(singletons, 1.0, np.where(degenerate, np.nan, deff))
     no_interval = (n == 0) | ((clusters < 2) & (n > clusters))
     safe_n = np.where(no_interval, 1.0, n_eff)
-    low, high = wilson(np.where(no_interval, 0.0, p * safe_n), safe_n, alpha)
+    low, high = wilson(np.where(no_interval, 0.0, p * safe_n), safe_n, alpha=alpha)
     low = np.where(no_interval, np.nan, low)
     high = np.where(no_interval, np.nan, high)
     method = []

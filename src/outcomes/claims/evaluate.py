@@ -131,7 +131,7 @@ def _share_band_after_session(log, courses: Courses, params) -> Finding:
         return Finding(
             reason=f"no {_where(params, 'courses')} with an assessment after session {k}")
     y = d[Col.IMPROVEMENT].to_numpy() >= courses.bands[band]
-    est = intervals.proportion(y, d[Col.PATIENT_ID], unit_label="courses")
+    est = intervals.proportion(y, cluster=d[Col.PATIENT_ID], unit_label="courses")
     return Finding(est, details={"mean_improvement": float(d[Col.IMPROVEMENT].mean())})
 
 
@@ -166,8 +166,9 @@ def _risk_difference_notable(log, courses: Courses, params) -> Finding:
     if (group == 1).sum() == 0 or (group == 0).sum() == 0:
         return Finding(reason=f"no courses in one of the groups ({exp_label}: "
                               f"{int((group == 1).sum())}, {ref_label}: {int((group == 0).sum())})")
-    est = intervals.proportion_difference(c[Col.NOTABLE].to_numpy(), group, c[Col.PATIENT_ID],
-                                          levels=(1, 0), unit_label="courses")
+    est = intervals.proportion_difference(c[Col.NOTABLE].to_numpy(), group,
+                                          cluster=c[Col.PATIENT_ID], levels=(1, 0),
+                                          unit_label="courses")
     by_value = _share_by_value(c, params["column"], Col.NOTABLE)
     return Finding(est, details={"groups": f"{exp_label} minus {ref_label}"}, table=by_value)
 
@@ -177,7 +178,8 @@ def _share_by_value(c: pd.DataFrame, column: str, outcome: str) -> pd.DataFrame:
     for value, part in c.groupby(column, observed=True):
         y = part[outcome].to_numpy()
         try:
-            e = intervals.proportion(y, part[Col.PATIENT_ID], unit_label="courses").to_dict()
+            e = intervals.proportion(y, cluster=part[Col.PATIENT_ID],
+                                     unit_label="courses").to_dict()
         except AnalysisError as exc:  # e.g. every course of the group from one patient
             e = {"estimate": float(y.mean()), "ci_low": np.nan, "ci_high": np.nan,
                  "n": len(y), "n_clusters": int(part[Col.PATIENT_ID].nunique()),
@@ -211,7 +213,8 @@ def _risk_ratio_events(log, courses: Courses, params) -> Finding:
                                   f"{int((group == g).sum())} sessions of {label}, so the risk "
                                   "ratio has no finite interval", details=details,
                            undecidable=True)
-    est = intervals.risk_ratio(y, group, s[Col.PATIENT_ID], levels=(1, 0), unit_label="sessions")
+    est = intervals.risk_ratio(y, group, cluster=s[Col.PATIENT_ID], levels=(1, 0),
+                               unit_label="sessions")
     return Finding(est, details=details)
 
 
@@ -224,7 +227,7 @@ def _mean_final_improvement(log, courses: Courses, params) -> Finding:
     c = _final(courses, params)
     if len(c) == 0:
         return Finding(reason=f"no {_where(params, 'courses')} with a final improvement")
-    est = intervals.mean(c["final_improvement"].to_numpy(), c[Col.PATIENT_ID],
+    est = intervals.mean(c["final_improvement"].to_numpy(), cluster=c[Col.PATIENT_ID],
                          unit_label="courses")
     return Finding(est)
 
@@ -241,8 +244,9 @@ def _mean_final_improvement_difference(log, courses: Courses, params) -> Finding
         return Finding(reason=f"no courses with a final improvement in one of the groups "
                               f"({exp_label}: {int((group == 1).sum())}, "
                               f"{ref_label}: {int((group == 0).sum())})")
-    est = intervals.mean_difference(c["final_improvement"].to_numpy(), group, c[Col.PATIENT_ID],
-                                    levels=(1, 0), unit_label="courses")
+    est = intervals.mean_difference(c["final_improvement"].to_numpy(), group,
+                                    cluster=c[Col.PATIENT_ID], levels=(1, 0),
+                                    unit_label="courses")
     details = {"groups": f"{exp_label} minus {ref_label}",
                "mean_exposed": float(c["final_improvement"][group == 1].mean()),
                "mean_reference": float(c["final_improvement"][group == 0].mean())}
@@ -256,7 +260,7 @@ def _mean_followup_minus_end(log, courses: Courses, params) -> Finding:
         return Finding(reason=f"no {_where(params, 'courses')} with both an end-of-treatment "
                               "and a follow-up assessment")
     diff = (c["follow_up_improvement"] - c["end_improvement"]).to_numpy()
-    return Finding(intervals.mean(diff, c[Col.PATIENT_ID], unit_label="courses"))
+    return Finding(intervals.mean(diff, cluster=c[Col.PATIENT_ID], unit_label="courses"))
 
 
 def _session_values(log, courses: Courses, params):
@@ -274,7 +278,7 @@ def _mean_session_value(log, courses: Courses, params) -> Finding:
     s, reason = _session_values(log, courses, params)
     if s is None:
         return Finding(reason=reason)
-    return Finding(intervals.mean(s[params["column"]].to_numpy(float), s[Col.PATIENT_ID],
+    return Finding(intervals.mean(s[params["column"]].to_numpy(float), cluster=s[Col.PATIENT_ID],
                                   unit_label="sessions"))
 
 
@@ -282,7 +286,7 @@ def _median_session_value(log, courses: Courses, params) -> Finding:
     s, reason = _session_values(log, courses, params)
     if s is None:
         return Finding(reason=reason)
-    return Finding(intervals.median(s[params["column"]].to_numpy(float), s[Col.PATIENT_ID],
+    return Finding(intervals.median(s[params["column"]].to_numpy(float), cluster=s[Col.PATIENT_ID],
                                     unit_label="sessions"))
 
 

@@ -8,30 +8,27 @@ improvement and bands are those of :mod:`outcomes.courses`; this module only sum
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..courses import Courses, band_column
+from ..courses import Courses, band_column, check_courses
 from ..errors import AnalysisError
 from . import intervals
 from .result import Col, Result
+from .rows import count_distinct, estimate_row, no_interval_row
 
 __all__ = ["ByCondition", "outcomes_by_condition", "ALL", "TABLE_COLUMNS"]
 
 #: Label of the row that pools every condition.
 ALL = "all"
-#: Extra column of the tidy tables of this module: distinct patients behind the estimate.
-N_PATIENTS = "n_patients"
-MEASURE = "measure"
 #: Columns of :attr:`ByCondition.table`, in order.
-TABLE_COLUMNS = [Col.CONDITION, MEASURE, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N,
-                 N_PATIENTS, Col.METHOD]
+TABLE_COLUMNS = [Col.CONDITION, Col.MEASURE, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N,
+                 Col.N_PATIENTS, Col.METHOD]
 #: Columns of the ``baseline`` extra table, in order.
 BASELINE_COLUMNS = [Col.CONDITION, Col.SCALE, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N,
-                    N_PATIENTS, Col.METHOD]
+                    Col.N_PATIENTS, Col.METHOD]
 FINAL = "final_improvement"
 
 
@@ -41,46 +38,25 @@ def reached_measure(band: str) -> str:
 
 
 # --------------------------------------------------------------------------- shared helpers
-def _row(fn: Callable, point: Callable, y: np.ndarray, cluster: np.ndarray, units: str) -> dict:
-    """One estimate as a dict of the tidy columns (estimate ... method).
-
-    ``fn`` is an :mod:`outcomes.intervals` estimator. When it cannot give an interval (too few
-    units or patients) the point estimate ``point(y)`` is kept, the interval is NaN and
-    ``method`` says why; with no unit at all every number is NaN.
-    """
-    n = int(y.size)
-    if n == 0:
-        return {Col.ESTIMATE: math.nan, Col.CI_LOW: math.nan, Col.CI_HIGH: math.nan, Col.N: 0,
-                N_PATIENTS: 0, Col.METHOD: f"no {units}"}
-    try:
-        e = fn(y, cluster=cluster, unit_label=units)
-    except AnalysisError as exc:
-        g = int(pd.unique(np.asarray(cluster)).size)
-        return {Col.ESTIMATE: float(point(y)), Col.CI_LOW: math.nan, Col.CI_HIGH: math.nan,
-                Col.N: n, N_PATIENTS: g, Col.METHOD: f"no interval: {exc}"}
-    return {Col.ESTIMATE: e.estimate, Col.CI_LOW: e.ci_low, Col.CI_HIGH: e.ci_high, Col.N: e.n,
-            N_PATIENTS: e.n_clusters, Col.METHOD: e.method}
-
-
 def mean_row(y, cluster, units="courses") -> dict:
-    """Clustered mean (:func:`outcomes.intervals.mean`) as a tidy row."""
-    return _row(intervals.mean, np.mean, y, cluster, units)
+    """Clustered mean (:func:`outcomes.stats.intervals.mean`) as a tidy row."""
+    return estimate_row(intervals.mean, np.mean, y, cluster, units)
 
 
 def median_row(y, cluster, units="courses") -> dict:
-    """Clustered median (:func:`outcomes.intervals.median`, Woodruff) as a tidy row."""
-    return _row(intervals.median, np.median, y, cluster, units)
+    """Clustered median (:func:`outcomes.stats.intervals.median`, Woodruff) as a tidy row."""
+    return estimate_row(intervals.median, np.median, y, cluster, units)
 
 
 def proportion_row(y, cluster, units="courses") -> dict:
-    """Clustered share (:func:`outcomes.intervals.proportion`) as a tidy row."""
-    return _row(intervals.proportion, np.mean, y.astype(float), cluster, units)
+    """Clustered share (:func:`outcomes.stats.intervals.proportion`) as a tidy row."""
+    return estimate_row(intervals.proportion, np.mean, y.astype(float), cluster, units)
 
 
 def count_row(n_units: int, value: int, n_patients: int, what: str) -> dict:
     """An exact count (no interval)."""
-    return {Col.ESTIMATE: float(value), Col.CI_LOW: math.nan, Col.CI_HIGH: math.nan,
-            Col.N: int(n_units), N_PATIENTS: int(n_patients), Col.METHOD: f"count of {what}"}
+    return no_interval_row(f"count of {what}", n=n_units, n_patients=n_patients,
+                           estimate=float(value))
 
 
 def present_conditions(conditions: pd.Series) -> list[str]:
@@ -100,13 +76,6 @@ def condition_codes(conditions: pd.Series, names: list[str]) -> np.ndarray:
     codes, uniques = pd.factorize(conditions.astype(str))
     lookup = np.array([names.index(x) if x in names else -1 for x in uniques] + [-1])
     return lookup[codes].astype(np.int64)
-
-
-def n_distinct(codes: np.ndarray) -> int:
-    """Number of distinct non-negative integer codes."""
-    if codes.size == 0:
-        return 0
-    return int(np.count_nonzero(np.bincount(codes)))
 
 
 def select_conditions(available: list[str], condition) -> list[str]:
@@ -139,14 +108,6 @@ def check_bands(bands) -> dict[str, float]:
     return dict(sorted(out.items(), key=lambda kv: kv[1]))
 
 
-def check_courses(courses) -> None:
-    if not isinstance(courses, Courses):
-        raise AnalysisError(f"courses must be the Courses of outcomes.build_courses(log); got "
-                            f"{type(courses).__name__}.")
-    if len(courses.courses) == 0:
-        raise AnalysisError("courses: the bundle has no courses (no accepted sessions).")
-
-
 def _format(est: float, low: float, high: float, count: bool) -> str:
     if math.isnan(est):
         return "-"
@@ -160,11 +121,11 @@ def _format(est: float, low: float, high: float, count: bool) -> str:
 
 def wide_table(table: pd.DataFrame, index: list[str], measures: list[str]) -> pd.DataFrame:
     """Estimates with intervals as text, one row per ``index`` and one column per measure."""
-    t = table[table[MEASURE].isin(measures)]
+    t = table[table[Col.MEASURE].isin(measures)]
     counts = t[Col.METHOD].str.startswith("count of").to_numpy()
     text = [_format(e, lo, hi, c) for e, lo, hi, c in zip(
         t[Col.ESTIMATE], t[Col.CI_LOW], t[Col.CI_HIGH], counts, strict=True)]
-    w = t.assign(_text=text).pivot(index=index, columns=MEASURE, values="_text")
+    w = t.assign(_text=text).pivot(index=index, columns=Col.MEASURE, values="_text")
     order = list(dict.fromkeys(t[index[0]]))
     w = w.reindex(columns=[m for m in measures if m in w.columns])
     if len(index) == 1:
@@ -192,7 +153,7 @@ class ByCondition(Result):
 
     def measures(self) -> list[str]:
         """The measures of :attr:`table`, in order."""
-        return list(dict.fromkeys(self.table[MEASURE]))
+        return list(dict.fromkeys(self.table[Col.MEASURE]))
 
     def wide(self) -> pd.DataFrame:
         """One row per condition, one text column per measure: ``estimate (ci_low to ci_high)``."""
@@ -203,7 +164,7 @@ class ByCondition(Result):
         with pd.option_context("display.width", 160, "display.max_columns", 30):
             body = self.wide().to_string(index=False)
             base = self.extra["baseline"]
-            base_text = wide_table(base.assign(**{MEASURE: "baseline"}),
+            base_text = wide_table(base.assign(**{Col.MEASURE: "baseline"}),
                                    [Col.CONDITION, Col.SCALE], ["baseline"]).to_string(index=False)
         t = self.table[~self.table[Col.METHOD].str.startswith("count of")]
         methods = sorted(set(t[Col.METHOD].str.replace(r" \([^()]*\)$", "", regex=True)))
@@ -222,7 +183,8 @@ class ByCondition(Result):
 
 
 # --------------------------------------------------------------------------- the analysis
-def outcomes_by_condition(courses: Courses, bands: dict[str, float] | None = None) -> ByCondition:
+def outcomes_by_condition(courses: Courses, *,
+                          bands: dict[str, float] | None = None) -> ByCondition:
     """Courses, sessions, final improvement and bands reached, per condition and overall.
 
     Parameters
@@ -288,7 +250,7 @@ def outcomes_by_condition(courses: Courses, bands: dict[str, float] | None = Non
     - means: ``ybar +/- t_{G-1} sqrt(G/(G-1) sum_g e_g^2) / N`` (CR1 sandwich, as statsmodels
       ``OLS(y, 1).fit(cov_type="cluster", use_t=True)``);
     - shares: Wilson interval with the effective sample size ``N / deff`` where
-      ``deff = V_cluster / V_independent`` (:func:`outcomes.intervals.proportion`);
+      ``deff = V_cluster / V_independent`` (:func:`outcomes.stats.intervals.proportion`);
     - medians: Woodruff's interval, the cluster-adjusted interval of the share of courses at or
       below the median mapped back through the empirical distribution.
 
@@ -328,7 +290,7 @@ def outcomes_by_condition(courses: Courses, bands: dict[str, float] | None = Non
         has_final = m & ~np.isnan(final)
         fp = patient[has_final]
         n = int(m.sum())
-        n_pat = n_distinct(pat)
+        n_pat = count_distinct(pat)
         measures = {
             "n_courses": count_row(n, n, n_pat, "courses"),
             "n_patients": count_row(n, n_pat, n_pat, "distinct patients"),
@@ -344,10 +306,10 @@ def outcomes_by_condition(courses: Courses, bands: dict[str, float] | None = Non
         for band, values in reached.items():
             measures[reached_measure(band)] = proportion_row(values[has_final], fp)
         for measure, row in measures.items():
-            rows.append({Col.CONDITION: name, MEASURE: measure, **row})
+            rows.append({Col.CONDITION: name, Col.MEASURE: measure, **row})
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    table = table.astype({Col.CONDITION: "str", MEASURE: "str", Col.N: "int64",
-                          N_PATIENTS: "int64", Col.METHOD: "str"})
+    table = table.astype({Col.CONDITION: "str", Col.MEASURE: "str", Col.N: "int64",
+                          Col.N_PATIENTS: "int64", Col.METHOD: "str"})
 
     base_rows = []
     has_base = np.flatnonzero(~np.isnan(baseline) & (cond_code >= 0))
@@ -363,7 +325,7 @@ def outcomes_by_condition(courses: Courses, bands: dict[str, float] | None = Non
         base_rows.append({Col.CONDITION: name, Col.SCALE: str(scales[value % (len(scales) + 1)]),
                           **mean_row(baseline[rows_at], patient[rows_at])})
     base = pd.DataFrame(base_rows, columns=BASELINE_COLUMNS).astype(
-        {Col.CONDITION: "str", Col.SCALE: "str", Col.N: "int64", N_PATIENTS: "int64",
+        {Col.CONDITION: "str", Col.SCALE: "str", Col.N: "int64", Col.N_PATIENTS: "int64",
          Col.METHOD: "str"})
 
     notes = ("Intervals are 95%, clustered by patient. Improvement is the share of the possible "

@@ -14,26 +14,23 @@ sessions (the completers view).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..courses import check_courses
 from ..errors import AnalysisError
 from .by_condition import (
     ALL,
-    MEASURE,
-    N_PATIENTS,
-    check_courses,
     condition_codes,
     mean_row,
-    n_distinct,
     present_conditions,
     select_conditions,
     wide_table,
 )
 from .result import Col, Result
+from .rows import count_distinct, estimate_dict, no_interval_row
 from .survival import TABLE_COLUMNS as KM_COLUMNS
 from .survival import kaplan_meier
 
@@ -46,8 +43,8 @@ IMPROVEMENT = "improvement"
 GAIN = "gain"
 SESSION = Col.AFTER_SESSION
 #: Columns of :attr:`DoseResponse.table`, in order.
-TABLE_COLUMNS = [Col.CONDITION, MEASURE, SESSION, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N,
-                 N_PATIENTS, Col.METHOD]
+TABLE_COLUMNS = [Col.CONDITION, Col.MEASURE, SESSION, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N,
+                 Col.N_PATIENTS, Col.METHOD]
 #: Columns of the ``at_risk`` extra table, in order.
 AT_RISK_COLUMNS = [Col.CONDITION, SESSION, "n_courses", "n_assessed", "n_at_risk", "n_reached",
                    "n_censored"]
@@ -102,7 +99,7 @@ class DoseResponse(Result):
 
     def curve(self, measure: str = IMPROVEMENT, condition: str | None = None) -> pd.DataFrame:
         """Rows of one measure (and optionally one condition), by session."""
-        t = self.table[self.table[MEASURE] == measure]
+        t = self.table[self.table[Col.MEASURE] == measure]
         if condition is not None:
             t = t[t[Col.CONDITION] == condition]
         return t.reset_index(drop=True)
@@ -114,7 +111,7 @@ class DoseResponse(Result):
     def wide(self, measure: str = IMPROVEMENT) -> pd.DataFrame:
         """One row per session k, one text column per condition: ``estimate (low to high)``."""
         t = self.curve(measure)
-        w = wide_table(t.assign(**{MEASURE: t[Col.CONDITION]}), [SESSION], self.conditions())
+        w = wide_table(t.assign(**{Col.MEASURE: t[Col.CONDITION]}), [SESSION], self.conditions())
         return w
 
     def summary(self) -> str:
@@ -133,7 +130,7 @@ class DoseResponse(Result):
                 self.wide(self.reached_measure).to_string(index=False),
                 "",
                 f"Median sessions to {self.band}:",
-                wide_table(self.medians().assign(**{MEASURE: "median"}), [Col.CONDITION],
+                wide_table(self.medians().assign(**{Col.MEASURE: "median"}), [Col.CONDITION],
                            ["median"]).to_string(index=False),
                 "",
                 "Courses at each session k: with at least k sessions, assessed after k, at risk "
@@ -204,7 +201,7 @@ def _by_session(values, k, patient, measure, name, units) -> list[dict]:
     rows = []
     for kk, a, b in zip(ks, starts, ends, strict=True):
         idx = order[a:b]
-        rows.append({Col.CONDITION: name, MEASURE: measure, SESSION: int(kk),
+        rows.append({Col.CONDITION: name, Col.MEASURE: measure, SESSION: int(kk),
                      **mean_row(values[idx], patient[idx], units)})
     return rows
 
@@ -222,36 +219,27 @@ def _km_rows(sb: pd.DataFrame, mask, patient, name, band, units):
     obs = sb[Col.OBSERVED].to_numpy(dtype=bool)[mask]
     pat = patient[mask]
     measure = reached_by_measure(band)
-    med_name = median_measure(band)
+    median = {Col.CONDITION: name, Col.MEASURE: median_measure(band), SESSION: pd.NA}
     if dur.size == 0:
-        nan_row = {Col.ESTIMATE: math.nan, Col.CI_LOW: math.nan, Col.CI_HIGH: math.nan,
-                   Col.N: 0, N_PATIENTS: 0,
-                   Col.METHOD: "no course with an improvement after a session"}
-        med = {Col.CONDITION: name, MEASURE: med_name, SESSION: pd.NA, **nan_row}
-        return [], med, None, None
+        empty = no_interval_row("no course with an improvement after a session")
+        return [], {**median, **empty}, None, None
     try:
         km = kaplan_meier(dur, obs, cluster=pat, unit_label=units)
     except AnalysisError as exc:  # e.g. several courses, all of one patient
-        nan_row = {Col.ESTIMATE: math.nan, Col.CI_LOW: math.nan, Col.CI_HIGH: math.nan,
-                   Col.N: int(dur.size), N_PATIENTS: n_distinct(pat),
-                   Col.METHOD: f"no estimate: {exc}"}
-        med = {Col.CONDITION: name, MEASURE: med_name, SESSION: pd.NA, **nan_row}
-        return [], med, None, None
+        empty = no_interval_row(f"no estimate: {exc}", n=dur.size, n_patients=count_distinct(pat))
+        return [], {**median, **empty}, None, None
     ks = np.arange(1, int(dur.max()) + 1)
     cum = km.cumulative_at(ks)
     n_pat = _n_distinct_at_risk(dur, pat, ks)
     method = f"{km.method_}; n = {units} at risk at session k"
     rows = [
-        {Col.CONDITION: name, MEASURE: measure, SESSION: int(k), Col.ESTIMATE: float(e),
-         Col.CI_LOW: float(lo), Col.CI_HIGH: float(hi), Col.N: int(n), N_PATIENTS: int(p),
+        {Col.CONDITION: name, Col.MEASURE: measure, SESSION: int(k), Col.ESTIMATE: float(e),
+         Col.CI_LOW: float(lo), Col.CI_HIGH: float(hi), Col.N: int(n), Col.N_PATIENTS: int(p),
          Col.METHOD: method}
         for k, e, lo, hi, n, p in zip(ks, cum["cumulative"], cum["ci_low"], cum["ci_high"],
                                       cum["n_at_risk"], n_pat, strict=True)
     ]
-    m = km.median()
-    med = {Col.CONDITION: name, MEASURE: med_name, SESSION: pd.NA, Col.ESTIMATE: m.estimate,
-           Col.CI_LOW: m.ci_low, Col.CI_HIGH: m.ci_high, Col.N: m.n, N_PATIENTS: m.n_clusters,
-           Col.METHOD: m.method}
+    med = {**median, **estimate_dict(km.median())}
     kmt = km.to_frame()
     kmt.insert(0, Col.CONDITION, name)
     kmt[Col.METHOD] = km.method_
@@ -266,9 +254,9 @@ def _km_rows(sb: pd.DataFrame, mask, patient, name, band, units):
 # --------------------------------------------------------------------------- the analysis
 def dose_response(
     courses,
+    *,
     condition=None,
     min_sessions: int | None = None,
-    *,
     band: str = "major",
     max_sessions: int | None = None,
 ) -> DoseResponse:
@@ -335,7 +323,7 @@ def dose_response(
         session k).
 
         ``.extra["km"]``: the Kaplan-Meier table of each condition: ``condition``, then the
-        columns of :attr:`outcomes.survival.KMResult.table_` (``time`` = session count), then
+        columns of :attr:`outcomes.stats.survival.KMResult.table_` (``time`` = session count), then
         ``method``.
 
     Raises
@@ -350,14 +338,14 @@ def dose_response(
     Improvement of course i after session k is ``y_ik``; the mean over the ``N_k`` courses
     assessed there, from ``G_k`` patients, has the CR1 variance
     ``G_k/(G_k-1) sum_g (sum_{i in g} (y_ik - ybar_k))^2 / N_k^2`` and a t interval on
-    ``G_k - 1`` degrees of freedom (:func:`outcomes.intervals.mean`). The gain is the same
+    ``G_k - 1`` degrees of freedom (:func:`outcomes.stats.intervals.mean`). The gain is the same
     mean of ``y_ik - y_i,k-1``: a paired, within-course difference, so it is not the
     difference of the two curves when different courses are assessed at k - 1 and k.
 
     Sessions to the band: each course's duration is the first k whose improvement reaches the
     band (event) or, failing that, its last assessed k (censored);
     ``S(k) = prod_{j <= k} (1 - d_j / n_j)`` with ``n_j`` courses at risk and ``d_j`` reaching
-    the band at j. Intervals use the cluster-robust variance of :func:`outcomes.survival.
+    the band at j. Intervals use the cluster-robust variance of :func:`outcomes.stats.survival.
     kaplan_meier` (Greenwood when every patient has one course).
 
     Examples
@@ -431,7 +419,7 @@ def dose_response(
         improvement_rows = _by_session(imp[md], dk[md], d_pat[md], IMPROVEMENT, name, units)
         rows += improvement_rows
         # the gain of session 1 is improvement(1) - 0: the same rows, computed once
-        rows += [{**r, MEASURE: GAIN} for r in improvement_rows if r[SESSION] == 1]
+        rows += [{**r, Col.MEASURE: GAIN} for r in improvement_rows if r[SESSION] == 1]
         later = md & (dk > 1)
         rows += _by_session(gain[later], dk[later], d_pat[later], GAIN, name, units)
         km_rows, med, kmt, counts = _km_rows(sb, ms, sb_pat, name, band, units)
@@ -464,13 +452,13 @@ def dose_response(
     rank = {m: i for i, m in enumerate(
         [IMPROVEMENT, GAIN, reached_by_measure(band), median_measure(band)])}
     cond_rank = {name: i for i, (name, *_rest) in enumerate(groups)}
-    table = table.astype({Col.CONDITION: "str", MEASURE: "str", SESSION: "Int64",
-                          Col.N: "int64", N_PATIENTS: "int64", Col.METHOD: "str",
+    table = table.astype({Col.CONDITION: "str", Col.MEASURE: "str", SESSION: "Int64",
+                          Col.N: "int64", Col.N_PATIENTS: "int64", Col.METHOD: "str",
                           Col.ESTIMATE: float, Col.CI_LOW: float, Col.CI_HIGH: float})
     table = table.sort_values(
-        [Col.CONDITION, MEASURE, SESSION],
+        [Col.CONDITION, Col.MEASURE, SESSION],
         key=lambda s: (s.map(cond_rank) if s.name == Col.CONDITION
-                       else s.map(rank) if s.name == MEASURE else s),
+                       else s.map(rank) if s.name == Col.MEASURE else s),
         kind="stable", na_position="last", ignore_index=True)
     at_risk_table = pd.concat(at_risk, ignore_index=True).astype(
         {Col.CONDITION: "str", SESSION: "int64", "n_courses": "int64", "n_assessed": "int64",

@@ -88,7 +88,7 @@ class Estimate:
 
 
 def estimates_frame(
-    estimates: Mapping[object, Estimate] | Sequence[Estimate], key: str = "quantity"
+    estimates: Mapping[object, Estimate] | Sequence[Estimate], *, key: str = "quantity"
 ) -> pd.DataFrame:
     """Stack several :class:`Estimate` into one tidy DataFrame.
 
@@ -237,7 +237,7 @@ def _out(x):
 
 
 # --------------------------------------------------------------------------- Wilson
-def wilson(successes, n, alpha: float = 0.05):
+def wilson(successes, n, *, alpha: float = 0.05):
     """Wilson score interval for a binomial proportion, vectorised.
 
     Parameters
@@ -376,9 +376,9 @@ def _wilson_words(n_eff: float, deff: float, note: str, singletons: bool) -> str
 
 def proportion(
     y,
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     unit_label: str = "units",
     cluster_label: str = "patients",
 ) -> Estimate:
@@ -434,7 +434,7 @@ def proportion(
     codes, G, singletons = _cluster_codes(cluster, arr.size)
     _need_clusters(G, arr.size, "proportion")
     p, n, Gk, n_eff, deff, note, _ = _design(arr, codes, G)
-    low, high = wilson(p * n_eff, n_eff, alpha)
+    low, high = wilson(p * n_eff, n_eff, alpha=alpha)
     method = (f"{_wilson_words(n_eff, deff, note, singletons)} "
               f"({_units(n, G, singletons, unit_label, cluster_label)})")
     return Estimate(p, low, high, n, G, method)
@@ -443,9 +443,9 @@ def proportion(
 def proportion_difference(
     y,
     group,
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     levels: tuple | None = None,
     unit_label: str = "units",
     cluster_label: str = "patients",
@@ -511,8 +511,8 @@ def proportion_difference(
         p0, n0, G0, ne0, deff0, note0, e0 = _design(arr, codes, G, ~first)
     except AnalysisError as exc:
         raise AnalysisError(f"proportion_difference: {exc}") from None
-    l1, u1 = wilson(p1 * ne1, ne1, alpha)
-    l0, u0 = wilson(p0 * ne0, ne0, alpha)
+    l1, u1 = wilson(p1 * ne1, ne1, alpha=alpha)
+    l0, u0 = wilson(p0 * ne0, ne0, alpha=alpha)
     s11, s00, s10 = float(e1 @ e1), float(e0 @ e0), float(e1 @ e0)
     r = 0.0 if s11 == 0.0 or s00 == 0.0 or s10 == 0.0 else s10 / math.sqrt(s11 * s00)
     r = min(1.0, max(-1.0, r))
@@ -541,11 +541,33 @@ def _t_interval(est: float, se: float, df: int, alpha: float) -> tuple[float, fl
     return est - q * se, est + q * se
 
 
+def _regression_design(arr: np.ndarray, group, cluster, levels, op: str, what: str):
+    """Checks and codes of the two-group regressions ``y ~ 1 + d`` (:func:`mean_difference`,
+    :func:`risk_ratio`): (first-level mask, levels, words, cluster codes, G, singletons)."""
+    N = arr.size
+    first, levels, words = _two_groups(group, N, levels, op)
+    if N < 3:
+        raise AnalysisError(f"{what}: needs at least 3 units; got {N}.")
+    codes, G, singletons = _cluster_codes(cluster, N)
+    if G < 2:
+        raise AnalysisError(f"{what}: a cluster-robust interval needs at least 2 clusters; got "
+                            f"{G} with {N} units.")
+    return first, levels, words, codes, G, singletons
+
+
+def _slope_se(h: np.ndarray, codes: np.ndarray, G: int) -> float:
+    """CR1 standard error of the slope of ``y ~ 1 + d`` from each unit's influence ``h``:
+    ``sqrt(G/(G-1) * (N-1)/(N-2) * sum_g h_g^2)``."""
+    N = h.size
+    hg = np.bincount(codes, weights=h, minlength=G)
+    return math.sqrt(G / (G - 1) * (N - 1) / (N - 2) * float(hg @ hg))
+
+
 def mean(
     y,
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     unit_label: str = "units",
     cluster_label: str = "patients",
 ) -> Estimate:
@@ -613,9 +635,9 @@ def mean(
 def mean_difference(
     y,
     group,
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     levels: tuple | None = None,
     unit_label: str = "units",
     cluster_label: str = "patients",
@@ -669,21 +691,14 @@ def mean_difference(
     alpha = _check_alpha(alpha)
     arr = _float_1d(y, "y")
     N = arr.size
-    first, levels, words = _two_groups(group, N, levels)
-    if N < 3:
-        raise AnalysisError(f"mean_difference: needs at least 3 units; got {N}.")
-    codes, G, singletons = _cluster_codes(cluster, N)
-    if G < 2:
-        raise AnalysisError("mean_difference: a cluster-robust interval needs at least 2 "
-                            f"clusters; got {G} with {N} units.")
+    first, levels, words, codes, G, singletons = _regression_design(
+        arr, group, cluster, levels, "minus", "mean_difference")
     n1 = int(first.sum())
     n0 = N - n1
     m1 = float(arr[first].mean())
     m0 = float(arr[~first].mean())
     e = arr - np.where(first, m1, m0)
-    h = np.where(first, e / n1, -e / n0)
-    hg = np.bincount(codes, weights=h, minlength=G)
-    se = math.sqrt(G / (G - 1) * (N - 1) / (N - 2) * float(hg @ hg))
+    se = _slope_se(np.where(first, e / n1, -e / n0), codes, G)
     d = m1 - m0
     low, high = _t_interval(d, se, G - 1, alpha)
     if singletons:
@@ -699,9 +714,9 @@ def mean_difference(
 def risk_ratio(
     y,
     group,
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     levels: tuple | None = None,
     unit_label: str = "units",
     cluster_label: str = "patients",
@@ -757,13 +772,8 @@ def risk_ratio(
     alpha = _check_alpha(alpha)
     arr = _binary_1d(y)
     N = arr.size
-    first, levels, words = _two_groups(group, N, levels, op="over")
-    if N < 3:
-        raise AnalysisError(f"risk_ratio: needs at least 3 units; got {N}.")
-    codes, G, singletons = _cluster_codes(cluster, N)
-    if G < 2:
-        raise AnalysisError("risk_ratio: a cluster-robust interval needs at least 2 clusters; "
-                            f"got {G} with {N} units.")
+    first, levels, words, codes, G, singletons = _regression_design(
+        arr, group, cluster, levels, "over", "risk_ratio")
     n1 = int(first.sum())
     n0 = N - n1
     x1 = float(arr[first].sum())
@@ -775,9 +785,7 @@ def risk_ratio(
                 "ratio is 0 or infinite and its log-scale interval undefined; report the risk "
                 "difference (proportion_difference) instead.")
     p1, p0 = x1 / n1, x0 / n0
-    h = np.where(first, (arr - p1) / (n1 * p1), -(arr - p0) / (n0 * p0))
-    hg = np.bincount(codes, weights=h, minlength=G)
-    se = math.sqrt(G / (G - 1) * (N - 1) / (N - 2) * float(hg @ hg))
+    se = _slope_se(np.where(first, (arr - p1) / (n1 * p1), -(arr - p0) / (n0 * p0)), codes, G)
     z = stats.norm.isf(alpha / 2.0)
     lrr = math.log(p1 / p0)
     if singletons:
@@ -792,9 +800,9 @@ def risk_ratio(
 # --------------------------------------------------------------------------- median
 def median(
     y,
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     unit_label: str = "units",
     cluster_label: str = "patients",
 ) -> Estimate:
@@ -876,7 +884,7 @@ def median(
 
 # --------------------------------------------------------------------------- bootstrap
 def bootstrap_weights(
-    n_clusters: int, n_boot: int, seed: int = DEFAULT_SEED, max_cells: int = _MAX_CELLS
+    n_clusters: int, n_boot: int, *, seed: int = DEFAULT_SEED, max_cells: int = _MAX_CELLS
 ) -> Iterator[np.ndarray]:
     """Yield blocks of cluster-bootstrap weights, each ``(b, n_clusters)``, ``b`` rows summing
     to ``n_boot`` over all blocks.
@@ -921,9 +929,9 @@ def bootstrap_weights(
 def cluster_bootstrap(
     values,
     statistic: Callable[[np.ndarray], np.ndarray],
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     n_boot: int = 2000,
     seed: int = DEFAULT_SEED,
     unit_label: str = "units",
@@ -974,8 +982,8 @@ def cluster_bootstrap(
 
     >>> y = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 12.0])
     >>> cl = np.array([1, 1, 2, 2, 3, 3])
-    >>> e = cluster_bootstrap(np.column_stack([y, np.ones(6)]), lambda t: t[:, 0] / t[:, 1], cl,
-    ...                       n_boot=500)
+    >>> e = cluster_bootstrap(np.column_stack([y, np.ones(6)]), lambda t: t[:, 0] / t[:, 1],
+    ...                       cluster=cl, n_boot=500)
     >>> e.estimate
     5.333333333333333
     """
@@ -1006,7 +1014,7 @@ def cluster_bootstrap(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         est = float(stat(S.sum(axis=0)[None, :])[0])
-        reps = np.concatenate([stat(W @ S) for W in bootstrap_weights(G, n_boot, seed)])
+        reps = np.concatenate([stat(W @ S) for W in bootstrap_weights(G, n_boot, seed=seed)])
     ok = np.isfinite(reps)
     dropped = int((~ok).sum())
     if ok.sum() < 2:

@@ -10,7 +10,8 @@ import pandas as pd
 from ..bundle.schema import Col as InputCol
 from ..courses import CourseCol
 
-__all__ = ["Result", "ESTIMATE_COLUMNS", "ResultCol", "Col"]
+__all__ = ["Result", "ESTIMATE_COLUMNS", "ResultCol", "Col", "compact_summary"]
+
 
 class ResultCol:
     """Column names of result tables."""
@@ -19,7 +20,10 @@ class ResultCol:
     CI_LOW = "ci_low"
     CI_HIGH = "ci_high"
     N = "n"
+    N_PATIENTS = "n_patients"
+    N_WITH_EVENT = "n_with_event"
     METHOD = "method"
+    MEASURE = "measure"
 
 
 class Col(InputCol, CourseCol, ResultCol):
@@ -36,6 +40,12 @@ class Result:
 
     Subclasses set ``title`` and implement :meth:`plot`. ``extra`` holds further named tables
     (for example at-risk counts) that exports write beside the main one.
+
+    Every result of the package answers the same protocol: ``summary()`` (text),
+    ``plot(ax=None)`` (returns the axes), ``to_frame()`` (a copy of the main table),
+    ``tables()`` (dict of name to DataFrame, the main one first) and ``_repr_html_()``;
+    :class:`~outcomes.stats.survival.KMResult` and :class:`~outcomes.courses.Courses` answer it
+    without this base.
     """
 
     table: pd.DataFrame
@@ -65,3 +75,31 @@ class Result:
 
     def plot(self, ax=None, **kwargs):  # pragma: no cover - overridden
         raise NotImplementedError(f"{type(self).__name__} has no plot")
+
+
+def compact_summary(result: Result) -> str:
+    """Plain text: title, the table without its ``method`` column, the methods once, notes.
+
+    Methods are listed once each, without the per-row counts of units and patients (those are
+    the table's ``n`` and ``n_patients`` columns). Results with many rows of few methods use it
+    as their ``summary`` (``summary = compact_summary`` in the class body).
+    """
+    t = result.table
+    body = t.drop(columns=[Col.METHOD]) if Col.METHOD in t.columns else t
+    with pd.option_context("display.width", 160, "display.max_columns", 30,
+                           "display.float_format", "{:.3g}".format):
+        text = body.to_string(index=False) if len(body) else "(no rows)"
+    methods = []
+    if Col.METHOD in t.columns and len(t):
+        short = (t[Col.METHOD].astype(str)
+                 .str.replace(r"^1 - S\(t\) at [0-9.]+ h: ", "", regex=True)
+                 .str.replace(r" \([^()]*\)$", "", regex=True)
+                 .str.replace(r"(effective n|design effect|correlation|on|t,|IV–VI:|I–III:) "
+                              r"[0-9][0-9.]*", r"\1 …", regex=True))
+        methods = list(dict.fromkeys(short))
+    lines = [result.title, text]
+    if methods:
+        lines += ["", "Methods:"] + [f"- {m}" for m in methods]
+    if result.notes:
+        lines += ["", result.notes]
+    return "\n".join(x for x in lines if x is not None)

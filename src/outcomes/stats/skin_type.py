@@ -4,30 +4,22 @@ One job: test "safe for all skin types" with the data. Per course (a patient's s
 condition) the share with a notable adverse event and the share with post-inflammatory
 hyperpigmentation (PIH), by Fitzpatrick type I…VI, by the groups I–III and IV–VI, and the risk
 difference IV–VI minus I–III. The course's type, its ``notable`` and ``pih`` flags are those
-of :mod:`outcomes.courses`; the intervals are those of :mod:`outcomes.intervals`.
+of :mod:`outcomes.courses`; the intervals are those of :mod:`outcomes.stats.intervals`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..bundle.schema import vocabulary
-from ..courses import Courses
+from ..courses import Courses, check_courses
 from ..errors import AnalysisError
 from . import intervals
-from .result import Col, Result
-from .side_effects import (
-    N_PATIENTS,
-    N_WITH_EVENT,
-    check_courses,
-    compact_summary,
-    count_distinct,
-    estimate_row,
-)
+from .result import Col, Result, compact_summary
+from .rows import count_distinct, estimate_dict, estimate_row, no_interval_row
 
 __all__ = ["SkinType", "skin_type", "LIGHT", "DARK", "UNKNOWN", "DIFFERENCE", "GROUPS",
            "SKIN_TYPE_COLUMNS"]
@@ -47,8 +39,8 @@ OUTCOME = "outcome"
 GROUP = "group"
 LEVEL = "level"
 #: Columns of :attr:`SkinType.table`, in order.
-SKIN_TYPE_COLUMNS = [OUTCOME, GROUP, LEVEL, N_WITH_EVENT, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH,
-                     Col.N, N_PATIENTS, Col.METHOD]
+SKIN_TYPE_COLUMNS = [OUTCOME, GROUP, LEVEL, Col.N_WITH_EVENT, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH,
+                     Col.N, Col.N_PATIENTS, Col.METHOD]
 
 _OUTCOME_WORDS = {Col.NOTABLE: "a notable adverse event", "pih": "PIH"}
 
@@ -86,7 +78,7 @@ class SkinType(Result):
         return plot_skin_type(self, ax=ax, outcome=outcome, threshold=threshold, **kwargs)
 
 
-def skin_type(courses: Courses, outcomes=(Col.NOTABLE, "pih"), *,
+def skin_type(courses: Courses, *, outcomes=(Col.NOTABLE, "pih"),
               alpha: float = 0.05) -> SkinType:
     """Share of courses with a notable adverse event, and with PIH, by Fitzpatrick type.
 
@@ -142,7 +134,7 @@ def skin_type(courses: Courses, outcomes=(Col.NOTABLE, "pih"), *,
 
     Shares: ``p = x / n`` with the Wilson interval for ``p n_eff`` of ``n_eff`` courses,
     ``n_eff = n / deff`` and ``deff`` the ratio of the patient-clustered (CR1) variance of
-    ``p`` to ``p(1-p)/(n-1)`` (:func:`outcomes.intervals.proportion`).
+    ``p`` to ``p(1-p)/(n-1)`` (:func:`outcomes.stats.intervals.proportion`).
 
     Difference ``d = p_dark - p_light`` (Newcombe 1998, method 10, from the two Wilson
     intervals ``(l, u)``)::
@@ -151,7 +143,7 @@ def skin_type(courses: Courses, outcomes=(Col.NOTABLE, "pih"), *,
         high = d + sqrt((u_dark - p_dark)^2 + (p_light - l_light)^2)
 
     with a correlation term when some patient has courses in both groups
-    (:func:`outcomes.intervals.proportion_difference`).
+    (:func:`outcomes.stats.intervals.proportion_difference`).
 
     Examples
     --------
@@ -190,18 +182,19 @@ def skin_type(courses: Courses, outcomes=(Col.NOTABLE, "pih"), *,
         cells += [(LIGHT, "group", group == 0), (DARK, "group", group == 1),
                   (UNKNOWN, "unknown", ~known)]
         for label, level, m in cells:
-            row = estimate_row(intervals.proportion, np.mean, y[m], patient[m], "courses", alpha)
+            row = estimate_row(intervals.proportion, np.mean, y[m], patient[m], "courses",
+                               alpha=alpha)
             if row[Col.N] == 0:
                 row[Col.METHOD] = "no courses"
             rows.append({OUTCOME: outcome, GROUP: label, LEVEL: level,
-                         N_WITH_EVENT: int(y[m].sum()), **row})
+                         Col.N_WITH_EVENT: int(y[m].sum()), **row})
         both = known
         rows.append({OUTCOME: outcome, GROUP: DIFFERENCE, LEVEL: "difference",
-                     N_WITH_EVENT: int(y[both].sum()),
+                     Col.N_WITH_EVENT: int(y[both].sum()),
                      **_difference(y[both], group[both], patient[both], alpha)})
     table = pd.DataFrame(rows, columns=SKIN_TYPE_COLUMNS).astype(
-        {OUTCOME: "str", GROUP: "str", LEVEL: "str", N_WITH_EVENT: "int64", Col.N: "int64",
-         N_PATIENTS: "int64", Col.METHOD: "str"})
+        {OUTCOME: "str", GROUP: "str", LEVEL: "str", Col.N_WITH_EVENT: "int64", Col.N: "int64",
+         Col.N_PATIENTS: "int64", Col.METHOD: "str"})
     n_unknown = int((~known).sum())
     words = " and ".join(_OUTCOME_WORDS.get(o, o) for o in outcomes)
     notes = (f"Share of courses with {words}, by Fitzpatrick type; 95% intervals clustered by "
@@ -218,17 +211,15 @@ def _difference(y: np.ndarray, dark: np.ndarray, patient: np.ndarray, alpha: flo
     in_light = ~in_dark
     if not (in_dark.any() and in_light.any()):
         missing = DARK if not in_dark.any() else LIGHT
-        return {Col.ESTIMATE: math.nan, Col.CI_LOW: math.nan, Col.CI_HIGH: math.nan, Col.N: n,
-                N_PATIENTS: n_pat, Col.METHOD: f"no courses of types {missing}: no difference"}
+        return no_interval_row(f"no courses of types {missing}: no difference", n=n,
+                               n_patients=n_pat)
     try:
-        e = intervals.proportion_difference(y, in_dark, patient, alpha, levels=(True, False),
-                                            unit_label="courses")
+        e = intervals.proportion_difference(y, in_dark, cluster=patient, alpha=alpha,
+                                            levels=(True, False), unit_label="courses")
     except AnalysisError as exc:
         d = float(y[in_dark].mean() - y[in_light].mean())
-        return {Col.ESTIMATE: d, Col.CI_LOW: math.nan, Col.CI_HIGH: math.nan, Col.N: n,
-                N_PATIENTS: n_pat, Col.METHOD: f"no interval: {exc}"}
+        return no_interval_row(f"no interval: {exc}", n=n, n_patients=n_pat, estimate=d)
     # the groups were passed as True (IV–VI) / False (I–III): name them in the method
     method = (e.method.replace("True minus False", DIFFERENCE)
               .replace("True: ", f"{DARK}: ").replace("False: ", f"{LIGHT}: "))
-    return {Col.ESTIMATE: e.estimate, Col.CI_LOW: e.ci_low, Col.CI_HIGH: e.ci_high, Col.N: e.n,
-            N_PATIENTS: e.n_clusters, Col.METHOD: method}
+    return {**estimate_dict(e), Col.METHOD: method}

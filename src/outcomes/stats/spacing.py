@@ -11,7 +11,7 @@ setting) this module reports
   notable, or another selection).
 
 Sessions, spacing, improvement and events are those of :mod:`outcomes.courses`; the intervals
-are those of :mod:`outcomes.intervals`, clustered by patient.
+are those of :mod:`outcomes.stats.intervals`, clustered by patient.
 """
 
 from __future__ import annotations
@@ -22,36 +22,31 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..courses import Courses
+from ..courses import Courses, check_courses
 from ..errors import AnalysisError
 from . import intervals
-from .result import Col, Result
-from .side_effects import (
+from .grouping import (
     ANY,
-    N_PATIENTS,
-    N_WITH_EVENT,
     SPACING_BINS,
-    GroupedShares,
-    _as_tuple,
-    check_courses,
-    compact_summary,
+    as_names,
     cut,
-    estimate_row,
     event_sets,
     group_slices,
     session_key,
+    typed_keys,
 )
+from .result import Col, Result, compact_summary
+from .rows import GroupedShares, estimate_row
 
 __all__ = ["Spacing", "spacing", "GAIN", "RATE", "SPACING_COLUMNS"]
 
-MEASURE = "measure"
 #: Measure: mean improvement gained by a session, improvement(k) - improvement(k-1).
 GAIN = "improvement_gain"
 #: Measure: share of sessions with at least one adverse event of the selection.
 RATE = "side_effect_rate"
 #: Columns of :attr:`Spacing.table` after ``spacing_bin`` and the ``by`` columns.
-SPACING_COLUMNS = [MEASURE, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N, N_PATIENTS,
-                   N_WITH_EVENT, Col.METHOD]
+SPACING_COLUMNS = [Col.MEASURE, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N, Col.N_PATIENTS,
+                   Col.N_WITH_EVENT, Col.METHOD]
 
 
 @dataclass(frozen=True)
@@ -102,9 +97,9 @@ def _gains(courses: Courses) -> pd.DataFrame:
 
 def spacing(
     courses: Courses,
+    *,
     bins: Sequence[int] = SPACING_BINS,
     by=(Col.CONDITION, Col.SETTING),
-    *,
     events=ANY,
     alpha: float = 0.05,
 ) -> Spacing:
@@ -122,7 +117,7 @@ def spacing(
         setting); ``()`` pools them.
     events : str, sequence or mapping, default "any"
         The events counted by the side-effect rate, as one selection (see
-        :func:`outcomes.stats.side_effects.event_sets`): ``"any"``, ``"notable"``, an event
+        :func:`outcomes.stats.grouping.event_sets`): ``"any"``, ``"notable"``, an event
         type, or several pooled (``"bleeding+bruising"``).
     alpha : float, default 0.05
         One minus the confidence level.
@@ -173,7 +168,7 @@ def spacing(
         ybar +/- t_{G-1} sqrt(G/(G-1) sum_g e_g^2) / N
 
     For rates, the Wilson interval with ``n_eff = n / deff``
-    (:func:`outcomes.intervals.proportion`).
+    (:func:`outcomes.stats.intervals.proportion`).
 
     The bins show association, not the effect of spacing: patients, conditions and clinics that
     space sessions differently differ in other ways too.
@@ -185,7 +180,7 @@ def spacing(
     >>> result.plot(measure="side_effect_rate")                      # doctest: +SKIP
     """
     check_courses(courses)
-    by = tuple(b for b in _as_tuple(by) if b != Col.SPACING_BIN)
+    by = tuple(b for b in as_names(by) if b != Col.SPACING_BIN)
     s = courses.sessions
     missing = [b for b in by if b not in s.columns]
     if missing:
@@ -231,38 +226,34 @@ def spacing(
     ):
         if len(frame) == 0:
             continue
-        keys, order, bounds = group_slices(frame, cols)
-        if measure == RATE:  # every group at once, as outcomes.intervals.proportion
-            group = np.empty(len(frame), dtype=np.int64)
-            group[order] = np.repeat(np.arange(len(keys)), np.diff(bounds))
+        keys, group, order, bounds = group_slices(frame, cols)
+        if measure == RATE:  # every group at once, as outcomes.stats.intervals.proportion
             rows = GroupedShares(group, len(keys), patients).rows(values, alpha, "sessions")
             n_with = np.bincount(group, weights=values, minlength=len(keys)).astype(np.int64)
             for row, x in zip(rows, n_with, strict=True):
-                row[N_WITH_EVENT] = int(x)
-        else:  # means: outcomes.intervals.mean group by group
+                row[Col.N_WITH_EVENT] = int(x)
+        else:  # means: outcomes.stats.intervals.mean group by group
             patient = patients[order]
             v = values[order]
             rows = []
             for j in range(len(keys)):
                 a, b = bounds[j], bounds[j + 1]
                 row = estimate_row(intervals.mean, np.mean, v[a:b], patient[a:b], "sessions",
-                                   alpha)
-                row[N_WITH_EVENT] = pd.NA
+                                   alpha=alpha)
+                row[Col.N_WITH_EVENT] = pd.NA
                 rows.append(row)
         body = pd.DataFrame(rows)
-        body.insert(0, MEASURE, measure)
-        key_frame = keys.copy()
-        for col in cols:
-            key_frame[col] = pd.array(key_frame[col].to_numpy(), dtype=frame[col].dtype)
+        body.insert(0, Col.MEASURE, measure)
+        key_frame = typed_keys(keys, frame, len(keys), 1, cols)
         frames.append(pd.concat([key_frame, body], axis=1))
     if frames:
         table = pd.concat(frames, ignore_index=True)
         table = table[table[Col.SPACING_BIN].notna()]
-        table = table.sort_values([*cols, MEASURE], kind="stable", na_position="last")
+        table = table.sort_values([*cols, Col.MEASURE], kind="stable", na_position="last")
     else:
         table = pd.DataFrame(columns=[*cols, *SPACING_COLUMNS])
     table = table[[*cols, *SPACING_COLUMNS]].reset_index(drop=True).astype(
-        {MEASURE: "str", Col.N: "int64", N_PATIENTS: "int64", N_WITH_EVENT: "Int64",
+        {Col.MEASURE: "str", Col.N: "int64", Col.N_PATIENTS: "int64", Col.N_WITH_EVENT: "Int64",
          Col.METHOD: "str"})
     table[Col.SPACING_BIN] = table[Col.SPACING_BIN].astype(units[Col.SPACING_BIN].dtype)
     notes = (f"Sessions 2 onwards by days since the previous session of the course "

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError
-from .intervals import Estimate, _check_alpha, _cluster_codes, _float_1d
+from .intervals import Estimate, _check_alpha, _cluster_codes, _float_1d, estimates_frame
 
 __all__ = ["KMResult", "kaplan_meier", "kaplan_meier_by", "TABLE_COLUMNS"]
 
@@ -355,6 +355,18 @@ class KMResult:
         """A copy of :attr:`table_`."""
         return self.table_.copy()
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The curve and its median, keyed by a file-safe name (the curve first).
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``"table"``: :attr:`table_` (one row per distinct time, with the numbers at risk,
+            events and censored); ``"median"``: one row ``quantity, estimate, ci_low, ci_high,
+            n, n_clusters, method`` (:meth:`median`).
+        """
+        return {"table": self.table_, "median": estimates_frame({"median": self.median()})}
+
     def summary(self) -> str:
         """Plain-text summary: units, events, clusters, median with interval, method."""
         med = self.median()
@@ -425,9 +437,9 @@ class KMResult:
 def kaplan_meier(
     durations,
     observed,
+    *,
     cluster=None,
     alpha: float = 0.05,
-    *,
     variance: str = "auto",
     unit_label: str = "units",
     cluster_label: str = "patients",
@@ -572,12 +584,12 @@ def kaplan_meier(
 
 def kaplan_meier_by(
     df: pd.DataFrame,
+    *,
     duration_col: str,
     observed_col: str,
     by,
     cluster_col: str | None = None,
     alpha: float = 0.05,
-    *,
     times=None,
     cumulative: bool = False,
     variance: str = "auto",
@@ -618,7 +630,8 @@ def kaplan_meier_by(
     --------
     >>> df = pd.DataFrame({"h": [5, 10, 20, 30, 8, 16], "res": [1, 1, 0, 1, 1, 1],
     ...                    "kind": ["a", "a", "a", "a", "b", "b"]})
-    >>> kaplan_meier_by(df, "h", "res", "kind", times=[12])["survival"].tolist()
+    >>> kaplan_meier_by(df, duration_col="h", observed_col="res", by="kind",
+    ...                 times=[12])["survival"].tolist()
     [0.5, 0.5]
     """
     keys = [by] if isinstance(by, str) else list(by)
@@ -631,8 +644,8 @@ def kaplan_meier_by(
     for key, sub in df.groupby(keys, observed=True, sort=True, dropna=True):
         key = key if isinstance(key, tuple) else (key,)
         km = kaplan_meier(sub[duration_col], sub[observed_col],
-                          sub[cluster_col] if cluster_col else None, alpha, variance=variance,
-                          unit_label=unit_label, cluster_label=cluster_label)
+                          cluster=sub[cluster_col] if cluster_col else None, alpha=alpha,
+                          variance=variance, unit_label=unit_label, cluster_label=cluster_label)
         if times is None:
             out = km.to_frame()
         elif cumulative:
