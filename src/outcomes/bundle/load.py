@@ -1,0 +1,339 @@
+"""Loading a bundle: the data contract applied, row by row, without a loop over rows.
+
+:func:`load_bundle` reads a bundle (:mod:`outcomes.bundle.readers`), refuses identifying data
+(:mod:`outcomes.bundle.privacy`), then checks every column of every table against the contract
+(:mod:`outcomes.bundle.columns`) and the tables against each other (:mod:`outcomes.bundle.links`),
+and returns a :class:`~outcomes.bundle.log.SessionLog`:
+
+* a row with a bad **required** field is quarantined: it goes, with every reason found, to
+  ``rejects[table]`` and is left out of the accepted table;
+* a bad **optional** value is blanked, with one row in ``warnings``; the row stays;
+* rows that depend on a quarantined row (the adverse events of a quarantined session) are
+  quarantined too, saying why.
+
+Each check is a mask over a whole column. Columns whose values repeat (dates, vocabularies,
+booleans, lists) are judged once per distinct value and the verdict spread back to the rows.
+Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from functools import cache, partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import ConfigError, DataQualityWarning, ParameterError
+from .columns import TableCheck, check_event_hours, check_scores, empty_warnings, frame
+from .links import (
+    check_sessions,
+    duplicate_candidates,
+    exact_duplicates,
+    link_sessions,
+    session_keys,
+)
+from .log import COUNT_COLUMNS, SessionLog, empty_counts
+from .privacy import check_bundle
+from .readers import RawBundle, read_bundle
+from .schema import (
+    ADVERSE_EVENTS,
+    ASSESSMENTS,
+    SESSIONS,
+    TABLES,
+    Col,
+    Column,
+    Scale,
+    load_scales,
+    vocabulary_dtype,
+)
+from .values import NAT
+
+__all__ = ["load_bundle"]
+
+_THREADS = max(1, min(4, os.cpu_count() or 1))
+_ROWS_FOR_THREADS = 50_000  # below this, starting threads costs more than it saves
+
+
+def load_bundle(
+    path: str | Path, scales: str | Path | Mapping[str, Scale] | None = None
+) -> SessionLog:
+    """Load and validate an anonymised session-log bundle.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder holding ``sessions.csv`` or ``sessions.parquet`` (plus, optionally,
+        ``assessments`` and ``adverse_events`` in either format), or an ``.xlsx`` workbook with
+        sheets of those names. CSV files are UTF-8 (a byte-order mark is fine), comma or
+        semicolon separated; with semicolons, decimal commas (``2,5``) are numbers.
+    scales : str, Path or dict of str to Scale, optional
+        Outcome scales to check assessment scores against: a TOML file adding to (or
+        overriding) the built-in scales, or a ready mapping. Default: the built-in scales.
+
+    Returns
+    -------
+    SessionLog
+        ``sessions``, ``assessments``, ``adverse_events``: accepted rows, typed (``str`` ids,
+        ``datetime64[ns]`` dates, categorical vocabularies, ``float64`` numbers, ``boolean``
+        flags, normalised ``;``-joined contraindications), each with its spreadsheet ``row``.
+        ``rejects``: per table, quarantined rows as text with ``row`` and ``reason``.
+        ``warnings``: one row per blanked value or ignored column (``table``, ``row``,
+        ``column``, ``value``, ``message``). ``counts``: rows read, accepted, quarantined and
+        warned per table. ``checksums``: SHA-256 of each input file, by file name.
+
+    Raises
+    ------
+    IdentifyingDataError
+        If a column name looks identifying, or identifier values look like e-mail addresses,
+        phone, NHS-style or social security numbers or names (checked before anything else).
+        Its ``failure_cases`` list every finding, without the values.
+    BundleError
+        If the bundle cannot be read: not a bundle, no sessions table, a table given twice, a
+        required column missing or given twice, an unreadable file. Its ``failure_cases`` list
+        the tables and columns concerned.
+    ConfigError
+        If the scales file is malformed.
+    ParameterError
+        If ``path`` is not a path.
+
+    Warns
+    -----
+    DataQualityWarning
+        Once, when rows were quarantined or values blanked.
+
+    Notes
+    -----
+    Nothing is guessed: dates must be ISO ``YYYY-MM-DD``; vocabulary values are matched
+    ignoring case and surrounding spaces (Fitzpatrick types also as 1-6). A blank
+    ``onset_hours`` is 0. Rows blank in every column carry no data and are skipped (row
+    numbers still count them). Columns outside the contract are not loaded; each gets one
+    warning on row 1. The input files are only read, never written.
+
+    Examples
+    --------
+    The sample bundle shipped in the package (:func:`outcomes.datasets.load_sample` loads it
+    too) has faults on purpose, so some rows are quarantined:
+
+    >>> import warnings
+    >>> from importlib import resources
+    >>> folder = resources.files("outcomes.datasets") / "sample"
+    >>> with warnings.catch_warnings(action="ignore"):
+    ...     log = load_bundle(folder)
+    >>> log.counts.loc["sessions"].tolist()
+    [1591, 1581, 10, 3]
+    >>> first = log.rejects["sessions"].iloc[0]
+    >>> print(f"row {first['row']}: {first['reason'][:43]}")
+    row 143: condition: 'scars' is not a known condition
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise ParameterError(
+            f"load_bundle(): path must be a folder or workbook path (str or Path), got "
+            f"{type(path).__name__}.")
+    scale_map = _resolve_scales(scales)
+    bundle = read_bundle(path, defer_checksums=True)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            return _load(bundle, scale_map, hasher)
+    finally:
+        bundle.close()
+
+
+def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor) -> SessionLog:
+    rows = sum(t.n_rows for t in bundle.tables.values())
+    threads = _THREADS if rows >= _ROWS_FOR_THREADS else 1
+    with ThreadPoolExecutor(max_workers=threads) as executor:
+        pool = executor if threads > 1 else None
+        check_bundle(bundle, pool)
+        checks = {
+            name: TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
+            for name in TABLES
+        }
+        tasks = {name: check.preparations() for name, check in checks.items()}
+        prepared = _run([t for name in TABLES for t in tasks[name]], pool)
+        for name, check in checks.items():
+            check.keep(prepared[: len(tasks[name])])
+            prepared = prepared[len(tasks[name]):]
+        sessions, events = checks[SESSIONS.name], checks[ADVERSE_EVENTS.name]
+        assessments = checks[ASSESSMENTS.name]
+        # hashing work on the prepared columns and the checksums (hashlib and numpy release
+        # the GIL) alongside the judging of the values, which is mostly Python
+        keys = _run([partial(session_keys, sessions, events),
+                     partial(duplicate_candidates, assessments)], pool, wait=False)
+        bundle.hash_in_background(hasher)
+        for check in checks.values():
+            check.parse_columns()
+        keys, candidates = (k.result() for k in keys)
+    check_sessions(sessions, keys.shared)
+    check_scores(assessments)
+    exact_duplicates(assessments, candidates)
+    check_event_hours(events)
+    link_sessions(events, sessions, keys)
+    log = _assemble(checks, bundle.source, bundle.checksums, bundle.missing, scale_map)
+    _warn_summary(log, stacklevel=4)
+    return log
+
+
+def _resolve_scales(scales) -> dict[str, Scale]:
+    if scales is None:
+        return load_scales()
+    if isinstance(scales, str | Path):
+        return load_scales(scales)
+    if isinstance(scales, Mapping) and all(isinstance(s, Scale) for s in scales.values()):
+        return dict(scales)
+    raise ConfigError(
+        "scales must be a path to a scales TOML file or a mapping of names to Scale objects, "
+        f"got {type(scales).__name__}."
+    )
+
+
+def _run(tasks: list[Callable], pool: Executor | None, wait: bool = True) -> list:
+    """Run independent tasks, in threads when a pool is given; results in task order.
+
+    With ``wait=False``, return futures (already done when there is no pool).
+    """
+    if pool is not None and not wait:
+        return [pool.submit(task) for task in tasks]
+    if pool is None:
+        results = [task() for task in tasks]
+    else:
+        results = list(pool.map(lambda task: task(), tasks))
+    if wait:
+        return results
+    done = []
+    for result in results:
+        future: Future = Future()
+        future.set_result(result)
+        done.append(future)
+    return done
+
+
+# ================================================================================ assembling
+def _assemble(checks: dict[str, TableCheck], source: str, checksums: dict[str, str],
+              missing: tuple[str, ...], scales: dict[str, Scale]) -> SessionLog:
+    accepted, rejects, warning_frames = {}, {}, []
+    counts = empty_counts()
+    for name, check in checks.items():
+        positions, reasons = check.findings.reasons()
+        keep = np.setdiff1d(np.arange(check.n), positions, assume_unique=True)
+        accepted[name] = _typed_frame(check, keep)
+        rejects[name] = _rejects_frame(check, positions, reasons)
+        table_warnings = check.findings.warnings_frame(check.table.names)
+        warning_frames.append(table_warnings)
+        data_rows = table_warnings.loc[table_warnings[Col.ROW] > 1, Col.ROW]
+        counts.loc[name, COUNT_COLUMNS] = [check.n, len(keep), len(positions),
+                                           data_rows.nunique()]
+    frames = [f for f in warning_frames if len(f)]
+    return SessionLog(
+        sessions=accepted[SESSIONS.name],
+        assessments=accepted[ASSESSMENTS.name],
+        adverse_events=accepted[ADVERSE_EVENTS.name],
+        rejects=rejects,
+        warnings=pd.concat(frames, ignore_index=True) if frames else empty_warnings(),
+        counts=counts.astype(np.int64),
+        checksums=dict(checksums),
+        source=source,
+        missing_tables=tuple(missing),
+        present_columns={
+            name: tuple(c.name for c in TABLES[name].columns if c.name in check.text)
+            for name, check in checks.items()
+        },
+        scales=scales,
+    )
+
+
+def _typed_frame(check: TableCheck, keep: np.ndarray) -> pd.DataFrame:
+    """The typed table of the rows in ``keep`` (positions), with ``row``."""
+    every = len(keep) == check.n
+    columns = {c.name: _typed_column(check, c, keep, every) for c in check.table.columns}
+    columns[Col.ROW] = pd.Series(check.rows if every else check.rows[keep], dtype=np.int64)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _typed_column(check: TableCheck, column: Column, keep: np.ndarray,
+                  every: bool) -> pd.Series:
+    values = check.typed.get(column.name)
+    if values is None:
+        return _all_missing(column, len(keep), check.scales)
+    if isinstance(values, pa.Array):
+        return _text_series(values if every else values.take(pa.array(keep, pa.int64())))
+    if not every:
+        values = values[keep]
+    kind = column.kind
+    if kind in ("vocabulary", "scale"):
+        dtype = _category_dtype(column, check.scales)
+        return pd.Series(pd.Categorical.from_codes(values, dtype=dtype, validate=False))
+    if kind == "bool":
+        return pd.Series(pd.arrays.BooleanArray(values == 1, values < 0))
+    if kind == "date":
+        return pd.Series(values.astype("datetime64[ns]", copy=False), copy=False)
+    return pd.Series(values.astype(np.float64, copy=False), copy=False)
+
+
+def _rejects_frame(check: TableCheck, positions: np.ndarray, reasons: pa.Array) -> pd.DataFrame:
+    """Quarantined rows as text: the contract columns the input had, ``row``, ``reason``."""
+    take = pa.array(positions, pa.int64())
+    names = [c.name for c in check.table.columns if c.name in check.text]
+    if check.raw is None:
+        names = check.table.names
+    columns = {
+        name: check.text[name].take(take) if name in check.text
+        else pa.nulls(len(positions), pa.string())
+        for name in names
+    }
+    columns[Col.ROW] = pa.array(check.rows[positions], pa.int64())
+    columns[Col.REASON] = reasons.cast(pa.string())
+    return frame(columns)
+
+
+def _text_series(values: pa.Array) -> pd.Series:
+    series = values.to_pandas()  # pandas 3 gives the str dtype already
+    return series if series.dtype == "str" else series.astype("str")
+
+
+def _category_dtype(column: Column, scales: dict[str, Scale]) -> pd.CategoricalDtype:
+    if column.kind == "scale":
+        return _scale_dtype(tuple(scales))
+    return _vocabulary_dtype(column.vocabulary)
+
+
+@cache
+def _scale_dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(names), ordered=False)
+
+
+@cache
+def _vocabulary_dtype(name: str) -> pd.CategoricalDtype:
+    return vocabulary_dtype(name)
+
+
+def _all_missing(column: Column, n: int, scales: dict[str, Scale]) -> pd.Series:
+    kind = column.kind
+    if kind in ("vocabulary", "scale"):
+        codes = np.full(n, -1, dtype=np.int64)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=_category_dtype(column, scales)))
+    if kind == "bool":
+        return pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
+    if kind == "date":
+        return pd.Series(np.full(n, NAT))
+    if kind in ("id", "text", "list"):
+        return _text_series(pa.nulls(n, pa.string()))
+    return pd.Series(np.full(n, np.nan))
+
+
+def _warn_summary(log: SessionLog, stacklevel: int) -> None:
+    quarantined = log.n_quarantined
+    blanked = int((log.warnings[Col.ROW] > 1).sum())
+    if quarantined or blanked:
+        warnings.warn(
+            f"{log.source}: {quarantined} row(s) quarantined and {blanked} value(s) left blank "
+            "while loading; see the rejects and warnings of the result (or run "
+            "'outcomes validate').",
+            DataQualityWarning,
+            stacklevel=stacklevel,
+        )
