@@ -18,9 +18,16 @@ import pyarrow.parquet as pq
 import pytest
 from tests.bundles import valid_tables, write_bundle, write_csv
 
-from outcomes import Col, SessionLog, load_bundle
+from outcomes import Col, SessionLog, load_bundle, load_scales
 from outcomes.bundle.schema import TABLES
-from outcomes.errors import FAILURE_COLUMNS, BundleError, DataQualityWarning, OutcomesError
+from outcomes.errors import (
+    FAILURE_COLUMNS,
+    BundleError,
+    ConfigError,
+    DataQualityWarning,
+    OutcomesError,
+    ParameterError,
+)
 
 CONDITIONS = ("acne_scars, surgical_scars, wrinkles, hyperpigmentation, stretch_marks, alopecia, "
               "rosacea, skin_laxity, enlarged_pores, texture")
@@ -611,3 +618,22 @@ def test_failure_cases_are_empty_when_the_bundle_as_a_whole_is_the_problem(tmp_p
 
 def test_every_bundle_error_is_an_outcomes_error():
     assert issubclass(BundleError, OutcomesError)
+
+
+def test_bad_arguments_raise_the_packages_own_errors(tmp_path):
+    with pytest.raises(ParameterError, match="path must be a folder or workbook path"):
+        load_bundle(None)
+    with pytest.raises(ParameterError, match="path must be a TOML file path"):
+        load_scales(5)
+    for field, value in (("conditions", "5"), ("conditions", '["acne_scars", 1]'),
+                         ("no_change", '"none"')):
+        path = tmp_path / f"{field}.toml"
+        path.write_text(f'[x]\nmin = 0\nmax = 4\nbetter = "lower"\n{field} = {value}\n')
+        with pytest.raises(ConfigError, match=f"field '{field}' must be"):
+            load_scales(path)
+    log = load(tmp_path / "bundle", valid_tables())
+    with pytest.raises(ParameterError, match="Unknown table 'patients'"):
+        log.table("patients")
+    with pytest.raises(ParameterError, match="start must be a date"):
+        log.filter(start="the spring")
+    assert log.filter(fitzpatrick=3).sessions.empty  # a value, not a list: no TypeError
