@@ -3,7 +3,9 @@ checksums, and the user's files left untouched."""
 
 from __future__ import annotations
 
+import doctest
 import hashlib
+import importlib
 import os
 import warnings
 
@@ -18,6 +20,7 @@ from tests.bundles import FORMATS, valid_tables, write_bundle, write_csv
 
 from outcomes import Col, SessionLog, load_bundle, load_scales
 from outcomes.bundle.schema import TABLES, vocabulary
+from outcomes.cli.validate import save_rejects
 from outcomes.errors import DataQualityWarning
 
 TABLE_NAMES = list(TABLES)
@@ -30,7 +33,8 @@ def load_quietly(path, **kwargs) -> SessionLog:
 
 
 # ------------------------------------------------------------------ pandera: the typed tables
-# Written from the data contract (docs), not from outcomes.bundle.schema, so they check it independently.
+# Written from the data contract (docs), not from outcomes.bundle.schema, so they check it
+# independently.
 def _category(values: list[str], ordered: bool = False) -> dict:
     return {"dtype_kwargs": {"categories": values, "ordered": ordered}, "nullable": True}
 
@@ -416,7 +420,7 @@ def test_loading_does_not_modify_the_input(tmp_path):
     listing = {p.parent: sorted(p.parent.iterdir()) for p in paths}
     for fmt in FORMATS:
         log = load_quietly(tmp_path / fmt if fmt != "xlsx" else tmp_path / fmt / "bundle.xlsx")
-        log.save_rejects(tmp_path / f"rejects-{fmt}")
+        save_rejects(log, tmp_path / f"rejects-{fmt}")
     after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in paths}
     assert after == before
     assert {p.parent: sorted(p.parent.iterdir()) for p in paths} == listing
@@ -460,3 +464,9 @@ def test_parquet_string_and_large_string_columns(tmp_path):
     log = load_bundle(tmp_path)
     reference = load_bundle(write_bundle(tmp_path / "ref", {"sessions": tables["sessions"]}))
     pd.testing.assert_frame_equal(log.sessions, reference.sessions)
+
+
+@pytest.mark.parametrize("module", ["load", "values", "hashing", "failures", "schema", "privacy"])
+def test_the_examples_of_the_docstrings_run(module):
+    result = doctest.testmod(importlib.import_module(f"outcomes.bundle.{module}"))
+    assert result.attempted and not result.failed

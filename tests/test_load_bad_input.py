@@ -18,9 +18,16 @@ import pyarrow.parquet as pq
 import pytest
 from tests.bundles import valid_tables, write_bundle, write_csv
 
-from outcomes import Col, SessionLog, load_bundle
+from outcomes import Col, SessionLog, load_bundle, load_scales
 from outcomes.bundle.schema import TABLES
-from outcomes.errors import BundleError, DataQualityWarning, OutcomesError
+from outcomes.errors import (
+    FAILURE_COLUMNS,
+    BundleError,
+    ConfigError,
+    DataQualityWarning,
+    OutcomesError,
+    ParameterError,
+)
 
 CONDITIONS = ("acne_scars, surgical_scars, wrinkles, hyperpigmentation, stretch_marks, alopecia, "
               "rosacea, skin_laxity, enlarged_pores, texture")
@@ -213,7 +220,7 @@ def test_hash_collisions_change_nothing(tmp_path, monkeypatch):
     add_row(t["assessments"], 0)  # row 4: exact duplicate of row 2
     add_row(t["adverse_events"], 0, **{Col.SESSION_ID: "S77"})  # row 4: no such session
     expected = load(tmp_path / "a", t)
-    monkeypatch.setattr("outcomes.bundle.load.hash_strings",
+    monkeypatch.setattr("outcomes.bundle.columns.hash_strings",
                         lambda values: np.zeros(len(values), dtype=np.uint64))
     collided = load(tmp_path / "b", t)
     for name in TABLES:
@@ -539,5 +546,94 @@ def test_header_only_is_an_empty_table_not_an_error(tmp_path):
     assert log.counts.loc["adverse_events", "read"] == 0
 
 
+# ============================================================ the findings as data: failure_cases
+def failure_cases(path) -> list[tuple]:
+    with pytest.raises(BundleError) as info:
+        load_bundle(path)
+    frame = info.value.failure_cases
+    assert list(frame.columns) == list(FAILURE_COLUMNS)
+    return [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+
+
+def test_failure_cases_of_missing_required_columns(tmp_path):
+    t = valid_tables()
+    del t["assessments"][Col.SCORE]
+    del t["assessments"][Col.SCALE]
+    assert failure_cases(write_bundle(tmp_path, t)) == [
+        ("assessments", Col.SCALE, None, None,
+         "a required column of the assessments table, not in assessments.csv"),
+        ("assessments", Col.SCORE, None, None,
+         "a required column of the assessments table, not in assessments.csv"),
+    ]
+
+
+def test_failure_cases_of_a_column_given_twice(tmp_path):
+    write_bundle(tmp_path, {k: v for k, v in valid_tables().items() if k != "sessions"})
+    write_csv(tmp_path / "sessions.csv", valid_tables()["sessions"])
+    text = (tmp_path / "sessions.csv").read_text().splitlines()
+    text[0] = text[0].replace("device", "Patient_ID")
+    (tmp_path / "sessions.csv").write_text("\n".join(text) + "\n")
+    assert failure_cases(tmp_path) == [
+        ("sessions", "patient_id", 1, None, "column 1 is one of 2 columns named patient_id"),
+        ("sessions", "Patient_ID", 1, None, "column 8 is one of 2 columns named patient_id"),
+    ]
+
+
+def test_failure_cases_of_missing_and_doubled_tables(tmp_path):
+    write_bundle(tmp_path / "a", {"assessments": valid_tables()["assessments"]})
+    assert failure_cases(tmp_path / "a") == [
+        ("sessions", None, None, None, "a bundle needs a sessions table and this one has none")]
+    t = valid_tables()
+    t["Sheet1"] = t.pop("sessions")
+    assert failure_cases(write_bundle(tmp_path / "b", t, "xlsx")) == [
+        ("sessions", None, None, None, "a bundle needs a sessions table and this one has none")]
+    write_bundle(tmp_path / "c", valid_tables(), "csv")
+    write_bundle(tmp_path / "c", {"assessments": valid_tables()["assessments"]}, "parquet")
+    assert failure_cases(tmp_path / "c") == [
+        ("assessments", None, None, None,
+         "the table is given twice (assessments.csv and assessments.parquet)")]
+
+
+def test_failure_cases_of_unreadable_rows_and_columns(tmp_path):
+    (tmp_path / "a").mkdir()
+    write_csv(tmp_path / "a" / "sessions.csv", valid_tables()["sessions"])
+    lines = (tmp_path / "a" / "sessions.csv").read_text().splitlines()
+    lines[2] += ",surplus"
+    (tmp_path / "a" / "sessions.csv").write_text("\n".join(lines) + "\n")
+    assert failure_cases(tmp_path / "a") == [
+        ("sessions", None, 3, None, "has 18 values but the header has 17 columns")]
+    arrays = {k: pa.array(v) for k, v in valid_tables()["sessions"].items()}
+    arrays["tags"] = pa.array([["a"], [], None])
+    (tmp_path / "b").mkdir()
+    pq.write_table(pa.table(arrays), tmp_path / "b" / "sessions.parquet")
+    assert failure_cases(tmp_path / "b") == [
+        ("sessions", "tags", None, None, "values of type list<element: string> have no text form")]
+
+
+def test_failure_cases_are_empty_when_the_bundle_as_a_whole_is_the_problem(tmp_path):
+    assert failure_cases(tmp_path / "nowhere") == []
+    (tmp_path / "sessions.csv").write_bytes(b"")
+    assert failure_cases(tmp_path) == []
+
+
 def test_every_bundle_error_is_an_outcomes_error():
     assert issubclass(BundleError, OutcomesError)
+
+
+def test_bad_arguments_raise_the_packages_own_errors(tmp_path):
+    with pytest.raises(ParameterError, match="path must be a folder or workbook path"):
+        load_bundle(None)
+    with pytest.raises(ParameterError, match="path must be a TOML file path"):
+        load_scales(5)
+    for field, value in (("conditions", "5"), ("conditions", '["acne_scars", 1]'),
+                         ("no_change", '"none"')):
+        path = tmp_path / f"{field}.toml"
+        path.write_text(f'[x]\nmin = 0\nmax = 4\nbetter = "lower"\n{field} = {value}\n')
+        with pytest.raises(ConfigError, match=f"field '{field}' must be"):
+            load_scales(path)
+    log = load(tmp_path / "bundle", valid_tables())
+    with pytest.raises(ParameterError, match="Unknown table 'patients'"):
+        log.table("patients")
+    with pytest.raises(ParameterError, match="start must be a date"):
+        log.filter(start="the spring")
+    assert log.filter(fitzpatrick=3).sessions.empty  # a value, not a list: no TypeError

@@ -146,6 +146,40 @@ def test_refused_before_anything_else_is_checked(tmp_path):
         load_bundle(write_bundle(tmp_path / "b", t))
 
 
+def test_failure_cases_list_every_finding_without_the_values(tmp_path):
+    t = valid_tables()
+    s = t["sessions"]
+    n = 9
+    for name in s:
+        s[name] = (s[name] * 3)[:n]
+    s[Col.SESSION_ID] = [f"S{i}" for i in range(n)]
+    s[Col.PATIENT_ID] = ["943 476 5919"] * 7 + ["P1", "123-45-6789"]
+    with pytest.raises(IdentifyingDataError) as info:
+        load_bundle(write_bundle(tmp_path / "a", {"sessions": s}))
+    cases = info.value.failure_cases
+    assert list(cases.columns) == ["table", "column", "row", "value", "reason"]
+    nhs = "the value looks like an NHS-style 10-digit number"
+    assert cases.drop(columns="value").values.tolist() == [  # in the order of the message
+        ["sessions", Col.PATIENT_ID, 10, "the value looks like a social security number"],
+        *[["sessions", Col.PATIENT_ID, row, nhs] for row in range(2, 9)],
+    ]  # every row, where the message names the first five
+    assert cases["value"].tolist() == [None] * 8
+    assert not cases.isin(["943 476 5919", "123-45-6789"]).any().any()
+
+
+def test_failure_cases_of_identifying_column_names(tmp_path):
+    t = valid_tables()
+    t["assessments"]["Date of Birth"] = ["1980-01-01", "1980-01-01"]
+    t["sessions"]["e-mail"] = ["x", "y", "z"]
+    with pytest.raises(IdentifyingDataError) as info:
+        load_bundle(write_bundle(tmp_path, t))
+    assert info.value.failure_cases.values.tolist() == [
+        ["sessions", "e-mail", 1, None, "the column name looks like it holds an e-mail address"],
+        ["assessments", "Date of Birth", 1, None,
+         "the column name looks like it holds a date of birth"],
+    ]
+
+
 def test_identifying_data_error_is_a_bundle_error():
     assert issubclass(IdentifyingDataError, BundleError)
 

@@ -1,5 +1,7 @@
-"""A clinic's export in, typed tables out: the data contract (schema, vocabularies, scales), the
-readers of CSV, Parquet and xlsx, the privacy screen, the per-table and cross-table checks,
-checksums, :func:`load_bundle` and the :class:`SessionLog` it returns, and :func:`write_bundle`,
-the inverse of the readers.
+"""A clinic's export in, typed tables out: the data contract (``schema``, vocabularies, scales),
+the ``readers`` of CSV, Parquet and xlsx, the ``privacy`` screen, the parsers of cell text
+(``values``), the per-table checks (``columns``) and the cross-table ones (``links``),
+``hashing`` (checksums and hashes), the ``failures`` behind a refused bundle, :func:`load_bundle`
+(``load``, which runs them all) and the :class:`SessionLog` it returns (``log``), and
+:func:`write_bundle`, the inverse of the readers.
 """

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pandas as pd
 
+from ..errors import ParameterError
 from .schema import TABLES, Col, Scale, load_scales
 
 __all__ = ["SessionLog"]
@@ -66,9 +67,15 @@ class SessionLog:
 
     # ------------------------------------------------------------------ views
     def table(self, name: str) -> pd.DataFrame:
-        """Return the accepted rows of table ``name``."""
+        """Return the accepted rows of table ``name``.
+
+        Raises
+        ------
+        ParameterError
+            If ``name`` is not a table of the contract.
+        """
         if name not in TABLES:
-            raise KeyError(f"Unknown table {name!r}; tables are {list(TABLES)}.")
+            raise ParameterError(f"Unknown table {name!r}; tables are {list(TABLES)}.")
         return getattr(self, name)
 
     @property
@@ -100,6 +107,7 @@ class SessionLog:
     # --------------------------------------------------------------- filtering
     def filter(
         self,
+        *,
         condition=None,
         setting=None,
         fitzpatrick=None,
@@ -113,6 +121,11 @@ class SessionLog:
         ``end`` bound the session date (inclusive). Assessments are kept for the (patient,
         condition) courses that keep at least one session; events for the sessions kept.
         Rejects, warnings, counts and checksums describe the whole bundle and are kept as they are.
+
+        Raises
+        ------
+        ParameterError
+            If ``start`` or ``end`` is not a date.
         """
         s = self.sessions
         keep = pd.Series(True, index=s.index)
@@ -124,16 +137,16 @@ class SessionLog:
         ):
             if values is None:
                 continue
-            if isinstance(values, str):
+            if isinstance(values, str) or not isinstance(values, Iterable):
                 values = [values]
             values = list(values)
             if not values:
                 continue
             keep &= s[col].isin(values)
         if start is not None:
-            keep &= s[Col.SESSION_DATE] >= pd.Timestamp(start)
+            keep &= s[Col.SESSION_DATE] >= _timestamp("start", start)
         if end is not None:
-            keep &= s[Col.SESSION_DATE] <= pd.Timestamp(end)
+            keep &= s[Col.SESSION_DATE] <= _timestamp("end", end)
         sessions = s[keep]
         courses = sessions[[Col.PATIENT_ID, Col.CONDITION]].drop_duplicates()
         a = self.assessments
@@ -146,28 +159,25 @@ class SessionLog:
         return replace(self, sessions=sessions, assessments=a, adverse_events=e)
 
     # ------------------------------------------------------------------ output
-    def save_rejects(self, folder: str | Path) -> list[Path]:
-        """Write ``<table>_rejects.csv`` for each table and ``warnings.csv`` into ``folder``.
+    def reject_files(self) -> dict[str, pd.DataFrame]:
+        """The rejects and warnings as the files ``outcomes validate --rejects`` writes.
 
-        Returns the paths written. Files are written even when empty, so a run's output is
-        predictable. Text cells that could be read as spreadsheet formulas are neutralised.
+        Returns
+        -------
+        dict of str to DataFrame
+            ``<table>_rejects.csv`` for each table (its :attr:`rejects`; with the contract's
+            columns, ``row`` and ``reason`` and no rows when the table has no rejects) and
+            ``warnings.csv`` (:attr:`warnings`), in that order. The frames are the log's own
+            text, not yet made safe for spreadsheets (the writer does that).
         """
-        from ..output.safety import neutralise_formulas
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
+        files = {}
         for name in TABLES:
             df = self.rejects.get(name)
             if df is None:
                 df = pd.DataFrame(columns=[*TABLES[name].names, Col.ROW, Col.REASON])
-            path = folder / f"{name}_rejects.csv"
-            neutralise_formulas(df).to_csv(path, index=False)
-            written.append(path)
-        path = folder / "warnings.csv"
-        neutralise_formulas(self.warnings).to_csv(path, index=False)
-        written.append(path)
-        return written
+            files[f"{name}_rejects.csv"] = df
+        files["warnings.csv"] = self.warnings
+        return files
 
     def summary(self) -> str:
         """Plain-text summary: rows read, accepted, quarantined and warned per table."""
@@ -190,6 +200,15 @@ class SessionLog:
             f"<p><b>Bundle</b> {html.escape(self.source or '(unnamed)')}</p>"
             + self.counts.to_html()
         )
+
+
+def _timestamp(name: str, value) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"SessionLog.filter(): {name} must be a date (such as '2024-03-18'), got "
+            f"{value!r}.") from None
 
 
 def empty_counts() -> pd.DataFrame:

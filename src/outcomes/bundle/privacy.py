@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import IdentifyingDataError
+from .failures import failure_cases
 from .readers import RawBundle, RawTable
 from .schema import TABLES
 
@@ -203,11 +204,13 @@ def _kind_codes(values: pa.Array) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Finding:
+    """An identifying column name (no rows) or identifier values (their spreadsheet rows)."""
+
+    table: str
     where: str
     column: str
     kind: str
     rows: tuple[int, ...] = ()
-    count: int = 0
 
     def describe(self) -> str:
         if not self.rows:
@@ -215,17 +218,26 @@ class _Finding:
                 f"{self.where}, column '{self.column}': the column name looks like it holds "
                 f"{self.kind}, which identifies a person."
             )
-        if self.count == 1:
+        if len(self.rows) == 1:
             return (
                 f"{self.where}, column {self.column}: row {self.rows[0]} holds a value that "
                 f"looks like {self.kind}."
             )
-        shown = ", ".join(str(r) for r in self.rows)
-        more = f" and {self.count - len(self.rows)} more" if self.count > len(self.rows) else ""
+        first = self.rows[:_FIRST_ROWS]
+        shown = ", ".join(str(r) for r in first)
+        more = f" and {len(self.rows) - len(first)} more" if len(self.rows) > len(first) else ""
         return (
             f"{self.where}, column {self.column}: rows {shown}{more} hold values that look "
             f"like {self.kind}."
         )
+
+    def cases(self) -> list[tuple]:
+        """Its rows of :attr:`BundleError.failure_cases` (the header is row 1; no values)."""
+        if not self.rows:
+            return [(self.table, self.column, 1, None,
+                     f"the column name looks like it holds {self.kind}")]
+        reason = f"the value looks like {self.kind}"
+        return [(self.table, self.column, row, None, reason) for row in self.rows]
 
 
 def check_bundle(bundle: RawBundle, pool: Executor | None = None) -> None:
@@ -244,11 +256,12 @@ def check_bundle(bundle: RawBundle, pool: Executor | None = None) -> None:
     ------
     IdentifyingDataError
         Naming each file and column, and for values the first spreadsheet rows and the kind of
-        value (never the value itself), with what to do.
+        value (never the value itself), with what to do; its ``failure_cases`` hold every
+        finding, one per column name or per row, with ``value`` always ``None``.
     """
     findings = [f for raw in bundle.tables.values() for f in _column_findings(raw)]
     if findings:
-        raise IdentifyingDataError(_message(findings, _TO_DO_COLUMN))
+        _refuse(findings, _TO_DO_COLUMN)
     tasks = [
         (raw, column.name, position)
         for raw in bundle.tables.values()
@@ -259,13 +272,14 @@ def check_bundle(bundle: RawBundle, pool: Executor | None = None) -> None:
     found = mapper(lambda task: _value_findings(*task), tasks)
     findings = [f for per_column in found for f in per_column]
     if findings:
-        raise IdentifyingDataError(_message(findings, _TO_DO_VALUES))
+        _refuse(findings, _TO_DO_VALUES)
 
 
-def _message(findings: list[_Finding], to_do: str) -> str:
+def _refuse(findings: list[_Finding], to_do: str) -> None:
     lines = [f.describe() for f in findings]
     head = "The bundle holds identifying data and was not loaded."
-    return head + "\n  " + "\n  ".join(lines) + "\n" + to_do
+    raise IdentifyingDataError(head + "\n  " + "\n  ".join(lines) + "\n" + to_do,
+                               failure_cases(c for f in findings for c in f.cases()))
 
 
 def _column_findings(raw: RawTable) -> list[_Finding]:
@@ -273,7 +287,7 @@ def _column_findings(raw: RawTable) -> list[_Finding]:
     for name in raw.header:
         kind = identifying_column(name)
         if kind is not None:
-            out.append(_Finding(raw.where, name, kind))
+            out.append(_Finding(raw.name, raw.where, name, kind))
     return out
 
 
@@ -285,6 +299,5 @@ def _value_findings(raw: RawTable, column: str, position: int) -> list[_Finding]
     for code, kind in enumerate(VALUE_KINDS, start=1):
         rows = raw.rows[codes == code]
         if len(rows):
-            first = tuple(int(r) for r in rows[:_FIRST_ROWS])
-            out.append(_Finding(raw.where, column, kind, first, len(rows)))
+            out.append(_Finding(raw.name, raw.where, column, kind, tuple(rows.tolist())))
     return out

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import math
 import mmap
@@ -36,9 +35,11 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from ..errors import BundleError
+from .failures import failure_cases
+from .hashing import sha256
 from .schema import TABLES
 
-__all__ = ["RawTable", "RawBundle", "read_bundle", "combine", "sha256", "FIRST_DATA_ROW"]
+__all__ = ["RawTable", "RawBundle", "read_bundle", "read_table_bytes", "combine", "FIRST_DATA_ROW"]
 
 #: Spreadsheet row number of the first data row (the header is row 1).
 FIRST_DATA_ROW = 2
@@ -136,22 +137,6 @@ class RawBundle:
         }
 
 
-def sha256(data: bytes | mmap.mmap) -> str:
-    """Return the SHA-256 hex digest of ``data``.
-
-    Parameters
-    ----------
-    data : bytes-like
-        The file's bytes (a memory map works without a copy).
-
-    Returns
-    -------
-    str
-        64 hexadecimal characters.
-    """
-    return hashlib.sha256(data).hexdigest()
-
-
 # ---------------------------------------------------------------------------- finding the files
 def read_bundle(path: str | Path, defer_checksums: bool = False) -> RawBundle:
     """Read a bundle folder or workbook into raw text tables.
@@ -224,20 +209,20 @@ def _read_folder(folder: Path, defer_checksums: bool) -> RawBundle:
             listed = " and ".join(f.name for f in files)
             raise BundleError(
                 f"{folder.name}: the {name} table is given twice ({listed}), so it is ambiguous "
-                "which one to read. Keep one of them in the folder."
+                "which one to read. Keep one of them in the folder.", _given_twice(name, listed)
             )
     if not found["sessions"]:
-        raise BundleError(_no_sessions_message(folder))
+        raise BundleError(_no_sessions_message(folder), _no_sessions())
     tables: dict[str, RawTable] = {}
     digests: dict[str, str | _Mapped] = {}
     for name, files in found.items():
         if not files:
             continue
         file = files[0]
-        reader = read_csv_bytes if file.suffix.lower() == ".csv" else read_parquet_bytes
         mapped = _Mapped(file)
         try:
-            tables[name] = reader(mapped.open(), name, file.name)
+            tables[name] = read_table_bytes(mapped.open(), name=name, where=file.name,
+                                            suffix=file.suffix.lower())
         except BaseException:
             mapped.close()
             raise
@@ -245,6 +230,17 @@ def _read_folder(folder: Path, defer_checksums: bool) -> RawBundle:
         digests[file.name] = mapped if defer_checksums else mapped.digest()
     missing = tuple(n for n in TABLES if n not in tables)
     return RawBundle(folder.name, tables, missing, digests)
+
+
+def _given_twice(name: str, listed: str):
+    """The failure case of a table given twice (in ``listed`` files or sheets)."""
+    return failure_cases([(name, None, None, None, f"the table is given twice ({listed})")])
+
+
+def _no_sessions():
+    """The failure case of a bundle without a sessions table."""
+    return failure_cases([("sessions", None, None, None,
+                           "a bundle needs a sessions table and this one has none")])
 
 
 def _no_sessions_message(folder: Path) -> str:
@@ -299,11 +295,9 @@ def _read_bytes(file: Path) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------- CSV
-def read_csv_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
-    """Read the bytes of one CSV file into a :class:`RawTable` (every cell as text).
-
-    The separator (comma or semicolon) is taken from the header row. UTF-8 is required; a
-    byte-order mark is allowed.
+def read_table_bytes(data: bytes | mmap.mmap, *, name: str, where: str,
+                     suffix: str) -> RawTable:
+    """Read the bytes of one table file into a :class:`RawTable` (every cell as text).
 
     Parameters
     ----------
@@ -313,6 +307,8 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
         The contract table it holds.
     where : str
         How messages name it (the file name).
+    suffix : {".csv", ".parquet"}
+        Its format (see :func:`_read_csv` and :func:`_read_parquet`).
 
     Returns
     -------
@@ -321,8 +317,15 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
     Raises
     ------
     BundleError
-        If the file is empty, not UTF-8, tab-separated, or a row has more or fewer values than
-        the header has columns.
+        If the file cannot be read in its format (the message says why and what to do).
+    """
+    return _TABLE_READERS[suffix](data, name, where)
+
+
+def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+    """A CSV file: the separator (comma or semicolon) is taken from the header row; UTF-8 is
+    required, a byte-order mark is allowed. Refused: an empty file, one not UTF-8 or
+    tab-separated, a row with more or fewer values than the header has columns.
     """
     header, separator = _csv_header(data, where)
     generated = [f"c{i}" for i in range(len(header))]
@@ -344,7 +347,7 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
             ),
         )
     except (pa.ArrowException, OSError, ValueError):
-        raise BundleError(_csv_problem(bytes(data), where, separator, len(header))) from None
+        raise _csv_problem(bytes(data), name, where, separator, len(header)) from None
     columns = [_one_chunk_or_many(table.column(i)) for i in range(table.num_columns)]
     return _raw_table(name, where, header, columns, decimal_comma=separator == ";")
 
@@ -398,54 +401,38 @@ def _sniff_separator(line: str) -> str | None:
     return ","
 
 
-def _csv_problem(data: bytes, where: str, separator: str, n_columns: int) -> str:
+def _csv_problem(data: bytes, name: str, where: str, separator: str,
+                 n_columns: int) -> BundleError:
     """Explain why pyarrow could not parse a CSV (only called when it failed)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return f"{where} is not UTF-8 text (the first undecodable byte is on line {line}); " + (
-            f"{_SAVE_AS_UTF8}."
-        )
+        return BundleError(
+            f"{where} is not UTF-8 text (the first undecodable byte is on line {line}); "
+            f"{_SAVE_AS_UTF8}.")
     try:
         for index, record in enumerate(csv.reader(io.StringIO(text), delimiter=separator)):
             if index and record and len(record) != n_columns:
-                return (
-                    f"{where} row {index + 1} has {len(record)} values but the header has "
-                    f"{n_columns} columns. Check that row for a stray '{separator}' or an "
-                    "unquoted value holding one, and export again."
-                )
+                found = f"has {len(record)} values but the header has {n_columns} columns"
+                return BundleError(
+                    f"{where} row {index + 1} {found}. Check that row for a stray "
+                    f"'{separator}' or an unquoted value holding one, and export again.",
+                    failure_cases([(name, None, index + 1, None, found)]))
     except csv.Error as exc:
-        return f"{where} cannot be read as CSV ({exc}); check the quoting and export again."
-    return f"{where} cannot be read as CSV; check the quoting of its values and export again."
+        return BundleError(
+            f"{where} cannot be read as CSV ({exc}); check the quoting and export again.")
+    return BundleError(
+        f"{where} cannot be read as CSV; check the quoting of its values and export again.")
 
 
 # ------------------------------------------------------------------------------------ Parquet
-def read_parquet_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
-    """Read the bytes of one Parquet file into a :class:`RawTable` (every cell as text).
-
-    Typed columns are written out as text: integers and floats in their shortest form (an
-    integral float without ``.0``), booleans as ``true``/``false``, dates and midnight
-    timestamps as ``YYYY-MM-DD``, other timestamps as ``YYYY-MM-DDTHH:MM:SS``. NaN is empty.
-
-    Parameters
-    ----------
-    data : bytes-like
-        The whole file.
-    name : str
-        The contract table it holds.
-    where : str
-        How messages name it (the file name).
-
-    Returns
-    -------
-    RawTable
-
-    Raises
-    ------
-    BundleError
-        If the file is not Parquet or holds a column of a type that has no text form (lists,
-        structs, binary).
+def _read_parquet(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+    """A Parquet file: typed columns are written out as text, integers and floats in their
+    shortest form (an integral float without ``.0``), booleans as ``true``/``false``, dates and
+    midnight timestamps as ``YYYY-MM-DD``, other timestamps as ``YYYY-MM-DDTHH:MM:SS``; NaN is
+    empty. Refused: a file that is not Parquet, a column of a type that has no text form
+    (lists, structs, binary).
     """
     try:
         table = pq.read_table(pa.BufferReader(pa.py_buffer(data)))
@@ -458,19 +445,20 @@ def read_parquet_bytes(data: bytes | mmap.mmap, name: str, where: str) -> RawTab
         if _PANDAS_INDEX.match(field_name):
             continue  # a pandas index written by to_parquet(), not a column of the export
         header.append(str(field_name).strip())
-        columns.append(arrow_to_text(_combine(column), where, field_name))
+        columns.append(arrow_to_text(_combine(column), table=name, where=where,
+                                     column=field_name))
     return _raw_table(name, where, tuple(header), columns, decimal_comma=False)
 
 
-def arrow_to_text(array: pa.Array, where: str, column: str) -> pa.Array:
+def arrow_to_text(array: pa.Array, *, table: str, where: str, column: str) -> pa.Array:
     """Return ``array`` written out as text, as a CSV export would hold it.
 
     Parameters
     ----------
     array : pyarrow.Array
         A typed column (from Parquet).
-    where, column : str
-        File and column, for the message of an unreadable type.
+    table, where, column : str
+        Contract table, file and column, for the error of an unreadable type.
 
     Returns
     -------
@@ -484,7 +472,7 @@ def arrow_to_text(array: pa.Array, where: str, column: str) -> pa.Array:
     """
     kind = array.type
     if pa.types.is_dictionary(kind):
-        return arrow_to_text(array.dictionary_decode(), where, column)
+        return arrow_to_text(array.dictionary_decode(), table=table, where=where, column=column)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         array = array.cast(pa.string())
         return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
@@ -501,8 +489,12 @@ def arrow_to_text(array: pa.Array, where: str, column: str) -> pa.Array:
         return _timestamps_to_text(array)
     raise BundleError(
         f"{where}, column {column}: values of type {kind} cannot be read; store it as text, "
-        "numbers or dates and export again."
+        "numbers or dates and export again.",
+        failure_cases([(table, column, None, None, f"values of type {kind} have no text form")]),
     )
+
+
+_TABLE_READERS = {".csv": _read_csv, ".parquet": _read_parquet}
 
 
 def _timestamps_to_text(array: pa.Array) -> pa.Array:
@@ -555,13 +547,14 @@ def _workbook_sheets(workbook, where: str) -> dict:
         if len(sheets) > 1:
             titles = " and ".join(repr(s.title) for s in sheets)
             raise BundleError(
-                f"{where}: the {name} table is given twice (sheets {titles}); keep one sheet."
+                f"{where}: the {name} table is given twice (sheets {titles}); keep one sheet.",
+                _given_twice(name, f"sheets {titles}"),
             )
     if not found["sessions"]:
         titles = ", ".join(repr(s.title) for s in workbook.worksheets) or "none"
         raise BundleError(
             f"{where} has no 'sessions' sheet (its sheets: {titles}). Name the sheets "
-            "sessions, assessments and adverse_events."
+            "sessions, assessments and adverse_events.", _no_sessions()
         )
     return {name: sheets[0] for name, sheets in found.items() if sheets}
 

@@ -5,13 +5,14 @@ literals. Vocabularies and scales are data files (``vocabularies.toml``, ``scale
 read here; a user may add scales from a TOML file of the same shape.
 
 The three tables of a bundle are described by :data:`TABLES`; each :class:`Column` says its type,
-whether it is required and its allowed values or range. The loader (:mod:`outcomes.bundle.load`) applies
-these rules; nothing else in the package re-states them.
+whether it is required and its allowed values or range. The loader (:mod:`outcomes.bundle.load`
+and the checks it runs) applies these rules; nothing else in the package re-states them.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ParameterError
 
 __all__ = [
     "Col",
@@ -266,13 +267,22 @@ def _parse_scales(data: dict, source: str) -> dict[str, Scale]:
         if kind == "change" and no_change is None:
             raise ConfigError(
                 f"{where}: a change scale needs 'no_change' (the score for no change).")
-        conds = tuple(spec.get("conditions", ()))
+        if no_change is not None:
+            try:
+                no_change = float(no_change)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"{where}: field 'no_change' must be a number, got {no_change!r}.") from None
+        conds = spec.get("conditions", [])
+        if not isinstance(conds, list | tuple) or not all(isinstance(c, str) for c in conds):
+            raise ConfigError(
+                f"{where}: field 'conditions' must be a list of condition names, got {conds!r}.")
+        conds = tuple(conds)
         unknown = [c for c in conds if c not in conditions]
         if unknown:
             raise ConfigError(
                 f"{where}: unknown conditions {unknown}; allowed: {sorted(conditions)}.")
-        out[name] = Scale(name, low, high, better, kind,
-                          None if no_change is None else float(no_change), conds)
+        out[name] = Scale(name, low, high, better, kind, no_change, conds)
     return out
 
 
@@ -294,10 +304,22 @@ def load_scales(path: str | Path | None = None) -> dict[str, Scale]:
     ------
     ConfigError
         If the file cannot be read or a scale is malformed (the message names the scale and field).
+    ParameterError
+        If ``path`` is not a path.
+
+    Examples
+    --------
+    >>> scales = load_scales()
+    >>> scales["masi"].low, scales["masi"].high, scales["masi"].better
+    (0.0, 48.0, 'lower')
     """
     scales = dict(_builtin_scales())
     if path is None:
         return scales
+    if not isinstance(path, str | os.PathLike):
+        raise ParameterError(
+            f"load_scales(): path must be a TOML file path (str or Path), got "
+            f"{type(path).__name__}.")
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text("utf-8"))

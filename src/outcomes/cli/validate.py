@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
 from ..bundle.load import load_bundle
 from ..bundle.log import SessionLog
 from ..bundle.schema import TABLES
 from ..errors import DataQualityWarning
+from ..output.safety import neutralise_formulas
 from ..stats.result import Col
 from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, add_bundle_argument, whole_number
 
@@ -64,13 +66,41 @@ def run(args: argparse.Namespace) -> int:
     print(report(log, shown=args.show))
     if args.rejects:
         try:
-            written = log.save_rejects(args.rejects)
+            written = save_rejects(log, args.rejects)
         except OSError as exc:
             print(f"outcomes validate: cannot write into {args.rejects}: {exc.strerror}",
                   file=sys.stderr)
             return EXIT_USAGE
         print("Written: " + ", ".join(p.name for p in written))
     return EXIT_INPUT if log.n_quarantined else EXIT_OK
+
+
+def save_rejects(log: SessionLog, folder: str | Path) -> list[Path]:
+    """Write ``<table>_rejects.csv`` for each table and ``warnings.csv`` into ``folder``.
+
+    Files are written even when empty, so a run's output is predictable. Text cells that could
+    be read as spreadsheet formulas are neutralised.
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle (its :meth:`~outcomes.SessionLog.reject_files`).
+    folder : str or Path
+        Created if needed.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in log.reject_files().items():
+        path = folder / name
+        neutralise_formulas(df).to_csv(path, index=False)
+        written.append(path)
+    return written
 
 
 def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
