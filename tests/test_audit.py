@@ -17,8 +17,9 @@ from outcomes import AuditResult, ConfigError, audit
 from outcomes.audit.quality import CHECK_COLUMNS, CHECKS
 from outcomes.audit.run import GATE_ID, JSON_SCHEMA_VERSION, load_audit_config
 from outcomes.bundle.load import load_bundle
+from outcomes.bundle.write import write_bundle
 from outcomes.output.disclosure import assert_no_small_counts
-from outcomes.simulate.draw import simulate, write_bundle
+from outcomes.simulate.draw import simulate
 
 CLEAN = dict(fault_rate=0.0, contraindicated_share=0.0, alcohol_share=0.0,
              anticoagulant_share=0.0, spacing_deviation_share=0.0,

@@ -32,7 +32,7 @@ from outcomes import (
     spacing,
     write_bundle,
 )
-from outcomes.simulate.draw import SimulationParams
+from outcomes.simulate.params import SimulationParams
 from outcomes.stats import intervals
 from outcomes.stats.side_effects import (
     SPACING_BINS,

@@ -20,15 +20,12 @@ import pytest
 
 from outcomes import Col
 from outcomes.bundle.schema import NOTABLE_EVENTS, TABLES, load_scales, vocabulary
+from outcomes.bundle.write import write_bundle
 from outcomes.courses import build_courses
-from outcomes.simulate.draw import (
-    APPROXIMATE_TRUTHS,
-    FAULT_COLUMNS,
-    FaultKind,
-    SimulationParams,
-    simulate,
-    write_bundle,
-)
+from outcomes.simulate.draw import simulate
+from outcomes.simulate.faults import FAULT_COLUMNS, FaultKind
+from outcomes.simulate.params import SimulationParams
+from outcomes.simulate.truth import APPROXIMATE_TRUTHS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
