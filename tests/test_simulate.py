@@ -147,6 +147,24 @@ def test_params_are_checked_and_dicts_merged():
         simulate(0, 1)
 
 
+def test_every_parameter_has_one_constraint_and_messages_name_the_entry():
+    from dataclasses import fields
+
+    from outcomes.errors import ParameterError
+    from outcomes.simulate.params import CONSTRAINTS
+
+    names = [row[0] for row in CONSTRAINTS]
+    assert sorted(names) == sorted(f.name for f in fields(SimulationParams))
+    assert len(set(names)) == len(names)
+    with pytest.raises(ParameterError, match=r"effect\['wrinkles'\]: expected a number >= 0, "
+                                             r"got -0\.1"):
+        SimulationParams().replace(effect={"wrinkles": -0.1})
+    with pytest.raises(ParameterError, match=r"n_clinics: expected a whole number >= 1, got True"):
+        SimulationParams(n_clinics=True)
+    with pytest.raises(ParameterError, match=r"onset_hours\['pih'\]: expected 2 values"):
+        SimulationParams().replace(onset_hours={"pih": (9, 3)})
+
+
 # --------------------------------------------------------------------------- the contract
 def test_tables_follow_the_contract():
     t = _sim(2000, 1)
