@@ -325,7 +325,7 @@ class SimulationParams:
         (rater). Contraindications are never blanked (blank means none recorded).
     fault_rate : float, default 0.0
         Share of rows of each table carrying an injected data-entry fault (at least one of each
-        class when positive); see :func:`simulate`.
+        class when positive); see :func:`outcomes.simulate.draw.simulate`.
     """
 
     # population
@@ -467,12 +467,12 @@ class SimulationParams:
         ParameterError
             If a value is out of its range (a ``ValueError``; see :data:`CONSTRAINTS`).
         """
-        names = {f.name for f in fields(self)}
-        unknown = sorted(set(changes) - names)
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
         if unknown:
             raise TypeError(
                 f"Unknown simulation parameter(s) {unknown}; the parameters are "
-                f"{sorted(names)}."
+                f"{sorted(known)}."
             )
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         for name, value in changes.items():
