@@ -14,9 +14,10 @@ from outcomes import Adherence, adherence
 from outcomes.audit.adherence import ADHERENCE_COLUMNS, NONADHERENT_COLUMNS, NOT_TESTABLE
 from outcomes.bundle.load import load_bundle
 from outcomes.bundle.log import SessionLog
+from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.courses import build_courses
-from outcomes.simulate.draw import simulate, write_bundle
+from outcomes.simulate.draw import simulate
 
 CATALOGUE = load_catalogue()
 

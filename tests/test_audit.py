@@ -18,9 +18,10 @@ from outcomes.audit.config import GATE_ID, load_audit_config
 from outcomes.audit.quality import CHECK_COLUMNS, CHECKS
 from outcomes.audit.result import JSON_SCHEMA_VERSION
 from outcomes.bundle.load import load_bundle
+from outcomes.bundle.write import write_bundle
 from outcomes.output.disclosure import assert_no_small_counts
 from outcomes.report.audit import audit_json, audit_tables, write_audit
-from outcomes.simulate.draw import simulate, write_bundle
+from outcomes.simulate.draw import simulate
 
 CLEAN = dict(fault_rate=0.0, contraindicated_share=0.0, alcohol_share=0.0,
              anticoagulant_share=0.0, spacing_deviation_share=0.0,

@@ -394,7 +394,9 @@ def test_recovers_simulated_truth(simulated_truth):
 
 def test_simulator_final_improvement_recovers_truth(tmp_path):
     from outcomes import load_bundle
-    from outcomes.simulate.draw import SimulationParams, simulate, write_bundle
+    from outcomes.bundle.write import write_bundle
+    from outcomes.simulate.draw import simulate
+    from outcomes.simulate.params import SimulationParams
 
     # no measurement noise, no late gain: the simulator's truth of effective-<condition> is
     # the mean final improvement, up to rounding of scores to the scale's steps

@@ -22,10 +22,11 @@ from tests.factories import assessment, event, make_log, session
 
 from outcomes.audit.adherence import adherence
 from outcomes.bundle.load import load_bundle
+from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import ESTIMANDS, Source, load_catalogue
 from outcomes.claims.evaluate import CLAIM_COLUMNS, ESTIMATORS, ClaimsResult, evaluate_claims
 from outcomes.errors import AnalysisError
-from outcomes.simulate.draw import simulate, write_bundle
+from outcomes.simulate.draw import simulate
 
 GB, WS = "goodman_baron_quantitative", "wrinkle_severity"
 A, W = "acne_scars", "wrinkles"

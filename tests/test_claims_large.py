@@ -29,9 +29,12 @@ import statsmodels.api as sm
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from outcomes.bundle.load import load_bundle
+from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.claims.evaluate import evaluate_claims
-from outcomes.simulate.draw import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
+from outcomes.simulate.draw import simulate
+from outcomes.simulate.params import SimulationParams
+from outcomes.simulate.truth import CLAIM_CONDITIONS
 
 N_PATIENTS = 20_000
 SEED = 7

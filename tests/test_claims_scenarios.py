@@ -36,9 +36,12 @@ import pandas as pd
 import pytest
 
 from outcomes.bundle.load import load_bundle
+from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.claims.evaluate import evaluate_claims
-from outcomes.simulate.draw import CLAIM_CONDITIONS, SimulationParams, simulate, write_bundle
+from outcomes.simulate.draw import simulate
+from outcomes.simulate.params import SimulationParams
+from outcomes.simulate.truth import CLAIM_CONDITIONS
 
 CATALOGUE = load_catalogue()
 CLAIM_IDS = [c.id for c in CATALOGUE.claims]

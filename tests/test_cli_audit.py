@@ -8,8 +8,9 @@ import pytest
 
 from bundles import valid_tables
 from bundles import write_bundle as write_test_bundle
+from outcomes.bundle.write import write_bundle
 from outcomes.cli import main
-from outcomes.simulate.draw import simulate, write_bundle
+from outcomes.simulate.draw import simulate
 
 CLEAN = dict(fault_rate=0.0, contraindicated_share=0.0, alcohol_share=0.0,
              anticoagulant_share=0.0, spacing_deviation_share=0.0,

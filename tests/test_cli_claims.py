@@ -10,9 +10,10 @@ import pytest
 from tests.bundles import valid_tables
 from tests.bundles import write_bundle as write_test_bundle
 
+from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.cli import main
-from outcomes.simulate.draw import simulate, write_bundle
+from outcomes.simulate.draw import simulate
 
 CLAIM_IDS = [c.id for c in load_catalogue().claims]
 

@@ -17,9 +17,10 @@ import pytest
 
 import outcomes
 from outcomes.app.dashboard import FILTERS
+from outcomes.bundle.write import write_bundle
 from outcomes.output.disclosure import assert_no_small_counts
 from outcomes.output.labels import VERDICT_COLOURS
-from outcomes.simulate.draw import simulate, write_bundle
+from outcomes.simulate.draw import simulate
 
 SEED = 20241118
 

@@ -363,7 +363,9 @@ SIM_KNOBS = dict(
 @pytest.fixture(scope="module")
 def simulator(tmp_path_factory):
     from outcomes import load_bundle
-    from outcomes.simulate.draw import SimulationParams, simulate, write_bundle
+    from outcomes.bundle.write import write_bundle
+    from outcomes.simulate.draw import simulate
+    from outcomes.simulate.params import SimulationParams
 
     folder = tmp_path_factory.mktemp("simulated")
     write_bundle(simulate(6000, seed=11, **SIM_KNOBS), folder, format="parquet")

@@ -12,9 +12,9 @@ from factories import assessment, make_log, session
 from outcomes.audit.config import load_audit_config
 from outcomes.audit.quality import AT_LEAST, AT_MOST, CHECK_COLUMNS, CHECKS, quality_checks
 from outcomes.bundle.load import load_bundle
+from outcomes.bundle.write import write_bundle as write_simulated
 from outcomes.courses import build_courses
 from outcomes.simulate.draw import simulate
-from outcomes.simulate.draw import write_bundle as write_simulated
 
 THRESHOLDS = load_audit_config().thresholds
 

@@ -31,7 +31,7 @@ from outcomes import (
     spacing,
     write_bundle,
 )
-from outcomes.simulate.draw import SimulationParams
+from outcomes.simulate.params import SimulationParams
 from outcomes.stats import intervals
 from outcomes.stats.grouping import SPACING_BINS, bin_labels, cut, event_sets
 from outcomes.stats.rows import GroupedShares

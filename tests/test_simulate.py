@@ -20,15 +20,12 @@ import pytest
 
 from outcomes import Col
 from outcomes.bundle.schema import NOTABLE_EVENTS, TABLES, load_scales, vocabulary
+from outcomes.bundle.write import write_bundle
 from outcomes.courses import build_courses
-from outcomes.simulate.draw import (
-    APPROXIMATE_TRUTHS,
-    FAULT_COLUMNS,
-    FaultKind,
-    SimulationParams,
-    simulate,
-    write_bundle,
-)
+from outcomes.simulate.draw import simulate
+from outcomes.simulate.faults import FAULT_COLUMNS, FaultKind
+from outcomes.simulate.params import SimulationParams
+from outcomes.simulate.truth import APPROXIMATE_TRUTHS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -148,6 +145,24 @@ def test_params_are_checked_and_dicts_merged():
         SimulationParams(clinic_ae_multiplier={"C01": 50.0})
     with pytest.raises(ValueError, match="n_patients"):
         simulate(0, 1)
+
+
+def test_every_parameter_has_one_constraint_and_messages_name_the_entry():
+    from dataclasses import fields
+
+    from outcomes.errors import ParameterError
+    from outcomes.simulate.params import CONSTRAINTS
+
+    names = [row[0] for row in CONSTRAINTS]
+    assert sorted(names) == sorted(f.name for f in fields(SimulationParams))
+    assert len(set(names)) == len(names)
+    with pytest.raises(ParameterError, match=r"effect\['wrinkles'\]: expected a number >= 0, "
+                                             r"got -0\.1"):
+        SimulationParams().replace(effect={"wrinkles": -0.1})
+    with pytest.raises(ParameterError, match=r"n_clinics: expected a whole number >= 1, got True"):
+        SimulationParams(n_clinics=True)
+    with pytest.raises(ParameterError, match=r"onset_hours\['pih'\]: expected 2 values"):
+        SimulationParams().replace(onset_hours={"pih": (9, 3)})
 
 
 # --------------------------------------------------------------------------- the contract

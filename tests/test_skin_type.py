@@ -17,7 +17,7 @@ from tests.factories import event, make_log, session
 from tests.reference.safety_simulate import simulate_log
 
 from outcomes import AnalysisError, build_courses, load_bundle, simulate, skin_type, write_bundle
-from outcomes.simulate.draw import SimulationParams
+from outcomes.simulate.params import SimulationParams
 from outcomes.stats.skin_type import DIFFERENCE, SKIN_TYPE_COLUMNS
 
 
