@@ -12,15 +12,8 @@ from hypothesis import strategies as st
 
 from outcomes import Catalogue, Claim, ConfigError, Recommendation, load_catalogue
 from outcomes.bundle.schema import TABLES, vocabulary
-from outcomes.claims.catalogue import (
-    CHECKS,
-    ESTIMANDS,
-    FRAME_COLUMNS,
-    PARAM_KINDS,
-    REGISTRY,
-    UNITS,
-    Source,
-)
+from outcomes.claims.model import FRAME_COLUMNS, Source
+from outcomes.claims.registry import CHECKS, ESTIMANDS, PARAM_KINDS, REGISTRY, UNITS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources"

@@ -20,11 +20,16 @@ import pytest
 from scipy import stats
 from tests.factories import assessment, event, make_log, session
 
+from outcomes.analysis import conflicts_table
 from outcomes.audit.adherence import adherence
 from outcomes.bundle.load import load_bundle
-from outcomes.claims.catalogue import ESTIMANDS, Source, load_catalogue
-from outcomes.claims.evaluate import CLAIM_COLUMNS, ESTIMATORS, ClaimsResult, evaluate_claims
+from outcomes.claims.catalogue import load_catalogue
+from outcomes.claims.evaluate import ESTIMATORS, evaluate_claims
+from outcomes.claims.model import Source
+from outcomes.claims.registry import ESTIMANDS
+from outcomes.claims.result import CLAIM_COLUMNS, ClaimsResult
 from outcomes.errors import AnalysisError
+from outcomes.output.safety import neutralise_formulas
 from outcomes.simulate.draw import simulate, write_bundle
 
 GB, WS = "goodman_baron_quantitative", "wrinkle_severity"
@@ -171,7 +176,7 @@ def test_km_median_sessions_to_band(table, worked):
     assert r["estimate"] == 2
     assert (r["n"], r["n_patients"]) == (4, 4)
     assert r["details"] == {"courses_reaching_band": 3}
-    km = worked.tables["acne-scars-4-6-sessions"]
+    km = worked.tables()["acne-scars-4-6-sessions"]
     assert km["time"].tolist() == [1.0, 2.0, 4.0]
     assert km["survival"].tolist() == pytest.approx([0.75, 0.5, 0.0])
     # 4 courses < min_units 10: no verdict, and the reason says so in courses
@@ -239,7 +244,7 @@ def test_risk_difference_notable(table, worked):
     assert (r["n"], r["n_patients"]) == (7, 5)
     assert r["details"]["groups"] == "IV/V/VI minus I/II/III"
     # beside it, the share per type: II 1/3, IV 1/1, V 1/3
-    by_type = worked.tables["safe-all-skin-types"].set_index("fitzpatrick")
+    by_type = worked.tables()["safe-all-skin-types"].set_index("fitzpatrick")
     assert by_type["estimate"].to_dict() == pytest.approx({"II": 1 / 3, "IV": 1.0, "V": 1 / 3})
     assert by_type["n"].to_dict() == {"II": 3, "IV": 1, "V": 3}
 
@@ -361,7 +366,7 @@ def test_verdict_with_enough_units(tmp_path):
     user = tmp_path / "claims.toml"
     user.write_text('[[claims]]\nid = "effective-acne_scars"\nmin_units = 1\n\n'
                     '[[claims]]\nid = "scabs-few-days"\nmin_units = 1\n', encoding="utf-8")
-    t = evaluate_claims(worked_log(), user).table.set_index("id")
+    t = evaluate_claims(worked_log(), catalogue=user).table.set_index("id")
     acne, scabs = t.loc["effective-acne_scars"], t.loc["scabs-few-days"]
     assert acne["ci_low"] > 0.10
     assert (acne["verdict"], acne["reason"]) == ("supported", "")
@@ -463,11 +468,12 @@ def test_records_csv_and_text(worked, tmp_path):
     assert len(records) == len(worked.table)
     assert list(worked.table.columns) == CLAIM_COLUMNS
     path = tmp_path / "claims.csv"
-    worked.to_csv(path)
+    neutralise_formulas(worked.flat()).to_csv(path, index=False)
     back = pd.read_csv(path)
     assert back["id"].tolist() == worked.table["id"].tolist()
     assert back["verdict"].tolist() == worked.table["verdict"].tolist()
-    assert worked.to_csv() == path.read_text(encoding="utf-8")
+    assert neutralise_formulas(worked.flat()).to_csv(index=False) == path.read_text(
+        encoding="utf-8")
     text = worked.to_text()
     assert max(len(line) for line in text.splitlines()) <= 100
     assert worked.counts().sum() == len(worked.table)
@@ -476,7 +482,7 @@ def test_records_csv_and_text(worked, tmp_path):
 # ------------------------------------------------------------------ conflicts
 def test_conflicts_show_every_conflict_with_each_side(worked):
     catalogue = load_catalogue()
-    frame = worked.conflicts()
+    frame = conflicts_table(worked, adherence(worked.courses, catalogue))
     assert list(frame.columns) == ["conflict", "topic", "side", "verdict", "estimate", "ci_low",
                                    "ci_high", "n", "note"]
     assert frame["conflict"].unique().tolist() == [c.id for c in catalogue.conflicts]
@@ -507,7 +513,7 @@ def test_conflicts_show_every_conflict_with_each_side(worked):
 
 def test_conflicts_do_not_call_a_filtered_out_claim_a_recommendation():
     result = evaluate_claims(worked_log(), conditions=[A])
-    frame = result.conflicts()
+    frame = conflicts_table(result, adherence(result.courses, result.catalogue))
     side = frame[frame["side"] == "effective-rosacea"].iloc[0]
     assert side["verdict"] == "not evaluated (outside the conditions chosen)"
 
@@ -581,5 +587,5 @@ def test_input_is_not_modified(small_simulated, tmp_path):
 def test_catalogue_path_is_read(tmp_path):
     user = tmp_path / "pain.toml"
     user.write_text('[[claims]]\nid = "minimal-pain"\nthreshold = 4\n', encoding="utf-8")
-    r = evaluate_claims(worked_log(), str(user)).table.set_index("id").loc["minimal-pain"]
+    r = evaluate_claims(worked_log(), catalogue=str(user)).table.set_index("id").loc["minimal-pain"]
     assert r["threshold"] == 4

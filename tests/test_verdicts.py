@@ -36,23 +36,25 @@ CASES = [
 
 @pytest.mark.parametrize("low, high, rule, kwargs, expected", CASES)
 def test_rules(low, high, rule, kwargs, expected):
-    verdict, reason = decide(low, high, rule, **kwargs)
+    d = decide(low, high, rule, **kwargs)
+    verdict, reason = d.verdict, d.reason
     assert verdict == expected
     assert (reason == "") == (expected != "inconclusive")
 
 
 def test_too_few_units_is_inconclusive_and_says_so():
-    verdict, reason = decide(0.95, 0.99, "at_least", threshold=0.9, n=7, min_units=10)
+    d = decide(0.95, 0.99, "at_least", threshold=0.9, n=7, min_units=10)
+    verdict, reason = d.verdict, d.reason
     assert verdict == "inconclusive"
     assert "only 7 units" in reason and "at least 10" in reason
 
 
 def test_missing_interval_is_inconclusive():
-    assert decide(float("nan"), 1.0, "at_least", threshold=0.5)[0] == "inconclusive"
+    assert decide(float("nan"), 1.0, "at_least", threshold=0.5).verdict == "inconclusive"
 
 
 def test_straddle_reason_names_the_interval_and_claim():
-    _, reason = decide(3.5, 5.5, "range", low=4, high=6)
+    reason = decide(3.5, 5.5, "range", low=4, high=6).reason
     assert "3.5 to 5.5" in reason and "between 4 and 6" in reason
 
 
