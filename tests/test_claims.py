@@ -27,7 +27,7 @@ from outcomes.claims.catalogue import load_catalogue
 from outcomes.claims.evaluate import ESTIMATORS, evaluate_claims
 from outcomes.claims.model import Source
 from outcomes.claims.registry import ESTIMANDS
-from outcomes.claims.result import CLAIM_COLUMNS, ClaimsResult
+from outcomes.claims.result import CLAIM_COLUMNS, SHORT_COLUMNS, ClaimsResult, estimate_text
 from outcomes.errors import AnalysisError
 from outcomes.output.safety import neutralise_formulas
 from outcomes.simulate.draw import simulate, write_bundle
@@ -582,6 +582,25 @@ def test_input_is_not_modified(small_simulated, tmp_path):
     again = evaluate_claims(log, courses=result.courses)
     pd.testing.assert_frame_equal(again.table, result.table)
     assert isinstance(result, ClaimsResult)
+
+
+def test_result_protocol(worked):
+    assert SHORT_COLUMNS == [c for c in CLAIM_COLUMNS if c in SHORT_COLUMNS]  # a selection
+    tables = worked.tables()
+    assert next(iter(tables)) == "table" and tables["table"] is worked.table
+    assert set(tables) - {"table"} == set(worked.supporting)
+    assert worked.summary() == worked.to_text()
+    assert "<table>" in worked._repr_html_()
+    pd.testing.assert_frame_equal(worked.to_frame(), worked.table)
+    assert {type(v) for v in worked.table["verdict"]} == {str}  # plain words in the table
+
+
+def test_estimate_text():
+    assert estimate_text(0.4213, 0.31, 0.55) == "0.421 (95% CI 0.31 to 0.55)"
+    assert estimate_text(math.nan, 2.0, math.inf) == "not reached (95% CI 2 to ∞)"
+    assert estimate_text(0.5, math.nan, math.nan) == "0.5"
+    assert estimate_text(math.nan, math.nan, math.nan) == ""
+    assert estimate_text(-1.0, -math.inf, 0.5) == "-1 (95% CI -∞ to 0.5)"
 
 
 def test_catalogue_path_is_read(tmp_path):

@@ -33,7 +33,7 @@ from .model import Catalogue, Claim
 from .result import CLAIM_COLUMNS, ClaimsResult, estimate_text
 from .verdicts import Verdict, decide
 
-__all__ = ["evaluate_claims", "evaluate_claim", "ESTIMATORS", "Finding"]
+__all__ = ["evaluate_claims", "ESTIMATORS"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _where(params, what: str) -> str:
 
 
 def _session_exposure(sessions: pd.DataFrame, params) -> pd.Series:
-    """1 exposed, 0 reference, NA neither, per session (catalogue.py, "Groups")."""
+    """1 exposed, 0 reference, NA neither, per session (registry.py, "Groups")."""
     column = params["column"]
     exposed, reference = list(params["exposed"]), params.get("reference")
     if column == Col.CONTRAINDICATIONS:

@@ -22,6 +22,7 @@ from .verdicts import Rule
 __all__ = ["Parameters", "Source", "Claim", "Recommendation", "Conflict", "Catalogue",
            "FRAME_COLUMNS"]
 
+
 class Parameters(Mapping):
     """Read-only, hashable mapping of an entry's parameters (lists are stored as tuples)."""
 
