@@ -12,15 +12,10 @@ from hypothesis import strategies as st
 
 from outcomes import Catalogue, Claim, ConfigError, Recommendation, load_catalogue
 from outcomes.bundle.schema import TABLES, vocabulary
-from outcomes.claims.catalogue import (
-    CHECKS,
-    ESTIMANDS,
-    FRAME_COLUMNS,
-    PARAM_KINDS,
-    REGISTRY,
-    UNITS,
-    Source,
-)
+from outcomes.claims.catalogue import _VALIDATORS
+from outcomes.claims.model import FRAME_COLUMNS, Source
+from outcomes.claims.registry import CHECKS, ESTIMANDS, PARAM_KINDS, REGISTRY, UNITS
+from outcomes.courses import DEFAULT_BANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources"
@@ -196,6 +191,16 @@ def test_iteration_lookup_and_immutability(catalogue):
         claim.parameters["column"] = "duration_min"  # type: ignore[index]
     assert hash(claim) == hash(catalogue.claim("minimal-pain"))
     assert dict(catalogue.bands) == {"visible": 0.10, "considerable": 0.25, "major": 0.50}
+
+
+def test_builtin_bands_are_the_courses_bands(catalogue):
+    # one definition: claims.toml sets no [bands], so the catalogue's are courses.DEFAULT_BANDS
+    assert dict(catalogue.bands) == DEFAULT_BANDS
+    assert list(catalogue.bands) == list(DEFAULT_BANDS)
+
+
+def test_every_parameter_kind_has_a_validator():
+    assert set(_VALIDATORS) == set(PARAM_KINDS)
 
 
 # --- user files -----------------------------------------------------------------------------------

@@ -20,12 +20,17 @@ import pytest
 from scipy import stats
 from tests.factories import assessment, event, make_log, session
 
+from outcomes.analysis import conflicts_table
 from outcomes.audit.adherence import adherence
 from outcomes.bundle.load import load_bundle
 from outcomes.bundle.write import write_bundle
-from outcomes.claims.catalogue import ESTIMANDS, Source, load_catalogue
-from outcomes.claims.evaluate import CLAIM_COLUMNS, ESTIMATORS, ClaimsResult, evaluate_claims
+from outcomes.claims.catalogue import load_catalogue
+from outcomes.claims.evaluate import ESTIMATORS, evaluate_claims
+from outcomes.claims.model import Source
+from outcomes.claims.registry import ESTIMANDS
+from outcomes.claims.result import CLAIM_COLUMNS, SHORT_COLUMNS, ClaimsResult, estimate_text
 from outcomes.errors import AnalysisError
+from outcomes.output.safety import neutralise_formulas
 from outcomes.simulate.draw import simulate
 
 GB, WS = "goodman_baron_quantitative", "wrinkle_severity"
@@ -172,7 +177,7 @@ def test_km_median_sessions_to_band(table, worked):
     assert r["estimate"] == 2
     assert (r["n"], r["n_patients"]) == (4, 4)
     assert r["details"] == {"courses_reaching_band": 3}
-    km = worked.tables["acne-scars-4-6-sessions"]
+    km = worked.tables()["acne-scars-4-6-sessions"]
     assert km["time"].tolist() == [1.0, 2.0, 4.0]
     assert km["survival"].tolist() == pytest.approx([0.75, 0.5, 0.0])
     # 4 courses < min_units 10: no verdict, and the reason says so in courses
@@ -240,7 +245,7 @@ def test_risk_difference_notable(table, worked):
     assert (r["n"], r["n_patients"]) == (7, 5)
     assert r["details"]["groups"] == "IV/V/VI minus I/II/III"
     # beside it, the share per type: II 1/3, IV 1/1, V 1/3
-    by_type = worked.tables["safe-all-skin-types"].set_index("fitzpatrick")
+    by_type = worked.tables()["safe-all-skin-types"].set_index("fitzpatrick")
     assert by_type["estimate"].to_dict() == pytest.approx({"II": 1 / 3, "IV": 1.0, "V": 1 / 3})
     assert by_type["n"].to_dict() == {"II": 3, "IV": 1, "V": 3}
 
@@ -362,7 +367,7 @@ def test_verdict_with_enough_units(tmp_path):
     user = tmp_path / "claims.toml"
     user.write_text('[[claims]]\nid = "effective-acne_scars"\nmin_units = 1\n\n'
                     '[[claims]]\nid = "scabs-few-days"\nmin_units = 1\n', encoding="utf-8")
-    t = evaluate_claims(worked_log(), user).table.set_index("id")
+    t = evaluate_claims(worked_log(), catalogue=user).table.set_index("id")
     acne, scabs = t.loc["effective-acne_scars"], t.loc["scabs-few-days"]
     assert acne["ci_low"] > 0.10
     assert (acne["verdict"], acne["reason"]) == ("supported", "")
@@ -464,11 +469,12 @@ def test_records_csv_and_text(worked, tmp_path):
     assert len(records) == len(worked.table)
     assert list(worked.table.columns) == CLAIM_COLUMNS
     path = tmp_path / "claims.csv"
-    worked.to_csv(path)
+    neutralise_formulas(worked.flat()).to_csv(path, index=False)
     back = pd.read_csv(path)
     assert back["id"].tolist() == worked.table["id"].tolist()
     assert back["verdict"].tolist() == worked.table["verdict"].tolist()
-    assert worked.to_csv() == path.read_text(encoding="utf-8")
+    assert neutralise_formulas(worked.flat()).to_csv(index=False) == path.read_text(
+        encoding="utf-8")
     text = worked.to_text()
     assert max(len(line) for line in text.splitlines()) <= 100
     assert worked.counts().sum() == len(worked.table)
@@ -477,7 +483,7 @@ def test_records_csv_and_text(worked, tmp_path):
 # ------------------------------------------------------------------ conflicts
 def test_conflicts_show_every_conflict_with_each_side(worked):
     catalogue = load_catalogue()
-    frame = worked.conflicts()
+    frame = conflicts_table(worked, adherence(worked.courses, catalogue))
     assert list(frame.columns) == ["conflict", "topic", "side", "verdict", "estimate", "ci_low",
                                    "ci_high", "n", "note"]
     assert frame["conflict"].unique().tolist() == [c.id for c in catalogue.conflicts]
@@ -509,7 +515,7 @@ def test_conflicts_show_every_conflict_with_each_side(worked):
 
 def test_conflicts_do_not_call_a_filtered_out_claim_a_recommendation():
     result = evaluate_claims(worked_log(), conditions=[A])
-    frame = result.conflicts()
+    frame = conflicts_table(result, adherence(result.courses, result.catalogue))
     side = frame[frame["side"] == "effective-rosacea"].iloc[0]
     assert side["verdict"] == "not evaluated (outside the conditions chosen)"
 
@@ -580,8 +586,27 @@ def test_input_is_not_modified(small_simulated, tmp_path):
     assert isinstance(result, ClaimsResult)
 
 
+def test_result_protocol(worked):
+    assert SHORT_COLUMNS == [c for c in CLAIM_COLUMNS if c in SHORT_COLUMNS]  # a selection
+    tables = worked.tables()
+    assert next(iter(tables)) == "table" and tables["table"] is worked.table
+    assert set(tables) - {"table"} == set(worked.supporting)
+    assert worked.summary() == worked.to_text()
+    assert "<table>" in worked._repr_html_()
+    pd.testing.assert_frame_equal(worked.to_frame(), worked.table)
+    assert {type(v) for v in worked.table["verdict"]} == {str}  # plain words in the table
+
+
+def test_estimate_text():
+    assert estimate_text(0.4213, 0.31, 0.55) == "0.421 (95% CI 0.31 to 0.55)"
+    assert estimate_text(math.nan, 2.0, math.inf) == "not reached (95% CI 2 to ∞)"
+    assert estimate_text(0.5, math.nan, math.nan) == "0.5"
+    assert estimate_text(math.nan, math.nan, math.nan) == ""
+    assert estimate_text(-1.0, -math.inf, 0.5) == "-1 (95% CI -∞ to 0.5)"
+
+
 def test_catalogue_path_is_read(tmp_path):
     user = tmp_path / "pain.toml"
     user.write_text('[[claims]]\nid = "minimal-pain"\nthreshold = 4\n', encoding="utf-8")
-    r = evaluate_claims(worked_log(), str(user)).table.set_index("id").loc["minimal-pain"]
+    r = evaluate_claims(worked_log(), catalogue=str(user)).table.set_index("id").loc["minimal-pain"]
     assert r["threshold"] == 4

@@ -358,7 +358,7 @@ def test_min_units_above_n_gives_inconclusive_with_the_count(tmp_path, scenario)
     user.write_text(
         '[[claims]]\nid = "minimal-pain"\nmin_units = 1000000\n\n'
         '[[claims]]\nid = "effective-wrinkles"\nmin_units = 100000\n', encoding="utf-8")
-    after = evaluate_claims(log, user)
+    after = evaluate_claims(log, catalogue=user)
     b, a = before.table.set_index("id"), after.table.set_index("id")
     n_pain, n_wrinkles = int(b.loc["minimal-pain", "n"]), int(b.loc["effective-wrinkles", "n"])
     assert b.loc["minimal-pain", "verdict"] == SUP

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from outcomes.claims.verdicts import decide, describe_rule
+from outcomes.claims.verdicts import VERDICTS, Decision, Rule, Verdict, decide, describe_rule
+from outcomes.errors import ParameterError
 
 CASES = [
     # (ci_low, ci_high, rule, kwargs, expected)
@@ -36,23 +37,25 @@ CASES = [
 
 @pytest.mark.parametrize("low, high, rule, kwargs, expected", CASES)
 def test_rules(low, high, rule, kwargs, expected):
-    verdict, reason = decide(low, high, rule, **kwargs)
+    d = decide(low, high, rule, **kwargs)
+    verdict, reason = d.verdict, d.reason
     assert verdict == expected
     assert (reason == "") == (expected != "inconclusive")
 
 
 def test_too_few_units_is_inconclusive_and_says_so():
-    verdict, reason = decide(0.95, 0.99, "at_least", threshold=0.9, n=7, min_units=10)
+    d = decide(0.95, 0.99, "at_least", threshold=0.9, n=7, min_units=10)
+    verdict, reason = d.verdict, d.reason
     assert verdict == "inconclusive"
     assert "only 7 units" in reason and "at least 10" in reason
 
 
 def test_missing_interval_is_inconclusive():
-    assert decide(float("nan"), 1.0, "at_least", threshold=0.5)[0] == "inconclusive"
+    assert decide(float("nan"), 1.0, "at_least", threshold=0.5).verdict == "inconclusive"
 
 
 def test_straddle_reason_names_the_interval_and_claim():
-    _, reason = decide(3.5, 5.5, "range", low=4, high=6)
+    reason = decide(3.5, 5.5, "range", low=4, high=6).reason
     assert "3.5 to 5.5" in reason and "between 4 and 6" in reason
 
 
@@ -61,3 +64,22 @@ def test_describe_rule_and_unknown_rule():
     assert describe_rule("at_most", threshold=3) == "at most 3"
     with pytest.raises(ValueError, match="unknown rule"):
         decide(0, 1, "about")
+
+
+def test_verdicts_and_rules_are_str_enums_equal_to_their_words():
+    assert [str(v) for v in VERDICTS] == ["supported", "contradicted", "inconclusive",
+                                          "not_testable"]
+    assert Verdict.NOT_TESTABLE == "not_testable" and f"{Verdict.SUPPORTED}" == "supported"
+    assert [r.value for r in Rule] == ["range", "at_least", "at_most"]
+    assert Rule("range").bounds == ("low", "high") and Rule.AT_MOST.bounds == ("threshold",)
+    assert describe_rule(Rule.RANGE, low=4, high=6) == "between 4 and 6"
+
+
+def test_decide_returns_a_decision():
+    d = decide(0.2, 0.4, Rule.AT_LEAST, threshold=0.3)
+    assert isinstance(d, Decision) and d.verdict is Verdict.INCONCLUSIVE
+    assert d.claimed == "at least 0.3" and d.claimed in d.reason
+    assert decide(0.95, 0.99, "at_least", threshold=0.9, n=3, unit="courses").reason.startswith(
+        "only 3 courses")
+    with pytest.raises(ParameterError, match="range, at_least, at_most"):
+        describe_rule("about", threshold=1)

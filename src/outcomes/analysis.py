@@ -26,7 +26,8 @@ from .stats.side_effects import Incidence, Resolution, incidence, resolution
 from .stats.skin_type import SkinType, skin_type
 from .stats.spacing import Spacing, spacing
 
-__all__ = ["Results", "analyse", "input_summary", "markdown_table", "TABLE_DESCRIPTIONS"]
+__all__ = ["Results", "analyse", "conflicts_table", "CONFLICT_COLUMNS", "input_summary",
+           "markdown_table", "TABLE_DESCRIPTIONS"]
 
 #: What each table of :meth:`Results.tables` holds, in report order (the export's README).
 TABLE_DESCRIPTIONS = {
@@ -87,7 +88,7 @@ class Results:
         t = {
             "input": input_summary(self.log),
             "claims": self.claims.flat(),
-            "conflicts": self.claims.conflicts(),
+            "conflicts": conflicts_table(self.claims, self.adherence),
             "recommendations": self.adherence.table,
             "by_condition": self.by_condition.table,
             "dose_response": self.dose.table,
@@ -186,6 +187,65 @@ class Results:
         return "\n".join(parts)
 
 
+#: Columns of :func:`conflicts_table`, in order.
+CONFLICT_COLUMNS = ["conflict", "topic", "side", "verdict", "estimate", "ci_low", "ci_high", "n",
+                    "note"]
+
+
+def conflicts_table(claims: ClaimsResult, adherence: Adherence) -> pd.DataFrame:
+    """Where the documents disagree: each side with what the data say.
+
+    Claims (their verdicts) and recommendations (their audit) stand side by side here, which is
+    why this table is drawn up above both rooms.
+
+    Parameters
+    ----------
+    claims : ClaimsResult
+        The verdicts (:func:`outcomes.evaluate_claims`); its catalogue names the conflicts.
+    adherence : Adherence
+        The audit of the practice recommendations (:func:`outcomes.adherence`) on the same
+        courses.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per side of each conflict of the catalogue, with the columns of
+        :data:`CONFLICT_COLUMNS`:
+
+        - ``conflict``, ``topic``, ``note``: the conflict.
+        - ``side``: a claim or recommendation id, or a quoted document (``document: "quote"``).
+        - ``verdict``: a claim's verdict; for a recommendation, that its share following it was
+          audited; for a quote, that no data can test it; for a claim left out by the conditions
+          chosen, that it was not evaluated.
+        - ``estimate``, ``ci_low``, ``ci_high``, ``n``: the claim's estimate, or the share of
+          units following the recommendation (empty for a quote).
+    """
+    by_id = claims.table.set_index("id")
+    recommendations = adherence.table.set_index("recommendation")
+    rows = []
+    for c in claims.catalogue.conflicts:
+        for entry in c.entries:
+            row = {"conflict": c.id, "topic": c.topic, "note": c.note}
+            if isinstance(entry, str):
+                row["side"] = entry
+                if entry in by_id.index:
+                    r = by_id.loc[entry]
+                    row.update(verdict=r["verdict"], estimate=r["estimate"],
+                               ci_low=r["ci_low"], ci_high=r["ci_high"], n=r["n"])
+                elif entry in recommendations.index:
+                    r = recommendations.loc[entry]
+                    row.update(verdict="recommendation (audited): share following it",
+                               estimate=r["estimate"], ci_low=r["ci_low"],
+                               ci_high=r["ci_high"], n=r["n"])
+                else:
+                    row["verdict"] = "not evaluated (outside the conditions chosen)"
+            else:
+                row["side"] = f"{entry.document}: \"{entry.quote}\""
+                row["verdict"] = "statement (no data can test it)"
+            rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=CONFLICT_COLUMNS)
+
+
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
     def cell(x) -> str:
@@ -260,7 +320,7 @@ def analyse(
     step("building courses")
     courses = build_courses(log, bands=dict(catalogue.bands))
     step("evaluating claims")
-    claims = evaluate_claims(log, catalogue, conditions=conditions, courses=courses)
+    claims = evaluate_claims(log, catalogue=catalogue, conditions=conditions, courses=courses)
     step("outcome statistics")
     by_condition = outcomes_by_condition(courses, bands=dict(catalogue.bands))
     dose = dose_response(courses)

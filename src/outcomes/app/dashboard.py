@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import io
-import math
 import warnings
 from collections.abc import Mapping
 
@@ -29,7 +28,8 @@ from ..bundle.log import SessionLog
 from ..bundle.schema import vocabulary
 from ..claims.catalogue import Catalogue, load_catalogue
 from ..claims.evaluate import ClaimsResult, evaluate_claims
-from ..claims.verdicts import NOT_TESTABLE, VERDICTS
+from ..claims.result import SHORT_COLUMNS, estimate_text, wrap
+from ..claims.verdicts import VERDICTS, Verdict
 from ..courses import Courses, build_courses
 from ..errors import AnalysisError, OutcomesError, OutcomesWarning
 from ..output.disclosure import NOTE_COLUMN, disclose
@@ -59,8 +59,6 @@ _LABELS = {
 PANELS = ("claims", "dose_response", "resolution")
 #: Most event types drawn in the resolution plot (the most frequent ones).
 MAX_EVENTS = 5
-_CLAIM_COLUMNS = ["id", "statement", "verdict", "estimate", "ci_low", "ci_high", "n",
-                  "n_patients", "reason"]
 
 
 def _text_colour(background: str) -> str:
@@ -68,23 +66,6 @@ def _text_colour(background: str) -> str:
     r, g, b = (int(background[i:i + 2], 16) / 255 for i in (1, 3, 5))
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "#000000" if luminance > 0.5 else "#ffffff"
-
-
-def _number(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    if isinstance(x, float) and math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:.3g}"
-
-
-def _estimate_text(estimate, low, high) -> str:
-    """``"0.42 (0.31 to 0.55)"``; empty when there is no estimate."""
-    est = _number(estimate)
-    if not est:
-        return ""
-    lo, hi = _number(low), _number(high)
-    return f"{est} ({lo} to {hi})" if lo or hi else est
 
 
 def _as_date(value, name: str) -> pd.Timestamp | None:
@@ -336,7 +317,7 @@ class Dashboard:
         self._claims: ClaimsResult | None = None
         self._dose: DoseResponse | None = None
         self._side_effects: Resolution | None = None
-        self._claims_table = pd.DataFrame(columns=_CLAIM_COLUMNS)
+        self._claims_table = pd.DataFrame(columns=SHORT_COLUMNS)
         if self._counts["patients"] < self.min_cell:
             shown = self._count(self._counts["patients"])
             message = (f"Too little data: {shown} patients match these filters "
@@ -353,7 +334,7 @@ class Dashboard:
                 self._messages = dict.fromkeys(PANELS, str(exc))
             else:
                 self._claims = self._run("claims", lambda: evaluate_claims(
-                    self._filtered, self.catalogue, courses=self._courses))
+                    self._filtered, catalogue=self.catalogue, courses=self._courses))
                 self._dose = self._run("dose_response", lambda: dose_response(self._courses))
                 self._side_effects = self._run("resolution",
                                                lambda: resolution(self._courses))
@@ -381,10 +362,10 @@ class Dashboard:
 
     def _make_claims_table(self) -> pd.DataFrame:
         if self._claims is None:
-            return pd.DataFrame(columns=_CLAIM_COLUMNS)
+            return pd.DataFrame(columns=SHORT_COLUMNS)
         t = self._claims.table
         t = t[[self._relevant(i) for i in t["id"]]].reset_index(drop=True)
-        t = t[_CLAIM_COLUMNS]
+        t = t[SHORT_COLUMNS]
         return disclose(t, self.min_cell, count_columns=[Col.N, "n_patients"],
                         estimate_columns=[Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH],
                         unit_column=Col.N, name="dashboard claims").table
@@ -445,7 +426,7 @@ class Dashboard:
             badge = (f"<span class='outcomes-verdict' style='background:{colour};"
                      f"color:{_text_colour(colour)};padding:1px 6px;border-radius:3px;"
                      f"white-space:nowrap'>{html.escape(r['verdict'].replace('_', ' '))}</span>")
-            est = "" if r["verdict"] == NOT_TESTABLE else _estimate_text(
+            est = "" if r["verdict"] == Verdict.NOT_TESTABLE else estimate_text(
                 r[Col.ESTIMATE], r[Col.CI_LOW], r[Col.CI_HIGH])
             note = r["reason"] or ""
             withheld = r.get(NOTE_COLUMN)
@@ -507,7 +488,7 @@ class Dashboard:
                 ax = figure.add_subplot()
         ax.set_axis_off()
         ax.set_title(title, fontsize=10)
-        ax.text(0.5, 0.5, _wrap(self._messages[panel] or "Nothing to show.", 60),
+        ax.text(0.5, 0.5, wrap(self._messages[panel] or "Nothing to show.", 60),
                 transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#555555")
 
     def png(self, panel: str) -> bytes:
@@ -635,9 +616,3 @@ class Dashboard:
         if not self._computed:
             return f"Dashboard({self.log.source!r}, filters: {self.describe_filters()})"
         return f"Dashboard({self.log.source!r}: {self.status})"
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))

@@ -36,13 +36,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..bundle.load import load_bundle
     from ..claims.evaluate import evaluate_claims
+    from ..output.safety import neutralise_formulas
 
     log = load_bundle(args.path, scales=args.scales)
-    result = evaluate_claims(log, args.claims, conditions=args.condition)
+    result = evaluate_claims(log, catalogue=args.claims, conditions=args.condition)
     if args.format == "json":
         print(result.to_json())
     elif args.format == "csv":
-        result.to_csv(sys.stdout)
+        neutralise_formulas(result.flat()).to_csv(sys.stdout, index=False)
     else:
         print(result.to_text(width=100))
         if log.n_quarantined:

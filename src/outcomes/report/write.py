@@ -21,7 +21,7 @@ from .._version import __version__
 from ..analysis import TABLE_DESCRIPTIONS, Results, analyse
 from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
-from ..claims.verdicts import describe_rule
+from ..claims.verdicts import Rule, describe_rule
 from ..output.export import disclosure_rule, write_pdf, write_tables
 from ..output.folder import OutputSet
 from ..output.html import VERDICT_BADGES, Page, escape
@@ -294,8 +294,8 @@ def _claims(page: Page, r: Results, shown) -> None:
                    "estimate, its 95% interval (clustered by patient) and the verdict. A claim is "
                    "supported only when the whole interval agrees with it.")
     t = shown["claims"].copy()
-    t["claim"] = [describe_rule(row.rule, row.low, row.high, row.threshold, bool(row.strict))
-                  if row.rule in ("range", "at_least", "at_most") else ""
+    t["claim"] = [describe_rule(row.rule, low=row.low, high=row.high, threshold=row.threshold,
+                                strict=bool(row.strict)) if row.rule in tuple(Rule) else ""
                   for row in r.claims.table.itertuples()]
     cols = ["id", "verdict", "estimate", "ci_low", "ci_high", "n", "unit", "claim", "reason"]
     page.table(t[cols], caption="Verdicts", badges={"verdict": VERDICT_BADGES})
