@@ -14,7 +14,6 @@ import argparse
 import importlib
 import sys
 
-from .._version import __version__
 from ..errors import OutcomesError
 
 COMMANDS = ("validate", "simulate", "claims", "report", "audit")
@@ -45,6 +44,19 @@ def whole_number(minimum: int, what: str = "a whole number"):
     return parse
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: reads the version from the package metadata only when it is asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .._version import __version__
+
+        print(f"outcomes {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outcomes",
@@ -54,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run 'outcomes COMMAND --help' for the options of a command.",
     )
-    parser.add_argument("--version", action="version", version=f"outcomes {__version__}")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="show the version of outcomes and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = importlib.import_module(f".{name}", __name__)

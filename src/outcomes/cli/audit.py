@@ -6,8 +6,6 @@ import argparse
 import sys
 import warnings
 
-from ..audit.run import audit, load_audit_config
-from ..bundle.load import load_bundle
 from ..errors import ConfigError, DataQualityWarning
 from . import EXIT_USAGE, add_bundle_argument, whole_number
 
@@ -50,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..audit.run import audit, load_audit_config
+    from ..bundle.load import load_bundle
+
     try:
         config = load_audit_config(args.config)
     except ConfigError as exc:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from typing import TYPE_CHECKING
 
-from ..bundle.load import load_bundle
-from ..bundle.log import SessionLog
-from ..bundle.schema import TABLES
 from ..errors import DataQualityWarning
-from ..stats.result import Col
 from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, add_bundle_argument, whole_number
+
+if TYPE_CHECKING:  # the loader (pandas, pyarrow) is imported by the functions that run
+    from ..bundle.log import SessionLog
 
 NAME = "validate"
 HELP = "check a bundle against the data contract; list quarantined rows and blanked values"
@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         0 when every row was accepted, 1 when rows were quarantined, 2 when the rejects folder
         cannot be written. An unreadable bundle raises (the dispatcher prints it, exit 1).
     """
+    from ..bundle.load import load_bundle
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
         log = load_bundle(args.path, scales=args.scales)
@@ -107,6 +109,8 @@ def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
 
 
 def _verdict(log: SessionLog) -> str:
+    from ..bundle.schema import Col
+
     quarantined = log.n_quarantined
     blanked = int((log.warnings[Col.ROW] > 1).sum())
     ignored = len(log.warnings) - blanked
@@ -133,6 +137,8 @@ def problem_lines(log: SessionLog) -> list[str]:
     list of str
         For example ``sessions.csv row 7 quarantined: session_date: ...``.
     """
+    from ..bundle.schema import TABLES, Col
+
     lines = []
     for table in TABLES:
         rejects = log.rejects.get(table)
