@@ -112,8 +112,8 @@ def __getattr__(name: str):
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
     value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
-    # Set after the import: importing outcomes.audit.run (or outcomes.simulate.draw) binds the
-    # package outcomes.audit to this attribute, which the function of that name replaces.
+    # Set after the import: importing outcomes.audit.run binds the package outcomes.audit to the
+    # name "audit" here, and the function replaces it (see audit/__init__.py; simulate likewise).
     globals()[name] = value
     return value
 

@@ -1,8 +1,9 @@
 """The ``outcomes`` command line: one module per subcommand, this one dispatches.
 
 Every subcommand module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args)``,
-which returns the exit status. Expected problems (:class:`outcomes.errors.OutcomesError`) are
-printed as plain messages, never as tracebacks.
+which returns the exit status; a module imports what its command needs inside ``run``, so that
+``outcomes --help`` starts at once (``tests/test_startup.py``). Expected problems
+(:class:`outcomes.errors.OutcomesError`) are printed as plain messages, never as tracebacks.
 
 Exit status: 0 success; 1 the input could not be read or rows were quarantined (validate);
 2 usage error; 3 an audit check failed its threshold.
