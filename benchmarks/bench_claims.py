@@ -1,28 +1,17 @@
-"""Benchmark step: evaluating every claim of the catalogue on a bundle (after loading it)."""
+"""Benchmark step: evaluating every claim of the catalogue on the bundle (after loading it)."""
 
 from __future__ import annotations
 
-import sys
-import warnings
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import main, timer  # noqa: E402
+from common import main
 
 
-def run(bundle_dir: str) -> dict:
-    import outcomes
+def run(step) -> None:
     from outcomes.claims.evaluate import evaluate_claims
 
-    warnings.simplefilter("ignore")
-    result: dict = {}
-    with timer(result, "load_seconds"):
-        log = outcomes.load_bundle(bundle_dir)
-    with timer(result, "seconds"):
+    log = step.load()
+    with step.timer():
         claims = evaluate_claims(log)
-    result["claims"] = len(claims.table)
-    return result
+    step.result["claims"] = len(claims.table)
 
 
 if __name__ == "__main__":

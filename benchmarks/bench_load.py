@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 import warnings
@@ -25,10 +24,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
+from common import peak_rss_mb
 
 from outcomes import load_bundle
-from outcomes.errors import DataQualityWarning
 from outcomes.bundle.schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col, vocabulary
+from outcomes.errors import DataQualityWarning
 
 RATIO_TARGET = 3.0
 PEAK_RSS_TARGET_MB = 4096
@@ -76,7 +76,7 @@ def run(bundle_dir: str | Path, repeat: int = 3) -> dict:
         "load_seconds": round(min(load_times), 3),
         "ratio": round(min(load_times) / min(pyarrow_times), 2),
         "ratio_median": round(ratios[len(ratios) // 2], 2),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": peak_rss_mb(),
         "rows": {name: int(n) for name, n in log.counts["read"].items()},
         "ratio_target": RATIO_TARGET,
         "peak_rss_target_mb": PEAK_RSS_TARGET_MB,
@@ -87,11 +87,6 @@ def _time(func) -> float:
     start = time.perf_counter()
     func()
     return time.perf_counter() - start
-
-
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
 # --------------------------------------------------------------------- fabricating a bundle

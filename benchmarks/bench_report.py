@@ -1,30 +1,20 @@
-"""Benchmark step: writing the full report (HTML, workbook, CSVs) for a bundle (after loading)."""
+"""Benchmark step: writing the full report (HTML, workbook, CSVs) for the bundle (after loading)."""
 
 from __future__ import annotations
 
-import sys
 import tempfile
-import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import main, timer  # noqa: E402
+from common import main
 
 
-def run(bundle_dir: str) -> dict:
-    import outcomes
+def run(step) -> None:
     from outcomes.report.write import write_report
 
-    warnings.simplefilter("ignore")
-    result: dict = {}
-    with timer(result, "load_seconds"):
-        log = outcomes.load_bundle(bundle_dir)
+    log = step.load()
     with tempfile.TemporaryDirectory() as out:
-        with timer(result, "seconds"):
+        with step.timer():
             written = write_report(log, out)
-        result["html_kb"] = round(written.html.stat().st_size / 1024)
-    return result
+        step.result["html_kb"] = round(written.html.stat().st_size / 1024)
 
 
 if __name__ == "__main__":

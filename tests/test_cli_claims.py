@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from outcomes.cli import main
 from outcomes.simulate.draw import simulate
 
 CLAIM_IDS = [c.id for c in load_catalogue().claims]
+MIN_UNITS = {c.id: c.min_units for c in load_catalogue().claims}
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +40,28 @@ def test_json_prints_a_parseable_array(capsys, bundle):
     records = json.loads(out)
     assert isinstance(records, list)
     assert [r["id"] for r in records] == CLAIM_IDS
-    assert {r["verdict"] for r in records} <= {"supported", "contradicted", "inconclusive",
-                                               "not_testable"}
+    for r in records:  # each verdict is the one its interval, rule and n printed beside it give
+        assert r["verdict"] == verdict_of(r), r
+    assert {"supported", "contradicted", "inconclusive"} <= {r["verdict"] for r in records}
+
+
+def verdict_of(record: dict) -> str:
+    """The verdict of a printed claim, from its own fields (the rules of claims.md, ties aside)."""
+    low, high = record["ci_low"], record["ci_high"]
+    if record.get("ci_high_unbounded"):
+        high = math.inf
+    if record["n"] < MIN_UNITS[record["id"]] or low is None or high is None:
+        return "inconclusive"
+    claim_low, claim_high = {  # the claimed values, as an interval
+        "range": (record["low"], record["high"]),
+        "at_least": (record["threshold"], math.inf),
+        "at_most": (-math.inf, record["threshold"]),
+    }[record["rule"]]
+    if claim_low <= low and high <= claim_high:
+        return "supported"
+    if high < claim_low or low > claim_high:
+        return "contradicted"
+    return "inconclusive"
 
 
 def test_table_fits_100_columns(capsys, bundle):

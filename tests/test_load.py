@@ -20,8 +20,8 @@ from tests.bundles import FORMATS, valid_tables, write_bundle, write_csv
 
 from outcomes import Col, SessionLog, load_bundle, load_scales
 from outcomes.bundle.schema import TABLES, vocabulary
-from outcomes.cli.validate import save_rejects
 from outcomes.errors import DataQualityWarning
+from outcomes.output.export import save_rejects
 
 TABLE_NAMES = list(TABLES)
 

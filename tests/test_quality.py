@@ -10,7 +10,14 @@ import pytest
 from bundles import valid_tables, write_bundle
 from factories import assessment, make_log, session
 from outcomes.audit.config import load_audit_config
-from outcomes.audit.quality import AT_LEAST, AT_MOST, CHECK_COLUMNS, CHECKS, quality_checks
+from outcomes.audit.quality import (
+    AT_LEAST,
+    AT_MOST,
+    CHECK_COLUMNS,
+    CHECKS,
+    decide_check,
+    quality_checks,
+)
 from outcomes.bundle.load import load_bundle
 from outcomes.bundle.write import write_bundle as write_simulated
 from outcomes.courses import build_courses
@@ -38,10 +45,14 @@ def load_quiet(path):
 def test_every_check_has_a_kahn_category_a_direction_and_a_default_threshold():
     ids = [c.id for c in CHECKS]
     assert len(ids) == len(set(ids))
+    assert set(THRESHOLDS) == {*ids, "signals.above_ceiling"}  # no threshold of a typo
     for c in CHECKS:
         assert c.category in ("conformance", "completeness", "plausibility")
         assert c.direction in (AT_LEAST, AT_MOST)
-        assert 0 <= THRESHOLDS[c.id] <= 100
+        # the default threshold is one the check can miss: none at 0% or 100% would always pass
+        passes = {pct: decide_check(pct, 100, THRESHOLDS[c.id], c.direction)[2] for pct in (0, 100)}
+        assert passes == ({0: False, 100: True} if c.direction == AT_LEAST
+                          else {0: True, 100: False}), (c.id, THRESHOLDS[c.id])
         assert c.description
 
 

@@ -3,126 +3,120 @@
 The public API is listed in ``__all__``; notebooks and the command line use nothing else.
 Data flow one way: load/validate -> courses -> statistics -> claims, audit -> reports.
 
->>> import outcomes                                                     # doctest: +SKIP
->>> log = outcomes.load_bundle("data/sample")                           # doctest: +SKIP
->>> outcomes.evaluate_claims(log).table[["id", "verdict"]]              # doctest: +SKIP
+>>> import outcomes
+>>> from importlib.resources import files
+>>> log = outcomes.load_bundle(files("outcomes.datasets") / "sample")
+>>> log.counts["accepted"].to_dict()
+{'sessions': 1581, 'assessments': 1696, 'adverse_events': 2545}
+>>> outcomes.evaluate_claims(log).table[["id", "verdict"]].head(3)
+                        id       verdict
+0  acne-scars-4-6-sessions  inconclusive
+1   single-session-visible  inconclusive
+2           redness-24-48h  inconclusive
+
+Notes
+-----
+``import outcomes`` imports nothing but this file: each public name is imported from the module
+that defines it the first time it is used (a module ``__getattr__``, PEP 562), so that
+``outcomes --help`` does not wait for pandas, scipy, statsmodels or matplotlib. ``_PUBLIC`` below
+is the one list of the public names and where each lives; ``__all__`` is its keys.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
-from .analysis import Results, analyse
-from .app.dashboard import Dashboard
-from .audit.adherence import Adherence, adherence
-from .audit.run import AuditResult, audit, load_audit_config
-from .bundle.load import load_bundle
-from .bundle.log import SessionLog
-from .bundle.schema import load_scales
-from .claims.catalogue import Catalogue, Claim, Recommendation, load_catalogue
-from .claims.evaluate import ClaimsResult, evaluate_claims
-from .courses import Courses, build_courses
-from .errors import (
-    AnalysisError,
-    BundleError,
-    ConfigError,
-    DataQualityWarning,
-    IdentifyingDataError,
-    OutcomesError,
-    OutcomesWarning,
-)
-from .output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts, disclose
-from .report.write import ReportResult, write_report
-from .simulate.draw import SimulationParams, simulate, write_bundle
-from .stats.by_condition import ByCondition, outcomes_by_condition
-from .stats.dose_response import DoseResponse, dose_response
-from .stats.intervals import (
-    Estimate,
-    cluster_bootstrap,
-    mean,
-    mean_difference,
-    median,
-    proportion,
-    proportion_difference,
-    risk_ratio,
-    wilson,
-)
-from .stats.result import Col
-from .stats.side_effects import Incidence, Resolution, incidence, resolution
-from .stats.skin_type import SkinType, skin_type
-from .stats.spacing import Spacing, spacing
-from .stats.survival import KMResult, kaplan_meier, kaplan_meier_by
-
-__all__ = [
-    "__version__",
+#: Every public name and the module (below ``outcomes``) that defines it, in the order of
+#: ``__all__``. Moving a public name to another module means changing its line here, only.
+_PUBLIC: dict[str, str] = {
+    "__version__": "_version",
     # errors and warnings
-    "OutcomesError",
-    "BundleError",
-    "IdentifyingDataError",
-    "ConfigError",
-    "AnalysisError",
-    "OutcomesWarning",
-    "DataQualityWarning",
+    "OutcomesError": "errors",
+    "BundleError": "errors",
+    "IdentifyingDataError": "errors",
+    "ConfigError": "errors",
+    "AnalysisError": "errors",
+    "OutcomesWarning": "errors",
+    "DataQualityWarning": "errors",
     # loading and courses
-    "load_bundle",
-    "SessionLog",
-    "load_scales",
-    "Col",
-    "build_courses",
-    "Courses",
+    "load_bundle": "bundle.load",
+    "SessionLog": "bundle.log",
+    "load_scales": "bundle.schema",
+    "Col": "stats.result",
+    "build_courses": "courses",
+    "Courses": "courses",
     # simulated bundles
-    "simulate",
-    "SimulationParams",
-    "write_bundle",
+    "simulate": "simulate.draw",
+    "SimulationParams": "simulate.draw",
+    "write_bundle": "simulate.draw",
     # interval and survival primitives
-    "Estimate",
-    "wilson",
-    "proportion",
-    "proportion_difference",
-    "mean",
-    "mean_difference",
-    "risk_ratio",
-    "median",
-    "cluster_bootstrap",
-    "kaplan_meier",
-    "kaplan_meier_by",
-    "KMResult",
+    "Estimate": "stats.intervals",
+    "wilson": "stats.intervals",
+    "proportion": "stats.intervals",
+    "proportion_difference": "stats.intervals",
+    "mean": "stats.intervals",
+    "mean_difference": "stats.intervals",
+    "risk_ratio": "stats.intervals",
+    "median": "stats.intervals",
+    "cluster_bootstrap": "stats.intervals",
+    "kaplan_meier": "stats.survival",
+    "kaplan_meier_by": "stats.survival",
+    "KMResult": "stats.survival",
     # outcome statistics
-    "outcomes_by_condition",
-    "ByCondition",
-    "dose_response",
-    "DoseResponse",
+    "outcomes_by_condition": "stats.by_condition",
+    "ByCondition": "stats.by_condition",
+    "dose_response": "stats.dose_response",
+    "DoseResponse": "stats.dose_response",
     # side-effect statistics
-    "incidence",
-    "Incidence",
-    "resolution",
-    "Resolution",
-    "skin_type",
-    "SkinType",
-    "spacing",
-    "Spacing",
+    "incidence": "stats.side_effects",
+    "Incidence": "stats.side_effects",
+    "resolution": "stats.side_effects",
+    "Resolution": "stats.side_effects",
+    "skin_type": "stats.skin_type",
+    "SkinType": "stats.skin_type",
+    "spacing": "stats.spacing",
+    "Spacing": "stats.spacing",
     # claims
-    "load_catalogue",
-    "Catalogue",
-    "Claim",
-    "Recommendation",
-    "evaluate_claims",
-    "ClaimsResult",
+    "load_catalogue": "claims.catalogue",
+    "Catalogue": "claims.catalogue",
+    "Claim": "claims.catalogue",
+    "Recommendation": "claims.catalogue",
+    "evaluate_claims": "claims.evaluate",
+    "ClaimsResult": "claims.evaluate",
     # quality audit
-    "audit",
-    "AuditResult",
-    "load_audit_config",
-    "adherence",
-    "Adherence",
+    "audit": "audit.run",
+    "AuditResult": "audit.run",
+    "load_audit_config": "audit.run",
+    "adherence": "audit.adherence",
+    "Adherence": "audit.adherence",
     # everything at once, reports and disclosure control
-    "analyse",
-    "Results",
-    "write_report",
-    "ReportResult",
-    "disclose",
-    "RowTotal",
-    "ColumnTotal",
-    "assert_no_small_counts",
+    "analyse": "analysis",
+    "Results": "analysis",
+    "write_report": "report.write",
+    "ReportResult": "report.write",
+    "disclose": "output.disclosure",
+    "RowTotal": "output.disclosure",
+    "ColumnTotal": "output.disclosure",
+    "assert_no_small_counts": "output.disclosure",
     # notebooks
-    "Dashboard",
-]
+    "Dashboard": "app.dashboard",
+}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name: str):
+    """Import a public name from its module on first use, and keep it here for the next."""
+    try:
+        where = _PUBLIC[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    # Set after the import: importing outcomes.audit.run binds the package outcomes.audit to the
+    # name "audit" here, and the function replaces it (see audit/__init__.py; simulate likewise).
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

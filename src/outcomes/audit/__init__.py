@@ -5,4 +5,24 @@ One module per job: ``quality`` (the checks), ``adherence`` (practice recommenda
 ``signals`` (notable adverse-event rates), ``config`` (``audit.toml`` and ``load_audit_config``),
 ``result`` (``AuditResult``) and ``run`` (``audit``). Nothing here writes files: the audit's files
 are :func:`outcomes.report.audit.write_audit`'s.
+
+Why this package can be called: ``outcomes.audit`` is both the public function
+:func:`outcomes.audit.run.audit` and this package. Once any module of the package is imported
+(``import outcomes.audit.quality``), Python binds the package to the attribute ``audit`` of
+``outcomes``, where the function was meant to be. Calling the package calls the function, so
+``outcomes.audit(log, ...)`` works whichever was imported first.
 """
+
+import sys
+import types
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        """Run :func:`outcomes.audit.run.audit` (imported only when called)."""
+        from .run import audit
+
+        return audit(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

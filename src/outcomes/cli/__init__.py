@@ -1,8 +1,9 @@
 """The ``outcomes`` command line: one module per subcommand, this one dispatches.
 
 Every subcommand module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args)``,
-which returns the exit status. Expected problems (:class:`outcomes.errors.OutcomesError`) are
-printed as plain messages, never as tracebacks.
+which returns the exit status; a module imports what its command needs inside ``run``, so that
+``outcomes --help`` starts at once (``tests/test_startup.py``). Expected problems
+(:class:`outcomes.errors.OutcomesError`) are printed as plain messages, never as tracebacks.
 
 Exit status: 0 success; 1 the input could not be read or rows were quarantined (validate);
 2 usage error; 3 an audit check failed its threshold.
@@ -14,7 +15,6 @@ import argparse
 import importlib
 import sys
 
-from .._version import __version__
 from ..errors import OutcomesError, OutputError
 
 COMMANDS = ("validate", "simulate", "claims", "report", "audit")
@@ -45,6 +45,19 @@ def whole_number(minimum: int, what: str = "a whole number"):
     return parse
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: reads the version from the package metadata only when it is asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .._version import __version__
+
+        print(f"outcomes {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outcomes",
@@ -54,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Run 'outcomes COMMAND --help' for the options of a command.",
     )
-    parser.add_argument("--version", action="version", version=f"outcomes {__version__}")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="show the version of outcomes and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = importlib.import_module(f".{name}", __name__)

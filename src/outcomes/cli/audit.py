@@ -6,11 +6,7 @@ import argparse
 import sys
 import warnings
 
-from ..audit.config import load_audit_config
-from ..audit.run import audit
-from ..bundle.load import load_bundle
 from ..errors import ConfigError, DataQualityWarning
-from ..report.audit import write_audit
 from . import EXIT_USAGE, add_bundle_argument, whole_number
 
 NAME = "audit"
@@ -52,6 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..audit.config import load_audit_config
+    from ..audit.run import audit
+    from ..bundle.load import load_bundle
+    from ..report.audit import write_audit
+
     try:
         config = load_audit_config(args.config)
     except ConfigError as exc:

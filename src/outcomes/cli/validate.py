@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..bundle.load import load_bundle
-from ..bundle.log import SessionLog
-from ..bundle.schema import TABLES
 from ..errors import DataQualityWarning
-from ..output.safety import neutralise_formulas
-from ..stats.result import Col
 from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, add_bundle_argument, whole_number
+
+if TYPE_CHECKING:  # the loader (pandas, pyarrow) is imported by the functions that run
+    from ..bundle.log import SessionLog
 
 NAME = "validate"
 HELP = "check a bundle against the data contract; list quarantined rows and blanked values"
@@ -60,12 +58,16 @@ def run(args: argparse.Namespace) -> int:
         0 when every row was accepted, 1 when rows were quarantined, 2 when the rejects folder
         cannot be written. An unreadable bundle raises (the dispatcher prints it, exit 1).
     """
+    from ..bundle.load import load_bundle
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
         log = load_bundle(args.path, scales=args.scales)
     print(report(log, shown=args.show))
     if args.rejects:
         try:
+            from ..output.export import save_rejects
+
             written = save_rejects(log, args.rejects)
         except OSError as exc:
             print(f"outcomes validate: cannot write into {args.rejects}: {exc.strerror}",
@@ -75,32 +77,6 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_INPUT if log.n_quarantined else EXIT_OK
 
 
-def save_rejects(log: SessionLog, folder: str | Path) -> list[Path]:
-    """Write ``<table>_rejects.csv`` for each table and ``warnings.csv`` into ``folder``.
-
-    Files are written even when empty, so a run's output is predictable. Text cells that could
-    be read as spreadsheet formulas are neutralised.
-
-    Parameters
-    ----------
-    log : SessionLog
-        A loaded bundle (its :meth:`~outcomes.SessionLog.reject_files`).
-    folder : str or Path
-        Created if needed.
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, df in log.reject_files().items():
-        path = folder / name
-        neutralise_formulas(df).to_csv(path, index=False)
-        written.append(path)
-    return written
 
 
 def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
@@ -137,6 +113,8 @@ def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
 
 
 def _verdict(log: SessionLog) -> str:
+    from ..bundle.schema import Col
+
     quarantined = log.n_quarantined
     blanked = int((log.warnings[Col.ROW] > 1).sum())
     ignored = len(log.warnings) - blanked
@@ -163,6 +141,8 @@ def problem_lines(log: SessionLog) -> list[str]:
     list of str
         For example ``sessions.csv row 7 quarantined: session_date: ...``.
     """
+    from ..bundle.schema import TABLES, Col
+
     lines = []
     for table in TABLES:
         rejects = log.rejects.get(table)

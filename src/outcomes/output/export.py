@@ -29,9 +29,11 @@ from .disclosure import (
     disclose,
     small_mark,
 )
+from .folder import OutputSet
 from .safety import neutralise_formulas
 
-__all__ = ["ExportResult", "write_tables", "write_pdf", "README_SHEET", "disclosure_rule"]
+__all__ = ["ExportResult", "write_tables", "write_pdf", "save_rejects", "README_SHEET",
+           "disclosure_rule"]
 
 #: Name of the first sheet of the workbook.
 README_SHEET = "README"
@@ -408,3 +410,31 @@ def _convert(pisa, source: str, dest: Path, label: str) -> None:
     if status.err:
         raise OutcomesError(f"Printing {label} to PDF failed with {status.err} error(s) "
                             f"in xhtml2pdf; check the HTML is well formed.")
+
+
+def save_rejects(log, folder: str | Path) -> list[Path]:
+    """Write ``<table>_rejects.csv`` for each table and ``warnings.csv`` into ``folder``.
+
+    Files are written even when empty, so a run's output is predictable. Text cells that could
+    be read as spreadsheet formulas are neutralised.
+
+    Parameters
+    ----------
+    log : SessionLog
+        A loaded bundle (its :meth:`~outcomes.SessionLog.reject_files`).
+    folder : str or Path
+        Created if needed; written as one set (:class:`outcomes.output.folder.OutputSet`).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    output = OutputSet(folder, known=["*_rejects.csv", "warnings.csv"])
+    with output as staging:
+        written = []
+        for name, df in log.reject_files().items():
+            path = staging / name
+            neutralise_formulas(df).to_csv(path, index=False)
+            written.append(path)
+    return [output.final(p) for p in written]
