@@ -4,8 +4,7 @@ The public API is listed in ``__all__``; notebooks and the command line use noth
 Data flow one way: load/validate -> courses -> statistics -> claims, audit -> reports.
 
 >>> import outcomes
->>> from importlib.resources import files
->>> log = outcomes.load_bundle(files("outcomes.datasets") / "sample")
+>>> log = outcomes.load_sample()
 >>> log.counts["accepted"].to_dict()
 {'sessions': 1581, 'assessments': 1696, 'adverse_events': 2545}
 >>> outcomes.evaluate_claims(log).table[["id", "verdict"]].head(3)
@@ -36,19 +35,22 @@ _PUBLIC: dict[str, str] = {
     "IdentifyingDataError": "errors",
     "ConfigError": "errors",
     "AnalysisError": "errors",
+    "ParameterError": "errors",
+    "OutputError": "errors",
     "OutcomesWarning": "errors",
     "DataQualityWarning": "errors",
     # loading and courses
     "load_bundle": "bundle.load",
     "SessionLog": "bundle.log",
     "load_scales": "bundle.schema",
+    "load_sample": "datasets",
     "Col": "stats.result",
     "build_courses": "courses",
     "Courses": "courses",
     # simulated bundles
     "simulate": "simulate.draw",
-    "SimulationParams": "simulate.draw",
-    "write_bundle": "simulate.draw",
+    "SimulationParams": "simulate.params",
+    "write_bundle": "bundle.write",
     # interval and survival primitives
     "Estimate": "stats.intervals",
     "wilson": "stats.intervals",
@@ -68,25 +70,25 @@ _PUBLIC: dict[str, str] = {
     "dose_response": "stats.dose_response",
     "DoseResponse": "stats.dose_response",
     # side-effect statistics
-    "incidence": "stats.side_effects",
-    "Incidence": "stats.side_effects",
-    "resolution": "stats.side_effects",
-    "Resolution": "stats.side_effects",
+    "incidence": "stats.side_effects.incidence",
+    "Incidence": "stats.side_effects.incidence",
+    "resolution": "stats.side_effects.resolution",
+    "Resolution": "stats.side_effects.resolution",
     "skin_type": "stats.skin_type",
     "SkinType": "stats.skin_type",
     "spacing": "stats.spacing",
     "Spacing": "stats.spacing",
     # claims
     "load_catalogue": "claims.catalogue",
-    "Catalogue": "claims.catalogue",
-    "Claim": "claims.catalogue",
-    "Recommendation": "claims.catalogue",
+    "Catalogue": "claims.model",
+    "Claim": "claims.model",
+    "Recommendation": "claims.model",
     "evaluate_claims": "claims.evaluate",
-    "ClaimsResult": "claims.evaluate",
+    "ClaimsResult": "claims.result",
     # quality audit
     "audit": "audit.run",
-    "AuditResult": "audit.run",
-    "load_audit_config": "audit.run",
+    "AuditResult": "audit.result",
+    "load_audit_config": "audit.config",
     "adherence": "audit.adherence",
     "Adherence": "audit.adherence",
     # everything at once, reports and disclosure control
@@ -94,6 +96,7 @@ _PUBLIC: dict[str, str] = {
     "Results": "analysis",
     "write_report": "report.write",
     "ReportResult": "report.write",
+    "write_audit": "report.audit",
     "disclose": "output.disclosure",
     "RowTotal": "output.disclosure",
     "ColumnTotal": "output.disclosure",

@@ -54,7 +54,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..bundle.schema import NOTABLE_EVENTS, Col, vocabulary
-from ..bundle.write import write_bundle  # noqa: F401  (the package's face imports it from here)
 from ..errors import ParameterError
 from ..validators import show
 from .faults import empty_faults, inject_faults
