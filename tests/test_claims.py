@@ -483,7 +483,7 @@ def test_records_csv_and_text(worked, tmp_path):
 # ------------------------------------------------------------------ conflicts
 def test_conflicts_show_every_conflict_with_each_side(worked):
     catalogue = load_catalogue()
-    frame = conflicts_table(worked, adherence(worked.courses, catalogue))
+    frame = conflicts_table(worked, adherence(worked.courses, catalogue=catalogue))
     assert list(frame.columns) == ["conflict", "topic", "side", "verdict", "estimate", "ci_low",
                                    "ci_high", "n", "note"]
     assert frame["conflict"].unique().tolist() == [c.id for c in catalogue.conflicts]
@@ -515,7 +515,7 @@ def test_conflicts_show_every_conflict_with_each_side(worked):
 
 def test_conflicts_do_not_call_a_filtered_out_claim_a_recommendation():
     result = evaluate_claims(worked_log(), conditions=[A])
-    frame = conflicts_table(result, adherence(result.courses, result.catalogue))
+    frame = conflicts_table(result, adherence(result.courses, catalogue=result.catalogue))
     side = frame[frame["side"] == "effective-rosacea"].iloc[0]
     assert side["verdict"] == "not evaluated (outside the conditions chosen)"
 

@@ -6,7 +6,7 @@ analyses themselves (:func:`outcomes.claims.evaluate.evaluate_claims`,
 :func:`outcomes.stats.dose_response.dose_response`,
 :func:`outcomes.stats.side_effects.resolution`); the dashboard only filters the bundle
 (:meth:`outcomes.SessionLog.filter`), re-runs them and shows the results. Counts it shows follow
-the reports' disclosure rule (:func:`outcomes.disclosure.disclose`): a count between 1 and
+the reports' disclosure rule (:func:`outcomes.output.disclosure.disclose`): a count between 1 and
 ``min_cell - 1`` is shown as ``"<5"`` and estimates resting on fewer units are withheld.
 
 The widgets (``ipywidgets``, part of the ``notebooks`` extra) are built on first display, so

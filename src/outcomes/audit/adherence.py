@@ -7,7 +7,7 @@ listed: no patient id, no date; only the pseudonymous session, clinic and operat
 reason.
 
 How each catalogue ``check`` key is audited (parameters as declared in
-:data:`outcomes.claims.catalogue.REGISTRY`; bounds are inclusive):
+:data:`outcomes.claims.registry.REGISTRY`; bounds are inclusive):
 
 ``spacing_within`` (unit: sessions)
     Sessions after the first of their course (of ``setting`` and ``condition`` when given) adhere

@@ -2,10 +2,10 @@
 
 :func:`write_tables` writes a workbook (``tables.xlsx``: a ``README`` sheet, then one sheet per
 table) and one CSV per table (``tables/<name>.csv``). Every table passes through
-:func:`outcomes.disclosure.disclose` (small counts hidden) and then
-:func:`outcomes.safety.neutralise_formulas` (text a spreadsheet would run made inert) first.
+:func:`outcomes.output.disclosure.disclose` (small counts hidden) and then
+:func:`outcomes.output.safety.neutralise_formulas` (text a spreadsheet would run made inert) first.
 
-:func:`write_pdf` prints an HTML report (from :class:`outcomes.html.Page`) to PDF.
+:func:`write_pdf` prints an HTML report (from :class:`outcomes.output.html.Page`) to PDF.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ExportResult:
         Sheet name of each table (at most 31 characters, unique).
     suppressions : DataFrame
         Every hidden cell of every table (columns as in
-        :data:`outcomes.disclosure.SUPPRESSION_COLUMNS`), for the provenance section of reports.
+        :data:`outcomes.output.disclosure.SUPPRESSION_COLUMNS`), for the provenance section of reports.
     tables : dict of str to DataFrame
         The tables exactly as written.
     """
@@ -269,12 +269,12 @@ def write_tables(
         too. Columns the package uses everywhere (``n``, ``estimate``, ...) are described when
         the readme does not.
     min_cell : int, default 5
-        Smallest count shown (see :func:`outcomes.disclosure.disclose`).
+        Smallest count shown (see :func:`outcomes.output.disclosure.disclose`).
     margins : dict of str to margins, optional
-        Per table, the :class:`~outcomes.disclosure.RowTotal` / ``ColumnTotal`` sums for
+        Per table, the :class:`~outcomes.output.disclosure.RowTotal` / ``ColumnTotal`` sums for
         secondary suppression.
     options : dict of str to dict, optional
-        Per table, other keyword arguments of :func:`~outcomes.disclosure.disclose`
+        Per table, other keyword arguments of :func:`~outcomes.output.disclosure.disclose`
         (``count_columns``, ``estimate_columns``, ``unit_column``, ``ratio_columns``).
 
     Returns
@@ -286,7 +286,7 @@ def write_tables(
     ------
     AnalysisError
         If a table is not a DataFrame, the readme is malformed or describes not every table,
-        or :func:`~outcomes.disclosure.disclose` refuses a table.
+        or :func:`~outcomes.output.disclosure.disclose` refuses a table.
 
     Notes
     -----
@@ -351,13 +351,13 @@ def write_pdf(html_path, pdf_path) -> Path:
     installed by the optional extra ``pdf``. It was chosen because the alternatives need what CI
     machines lack: WeasyPrint needs the system libraries Pango and HarfBuzz, headless Chromium
     is a system package of 500 MB, and LaTeX is absent. xhtml2pdf reads CSS 2.1 (it ignores
-    what it does not know) and draws the SVG figures :class:`outcomes.html.Page` embeds. It is
+    what it does not know) and draws the SVG figures :class:`outcomes.output.html.Page` embeds. It is
     never allowed to fetch anything: only ``data:`` URIs are read.
 
     Parameters
     ----------
     html_path : str or Path
-        A self-contained HTML file, e.g. written by :meth:`outcomes.html.Page.write`.
+        A self-contained HTML file, e.g. written by :meth:`outcomes.output.html.Page.write`.
     pdf_path : str or Path
         Where to write the PDF (folders created; replaced only once the PDF is complete).
 

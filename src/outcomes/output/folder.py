@@ -4,9 +4,8 @@ Every command that writes a folder (``report``, ``audit``) writes into a private
 folder beside ``--out`` and, only once every file is written, moves the finished set into place:
 
 - files of an earlier run that this run did not write are removed, but only files the package
-  itself names (those listed in the earlier run's manifest, ``.outcomes-run.json``, or matching
-  the writer's own file patterns); anything else in the folder is left alone and listed
-  (:attr:`OutputSet.foreign`);
+  itself names (those matching the writer's own file patterns, such as ``tables/*.csv``);
+  anything else in the folder is left alone and listed (:attr:`OutputSet.foreign`);
 - the temporary folder's name is unique per run, and the move happens under a lock on the
   output folder, so two runs at once each leave a whole set and the last to finish wins;
 - if the run fails or is interrupted before the move, the temporary folder is removed and the
@@ -23,23 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import json
 import os
 import shutil
 import signal
 import tempfile
 import threading
-import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import OutputError
 
-__all__ = ["OutputSet", "MANIFEST"]
+__all__ = ["OutputSet"]
 
-#: The file, in the output folder, that lists the files of the run that wrote it.
-MANIFEST = ".outcomes-run.json"
 _PREFIX = ".outcomes-tmp-"
 
 
@@ -53,9 +47,7 @@ class OutputSet:
     known : iterable of str
         Glob patterns (relative to ``out``, ``/`` as separator) of the files this writer names,
         such as ``"report.html"`` or ``"tables/*.csv"``. Files matching them that this run does
-        not write are removed, even without an earlier manifest.
-    command : str, optional
-        Recorded in the manifest.
+        not write are removed.
 
     Examples
     --------
@@ -64,15 +56,12 @@ class OutputSet:
     >>> with OutputSet(out, known=["*.txt"]) as staging:
     ...     _ = (staging / "a.txt").write_text("first run")
     >>> sorted(p.name for p in out.iterdir())
-    ['.outcomes-run.json', 'a.txt']
+    ['a.txt']
     """
 
-    def __init__(self, out: str | os.PathLike, *, known: Iterable[str] = (),
-                 command: str | None = None):
+    def __init__(self, out: str | os.PathLike, *, known: Iterable[str] = ()):
         self.out = Path(out)
         self.known = tuple(known)
-        self.command = command
-        self.run_id = uuid.uuid4().hex
         self.staging: Path | None = None
         #: Files in ``out`` that the package does not name: left alone.
         self.foreign: list[str] = []
@@ -88,9 +77,8 @@ class OutputSet:
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self.staging = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=self.out.parent))
         except OSError as exc:
-            raise OutputError(
-                f"Cannot write beside {self.out}: {exc.strerror or exc}. Choose an --out "
-                "folder you can write to.") from None
+            raise OutputError(f"cannot write into {self.out}: {exc.strerror or exc}. Choose a "
+                              "folder you can write to.") from None
         return self.staging
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -114,12 +102,13 @@ class OutputSet:
 
     def _check_out(self) -> None:
         if self.out.exists() and not self.out.is_dir():
-            raise OutputError(f"--out {self.out} is a file, not a folder. Give a folder "
-                              "(it is created if missing).")
+            raise OutputError(f"cannot write into {self.out}: it is a file, not a folder. Give "
+                              "a folder (it is created if missing).")
         for parent in self.out.parents:
             if parent.exists():
                 if not parent.is_dir():
-                    raise OutputError(f"--out {self.out}: {parent} is a file, not a folder.")
+                    raise OutputError(f"cannot write into {self.out}: {parent} is a file, "
+                                      "not a folder.")
                 break
 
     # ------------------------------------------------------------------ moving into place
@@ -129,15 +118,12 @@ class OutputSet:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             with _locked(self.out):
-                previous = _read_manifest(self.out / MANIFEST)
                 present = sorted(p.relative_to(self.out).as_posix()
-                                 for p in self.out.rglob("*")
-                                 if p.is_file() and p.name != MANIFEST)
-                ours = set(previous) | {f for f in present if self._named(f)}
+                                 for p in self.out.rglob("*") if p.is_file())
                 for name in present:
                     if name in staged:
                         continue
-                    if name in ours:
+                    if self._named(name):
                         (self.out / name).unlink(missing_ok=True)
                         self.removed.append(name)
                     else:
@@ -148,25 +134,12 @@ class OutputSet:
                     os.replace(self.staging / name, target)
                 _remove_empty_folders(self.out)
                 self.written = staged
-                manifest = {"run": self.run_id, "files": staged, "command": self.command,
-                            "finished": datetime.now(UTC).isoformat(timespec="seconds")}
-                tmp = self.out / f"{MANIFEST}.{self.run_id}"
-                tmp.write_text(json.dumps(manifest, indent=1), "utf-8")
-                os.replace(tmp, self.out / MANIFEST)
         except OSError as exc:
-            raise OutputError(f"Cannot write into {self.out}: {exc.strerror or exc}. Choose an "
-                              "--out folder you can write to.") from None
+            raise OutputError(f"cannot write into {self.out}: {exc.strerror or exc}. Choose a "
+                              "folder you can write to.") from None
 
     def _named(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.known)
-
-
-def _read_manifest(path: Path) -> list[str]:
-    try:
-        files = json.loads(path.read_text("utf-8")).get("files", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [f for f in files if isinstance(f, str) and ".." not in Path(f).parts]
 
 
 def _remove_empty_folders(root: Path) -> None:

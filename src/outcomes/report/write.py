@@ -1,6 +1,6 @@
 """``outcomes report``: the self-contained HTML report, the workbook and CSVs (and a PDF).
 
-Everything shown passes through disclosure control first (:mod:`outcomes.disclosure`): the HTML
+Everything shown passes through disclosure control first (:mod:`outcomes.output.disclosure`): the HTML
 report shows exactly the tables written to ``tables.xlsx`` and ``tables/*.csv``, and figures draw
 only groups resting on at least ``min_cell`` units, without printed counts (those are in the
 tables, suppressed where small). Patient-level rows are exported only on request.
@@ -167,8 +167,7 @@ def write_report(
     -------
     ReportResult
     """
-    output = OutputSet(out_dir, known=REPORT_FILES,
-                       command=" ".join(command) if command else None)
+    output = OutputSet(out_dir, known=REPORT_FILES)
     with Progress(9 + bool(pdf), quiet=quiet) as progress, output as out:
         results = analyse(log, catalogue=catalogue, conditions=conditions,
                           progress=progress.step)
@@ -203,7 +202,7 @@ REPORT_FILES = ("report.html", "report.pdf", "tables.xlsx", "tables/*.csv", ".re
 
 
 def _disclosure_options(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
-    """Per exported table, how :func:`outcomes.disclosure.disclose` treats it."""
+    """Per exported table, how :func:`outcomes.output.disclosure.disclose` treats it."""
     from ..output.disclosure import ColumnTotal
     from .audit import disclosure_rules
 
