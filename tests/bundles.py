@@ -7,12 +7,11 @@ numbers, dates or booleans are stored typed, as a real export would, so that the
 normalisation of typed input is exercised.
 
 :func:`valid_tables` returns a small bundle that loads without a single problem; tests copy it
-and break one thing.
+and break one thing. :func:`many_sessions` repeats its sessions table to any number of rows.
 """
 
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as dt
 import re
@@ -38,43 +37,62 @@ def valid_tables() -> dict[str, dict[str, list]]:
     Three sessions of two patients (spreadsheet rows 2-4), two assessments and two adverse
     events (one resolved, one censored at last contact).
     """
-    return copy.deepcopy({
-        "sessions": {
-            Col.PATIENT_ID: ["P0001", "P0001", "pt-17"],
-            Col.SESSION_ID: ["S1", "S2", "a3f9c2"],
-            Col.SESSION_DATE: ["2024-03-18", "2024-04-15", "2024-03-20"],
-            Col.CONDITION: ["acne_scars", "acne_scars", "wrinkles"],
-            Col.SETTING: ["professional", "professional", "home"],
-            Col.CLINIC_ID: ["C1", "C1", None],
-            Col.OPERATOR_ID: ["op7", "op7", None],
-            Col.DEVICE: ["pen", "pen", "roller"],
-            Col.NEEDLE_DEPTH_MM: ["1.5", "2", "0.5"],
-            Col.DURATION_MIN: ["45", "50.5", "20"],
-            Col.NUMBING: ["true", "false", None],
-            Col.PAIN_VAS: ["4", "3.5", "2"],
-            Col.FITZPATRICK: ["III", "III", "II"],
-            Col.AGE_BAND: ["25-34", "25-34", "45-54"],
-            Col.SEX: ["F", "F", "M"],
-            Col.CONTRAINDICATIONS: ["none", "herpes;pregnancy", None],
-            Col.ADJUNCT: ["prp", "none", None],
-        },
-        "assessments": {
-            Col.PATIENT_ID: ["P0001", "P0001"],
-            Col.CONDITION: ["acne_scars", "acne_scars"],
-            Col.ASSESSMENT_DATE: ["2024-03-18", "2024-05-20"],
-            Col.SCALE: ["goodman_baron_quantitative", "goodman_baron_quantitative"],
-            Col.SCORE: ["30", "18.5"],
-            Col.RATER: ["clinician", "blinded"],
-        },
-        "adverse_events": {
-            Col.SESSION_ID: ["S1", "S2"],
-            Col.EVENT: ["erythema", "pih"],
-            Col.SEVERITY: ["mild", "moderate"],
-            Col.ONSET_HOURS: ["0", "48"],
-            Col.RESOLVED_HOURS: ["24", None],
-            Col.LAST_CONTACT_HOURS: ["72", "336"],
-        },
-    })
+    return {name: _columns(text) for name, text in _VALID.items()}
+
+
+# One line a column: its name, then its cells in row order ("-" for an empty cell).
+_VALID = {
+    "sessions": """
+        patient_id         P0001         P0001             pt-17
+        session_id         S1            S2                a3f9c2
+        session_date       2024-03-18    2024-04-15        2024-03-20
+        condition          acne_scars    acne_scars        wrinkles
+        setting            professional  professional      home
+        clinic_id          C1            C1                -
+        operator_id        op7           op7               -
+        device             pen           pen               roller
+        needle_depth_mm    1.5           2                 0.5
+        duration_min       45            50.5              20
+        numbing            true          false             -
+        pain_vas           4             3.5               2
+        fitzpatrick        III           III               II
+        age_band           25-34         25-34             45-54
+        sex                F             F                 M
+        contraindications  none          herpes;pregnancy  -
+        adjunct            prp           none              -
+    """,
+    "assessments": """
+        patient_id         P0001                       P0001
+        condition          acne_scars                  acne_scars
+        assessment_date    2024-03-18                  2024-05-20
+        scale              goodman_baron_quantitative  goodman_baron_quantitative
+        score              30                          18.5
+        rater              clinician                   blinded
+    """,
+    "adverse_events": """
+        session_id          S1        S2
+        event               erythema  pih
+        severity            mild      moderate
+        onset_hours         0         48
+        resolved_hours      24        -
+        last_contact_hours  72        336
+    """,
+}
+
+
+def many_sessions(n: int) -> dict[str, list]:
+    """The valid sessions table repeated to ``n`` rows, with session ids S0 to S<n-1>."""
+    sessions = valid_tables()["sessions"]
+    for name, cells in sessions.items():
+        sessions[name] = [cells[i % len(cells)] for i in range(n)]
+    sessions[Col.SESSION_ID] = [f"S{i}" for i in range(n)]
+    return sessions
+
+
+def _columns(text: str) -> dict[str, list]:
+    """``{column: [cell, ...]}`` from the lines of a :data:`_VALID` table."""
+    return {name: [None if cell == "-" else cell for cell in cells]
+            for name, *cells in (line.split() for line in text.strip().splitlines())}
 
 
 def write_bundle(folder: Path, tables: dict[str, dict[str, list]], fmt: str = "csv",

@@ -224,9 +224,6 @@ def test_user_file_changes_a_threshold(tmp_path):
 
 def test_user_file_merges_parameters_and_changes_rule(tmp_path):
     path = write(tmp_path, """
-        [bands]
-        major = 0.6
-
         [[claims]]
         id = "redness-24-48h"
         parameters = { hours = 72 }
@@ -235,6 +232,9 @@ def test_user_file_merges_parameters_and_changes_rule(tmp_path):
         id = "session-15-20-min"
         rule = "at_most"
         threshold = 25
+
+        [bands]
+        major = 0.6
     """)
     catalogue = load_catalogue(path)
     redness = catalogue.claim("redness-24-48h")
@@ -290,97 +290,85 @@ NEW_CLAIM = """
     id = "new-claim"
     statement = "A claim."
 """
+
+
+def again(entry_id: str, line: str, *message: str, section: str = "claims") -> tuple:
+    """A file giving the built-in entry ``entry_id`` of ``section`` again with one bad ``line``,
+    and what the error message holds: the id, then ``message``."""
+    return f'[[{section}]]\nid = "{entry_id}"\n{line}\n', [entry_id, *message]
+
+
+def new_claim(lines: str, *message: str) -> tuple:
+    """A file declaring the claim new-claim with ``lines``, and what the error message holds:
+    the id, then ``message``."""
+    return NEW_CLAIM + lines, ["new-claim", *message]
+
+
 MALFORMED = {
-    "unknown rule": (
-        '[[claims]]\nid = "minimal-pain"\nrule = "about"\n',
-        ["minimal-pain", "'rule'", "range, at_least, at_most", "'about'"]),
-    "low above high": (
-        '[[claims]]\nid = "session-30-60-min"\nlow = 70\n',
-        ["session-30-60-min", "'low'", "low <= high", "70"]),
-    "missing threshold": (
-        NEW_CLAIM + 'estimand = "mean_session_value"\nparameters = { column = "pain_vas" }\n'
-        'rule = "at_most"\n',
-        ["new-claim", "'threshold'", "a number", "got nothing"]),
-    "non-numeric threshold": (
-        '[[claims]]\nid = "minimal-pain"\nthreshold = "3"\n',
-        ["minimal-pain", "'threshold'", "a number", "'3' (text)"]),
-    "unknown estimand": (
-        NEW_CLAIM + 'estimand = "mean_happiness"\nrule = "at_least"\nthreshold = 1\n',
-        ["new-claim", "'estimand'", "mean_final_improvement", "'mean_happiness'"]),
-    "unknown condition": (
-        '[[claims]]\nid = "effective-wrinkles"\nparameters = { condition = "freckles" }\n',
-        ["effective-wrinkles", "'parameters.condition'", "acne_scars", "'freckles'"]),
-    "unknown event": (
-        '[[claims]]\nid = "scabs-few-days"\nparameters = { events = ["scabs"] }\n',
-        ["scabs-few-days", "'parameters.events'", "scabbing", "'scabs'"]),
-    "unknown column": (
-        '[[claims]]\nid = "minimal-pain"\nparameters = { column = "pain" }\n',
-        ["minimal-pain", "'parameters.column'", "pain_vas", "'pain'"]),
-    "value outside the column's vocabulary": (
-        '[[claims]]\nid = "safe-all-skin-types"\nparameters = { exposed = ["VII"] }\n',
-        ["safe-all-skin-types", "'parameters.exposed'", "IV", "'VII'"]),
-    "unknown parameter": (
-        '[[claims]]\nid = "minimal-pain"\nparameters = { scale = "vas" }\n',
-        ["minimal-pain", "'parameters.scale'", "mean_session_value"]),
-    "missing required parameter": (
-        NEW_CLAIM + 'estimand = "mean_final_improvement"\nrule = "at_least"\nthreshold = 0.1\n',
-        ["new-claim", "'parameters.condition'", "required by mean_final_improvement"]),
-    "unknown band": (
-        '[[claims]]\nid = "single-session-visible"\nparameters = { band = "huge" }\n',
-        ["single-session-visible", "'parameters.band'", "visible", "'huge'"]),
-    "duplicate id": (
-        NEW_CLAIM + 'estimand = "mean_followup_minus_end"\nrule = "at_least"\nthreshold = 0\n'
-        + NEW_CLAIM + 'estimand = "mean_followup_minus_end"\nrule = "at_least"\nthreshold = 0\n',
-        ["new-claim", "'id'", "unique id", "twice"]),
+    "unknown rule": again("minimal-pain", 'rule = "about"',
+                          "'rule'", "range, at_least, at_most", "'about'"),
+    "low above high": again("session-30-60-min", "low = 70", "'low'", "low <= high", "70"),
+    "missing threshold": new_claim(
+        'estimand = "mean_session_value"\nparameters = { column = "pain_vas" }\nrule = "at_most"\n',
+        "'threshold'", "a number", "got nothing"),
+    "non-numeric threshold": again("minimal-pain", 'threshold = "3"',
+                                   "'threshold'", "a number", "'3' (text)"),
+    "unknown estimand": new_claim('estimand = "mean_happiness"\nrule = "at_least"\nthreshold = 1\n',
+                                  "'estimand'", "mean_final_improvement", "'mean_happiness'"),
+    "unknown condition": again("effective-wrinkles", 'parameters = { condition = "freckles" }',
+                               "'parameters.condition'", "acne_scars", "'freckles'"),
+    "unknown event": again("scabs-few-days", 'parameters = { events = ["scabs"] }',
+                           "'parameters.events'", "scabbing", "'scabs'"),
+    "unknown column": again("minimal-pain", 'parameters = { column = "pain" }',
+                            "'parameters.column'", "pain_vas", "'pain'"),
+    "value outside the column's vocabulary": again(
+        "safe-all-skin-types", 'parameters = { exposed = ["VII"] }',
+        "'parameters.exposed'", "IV", "'VII'"),
+    "unknown parameter": again("minimal-pain", 'parameters = { scale = "vas" }',
+                               "'parameters.scale'", "mean_session_value"),
+    "missing required parameter": new_claim(
+        'estimand = "mean_final_improvement"\nrule = "at_least"\nthreshold = 0.1\n',
+        "'parameters.condition'", "required by mean_final_improvement"),
+    "unknown band": again("single-session-visible", 'parameters = { band = "huge" }',
+                          "'parameters.band'", "visible", "'huge'"),
+    "duplicate id": new_claim(
+        'estimand = "mean_followup_minus_end"\nrule = "at_least"\nthreshold = 0\n' + NEW_CLAIM
+        + 'estimand = "mean_followup_minus_end"\nrule = "at_least"\nthreshold = 0\n',
+        "'id'", "unique id", "twice"),
     "id of a claim reused for a recommendation": (
         '[[recommendations]]\nid = "minimal-pain"\nstatement = "x"\ncheck = "spacing_within"\n'
         'parameters = { days = [1, 2] }\n',
         ["minimal-pain", "'id'", "built-in claim"]),
-    "unknown field": (
-        '[[claims]]\nid = "minimal-pain"\ntreshold = 4\n',
-        ["minimal-pain", "'treshold'", "threshold"]),
-    "bound not used by the rule": (
-        '[[claims]]\nid = "minimal-pain"\nlow = 1\n',
-        ["minimal-pain", "'low'", "only threshold with rule 'at_most'"]),
-    "strict not a boolean": (
-        '[[claims]]\nid = "minimal-pain"\nstrict = "yes"\n',
-        ["minimal-pain", "'strict'", "true or false", "'yes'"]),
-    "min_units not a whole number": (
-        '[[claims]]\nid = "minimal-pain"\nmin_units = 2.5\n',
-        ["minimal-pain", "'min_units'", "whole number", "2.5"]),
-    "wrong unit": (
-        '[[claims]]\nid = "minimal-pain"\nunit = "patients"\n',
-        ["minimal-pain", "'unit'", "'sessions'", "'patients'"]),
-    "unknown needs": (
-        '[[claims]]\nid = "minimal-pain"\nneeds = ["sessions.mood"]\n',
-        ["minimal-pain", "'needs'", "pain_vas", "'sessions.mood'"]),
-    "source without quote": (
-        '[[claims]]\nid = "minimal-pain"\nsources = [{ document = "a.txt" }]\n',
-        ["minimal-pain", "'sources.quote'", "non-empty text", "got nothing"]),
+    "unknown field": again("minimal-pain", "treshold = 4", "'treshold'", "threshold"),
+    "bound not used by the rule": again("minimal-pain", "low = 1",
+                                        "'low'", "only threshold with rule 'at_most'"),
+    "strict not a boolean": again("minimal-pain", 'strict = "yes"',
+                                  "'strict'", "true or false", "'yes'"),
+    "min_units not a whole number": again("minimal-pain", "min_units = 2.5",
+                                          "'min_units'", "whole number", "2.5"),
+    "wrong unit": again("minimal-pain", 'unit = "patients"', "'unit'", "'sessions'", "'patients'"),
+    "unknown needs": again("minimal-pain", 'needs = ["sessions.mood"]',
+                           "'needs'", "pain_vas", "'sessions.mood'"),
+    "source without quote": again("minimal-pain", 'sources = [{ document = "a.txt" }]',
+                                  "'sources.quote'", "non-empty text", "got nothing"),
     "unknown check": (
         '[[recommendations]]\nid = "new-rec"\nstatement = "x"\ncheck = "spacing"\n',
         ["new-rec", "'check'", "spacing_within", "'spacing'"]),
-    "bad day range": (
-        '[[recommendations]]\nid = "spacing-15-30-days"\nparameters = { days = [31, 15] }\n',
-        ["spacing-15-30-days", "'parameters.days'", "low <= high", "[31, 15]"]),
-    "unknown contraindication": (
-        '[[recommendations]]\nid = "contraindications"\n'
-        'parameters = { contraindications = ["blood thinners"] }\n',
-        ["contraindications", "'parameters.contraindications'", "anticoagulants",
-         "'blood thinners'"]),
+    "bad day range": again("spacing-15-30-days", "parameters = { days = [31, 15] }",
+                           "'parameters.days'", "low <= high", "[31, 15]",
+                           section="recommendations"),
+    "unknown contraindication": again(
+        "contraindications", 'parameters = { contraindications = ["blood thinners"] }',
+        "'parameters.contraindications'", "anticoagulants", "'blood thinners'",
+        section="recommendations"),
     "conflict naming an unknown id": (
         '[[conflicts]]\nid = "new-conflict"\ntopic = "x"\n'
         'entries = ["minimal-pain", "maximal-pain"]\n',
         ["new-conflict", "'entries'", "ids of claims or recommendations", "'maximal-pain'"]),
-    "entry without id": (
-        '[[claims]]\nthreshold = 4\n',
-        ["claim number 1", "'id'", "got nothing"]),
-    "bad band": (
-        '[bands]\nmajor = "half"\n',
-        ["[bands]", "'major'", "a number > 0", "'half'"]),
-    "unknown top-level key": (
-        '[[claim]]\nid = "minimal-pain"\n',
-        ["unknown top-level key 'claim'", "claims"]),
+    "entry without id": ('[[claims]]\nthreshold = 4\n', ["claim number 1", "'id'", "got nothing"]),
+    "bad band": ('[bands]\nmajor = "half"\n', ["[bands]", "'major'", "a number > 0", "'half'"]),
+    "unknown top-level key": ('[[claim]]\nid = "minimal-pain"\n',
+                              ["unknown top-level key 'claim'", "claims"]),
 }
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from tests.bundles import valid_tables, write_bundle
+from tests.bundles import many_sessions, valid_tables, write_bundle
 
 from outcomes import Col
 from outcomes.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
@@ -56,13 +56,8 @@ def test_only_blanked_values_still_exit_0(tmp_path, capsys):
 
 
 def test_the_first_ten_problems_then_how_many_more(tmp_path, capsys):
-    t = valid_tables()
-    s = t["sessions"]
-    n = 15
-    for name in s:
-        s[name] = (s[name] * 5)[:n]
-    s[Col.SESSION_ID] = [f"S{i}" for i in range(n)]
-    s[Col.SETTING] = ["spa"] * n
+    s = many_sessions(15)
+    s[Col.SETTING] = ["spa"] * 15
     t = {"sessions": s}
     assert main(["validate", str(write_bundle(tmp_path, t))]) == EXIT_INPUT
     out = capsys.readouterr().out

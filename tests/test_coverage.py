@@ -35,14 +35,7 @@ import numpy as np
 import pytest
 
 from outcomes.errors import AnalysisError
-from outcomes.stats.intervals import (
-    mean,
-    mean_difference,
-    median,
-    proportion,
-    proportion_difference,
-    risk_ratio,
-)
+from outcomes.stats import intervals
 from outcomes.stats.survival import kaplan_meier
 
 pytestmark = pytest.mark.slow
@@ -88,22 +81,22 @@ def simulate_coverage(n_rep=N_REP):
         y = (rng.random(n) < risk * np.where(d, 2.0, 1.0)).astype(float)
         h = (rng.random(G) < 0.5)[cl]
         yh = (rng.random(n) < risk + 0.15 * h).astype(float)
-        hits["proportion"].append(_covers(proportion(y, cluster=cl), TRUTH["proportion"]))
+        hits["proportion"].append(_covers(intervals.proportion(y, cluster=cl), TRUTH["proportion"]))
         hits["proportion_difference (unit-level flag)"].append(
-            _covers(proportion_difference(y, d, cluster=cl), 0.15))
+            _covers(intervals.proportion_difference(y, d, cluster=cl), 0.15))
         hits["proportion_difference (patient-level groups)"].append(
-            _covers(proportion_difference(yh, h, cluster=cl), 0.15))
+            _covers(intervals.proportion_difference(yh, h, cluster=cl), 0.15))
         try:
-            hits["risk_ratio"].append(_covers(risk_ratio(y, d, cluster=cl), 2.0))
+            hits["risk_ratio"].append(_covers(intervals.risk_ratio(y, d, cluster=cl), 2.0))
         except AnalysisError:  # a group without events: no interval, counted as a miss
             hits["risk_ratio"].append(False)
         # continuous outcomes
         u = rng.normal(0, 1, G)[cl]
         yc = 1.0 + 0.5 * h + u + rng.normal(0, 1, n)
-        hits["mean"].append(_covers(mean(yc, cluster=cl), TRUTH["mean"]))
-        hits["mean_difference"].append(_covers(mean_difference(yc, h, cluster=cl), 0.5))
+        hits["mean"].append(_covers(intervals.mean(yc, cluster=cl), TRUTH["mean"]))
+        hits["mean_difference"].append(_covers(intervals.mean_difference(yc, h, cluster=cl), 0.5))
         dur = 40.0 * np.exp(0.3 * (u + rng.normal(0, 1, n)))
-        hits["median"].append(_covers(median(dur, cluster=cl), 40.0))
+        hits["median"].append(_covers(intervals.median(dur, cluster=cl), 40.0))
         # time to resolution
         frailty = rng.gamma(1.0, 1.0, G)[cl]
         t_event = rng.exponential(24.0, n) / frailty
@@ -135,10 +128,11 @@ def simulate_strongly_clustered(n_rep=N_REP_STRONG):
         n, G = cl.size, 40
         p = rng.beta(0.6, 0.9, G)[cl]  # ICC = 1 / (0.6 + 0.9 + 1) = 0.4; truth 0.4
         y = (rng.random(n) < p).astype(float)
-        out["proportion"].append((_covers(proportion(y), 0.4),
-                                  _covers(proportion(y, cluster=cl), 0.4)))
+        out["proportion"].append((_covers(intervals.proportion(y), 0.4),
+                                  _covers(intervals.proportion(y, cluster=cl), 0.4)))
         yc = rng.normal(0, 1, G)[cl] + rng.normal(0, 1, n)  # ICC 0.5; truth 0
-        out["mean"].append((_covers(mean(yc), 0.0), _covers(mean(yc, cluster=cl), 0.0)))
+        out["mean"].append((_covers(intervals.mean(yc), 0.0),
+                            _covers(intervals.mean(yc, cluster=cl), 0.0)))
         frailty = rng.gamma(0.5, 2.0, G)[cl]  # variance 2: S(t) = (1 + 2 t / 24)^(-1/2)
         t_event = rng.exponential(24.0, n) / frailty
         t_cens = rng.uniform(0, 120, n)

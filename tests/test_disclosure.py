@@ -69,6 +69,17 @@ def test_untouched_count_column_keeps_its_dtype():
 
 
 # ----------------------------------------------------------------------------- secondary
+def two_way(group: str, rows: dict[str, list[int]], parts: list[str]) -> tuple[pd.DataFrame, list]:
+    """A two-way table of counts and its margins: a row per entry of ``rows`` (the ``group``
+    label -> its counts of ``parts``), then the total row ``all``, and last the total column n."""
+    body = pd.DataFrame(list(rows.values()), columns=parts)
+    body.insert(0, group, list(rows))
+    total = pd.DataFrame([{group: "all", **body[parts].sum().to_dict()}])
+    t = pd.concat([body, total], ignore_index=True)
+    t["n"] = t[parts].sum(axis=1)
+    return t, [RowTotal(group, "all"), ColumnTotal("n", parts)]
+
+
 def test_column_total_hides_the_smallest_other_part():
     # n = n_events + n_no_events. Row 1: 3 hidden -> 17 (smaller than 20) hidden too.
     # Row 2: 1 and 2 are both primary, and so is 3: nothing to add.
@@ -93,15 +104,9 @@ def test_two_way_table_with_row_and_column_totals():
     #  column n_moderate {3*, 7 | 10} one hidden -> 7 (II, n_moderate)
     #  column n_mild {10*, 8 | 18}    one hidden -> 8 (II, n_mild)
     #  row II {21 | 8*, 7*, 6}        two hidden: stable. Totals all stay visible.
-    t = pd.DataFrame({
-        "fitzpatrick": ["I", "II", "all"],
-        "n_mild": [10, 8, 18],
-        "n_moderate": [3, 7, 10],
-        "n_severe": [0, 6, 6],
-        "n": [13, 21, 34],
-    })
-    margins = [RowTotal("fitzpatrick", "all"),
-               ColumnTotal("n", ["n_mild", "n_moderate", "n_severe"])]
+    t, margins = two_way("fitzpatrick", {"I": [10, 3, 0], "II": [8, 7, 6]},
+                         ["n_mild", "n_moderate", "n_severe"])
+    assert t.values.tolist() == [["I", 10, 3, 0, 13], ["II", 8, 7, 6, 21], ["all", 18, 10, 6, 34]]
     d = disclose(t, margins=margins, name="severity")
     s = SECONDARY_MARK
     assert d.table["n_mild"].tolist() == [s, s, 18]
@@ -149,13 +154,8 @@ def test_zero_is_not_chosen_while_a_non_zero_cell_is_visible():
 
 def test_secondary_cell_may_trigger_other_sums():
     # the complement of the first row's sum lies in a column whose sum then needs another.
-    t = pd.DataFrame({
-        "g": ["a", "b", "all"],
-        "n_x": [2, 6, 8],
-        "n_y": [7, 9, 16],
-        "n": [9, 15, 24],
-    })
-    margins = [RowTotal("g", "all"), ColumnTotal("n", ["n_x", "n_y"])]
+    t, margins = two_way("g", {"a": [2, 7], "b": [6, 9]}, ["n_x", "n_y"])
+    assert t.values.tolist() == [["a", 2, 7, 9], ["b", 6, 9, 15], ["all", 8, 16, 24]]
     d = disclose(t, margins=margins)
     hidden = d.suppressions[["row", "column"]].values.tolist()
     assert sorted(hidden) == [[2, "n_x"], [2, "n_y"], [3, "n_x"], [3, "n_y"]]
@@ -338,12 +338,7 @@ def _check_every_sum_has_two_or_no_hidden(table, margins):
 @given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=1, max_size=6))
 def test_no_small_count_survives_and_no_sum_has_a_single_hidden_cell(rows):
     # a two-way table of a dozen patients' sessions, with both margins
-    body = pd.DataFrame(rows, columns=["n_a", "n_b"])
-    body.insert(0, "g", [f"g{i}" for i in range(len(body))])
-    total = body[["n_a", "n_b"]].sum().to_dict()
-    t = pd.concat([body, pd.DataFrame([{"g": "all", **total}])], ignore_index=True)
-    t["n"] = t["n_a"] + t["n_b"]
-    margins = [RowTotal("g", "all"), ColumnTotal("n", ["n_a", "n_b"])]
+    t, margins = two_way("g", {f"g{i}": list(row) for i, row in enumerate(rows)}, ["n_a", "n_b"])
     d = disclose(t, margins=margins)
     assert assert_no_small_counts(d.table).empty
     _check_every_sum_has_two_or_no_hidden(d.table, margins)

@@ -18,7 +18,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "outcomes"
 
 #: Rooms from the bottom of the house to the top.
 ORDER = [
-    ("errors", "_version"),
+    ("errors", "_version", "_docs"),
     ("validators",),
     ("bundle",),
     ("datasets",),

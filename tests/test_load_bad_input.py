@@ -39,6 +39,13 @@ def load(tmp_path, tables, fmt="csv") -> SessionLog:
         return load_bundle(write_bundle(tmp_path / fmt, tables, fmt))
 
 
+def load_changed(tmp_path, table: str, column: str, index: int, value, fmt="csv") -> SessionLog:
+    """Load the valid bundle with cell ``index`` (0-based) of ``table.column`` set to ``value``."""
+    t = valid_tables()
+    t[table][column][index] = value
+    return load(tmp_path, t, fmt)
+
+
 def rejects(log: SessionLog, table: str) -> list[tuple[int, str]]:
     frame = log.rejects[table]
     return list(zip(frame[Col.ROW].tolist(), frame[Col.REASON].tolist(), strict=True))
@@ -62,9 +69,7 @@ def add_row(columns: dict[str, list], index: int, **changes) -> None:
 # ============================================================== bad required field: quarantine
 @pytest.mark.parametrize("blank", ["", "   "])
 def test_blank_required_field(tmp_path, blank):
-    t = valid_tables()
-    t["sessions"][Col.PATIENT_ID][2] = blank
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "sessions", Col.PATIENT_ID, 2, blank)
     assert rejects(log, "sessions") == [(4, "patient_id is blank but required")]
     assert accepted_rows(log, "sessions") == [2, 3]
     assert log.counts.loc["sessions"].tolist() == [3, 2, 1, 0]
@@ -83,9 +88,7 @@ def test_unknown_vocabulary_value(tmp_path):
 
 
 def test_fitzpatrick_message_lists_the_digits_too(tmp_path):
-    t = valid_tables()
-    t["sessions"][Col.FITZPATRICK][2] = "7"
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "sessions", Col.FITZPATRICK, 2, "7")
     assert warned(log) == [("sessions", 4, Col.FITZPATRICK, "7")]
     assert log.warnings[Col.MESSAGE][0] == (
         "fitzpatrick: '7' is not a known fitzpatrick (expected one of I, II, III, IV, V, VI, "
@@ -105,9 +108,7 @@ def test_fitzpatrick_message_lists_the_digits_too(tmp_path):
     ("45/45/2024", "write it as YYYY-MM-DD"),
 ])
 def test_non_iso_date_is_quarantined_never_guessed(tmp_path, value, advice):
-    t = valid_tables()
-    t["sessions"][Col.SESSION_DATE][2] = value
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "sessions", Col.SESSION_DATE, 2, value)
     assert rejects(log, "sessions") == [
         (4, f"session_date: '{value}' is not an ISO 8601 date (YYYY-MM-DD), {advice}")]
 
@@ -118,16 +119,13 @@ def test_non_iso_date_is_quarantined_never_guessed(tmp_path, value, advice):
     ("1500-01-01", "has a year outside 1678-2261, check the year"),
 ])
 def test_impossible_date(tmp_path, value, reason):
-    t = valid_tables()
-    t["assessments"][Col.ASSESSMENT_DATE][1] = value
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "assessments", Col.ASSESSMENT_DATE, 1, value)
     assert rejects(log, "assessments") == [(3, f"assessment_date: '{value}' {reason}")]
 
 
 def test_excel_datetime_cell_with_a_time_is_not_a_date(tmp_path):
-    t = valid_tables()
-    t["sessions"][Col.SESSION_DATE][2] = dt.datetime(2024, 3, 20, 10, 30)
-    log = load(tmp_path, t, "xlsx")
+    log = load_changed(tmp_path, "sessions", Col.SESSION_DATE, 2, dt.datetime(2024, 3, 20, 10, 30),
+                       "xlsx")
     assert rejects(log, "sessions") == [
         (4, "session_date: '2024-03-20T10:30:00' is not an ISO 8601 date (YYYY-MM-DD), give "
             "the date alone, as 2024-03-20")]
@@ -178,9 +176,7 @@ def test_exact_duplicate_assessment(tmp_path):
 
 # =================================================================== sessions: duplicate ids
 def test_two_different_rows_with_one_session_id_are_both_quarantined(tmp_path):
-    t = valid_tables()
-    t["sessions"][Col.SESSION_ID][2] = "S1"  # row 4 takes row 2's id
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "sessions", Col.SESSION_ID, 2, "S1")  # row 4 takes row 2's id
     assert rejects(log, "sessions") == [
         (2, "session_id 'S1' is also used by row 4 with different values"),
         (4, "session_id 'S1' is also used by row 2 with different values"),
@@ -246,20 +242,22 @@ def test_hours_that_are_not_numbers_or_negative_quarantine(tmp_path):
     ]
 
 
-def test_resolved_before_onset(tmp_path):
-    t = valid_tables()
-    t["adverse_events"][Col.ONSET_HOURS][0] = "30"
-    log = load(tmp_path, t)
-    assert rejects(log, "adverse_events") == [(2, "resolved_hours (24) is before onset_hours (30)")]
-
-
-def test_unresolved_without_last_contact(tmp_path):
-    t = valid_tables()
-    t["adverse_events"][Col.LAST_CONTACT_HOURS][1] = None
-    log = load(tmp_path, t)
-    assert rejects(log, "adverse_events") == [
-        (3, "the event is unresolved (resolved_hours blank) and last_contact_hours is blank, "
-            "give the hours after the session of the last contact (or of resolution)")]
+@pytest.mark.parametrize("column, index, value, reason", [
+    pytest.param(Col.ONSET_HOURS, 0, "30", "resolved_hours (24) is before onset_hours (30)",
+                 id="resolved-before-onset"),
+    pytest.param(Col.LAST_CONTACT_HOURS, 1, None,
+                 "the event is unresolved (resolved_hours blank) and last_contact_hours is "
+                 "blank, give the hours after the session of the last contact (or of "
+                 "resolution)", id="unresolved-without-last-contact"),
+    pytest.param(Col.LAST_CONTACT_HOURS, 1, "24",
+                 "last_contact_hours (24) is before onset_hours (48)",
+                 id="last-contact-before-onset"),
+    pytest.param(Col.SESSION_ID, 1, "S99", "session_id 'S99' names no session of the sessions "
+                 "table", id="event-naming-no-session"),
+])
+def test_one_bad_event_cell_quarantines_its_row(tmp_path, column, index, value, reason):
+    log = load_changed(tmp_path, "adverse_events", column, index, value)
+    assert rejects(log, "adverse_events") == [(index + 2, reason)]
 
 
 def test_unresolved_without_the_last_contact_column(tmp_path):
@@ -270,26 +268,8 @@ def test_unresolved_without_the_last_contact_column(tmp_path):
     assert accepted_rows(log, "adverse_events") == [2]
 
 
-def test_last_contact_before_onset(tmp_path):
-    t = valid_tables()
-    t["adverse_events"][Col.LAST_CONTACT_HOURS][1] = "24"
-    log = load(tmp_path, t)
-    assert rejects(log, "adverse_events") == [
-        (3, "last_contact_hours (24) is before onset_hours (48)")]
-
-
-def test_event_naming_no_session(tmp_path):
-    t = valid_tables()
-    t["adverse_events"][Col.SESSION_ID][1] = "S99"
-    log = load(tmp_path, t)
-    assert rejects(log, "adverse_events") == [
-        (3, "session_id 'S99' names no session of the sessions table")]
-
-
 def test_event_of_a_quarantined_session_is_quarantined_too(tmp_path):
-    t = valid_tables()
-    t["sessions"][Col.SETTING][0] = "spa"
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "sessions", Col.SETTING, 0, "spa")
     assert [r for r, _ in rejects(log, "sessions")] == [2]
     assert rejects(log, "adverse_events") == [
         (2, "its session 'S1' (sessions row 2) was quarantined")]
@@ -347,9 +327,7 @@ def test_rejects_keep_the_original_text_and_columns(tmp_path):
     (Col.CONTRAINDICATIONS, "none;herpes"),
 ])
 def test_bad_optional_value_is_blanked_with_a_warning(tmp_path, column, value):
-    t = valid_tables()
-    t["sessions"][column][2] = value
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "sessions", column, 2, value)
     assert rejects(log, "sessions") == []
     assert warned(log) == [("sessions", 4, column, value)]
     assert log.warnings[Col.MESSAGE][0].startswith(f"{column}: ")
@@ -370,9 +348,7 @@ def pd_isna(value) -> bool:
     (Col.NEEDLE_DEPTH_MM, "+1e0"),
 ])
 def test_optional_values_at_the_edges_of_their_range_are_kept(tmp_path, column, value):
-    t = valid_tables()
-    t["sessions"][column][2] = value
-    log = load(tmp_path, t)
+    log = load_changed(tmp_path, "sessions", column, 2, value)
     assert log.is_clean
     assert log.sessions[column].iloc[2] == float(value)
 
@@ -395,9 +371,7 @@ def test_warning_messages_say_what_was_expected(tmp_path):
 
 
 def test_decimal_comma_is_a_number_only_with_semicolons(tmp_path):
-    t = valid_tables()
-    t["sessions"][Col.PAIN_VAS][2] = "2,5"
-    log = load(tmp_path, t, "csv")
+    log = load_changed(tmp_path, "sessions", Col.PAIN_VAS, 2, "2,5", fmt="csv")
     assert warned(log) == [("sessions", 4, Col.PAIN_VAS, "2,5")]
     log = load(tmp_path, valid_tables(), "semicolon")  # writes 2,5-style decimals throughout
     assert log.is_clean
@@ -465,12 +439,17 @@ def test_missing_required_column_in_a_workbook_names_the_sheet(tmp_path):
         "bundle.xlsx, sheet sessions has no setting column")
 
 
-def test_column_given_twice(tmp_path):
-    write_bundle(tmp_path, {k: v for k, v in valid_tables().items() if k != "sessions"})
-    write_csv(tmp_path / "sessions.csv", valid_tables()["sessions"])
-    text = (tmp_path / "sessions.csv").read_text().splitlines()
+def write_patient_id_twice(folder) -> None:
+    """Write the valid bundle as CSV, with the sessions column device (column 8) renamed
+    Patient_ID."""
+    write_bundle(folder, valid_tables())
+    text = (folder / "sessions.csv").read_text().splitlines()
     text[0] = text[0].replace("device", "Patient_ID")
-    (tmp_path / "sessions.csv").write_text("\n".join(text) + "\n")
+    (folder / "sessions.csv").write_text("\n".join(text) + "\n")
+
+
+def test_column_given_twice(tmp_path):
+    write_patient_id_twice(tmp_path)
     assert "sessions.csv has 2 columns named patient_id (columns 1 and 8)" in bundle_error(
         tmp_path)
 
@@ -568,11 +547,7 @@ def test_failure_cases_of_missing_required_columns(tmp_path):
 
 
 def test_failure_cases_of_a_column_given_twice(tmp_path):
-    write_bundle(tmp_path, {k: v for k, v in valid_tables().items() if k != "sessions"})
-    write_csv(tmp_path / "sessions.csv", valid_tables()["sessions"])
-    text = (tmp_path / "sessions.csv").read_text().splitlines()
-    text[0] = text[0].replace("device", "Patient_ID")
-    (tmp_path / "sessions.csv").write_text("\n".join(text) + "\n")
+    write_patient_id_twice(tmp_path)
     assert failure_cases(tmp_path) == [
         ("sessions", "patient_id", 1, None, "column 1 is one of 2 columns named patient_id"),
         ("sessions", "Patient_ID", 1, None, "column 8 is one of 2 columns named patient_id"),

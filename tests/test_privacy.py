@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from tests.bundles import FORMATS, valid_tables, write_bundle
+from tests.bundles import FORMATS, many_sessions, valid_tables, write_bundle
 
 from outcomes import Col, load_bundle
 from outcomes.bundle.privacy import VALUE_KINDS, identifying_column, identifying_values
@@ -107,17 +107,19 @@ def test_identifier_values_that_look_personal_stop_the_load(tmp_path, table, col
     assert "pseudonymous keys" in message
 
 
-def test_message_names_the_first_rows_and_how_many_more(tmp_path):
-    t = valid_tables()
-    s = t["sessions"]
-    n = 9
-    for name in s:
-        s[name] = (s[name] * 3)[:n]
-    s[Col.SESSION_ID] = [f"S{i}" for i in range(n)]
+@pytest.fixture
+def nine_patient_ids_refused(tmp_path) -> IdentifyingDataError:
+    """The error of nine sessions whose patient ids are seven NHS-style numbers (rows 2-8), a
+    pseudonym and a social security number (row 10)."""
+    s = many_sessions(9)
     s[Col.PATIENT_ID] = ["943 476 5919"] * 7 + ["P1", "123-45-6789"]
     with pytest.raises(IdentifyingDataError) as info:
         load_bundle(write_bundle(tmp_path, {"sessions": s}))
-    message = str(info.value)
+    return info.value
+
+
+def test_message_names_the_first_rows_and_how_many_more(nine_patient_ids_refused):
+    message = str(nine_patient_ids_refused)
     assert ("sessions.csv, column patient_id: rows 2, 3, 4, 5, 6 and 2 more hold values that "
             "look like an NHS-style 10-digit number.") in message
     assert ("sessions.csv, column patient_id: row 10 holds a value that looks like a social "
@@ -146,17 +148,8 @@ def test_refused_before_anything_else_is_checked(tmp_path):
         load_bundle(write_bundle(tmp_path / "b", t))
 
 
-def test_failure_cases_list_every_finding_without_the_values(tmp_path):
-    t = valid_tables()
-    s = t["sessions"]
-    n = 9
-    for name in s:
-        s[name] = (s[name] * 3)[:n]
-    s[Col.SESSION_ID] = [f"S{i}" for i in range(n)]
-    s[Col.PATIENT_ID] = ["943 476 5919"] * 7 + ["P1", "123-45-6789"]
-    with pytest.raises(IdentifyingDataError) as info:
-        load_bundle(write_bundle(tmp_path / "a", {"sessions": s}))
-    cases = info.value.failure_cases
+def test_failure_cases_list_every_finding_without_the_values(nine_patient_ids_refused):
+    cases = nine_patient_ids_refused.failure_cases
     assert list(cases.columns) == ["table", "column", "row", "value", "reason"]
     nhs = "the value looks like an NHS-style 10-digit number"
     assert cases.drop(columns="value").values.tolist() == [  # in the order of the message

@@ -434,9 +434,22 @@ def test_resolution_errors(worked):
         resolution(worked, hours=(-1,))
     with pytest.raises(AnalysisError, match="not columns of courses.events"):
         resolution(worked, by=("event", "colour"))
-    empty = build_courses(make_log([session("P1", "a", "2024-01-01")]))
-    with pytest.raises(AnalysisError, match="no accepted adverse events"):
-        resolution(empty)
+
+
+def test_resolution_without_events_is_empty_with_a_reason():
+    """The adverse-events table is optional: no events gives a well-formed result, not an
+    error (one row per measure, no estimate, the reason in method and notes) and a plot that
+    says why it is empty."""
+    empty = resolution(build_courses(make_log([session("P1", "a", "2024-01-01")])),
+                       hours=(24, 48))
+    t = empty.table
+    assert t["measure"].tolist() == ["median_hours", "resolved_by", "resolved_by"]
+    assert t["estimate"].isna().all() and (t["n"] == 0).all()
+    assert (t["method"] == "no accepted adverse events").all()
+    assert "no accepted adverse events" in empty.notes
+    assert empty.extra["at_risk"].empty and empty.extra["curve"].empty
+    ax = empty.plot(threshold=0.9, horizon=48)
+    assert any("not enough data" in x.get_text() or "no " in x.get_text() for x in ax.texts)
 
 
 # --------------------------------------------------------------------------- plots

@@ -38,6 +38,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ._docs import FRAGMENTS, shared_doc
 from .bundle.log import SessionLog
 from .bundle.schema import (
     NOTABLE_EVENTS,
@@ -281,13 +282,13 @@ class Courses:
         return {"courses": self.courses, "sessions": self.sessions, "points": self.points,
                 "events": self.events}
 
+    @shared_doc(**FRAGMENTS)
     def plot(self, ax=None, **kwargs):
         """Histogram of the number of sessions per course, stacked by condition.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure's axes when omitted.
+        {ax}
         **kwargs
             Passed to ``Axes.hist``.
 

@@ -1,18 +1,20 @@
 """Checks of arguments and settings shared by several entry points, with messages that say where.
 
 Settings files (the claims catalogue, the audit configuration, a mapping) are TOML read by the room
-that owns them; the helpers here build the messages they share: which file and entry, which field,
-what was expected and what came in (:class:`Where`).
+that owns them, each with :func:`read_toml`; the helpers here build the messages they share: which
+file and entry, which field, what was expected and what came in (:class:`Where`).
 """
 
 from __future__ import annotations
 
 import math
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Where", "NOTHING", "show", "is_number", "number_text"]
+__all__ = ["Where", "NOTHING", "show", "is_number", "number_text", "read_toml"]
 
 #: Marks a field that was not given at all (as distinct from one given as ``None``).
 NOTHING = object()
@@ -83,3 +85,40 @@ class Where:
         place = f"{self.file}, {self.entry}" if self.entry else self.file
         tail = f" {fix}" if fix else ""
         return ConfigError(f"{place}, field {field!r}: expected {expected}{came}.{tail}")
+
+
+def read_toml(path: Path, *, what: str, shape: str | None = None) -> dict:
+    """Read a user's TOML settings file; a :class:`ConfigError` says which file and why not.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    what : str
+        What the file is, for messages (``"claims file"``).
+    shape : str, optional
+        The package's file the user's one follows (``"claims.toml"``): a missing file is then
+        said to be missing, and of which shape one is expected; without it, a missing file is
+        one that cannot be read.
+
+    Raises
+    ------
+    ConfigError
+        The file does not exist, cannot be read as UTF-8 text, or is not valid TOML.
+
+    Examples
+    --------
+    >>> read_toml(Path("nowhere.toml"), what="claims file", shape="claims.toml")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    outcomes.errors.ConfigError: The claims file nowhere.toml does not exist; expected a TOML ...
+    """
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        if shape is not None and isinstance(exc, FileNotFoundError):
+            raise ConfigError(f"The {what} {path.name} does not exist; expected a TOML file of "
+                              f"the shape of the package's {shape}.") from None
+        raise ConfigError(f"Cannot read the {what} {path.name}: {exc}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The {what} {path.name} is not valid TOML: {exc}.") from None

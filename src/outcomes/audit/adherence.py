@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._docs import FRAGMENTS, shared_doc
 from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue, Recommendation, load_catalogue
 from ..courses import Courses, flag_column
@@ -228,26 +229,23 @@ class Adherence(Result):
                     f"(95% CI {r.ci_low:.1%}-{r.ci_high:.1%}); {r.nonadherent} do not")
         return "\n".join(lines)
 
+    @shared_doc(**FRAGMENTS)
     def plot(self, ax=None):
         """Horizontal bars of the share adherent per recommendation, with intervals.
 
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-
-        Returns
-        -------
-        matplotlib Axes
+        {plot_ax}
         """
-        from ..plots.style import PALETTE, axes
+        from ..plots.style import PALETTE, axes, error_bars, not_enough_data
 
         ax = axes(ax)
         t = self.table[(self.table["status"] == TESTED) & (self.table["n"] > 0)]
+        t = t[t["estimate"].notna()]
+        if t.empty:
+            return not_enough_data(ax, "no recommendation could be tested on these data")
         y = np.arange(len(t))
         est = t["estimate"].to_numpy(float)
         ax.barh(y, est, color=PALETTE["blue"], alpha=0.8)
-        ax.errorbar(est, y, xerr=[est - t["ci_low"].to_numpy(float),
-                                  t["ci_high"].to_numpy(float) - est],
+        ax.errorbar(est, y, xerr=error_bars(est, t["ci_low"], t["ci_high"]),
                     fmt="none", ecolor=PALETTE["black"], capsize=3)
         ax.set_yticks(y, t["recommendation"].tolist())
         ax.set_xlim(0, 1)
@@ -302,6 +300,7 @@ def _group_table(rec: str, group: str, codes: np.ndarray, names: pd.Series, adhe
     return out
 
 
+@shared_doc(**FRAGMENTS)
 def adherence(
     courses: Courses,
     *,
@@ -312,8 +311,7 @@ def adherence(
 
     Parameters
     ----------
-    courses : Courses
-        ``build_courses(log)``.
+    {courses_of_log}
     catalogue : Catalogue, optional
         The catalogue whose ``recommendations`` are audited (default: the built-in one).
     log : SessionLog, optional

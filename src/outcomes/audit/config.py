@@ -18,8 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
-from ..validators import Where, is_number
+from ..validators import Where, is_number, read_toml
 from .quality import AT_MOST, CHECKS, Check
 from .signals import DIMENSIONS
 
@@ -135,19 +134,6 @@ def _builtin_text() -> str:
     return resources.files(__package__).joinpath(_BUILTIN).read_text("utf-8")
 
 
-def _read(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"The audit configuration {path.name} does not exist; expected a TOML "
-                          f"file of the shape of the package's {_BUILTIN}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the audit configuration {path.name}: {exc}.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"The audit configuration {path.name} is not valid TOML: {exc}.") from None
-
-
 def _merge(base: dict, user: Mapping, where: Where) -> None:
     """Apply a user's settings onto ``base`` in place, refusing unknown sections and keys."""
     known_checks = [c.id for c in (*CHECKS, GATE)]
@@ -252,7 +238,7 @@ def load_audit_config(config: str | Path | Mapping | None = None) -> AuditConfig
             user, name = copy.deepcopy(dict(config)), "(given as a mapping)"
         else:
             path = Path(config)
-            user, name = _read(path), path.name
+            user, name = read_toml(path, what="audit configuration", shape=_BUILTIN), path.name
         _merge(data, user, Where(name))
         files = (_BUILTIN, name)
     return _validate(data, files, Where(files[-1]))

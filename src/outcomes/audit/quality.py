@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._docs import FRAGMENTS, shared_doc
 from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, TABLES, aliases, load_scales, vocabulary
 from ..courses import FOLLOW_UP_DAYS, Courses, Point
@@ -325,6 +326,7 @@ def finished_courses(log: SessionLog, courses: Courses, after_days: int) -> pd.S
 
 
 # ---------------------------------------------------------------------------- the checks
+@shared_doc(**FRAGMENTS)
 def quality_checks(
     log: SessionLog,
     courses: Courses,
@@ -339,8 +341,7 @@ def quality_checks(
     ----------
     log : SessionLog
         The loaded bundle (accepted tables, rejects, warnings and counts).
-    courses : Courses
-        ``build_courses(log)``.
+    {courses_of_log}
     thresholds : dict of str to float
         Threshold (percentage, 0-100) of every check id.
     spacing_days : (float, float)

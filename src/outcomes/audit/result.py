@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._docs import FRAGMENTS, shared_doc
 from .._version import __version__
 from .adherence import Adherence
 from .config import AuditConfig
@@ -109,17 +110,12 @@ class AuditResult:
         """Return a copy of the checks table (one row per check, with ``passed``)."""
         return self.checks.copy()
 
+    @shared_doc(**FRAGMENTS)
     def plot(self, ax=None):
         """The notable adverse-event rate per session of each clinic, with intervals, the
         ceiling and the overall rate (:meth:`outcomes.audit.signals.Signals.plot`).
 
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-
-        Returns
-        -------
-        matplotlib Axes
+        {plot_ax}
         """
         return self.signals.plot(ax)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._docs import FRAGMENTS, shared_doc
 from ..courses import Courses
 from ..stats.intervals import wilson
 from ..stats.result import Col, Result
@@ -161,16 +162,19 @@ class Signals(Result):
         -------
         matplotlib Axes
         """
-        from ..plots.style import PALETTE, axes
+        from ..plots.style import PALETTE, axes, error_bars, not_enough_data
 
         ax = axes(ax)
         t = self.table[(self.table["unit"] == unit) & (self.table["dimension"] == dimension)]
+        t = t[t["estimate"].notna()]
+        if t.empty:
+            return not_enough_data(ax, f"no {dimension.removesuffix('_id')} with a rate of "
+                                       f"notable adverse events per {unit.removesuffix('s')}")
         y = np.arange(len(t))
         est = t["estimate"].to_numpy(float)
-        lo = np.nan_to_num(est - t["ci_low"].to_numpy(float))
-        hi = np.nan_to_num(t["ci_high"].to_numpy(float) - est)
         colours = np.where(t["above_ceiling"], PALETTE["vermillion"], PALETTE["blue"])
-        ax.errorbar(est, y, xerr=[lo, hi], fmt="none", ecolor=PALETTE["black"], capsize=3)
+        ax.errorbar(est, y, xerr=error_bars(est, t["ci_low"], t["ci_high"]), fmt="none",
+                    ecolor=PALETTE["black"], capsize=3)
         ax.scatter(est, y, c=colours, zorder=3)
         if len(t):
             ax.axvline(t["ceiling"].iloc[0], color=PALETTE["vermillion"], ls="--",
@@ -238,6 +242,7 @@ def _grouped_rates(groups: np.ndarray, y: np.ndarray, patient: np.ndarray, n_gro
     })
 
 
+@shared_doc(**FRAGMENTS)
 def safety_signals(
     courses: Courses,
     *,
@@ -251,8 +256,7 @@ def safety_signals(
 
     Parameters
     ----------
-    courses : Courses
-        ``build_courses(log)``.
+    {courses_of_log}
     ceilings : dict, optional
         Ceiling of the rate per unit, ``{"sessions": float, "courses": float}`` (shares).
         Default ``{"sessions": 0.20, "courses": 0.60}``.

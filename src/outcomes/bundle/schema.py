@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ConfigError, ParameterError
+from ..validators import read_toml
 
 __all__ = [
     "Col",
@@ -321,11 +322,5 @@ def load_scales(path: str | Path | None = None) -> dict[str, Scale]:
             f"load_scales(): path must be a TOML file path (str or Path), got "
             f"{type(path).__name__}.")
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the scales file {path.name}: {exc}.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"The scales file {path.name} is not valid TOML: {exc}.") from None
-    scales.update(_parse_scales(data, path.name))
+    scales.update(_parse_scales(read_toml(path, what="scales file"), path.name))
     return scales

@@ -27,7 +27,7 @@ from typing import Any
 from ..bundle.schema import TABLES, vocabulary
 from ..courses import DEFAULT_BANDS
 from ..errors import ConfigError
-from ..validators import NOTHING, Where, is_number, number_text, show
+from ..validators import NOTHING, Where, is_number, number_text, read_toml, show
 from .model import Catalogue, Claim, Conflict, Parameters, Recommendation, Source
 from .registry import CHECKS, ESTIMANDS, PARAM_KINDS, Method, Param
 from .verdicts import MIN_UNITS, Rule
@@ -388,18 +388,6 @@ def _sections(data: Mapping, file: str) -> dict[str, list[dict]]:
     return out
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"The claims file {path.name} does not exist; expected a TOML file "
-                          f"of the shape of the package's claims.toml.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the claims file {path.name}: {exc}.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"The claims file {path.name} is not valid TOML: {exc}.") from None
-
-
 @cache
 def _builtin_data() -> dict:
     text = resources.files(__package__).joinpath(_BUILTIN).read_text("utf-8")
@@ -491,7 +479,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     bands = {**DEFAULT_BANDS, **_bands(data, _BUILTIN)}
     if path is not None:
         path = Path(path)
-        user = _read_toml(path)
+        user = read_toml(path, what="claims file", shape=_BUILTIN)
         user_sections = _sections(user, path.name)
         bands.update(_bands(user, path.name))
         _merge(sections, {s: copy.deepcopy(v) for s, v in user_sections.items()}, path.name)

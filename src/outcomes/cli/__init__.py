@@ -30,19 +30,24 @@ def add_bundle_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH", help=BUNDLE_HELP)
 
 
-def whole_number(minimum: int, what: str = "a whole number"):
-    """An argparse type: an integer of at least ``minimum``, with a plain message otherwise."""
-    def parse(text: str) -> int:
+def checked(convert, accept, expected: str):
+    """An argparse type: ``convert(text)`` if that works and ``accept`` takes the value, else
+    the plain message ``expected {expected}, got ...``."""
+    def parse(text: str):
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected {what} >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {what} >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
         return value
 
     return parse
+
+
+def whole_number(minimum: int, what: str = "a whole number"):
+    """An argparse type: an integer of at least ``minimum``, with a plain message otherwise."""
+    return checked(int, lambda value: value >= minimum, f"{what} >= {minimum}")
 
 
 class _VersionAction(argparse.Action):

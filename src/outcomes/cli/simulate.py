@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import whole_number
+from . import checked, whole_number
 
 NAME = "simulate"
 HELP = "write a simulated session-log bundle (known truth, optional data-entry faults)"
@@ -39,15 +39,8 @@ SAMPLE_FAULT_RATE = 0.01
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a share between 0 and 0.5, got {text!r}") from None
-    if not 0 <= value <= 0.5:
-        raise argparse.ArgumentTypeError(f"expected a share between 0 and 0.5, got {value}")
-    return value
+#: The argparse type of ``--fault-rate``.
+_rate = checked(float, lambda value: 0 <= value <= 0.5, "a share between 0 and 0.5")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .._docs import FRAGMENTS, shared_doc
 from ..bundle.schema import vocabulary
 from ..errors import AnalysisError
 from ..stats.result import Col
@@ -78,6 +79,7 @@ def _finite_or(values: np.ndarray, fallback: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- dose response
+@shared_doc(**FRAGMENTS)
 def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditions=None,
                        min_n: int = 5, bands: bool = True):
     """Mean improvement (or gain) after session k per condition, with 95% interval bands.
@@ -86,8 +88,7 @@ def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditi
     ----------
     result : DoseResponse
         From :func:`outcomes.dose_response`.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure's axes when omitted.
+    {ax}
     measure : {"improvement", "gain"}
         Mean improvement after session k, or the mean gain of session k over session k - 1.
     conditions : str or list of str, optional
@@ -152,6 +153,7 @@ def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditi
 
 
 # --------------------------------------------------------------------------- sessions to band
+@shared_doc(**FRAGMENTS)
 def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = True,
                           ci: bool = True):
     """Kaplan-Meier share of courses that reached the band by session k, numbers at risk below.
@@ -160,8 +162,7 @@ def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = T
     ----------
     result : DoseResponse
         From :func:`outcomes.dose_response` (the band is ``result.band``, major by default).
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure's axes when omitted.
+    {ax}
     conditions : str or list of str, optional
         Conditions to draw (default: every condition, without ``all`` when there are several).
     at_risk : bool, default True
@@ -244,6 +245,7 @@ def _at_risk_rows(ax, drawn, k_max) -> None:
 
 
 # --------------------------------------------------------------------------- by condition
+@shared_doc(**FRAGMENTS)
 def plot_by_condition(result, ax=None, *, measure: str = "final_improvement_mean",
                       bands: bool = True):
     """Final improvement per condition: dot and 95% interval, band thresholds drawn.
@@ -252,8 +254,7 @@ def plot_by_condition(result, ax=None, *, measure: str = "final_improvement_mean
     ----------
     result : ByCondition
         From :func:`outcomes.outcomes_by_condition`.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure's axes when omitted.
+    {ax}
     measure : str, default "final_improvement_mean"
         A measure of ``result.table`` (``final_improvement_median``, ``reached_major``, ...).
     bands : bool, default True

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 
 from ..stats.result import Col
-from .style import PALETTE, axes, claimed_range, colour
+from .style import PALETTE, axes, claimed_range, colour, not_enough_data
 
 __all__ = ["plot_resolution", "plot_spacing", "plot_skin_type", "plot_incidence",
            "resolution_curves"]
@@ -30,6 +30,12 @@ def _group_label(row: pd.Series, cols: list[str]) -> str:
 
 
 # =========================================================================== resolution
+def _reason(table: pd.DataFrame, default: str) -> str:
+    """Why a figure is empty: the method text of its rows when they agree on one."""
+    methods = set(table[Col.METHOD].dropna().astype(str)) if Col.METHOD in table else set()
+    return f"not enough data: {methods.pop() if len(methods) == 1 else default}"
+
+
 def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
                       group_cols=(), threshold: float | None = None,
                       horizon: float | None = None, xmax: float | None = None,
@@ -154,6 +160,10 @@ def plot_resolution(result, ax=None, *, event=None, threshold: float | None = No
             raise AnalysisError(f"event: {unknown} are not in the result; events are {known}.")
         curve = curve[curve[Col.EVENT].isin(wanted)]
         at_risk = at_risk[at_risk[Col.EVENT].isin(wanted)]
+    if curve.empty:
+        ax = not_enough_data(axes(ax), _reason(result.table, "no side effects to time"))
+        ax.set_title(result.title)
+        return ax
     ax = resolution_curves(curve, at_risk, ax, group_cols=list(result.by), threshold=threshold,
                            horizon=horizon, **kwargs)
     ax.set_title(result.title)
@@ -191,6 +201,10 @@ def plot_spacing(result, ax=None, *, measure: str = "improvement_gain", annotate
         raise AnalysisError(f"measure: {measure!r} has no rows; measures are "
                             f"{sorted(set(t['measure']))}.")
     t = t[t["measure"] == measure]
+    if not np.isfinite(t[Col.ESTIMATE].to_numpy(float)).any():
+        ax = not_enough_data(axes(ax), _reason(t, "no spacing bin with an estimate"))
+        ax.set_title(result.title, fontsize="medium")
+        return ax
     bins = [str(b) for b in t[Col.SPACING_BIN].cat.categories]
     group_cols = list(result.by)
     rows = (t[group_cols].drop_duplicates().sort_values(group_cols) if group_cols
@@ -297,6 +311,10 @@ def plot_skin_type(result, ax=None, *, outcome: str | None = None,
         raise AnalysisError(f"outcome: {outcome!r} is not in the result; outcomes are "
                             f"{outcomes}.")
     t = t[t["outcome"] == outcome]
+    if not np.isfinite(t[Col.ESTIMATE].to_numpy(float)).any():
+        ax = not_enough_data(axes(ax), _reason(t, "no skin type with an estimate"))
+        ax.set_title(result.title, fontsize="medium")
+        return ax
     ax = axes(ax, figsize=(7.5, 0.35 * len(t) + 1.6))
     labels = []
     for _, r in t.iterrows():
@@ -352,6 +370,10 @@ def plot_incidence(result, ax=None, *, event=None):
     if event is not None:
         wanted = [event] if isinstance(event, str) else list(event)
         t = t[t[Col.EVENT].isin(wanted)]
+    if not np.isfinite(t[Col.ESTIMATE].to_numpy(float)).any():
+        ax = not_enough_data(axes(ax), _reason(t, "no side-effect share to show"))
+        ax.set_title(result.title, fontsize="medium")
+        return ax
     group_cols = list(result.by)
     events = list(dict.fromkeys(t[Col.EVENT]))
     ax = axes(ax, figsize=(6.4, 0.3 * len(t) + 1.6))

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 
 from ..output.labels import PALETTE, VERDICT_COLOURS
 
-__all__ = ["PALETTE", "VERDICT_COLOURS", "colour", "axes", "claimed_range"]
+__all__ = ["PALETTE", "VERDICT_COLOURS", "colour", "axes", "claimed_range", "not_enough_data",
+           "error_bars"]
 
 _CYCLE = ["blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black"]
 
@@ -36,3 +37,23 @@ def claimed_range(ax, low=None, high=None, orientation="horizontal", label="clai
     hi = lims[1] if high is None else high
     span(lo, hi, color=PALETTE["green"], alpha=0.12, label=label, zorder=0)
     return ax
+
+
+def not_enough_data(ax, reason: str = "not enough data"):
+    """Mark ``ax`` as a labelled empty panel: the figure is drawn, and says why it is empty."""
+    ax.text(0.5, 0.5, reason, ha="center", va="center", wrap=True, transform=ax.transAxes,
+            color=PALETTE["black"], fontsize="medium")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def error_bars(estimate, low, high):
+    """``xerr``/``yerr`` for matplotlib from an estimate and its bounds: never negative (a
+    bound equal to the estimate up to rounding) and zero where a bound is missing."""
+    import numpy as np
+
+    est = np.asarray(estimate, dtype=float)
+    below = np.clip(np.nan_to_num(est - np.asarray(low, dtype=float)), 0, None)
+    above = np.clip(np.nan_to_num(np.asarray(high, dtype=float) - est), 0, None)
+    return [below, above]

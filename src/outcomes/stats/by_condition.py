@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._docs import FRAGMENTS, shared_doc
 from ..courses import Courses, band_column, check_courses
 from ..errors import AnalysisError
 from . import intervals
@@ -183,14 +184,14 @@ class ByCondition(Result):
 
 
 # --------------------------------------------------------------------------- the analysis
+@shared_doc(**FRAGMENTS)
 def outcomes_by_condition(courses: Courses, *,
                           bands: dict[str, float] | None = None) -> ByCondition:
     """Courses, sessions, final improvement and bands reached, per condition and overall.
 
     Parameters
     ----------
-    courses : Courses
-        From :func:`outcomes.build_courses`. Not modified.
+    {courses}
     bands : dict, optional
         Improvement bands ``{name: lowest improvement}``; default the bands of ``courses``
         (visible 0.10, considerable 0.25, major 0.50 unless configured otherwise).

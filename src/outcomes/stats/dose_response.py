@@ -195,6 +195,8 @@ def _by_session(values, k, patient, measure, name, units) -> list[dict]:
     """Clustered mean of ``values`` at each k (rows with NaN values left out)."""
     ok = ~np.isnan(values)
     values, k, patient = values[ok], k[ok], patient[ok]
+    if not values.size:
+        return []
     order = np.argsort(k.astype(np.int16), kind="stable")  # radix sort: k is small
     ks, starts = np.unique(k[order], return_index=True)
     ends = np.r_[starts[1:], order.size]

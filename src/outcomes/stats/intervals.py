@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._docs import FRAGMENTS, shared_doc
 from ..errors import AnalysisError
 
 __all__ = [
@@ -53,6 +54,24 @@ DEFAULT_SEED = 20241118
 #: Upper bound on the number of cells (resamples x clusters) of one bootstrap weight block
 #: (2**21 cells = 16 MiB as float64), so memory stays bounded whatever the number of clusters.
 _MAX_CELLS = 2**21
+
+#: Numpydoc text of the parameters the estimators share, by placeholder (see
+#: :func:`outcomes._docs.shared_doc`); :mod:`outcomes.stats.survival` uses them too.
+_DOCS = {
+    **FRAGMENTS,
+    "values": """\
+y : array_like of float
+    One value per unit; missing values are rejected.""",
+    "binary": """\
+y : array_like of 0/1 or bool
+    One value per unit.""",
+    "cluster": """\
+cluster : array_like, optional
+    Cluster (patient) label of each unit; ``None``: units are independent.""",
+    "labels": """\
+unit_label, cluster_label : str
+    Words for units and clusters in ``method``.""",
+}
 
 
 # --------------------------------------------------------------------------- result type
@@ -187,6 +206,16 @@ def _need_clusters(G: int, n: int, what: str) -> None:
                             f"{G} cluster with {n} units.")
 
 
+def _robust_codes(cluster, n: int, what: str) -> tuple[np.ndarray, int, bool]:
+    """:func:`_cluster_codes` for a sandwich variance, which needs at least 2 clusters even when
+    every unit is its own."""
+    codes, G, singletons = _cluster_codes(cluster, n)
+    if G < 2:
+        raise AnalysisError(f"{what}: a cluster-robust interval needs at least 2 clusters; got "
+                            f"{G} with {n} units.")
+    return codes, G, singletons
+
+
 def _two_groups(group, n: int, levels, op: str = "minus") -> tuple[np.ndarray, tuple, str]:
     """Return (boolean 'first level' mask, levels, words for the comparison: "a {op} b")."""
     ser = group if isinstance(group, pd.Series | pd.Index) else pd.Series(group)
@@ -237,6 +266,7 @@ def _out(x):
 
 
 # --------------------------------------------------------------------------- Wilson
+@shared_doc(**_DOCS)
 def wilson(successes, n, *, alpha: float = 0.05):
     """Wilson score interval for a binomial proportion, vectorised.
 
@@ -246,8 +276,7 @@ def wilson(successes, n, *, alpha: float = 0.05):
         Number of successes; may be non-integer (an effective count ``p * n_eff``).
     n : array_like of float
         Number of trials (may be an effective, non-integer n). Broadcast against ``successes``.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {alpha}
 
     Returns
     -------
@@ -374,6 +403,7 @@ def _wilson_words(n_eff: float, deff: float, note: str, singletons: bool) -> str
     return f"Wilson score, cluster-adjusted effective n {_fmt(n_eff)}, design effect {deff:.2f}"
 
 
+@shared_doc(**_DOCS)
 def proportion(
     y,
     *,
@@ -390,8 +420,7 @@ def proportion(
         One value per unit. Missing values are rejected.
     cluster : array_like, optional
         Cluster (patient) label of each unit; ``None`` means every unit is its own cluster.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {alpha}
     unit_label, cluster_label : str
         Words for units and clusters in ``method`` (e.g. ``"sessions"``, ``"patients"``).
 
@@ -440,6 +469,7 @@ def proportion(
     return Estimate(p, low, high, n, G, method)
 
 
+@shared_doc(**_DOCS)
 def proportion_difference(
     y,
     group,
@@ -454,19 +484,15 @@ def proportion_difference(
 
     Parameters
     ----------
-    y : array_like of 0/1 or bool
-        One value per unit.
+    {binary}
     group : array_like
         Group of each unit: 0/1 or False/True (estimate = group 1 minus group 0), or any two
         labels named in ``levels``.
-    cluster : array_like, optional
-        Cluster (patient) label of each unit; ``None``: units are independent.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {cluster}
+    {alpha}
     levels : (a, b), optional
         Estimate ``p(a) - p(b)``; needed unless ``group`` is 0/1 or boolean.
-    unit_label, cluster_label : str
-        Words for units and clusters in ``method``.
+    {labels}
 
     Returns
     -------
@@ -548,10 +574,7 @@ def _regression_design(arr: np.ndarray, group, cluster, levels, op: str, what: s
     first, levels, words = _two_groups(group, N, levels, op)
     if N < 3:
         raise AnalysisError(f"{what}: needs at least 3 units; got {N}.")
-    codes, G, singletons = _cluster_codes(cluster, N)
-    if G < 2:
-        raise AnalysisError(f"{what}: a cluster-robust interval needs at least 2 clusters; got "
-                            f"{G} with {N} units.")
+    codes, G, singletons = _robust_codes(cluster, N, what)
     return first, levels, words, codes, G, singletons
 
 
@@ -563,6 +586,7 @@ def _slope_se(h: np.ndarray, codes: np.ndarray, G: int) -> float:
     return math.sqrt(G / (G - 1) * (N - 1) / (N - 2) * float(hg @ hg))
 
 
+@shared_doc(**_DOCS)
 def mean(
     y,
     *,
@@ -575,14 +599,10 @@ def mean(
 
     Parameters
     ----------
-    y : array_like of float
-        One value per unit; missing values are rejected.
-    cluster : array_like, optional
-        Cluster (patient) label of each unit; ``None``: units are independent.
-    alpha : float, default 0.05
-        One minus the confidence level.
-    unit_label, cluster_label : str
-        Words for units and clusters in ``method``.
+    {values}
+    {cluster}
+    {alpha}
+    {labels}
 
     Returns
     -------
@@ -616,10 +636,7 @@ def mean(
     N = arr.size
     if N < 2:
         raise AnalysisError(f"mean: an interval needs at least 2 units; got {N}.")
-    codes, G, singletons = _cluster_codes(cluster, N)
-    if G < 2:
-        raise AnalysisError(f"mean: a cluster-robust interval needs at least 2 clusters; got "
-                            f"{G} with {N} units.")
+    codes, G, singletons = _robust_codes(cluster, N, "mean")
     m = float(arr.mean())
     eg = np.bincount(codes, weights=arr - m, minlength=G)
     se = math.sqrt(G / (G - 1) * float(eg @ eg)) / N
@@ -632,6 +649,7 @@ def mean(
                     f"{how} ({_units(N, G, singletons, unit_label, cluster_label)})")
 
 
+@shared_doc(**_DOCS)
 def mean_difference(
     y,
     group,
@@ -646,18 +664,14 @@ def mean_difference(
 
     Parameters
     ----------
-    y : array_like of float
-        One value per unit; missing values are rejected.
+    {values}
     group : array_like
         0/1 or boolean (estimate = mean of 1 minus mean of 0), or two labels named in ``levels``.
-    cluster : array_like, optional
-        Cluster (patient) label of each unit; ``None``: units are independent.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {cluster}
+    {alpha}
     levels : (a, b), optional
         Estimate ``mean(a) - mean(b)``.
-    unit_label, cluster_label : str
-        Words for units and clusters in ``method``.
+    {labels}
 
     Returns
     -------
@@ -711,6 +725,7 @@ def mean_difference(
 
 
 # --------------------------------------------------------------------------- risk ratio
+@shared_doc(**_DOCS)
 def risk_ratio(
     y,
     group,
@@ -725,18 +740,14 @@ def risk_ratio(
 
     Parameters
     ----------
-    y : array_like of 0/1 or bool
-        One value per unit.
+    {binary}
     group : array_like
         0/1 or boolean (estimate = p(1) / p(0)), or two labels named in ``levels``.
-    cluster : array_like, optional
-        Cluster (patient) label of each unit; ``None``: units are independent.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {cluster}
+    {alpha}
     levels : (a, b), optional
         Estimate ``p(a) / p(b)``.
-    unit_label, cluster_label : str
-        Words for units and clusters in ``method``.
+    {labels}
 
     Returns
     -------
@@ -798,6 +809,7 @@ def risk_ratio(
 
 
 # --------------------------------------------------------------------------- median
+@shared_doc(**_DOCS)
 def median(
     y,
     *,
@@ -810,14 +822,10 @@ def median(
 
     Parameters
     ----------
-    y : array_like of float
-        One value per unit; missing values are rejected.
-    cluster : array_like, optional
-        Cluster (patient) label of each unit; ``None``: units are independent.
-    alpha : float, default 0.05
-        One minus the confidence level.
-    unit_label, cluster_label : str
-        Words for units and clusters in ``method``.
+    {values}
+    {cluster}
+    {alpha}
+    {labels}
 
     Returns
     -------
@@ -926,6 +934,7 @@ def bootstrap_weights(
         yield block
 
 
+@shared_doc(**_DOCS)
 def cluster_bootstrap(
     values,
     statistic: Callable[[np.ndarray], np.ndarray],
@@ -952,14 +961,12 @@ def cluster_bootstrap(
         (``b = 1``) for the point estimate.
     cluster : array_like, optional
         Cluster (patient) label of each unit; ``None``: units are resampled one by one.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {alpha}
     n_boot : int, default 2000
         Number of resamples.
     seed : int, default :data:`DEFAULT_SEED`
         The result depends on (seed, n_boot, number of clusters) only.
-    unit_label, cluster_label : str
-        Words for units and clusters in ``method``.
+    {labels}
 
     Returns
     -------

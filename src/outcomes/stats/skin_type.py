@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._docs import FRAGMENTS, shared_doc
 from ..bundle.schema import vocabulary
 from ..courses import Courses, check_courses
 from ..errors import AnalysisError
@@ -78,20 +79,19 @@ class SkinType(Result):
         return plot_skin_type(self, ax=ax, outcome=outcome, threshold=threshold, **kwargs)
 
 
+@shared_doc(**FRAGMENTS)
 def skin_type(courses: Courses, *, outcomes=(Col.NOTABLE, "pih"),
               alpha: float = 0.05) -> SkinType:
     """Share of courses with a notable adverse event, and with PIH, by Fitzpatrick type.
 
     Parameters
     ----------
-    courses : Courses
-        From :func:`outcomes.build_courses`. Not modified.
+    {courses}
     outcomes : sequence of str, default ("notable", "pih")
         Boolean columns of ``courses.courses`` to report: ``notable`` (any notable adverse
         event in the course: moderate or severe, or PIH, hypopigmentation, infection or
         scarring) and ``pih`` (any PIH event).
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {alpha}
 
     Returns
     -------

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._docs import FRAGMENTS, shared_doc
 from ..courses import Courses, check_courses
 from ..errors import AnalysisError
 from . import intervals
@@ -95,6 +96,7 @@ def _gains(courses: Courses) -> pd.DataFrame:
                          "gain": (imp - prev_imp)[keep]})
 
 
+@shared_doc(**FRAGMENTS)
 def spacing(
     courses: Courses,
     *,
@@ -107,8 +109,7 @@ def spacing(
 
     Parameters
     ----------
-    courses : Courses
-        From :func:`outcomes.build_courses`. Not modified.
+    {courses}
     bins : sequence of int, default (14, 21, 32, 46, 91)
         Inner edges (days) of the spacing bins ``< 14, 14–20, 21–31, 32–45, 46–90, > 90``; a
         bin includes its lower edge.
@@ -119,8 +120,7 @@ def spacing(
         The events counted by the side-effect rate, as one selection (see
         :func:`outcomes.stats.grouping.event_sets`): ``"any"``, ``"notable"``, an event
         type, or several pooled (``"bleeding+bruising"``).
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {alpha}
 
     Returns
     -------

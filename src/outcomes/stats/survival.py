@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._docs import shared_doc
 from ..errors import AnalysisError
-from .intervals import Estimate, _check_alpha, _cluster_codes, _float_1d, estimates_frame
+from .intervals import _DOCS, Estimate, _check_alpha, _cluster_codes, _float_1d, estimates_frame
 
 __all__ = ["KMResult", "kaplan_meier", "kaplan_meier_by", "TABLE_COLUMNS"]
 
@@ -383,14 +384,14 @@ class KMResult:
         body = html.escape(self.summary()).replace("\n", "<br>")
         return f"<p>{body}</p>" + self.table_.head(20).to_html(index=False)
 
+    @shared_doc(**_DOCS)
     def plot(self, ax=None, *, ci: bool = True, cumulative: bool = False, label=None,
              censor_marks: bool = False, **kwargs):
         """Step curve of S(t) (or 1 - S(t)) with its pointwise band.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; a new figure's axes when omitted.
+        {ax}
         ci : bool, default True
             Draw the pointwise interval as a shaded band.
         cumulative : bool, default False
@@ -434,6 +435,7 @@ class KMResult:
         return ax
 
 
+@shared_doc(**_DOCS)
 def kaplan_meier(
     durations,
     observed,
@@ -453,10 +455,8 @@ def kaplan_meier(
         non-negative, no missing values.
     observed : array_like of 0/1 or bool
         1 if the event was observed at ``durations``, 0 if censored there.
-    cluster : array_like, optional
-        Cluster (patient) label of each unit; ``None``: units are independent.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {cluster}
+    {alpha}
     variance : {"auto", "greenwood", "robust"}, default "auto"
         ``"auto"``: Greenwood when every cluster has one unit, else the cluster-robust
         infinitesimal jackknife. ``"greenwood"`` ignores the clusters (naive); ``"robust"``
@@ -582,6 +582,7 @@ def kaplan_meier(
                     n_clusters=G, method=method)
 
 
+@shared_doc(**_DOCS)
 def kaplan_meier_by(
     df: pd.DataFrame,
     *,
@@ -617,8 +618,7 @@ def kaplan_meier_by(
         With ``times``: report ``1 - S(t)``.
     variance : {"auto", "greenwood", "robust"}
         As in :func:`kaplan_meier`, per group.
-    unit_label, cluster_label : str
-        Words for units and clusters in ``method``.
+    {labels}
 
     Returns
     -------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..._docs import FRAGMENTS, shared_doc
 from ...bundle.schema import vocabulary
 from ...courses import Courses, check_courses
 from ...errors import AnalysisError
@@ -138,6 +139,7 @@ def _units_frame(courses: Courses, per: str, by: tuple[str, ...], depth_bins, sp
     return units, patient, list(data), event_cols, out_cols, pos
 
 
+@shared_doc(**FRAGMENTS)
 def incidence(
     courses: Courses,
     *,
@@ -152,8 +154,7 @@ def incidence(
 
     Parameters
     ----------
-    courses : Courses
-        From :func:`outcomes.build_courses`. Not modified.
+    {courses}
     by : str or sequence of str, default ()
         Group columns. With ``per="session"``: ``"severity"`` (of the event), ``"setting"``,
         ``"depth_bin"`` (or ``"needle_depth_mm"``: needle depth binned by ``depth_bins``),
@@ -175,8 +176,7 @@ def incidence(
         included).
     spacing_bins : sequence of int, default (14, 21, 32, 46, 91)
         Spacing bin edges in days: ``< 14, 14–20, 21–31, 32–45, 46–90, > 90``.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {alpha}
 
     Returns
     -------

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..._docs import FRAGMENTS, shared_doc
 from ...courses import Courses, check_courses
 from ...errors import AnalysisError
 from .. import survival
@@ -133,6 +134,25 @@ def _km_rows(dur, obs, patient, hours, alpha):
     return rows, at_risk, curve
 
 
+def _nothing_to_time(hours: tuple[float, ...], strata: list[str]) -> Resolution:
+    """The well-formed result of a bundle without accepted adverse events: one row per measure,
+    no estimate, and the reason in ``method`` and ``notes``."""
+    reason = "no accepted adverse events"
+    rows = [{**{c: None for c in strata}, Col.EVENT: ANY, Col.MEASURE: measure, HOURS: h,
+             **no_interval_row(reason), N_RESOLVED: 0, N_CENSORED: 0, N_AT_RISK: math.nan}
+            for measure, h in [(MEDIAN, math.nan), *[(RESOLVED_BY, h) for h in hours]]]
+    table = pd.DataFrame(rows, columns=[*strata, *RESOLUTION_COLUMNS]).astype(
+        {Col.EVENT: "str", Col.MEASURE: "str", Col.N: "int64", Col.N_PATIENTS: "int64",
+         N_RESOLVED: "int64", N_CENSORED: "int64", Col.METHOD: "str"})
+    empty = {"at_risk": pd.DataFrame(columns=[*strata, *AT_RISK_COLUMNS]),
+             "curve": pd.DataFrame(columns=[*strata, *CURVE_COLUMNS])}
+    return Resolution(table=table, extra=empty, title="Time to resolution of side effects",
+                      notes="The bundle has no accepted adverse events to time (the "
+                            "adverse-events table is absent or empty).",
+                      hours=hours, by=tuple(strata))
+
+
+@shared_doc(**FRAGMENTS)
 def resolution(
     courses: Courses,
     *,
@@ -145,8 +165,7 @@ def resolution(
 
     Parameters
     ----------
-    courses : Courses
-        From :func:`outcomes.build_courses`. Not modified.
+    {courses}
     events : None, str, sequence or mapping, optional
         Which events (see :func:`~outcomes.stats.grouping.event_sets`): by default every event
         type present, each on its own. ``"erythema+oedema+pain"`` or ``{"swelling and co.":
@@ -157,8 +176,7 @@ def resolution(
         Without ``"event"`` every selected event is pooled into one curve per group.
     hours : sequence of float, default (24, 48, 72, 168)
         Horizons for the shares resolved.
-    alpha : float, default 0.05
-        One minus the confidence level.
+    {alpha}
 
     Returns
     -------
@@ -228,7 +246,7 @@ def resolution(
     by = as_names(by)
     ev = courses.events
     if len(ev) == 0:
-        raise AnalysisError("resolution: the bundle has no accepted adverse events to time.")
+        return _nothing_to_time(hours, [b for b in by if b != Col.EVENT])
     strata = [b for b in by if b != Col.EVENT]
     missing = [b for b in strata if b not in ev.columns]
     if missing:
