@@ -250,3 +250,17 @@ def test_does_not_modify_the_bundle(log):
     d.update(condition=d.options["condition"][0], start=d.date_range[0])
     pd.testing.assert_frame_equal(log.sessions, sessions)
     pd.testing.assert_frame_equal(log.adverse_events, events)
+
+
+@pytest.mark.parametrize("name", ["clinic_id", "condition", "setting", "fitzpatrick"])
+def test_every_single_value_filter_draws_without_an_error(dash, name):
+    """A clinician picking any one clinic, condition, setting or skin type (even one that
+    leaves a handful of patients) gets a drawn dashboard, never a traceback."""
+    for value in dash.options[name]:
+        dash.update(**{name: [value]})
+        assert list(dash.filters[name]) == [value]
+        assert dash.counts["sessions"] >= 0
+        for figure in (dash.dose_figure, dash.resolution_figure):
+            assert figure.axes, f"{name}={value}: nothing drawn"
+    dash.reset()
+    assert dash.filters[name] is None

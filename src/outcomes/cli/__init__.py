@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from ..errors import OutcomesError, OutputError
 
@@ -94,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:
-        return int(args._run(args))
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _plain_warning(args.command)
+            return int(args._run(args))
     except OutputError as exc:
         print(f"outcomes {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -102,8 +106,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"outcomes {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("outcomes: interrupted", file=sys.stderr)
+        print(f"outcomes {args.command}: interrupted; nothing was written", file=sys.stderr)
         return 130
+
+
+def _plain_warning(command: str):
+    """A ``warnings.showwarning`` that prints one line in words, without Python's file name,
+    line number and source line: ``outcomes report: note: ...``."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        print(f"outcomes {command}: note: {text}", file=sys.stderr if file is None else file)
+
+    return show
 
 
 def console() -> None:  # pragma: no cover - thin wrapper for the console script
