@@ -166,7 +166,11 @@ def _locked(folder: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _no_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C back while the set is moved into place (a few renames), then deliver it."""
+    """Hold Ctrl-C back while the set is moved into place (a few renames).
+
+    A Ctrl-C that came meanwhile is dropped: by then the run is complete and in place, so the
+    command ends as if it had come a moment later.
+    """
     if threading.current_thread() is not threading.main_thread() or not hasattr(
             signal, "pthread_sigmask"):
         yield
@@ -175,4 +179,6 @@ def _no_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
+        if signal.SIGINT in signal.sigpending() and signal.SIGINT not in old:
+            signal.sigwait({signal.SIGINT})
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
