@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bundle.schema import TABLES
     from ..bundle.write import BUNDLE_FORMATS, WORKBOOK_NAME, write_bundle
     from ..simulate.draw import simulate
+    from ..output.folder import OutputSet
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -88,17 +89,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     tables, faults = simulate(args.patients, args.seed, fault_rate=args.fault_rate,
                               return_faults=True)
-    removed = []
-    if out.is_dir():  # another format's files would make the bundle ambiguous
-        stale = [out / f"{name}.{fmt}" for name in TABLES for fmt in BUNDLE_FORMATS
-                 if fmt != args.format and fmt != "xlsx"]
-        if args.format != "xlsx":
-            stale.append(out / WORKBOOK_NAME)
-        for path in stale:
-            if path.is_file():
-                path.unlink()
-                removed.append(path.name)
-    written = write_bundle(tables, out, format=args.format, sep=args.sep)
+    # written as one set: the bundle files of any format that this run does not write again
+    # are removed (another format's files would make the bundle ambiguous)
+    output = OutputSet(out, known=[*(f"{name}.{fmt}" for name in TABLES for fmt in BUNDLE_FORMATS
+                                     if fmt != "xlsx"), WORKBOOK_NAME])
+    with output as staging:
+        staged = write_bundle(tables, staging, format=args.format, sep=args.sep)
+    written = [output.final(p) for p in staged]
+    removed = output.removed
     if args.faults:
         Path(args.faults).parent.mkdir(parents=True, exist_ok=True)
         faults.to_csv(args.faults, index=False, lineterminator="\n")
