@@ -61,3 +61,16 @@ def test_console_script_runs_without_traceback(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "absent" in proc.stderr
+
+
+def test_simulate_replaces_a_bundle_of_another_format_as_one_set(tmp_path, capsys):
+    out = tmp_path / "bundle"
+    assert main(["simulate", "--out", str(out), "--patients", "5"]) == 0
+    (out / "README.md").write_text("the user's data card")
+    assert main(["simulate", "--out", str(out), "--patients", "5", "--format", "parquet",
+                 "--force"]) == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md", "adverse_events.parquet", "assessments.parquet", "sessions.parquet"]
+    assert "Removed the previous bundle files of another format" in printed
+    assert "sessions.csv" in printed
