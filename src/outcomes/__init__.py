@@ -44,6 +44,7 @@ _PUBLIC: dict[str, str] = {
     "SessionLog": "bundle.log",
     "load_scales": "bundle.schema",
     "load_sample": "datasets",
+    "Limits": "bundle.limits",
     "Col": "stats.result",
     "build_courses": "courses",
     "Courses": "courses",

@@ -1,5 +1,6 @@
 """A clinic's export in, typed tables out: the data contract (``schema``, vocabularies, scales),
-the ``readers`` of CSV, Parquet and xlsx, the ``privacy`` screen, the parsers of cell text
+the ``readers`` of CSV, Parquet and xlsx (sheets read by ``workbook``), the size ``limits``
+checked before a file is parsed, the ``privacy`` screen, the parsers of cell text
 (``values``), the per-table checks (``columns``) and the cross-table ones (``links``),
 ``hashing`` (checksums and hashes), the ``failures`` behind a refused bundle, :func:`load_bundle`
 (``load``, which runs them all) and the :class:`SessionLog` it returns (``log``), and

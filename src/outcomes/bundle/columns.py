@@ -9,7 +9,9 @@ of that table (:mod:`outcomes.bundle.schema`):
   :meth:`TableCheck.preparations`), so that the tasks can run in threads;
 * it judges each column by its kind (:meth:`TableCheck.parse_columns`), recording in its
   :class:`Findings` a reason to quarantine the row for a bad required value, and a warning for a
-  bad optional value (which is blanked).
+  bad optional value (which is blanked). A workbook cell that holds no value a spreadsheet would
+  show (a formula never computed, a cell covered by merged cells: ``RawTable.problems``) is such
+  a bad value, never a blank.
 
 :func:`check_scores` and :func:`check_event_hours` compare columns of one row. Checks across rows
 and tables are in :mod:`outcomes.bundle.links`.
@@ -29,7 +31,7 @@ import pyarrow.compute as pc
 from ..errors import BundleError
 from .failures import failure_cases
 from .hashing import hash_numbers, hash_strings
-from .readers import RawTable, combine
+from .readers import CellProblem, RawTable, combine
 from .schema import ASSESSMENTS, Col, Column, Scale, Table, vocabulary
 from .values import (
     FALSE_WORDS,
@@ -46,6 +48,7 @@ from .values import (
     judge_list,
     judge_word,
     messages,
+    not_a_number,
     numbers,
     outside,
     quick_numbers,
@@ -208,6 +211,7 @@ class TableCheck:
         self.hashes: dict[str, np.ndarray] = {}  # some text columns: hash of the stripped value
         self.numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # (values, not numbers)
         self._prepared: list[Prepared] = []
+        self._cells: dict[str, list[CellProblem]] = {}  # contract column -> its cell problems
         if raw is not None:
             self._layout()
 
@@ -222,6 +226,7 @@ class TableCheck:
             if positions:
                 claimed.add(positions[0])
                 self.text[column.name] = raw.columns[positions[0]]
+                self._cells[column.name] = [p for p in raw.problems if p.column == positions[0]]
         missing = [c for c in self.table.required_columns if c not in self.text]
         if missing:
             reason = f"a required column of the {self.table.name} table, not in {raw.where}"
@@ -307,11 +312,43 @@ class TableCheck:
         """Judge every contract column present, in contract order."""
         for prep in self._prepared:
             column = prep.column
+            at, cells = self._cell_problems(column.name)
             if column.required:
-                positions = np.flatnonzero(self.blank(column.name))
+                blank = self.blank(column.name)
+                if len(at):
+                    blank = blank.copy()
+                    blank[at] = False  # said below, in other words
+                positions = np.flatnonzero(blank)
                 message = f"{column.name} is blank but required"
                 self.findings.reason(positions, pa.repeat(pa.scalar(message), len(positions)))
+            if len(at):
+                self._report_cells(column, at, cells)
             _PARSERS[column.kind](self, column)
+
+    def _cell_problems(self, name: str) -> tuple[np.ndarray, list[CellProblem]]:
+        """Positions of the rows whose cell of column ``name`` holds no value, and why."""
+        problems = self._cells.get(name, [])
+        if not problems or not self.n:
+            return np.empty(0, dtype=np.int64), []
+        rows = np.array([p.row for p in problems], dtype=np.int64)
+        at = np.searchsorted(self.rows, rows).clip(max=self.n - 1)
+        found = self.rows[at] == rows  # a row left out (blank) has no position
+        return at[found], [p for p, f in zip(problems, found, strict=True) if f]
+
+    def _report_cells(self, column: Column, at: np.ndarray, cells: list[CellProblem]) -> None:
+        """Quarantine the rows (required columns, and hours, which decide censoring), or warn
+        that the value is left blank.
+
+        A message has no ``; `` inside: the reasons of a row are joined with it.
+        """
+        if column.required or column.kind == "hours":
+            found = [f"{column.name}: {c.what}, {c.advice}" for c in cells]
+            self.findings.reason(at, pa.array(found, pa.string()))
+        else:
+            found = [f"{column.name}: {c.what}, {c.advice}, left blank" for c in cells]
+            self.findings.warn(self.rows[at], column.name,
+                               pa.array([c.value for c in cells], pa.string()),
+                               pa.array(found, pa.string()))
 
     def blank(self, name: str) -> np.ndarray:
         """True where column ``name`` is blank (or absent)."""
@@ -426,7 +463,8 @@ def _parse_list(check: TableCheck, column: Column) -> None:
 def _parse_number(check: TableCheck, column: Column) -> None:
     name = column.name
     values, not_number = check.numbers[name]
-    check.problem(column, not_number, lambda v: f"{name}: {quote(v)} is not a number")
+    check.problem(column, not_number,
+                  lambda v: not_a_number(name, v, decimal_comma=check.decimal_comma))
     beyond = outside(values, column.low, column.high, column.low_open, column.high_open)
     allowed = range_text(column.low, column.high, column.low_open, column.high_open)
     check.problem(column, beyond, lambda v: f"{name}: {v} is out of range ({allowed})")
@@ -439,8 +477,8 @@ def _parse_hours(check: TableCheck, column: Column) -> None:
     """Hours that decide censoring: a present but bad value quarantines the row."""
     name = column.name
     values, not_number = check.numbers[name]
-    check.problem(column, not_number, lambda v: f"{name}: {quote(v)} is not a number of hours",
-                  quarantine=True)
+    check.problem(column, not_number, lambda v: not_a_number(
+        name, v, "a number of hours", check.decimal_comma), quarantine=True)
     negative = ~np.isnan(values) & (values < 0)
     check.problem(column, negative, lambda v: f"{name}: {v} is negative, expected hours after "
                   "the session (0 or more)", quarantine=True)

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from ..errors import ConfigError, DataQualityWarning, ParameterError
 from .columns import TableCheck, check_event_hours, check_scores, empty_warnings, frame
+from .limits import Limits
 from .links import (
     check_sessions,
     duplicate_candidates,
@@ -54,14 +55,15 @@ from .schema import (
 )
 from .values import NAT
 
-__all__ = ["load_bundle"]
+__all__ = ["load_bundle", "Limits"]
 
 _THREADS = max(1, min(4, os.cpu_count() or 1))
 _ROWS_FOR_THREADS = 50_000  # below this, starting threads costs more than it saves
 
 
 def load_bundle(
-    path: str | Path, scales: str | Path | Mapping[str, Scale] | None = None
+    path: str | Path, scales: str | Path | Mapping[str, Scale] | None = None, *,
+    limits: Limits | None = None,
 ) -> SessionLog:
     """Load and validate an anonymised session-log bundle.
 
@@ -75,6 +77,10 @@ def load_bundle(
     scales : str, Path or dict of str to Scale, optional
         Outcome scales to check assessment scores against: a TOML file adding to (or
         overriding) the built-in scales, or a ready mapping. Default: the built-in scales.
+    limits : Limits, optional
+        How large a file is read: uncompressed bytes, rows per table, and how far an ``.xlsx``
+        may expand (:class:`~outcomes.bundle.limits.Limits`; default 2 GiB, 50 million rows, a
+        zip bomb refused). Checked before a file is parsed, so memory does not grow first.
 
     Returns
     -------
@@ -95,12 +101,12 @@ def load_bundle(
         Its ``failure_cases`` list every finding, without the values.
     BundleError
         If the bundle cannot be read: not a bundle, no sessions table, a table given twice, a
-        required column missing or given twice, an unreadable file. Its ``failure_cases`` list
-        the tables and columns concerned.
+        required column missing or given twice, an unreadable file, a file beyond ``limits``.
+        Its ``failure_cases`` list the tables and columns concerned.
     ConfigError
         If the scales file is malformed.
     ParameterError
-        If ``path`` is not a path.
+        If ``path`` is not a path, or ``limits`` not a :class:`Limits`.
 
     Warns
     -----
@@ -110,7 +116,13 @@ def load_bundle(
     Notes
     -----
     Nothing is guessed: dates must be ISO ``YYYY-MM-DD``; vocabulary values are matched
-    ignoring case and surrounding spaces (Fitzpatrick types also as 1-6). A blank
+    ignoring case and surrounding spaces (Fitzpatrick types also as 1-6). Dates and numbers
+    are written with the digits 0-9: a value in other digits (full-width, Arabic-Indic), with
+    a minus sign other than ``-`` or with superscripts is a bad value whose message names the
+    character. A workbook's sheets are read whole, whatever their ``<dimension>`` tag says; a
+    formula without a computed value, and a cell covered by merged cells, are bad values of
+    their row and column (the row quarantined in a required column, or in the hours of an
+    adverse event; the value blanked, with a warning, in an optional one). A blank
     ``onset_hours`` is 0. Rows blank in every column carry no data and are skipped (row
     numbers still count them). Columns outside the contract are not loaded; each gets one
     warning on row 1. The input files are only read, never written.
@@ -135,8 +147,12 @@ def load_bundle(
         raise ParameterError(
             f"load_bundle(): path must be a folder or workbook path (str or Path), got "
             f"{type(path).__name__}.")
+    if limits is not None and not isinstance(limits, Limits):
+        raise ParameterError(
+            "load_bundle(): limits must be a Limits (from outcomes.bundle.limits), got "
+            f"{type(limits).__name__}.")
     scale_map = _resolve_scales(scales)
-    bundle = read_bundle(path, defer_checksums=True)
+    bundle = read_bundle(path, defer_checksums=True, limits=limits)
     try:
         with ThreadPoolExecutor(max_workers=1) as hasher:
             return _load(bundle, scale_map, hasher)

@@ -12,18 +12,19 @@ Each input file is read once into memory; its SHA-256 is computed from those ver
 checksum describes exactly what was parsed. Files are opened read-only and never written.
 
 Nothing here interprets values: no vocabulary, number or date is checked. Problems that make a
-file unreadable raise :class:`~outcomes.errors.BundleError` with the file name and what to do.
+file unreadable raise :class:`~outcomes.errors.BundleError` with the file name and what to do,
+and so does a file beyond the size :class:`~outcomes.bundle.limits.Limits` (checked before it is
+parsed). A workbook's sheets are read whole, whatever their ``<dimension>`` tag says, and its
+cells that hold no value a spreadsheet would show (formulas never computed, cells covered by
+merged cells) are listed in :attr:`RawTable.problems` (:mod:`outcomes.bundle.workbook`).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import math
 import mmap
 import re
-import zipfile
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,12 @@ import pyarrow.parquet as pq
 from ..errors import BundleError
 from .failures import failure_cases
 from .hashing import sha256
+from .limits import Limits, check_csv, check_file_size, check_parquet, check_workbook
 from .schema import TABLES
+from .workbook import CellProblem, open_workbook, read_sheet
 
-__all__ = ["RawTable", "RawBundle", "read_bundle", "read_table_bytes", "combine", "FIRST_DATA_ROW"]
+__all__ = ["RawTable", "RawBundle", "read_bundle", "read_table_bytes", "combine", "FIRST_DATA_ROW",
+           "CellProblem", "Limits"]
 
 #: Spreadsheet row number of the first data row (the header is row 1).
 FIRST_DATA_ROW = 2
@@ -72,6 +76,10 @@ class RawTable:
         Spreadsheet row number (int64, header = row 1) of each row of :attr:`columns`.
     decimal_comma : bool
         True for a semicolon-separated CSV, where ``2,5`` is the number 2.5.
+    problems : tuple of CellProblem
+        Cells of a workbook that hold no value (a formula without a computed value, a cell
+        covered by merged cells), by spreadsheet row and header position; their text is
+        ``None``. Empty for CSV and Parquet.
     """
 
     name: str
@@ -80,6 +88,7 @@ class RawTable:
     columns: tuple[pa.Array, ...]
     rows: np.ndarray
     decimal_comma: bool = False
+    problems: tuple[CellProblem, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -138,7 +147,8 @@ class RawBundle:
 
 
 # ---------------------------------------------------------------------------- finding the files
-def read_bundle(path: str | Path, defer_checksums: bool = False) -> RawBundle:
+def read_bundle(path: str | Path, defer_checksums: bool = False, *,
+                limits: Limits | None = None) -> RawBundle:
     """Read a bundle folder or workbook into raw text tables.
 
     Parameters
@@ -151,6 +161,8 @@ def read_bundle(path: str | Path, defer_checksums: bool = False) -> RawBundle:
         Keep the files mapped and compute their SHA-256 later (:meth:`RawBundle.checksums` or
         :meth:`RawBundle.hash_in_background`), so that the caller can overlap it with other work.
         By default the checksums are computed before returning.
+    limits : Limits, optional
+        How large a file is read (default: :class:`~outcomes.bundle.limits.Limits()`).
 
     Returns
     -------
@@ -160,18 +172,20 @@ def read_bundle(path: str | Path, defer_checksums: bool = False) -> RawBundle:
     ------
     BundleError
         If the path is not a bundle, a table is given twice (CSV and Parquet), the sessions table
-        is missing, or a file cannot be read; the message names the file and what to do.
+        is missing, a file cannot be read, or a file is beyond the limits; the message names the
+        file and what to do.
     """
     path = Path(path)
+    limits = Limits() if limits is None else limits
     if not path.exists():
         raise BundleError(
             f"{path.name or path}: no such folder or file. Give the folder holding sessions.csv "
             "(or sessions.parquet), or an .xlsx workbook with a 'sessions' sheet."
         )
     if path.is_dir():
-        return _read_folder(path, defer_checksums)
+        return _read_folder(path, defer_checksums, limits)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return _read_workbook(path)
+        return _read_workbook(path, limits)
     raise BundleError(_not_a_bundle_message(path))
 
 
@@ -199,7 +213,7 @@ def _table_files(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def _read_folder(folder: Path, defer_checksums: bool) -> RawBundle:
+def _read_folder(folder: Path, defer_checksums: bool, limits: Limits) -> RawBundle:
     try:
         found = _table_files(folder)
     except OSError as exc:
@@ -213,21 +227,24 @@ def _read_folder(folder: Path, defer_checksums: bool) -> RawBundle:
             )
     if not found["sessions"]:
         raise BundleError(_no_sessions_message(folder), _no_sessions())
+    chosen = {name: files[0] for name, files in found.items() if files}
+    for name, file in chosen.items():  # every file's size, before any is read
+        check_file_size(file.name, _file_size(file), limits, name)
+    maps = {name: _Mapped(file) for name, file in chosen.items()}
     tables: dict[str, RawTable] = {}
     digests: dict[str, str | _Mapped] = {}
-    for name, files in found.items():
-        if not files:
-            continue
-        file = files[0]
-        mapped = _Mapped(file)
-        try:
-            tables[name] = read_table_bytes(mapped.open(), name=name, where=file.name,
-                                            suffix=file.suffix.lower())
-        except BaseException:
+    try:
+        data = {name: mapped.open() for name, mapped in maps.items()}
+        for name, file in chosen.items():  # every file's rows, before any is parsed
+            _LIMIT_CHECKS[file.suffix.lower()](data[name], file.name, limits, name)
+        for name, file in chosen.items():
+            tables[name] = _TABLE_READERS[file.suffix.lower()](data[name], name, file.name)
+            # the checksum is of the very bytes parsed; the map goes once it is computed
+            digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
+    except BaseException:
+        for mapped in maps.values():
             mapped.close()
-            raise
-        # the checksum is of the very bytes parsed; the map goes once it is computed
-        digests[file.name] = mapped if defer_checksums else mapped.digest()
+        raise
     missing = tuple(n for n in TABLES if n not in tables)
     return RawBundle(folder.name, tables, missing, digests)
 
@@ -286,6 +303,13 @@ class _Mapped:
                 pass
 
 
+def _file_size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError as exc:
+        raise BundleError(f"Cannot read {file.name}: {exc.strerror}. Check the file.") from None
+
+
 def _read_bytes(file: Path) -> bytes:
     try:
         with open(file, "rb") as handle:
@@ -296,7 +320,7 @@ def _read_bytes(file: Path) -> bytes:
 
 # ---------------------------------------------------------------------------------------- CSV
 def read_table_bytes(data: bytes | mmap.mmap, *, name: str, where: str,
-                     suffix: str) -> RawTable:
+                     suffix: str, limits: Limits | None = None) -> RawTable:
     """Read the bytes of one table file into a :class:`RawTable` (every cell as text).
 
     Parameters
@@ -309,6 +333,9 @@ def read_table_bytes(data: bytes | mmap.mmap, *, name: str, where: str,
         How messages name it (the file name).
     suffix : {".csv", ".parquet"}
         Its format (see :func:`_read_csv` and :func:`_read_parquet`).
+    limits : Limits, optional
+        How many rows and bytes are read (default: :class:`~outcomes.bundle.limits.Limits()`),
+        checked before the file is parsed.
 
     Returns
     -------
@@ -317,8 +344,11 @@ def read_table_bytes(data: bytes | mmap.mmap, *, name: str, where: str,
     Raises
     ------
     BundleError
-        If the file cannot be read in its format (the message says why and what to do).
+        If the file cannot be read in its format, or is beyond the limits (the message says
+        why and what to do).
     """
+    limits = Limits() if limits is None else limits
+    _LIMIT_CHECKS[suffix](data, where, limits, name)
     return _TABLE_READERS[suffix](data, name, where)
 
 
@@ -495,6 +525,7 @@ def arrow_to_text(array: pa.Array, *, table: str, where: str, column: str) -> pa
 
 
 _TABLE_READERS = {".csv": _read_csv, ".parquet": _read_parquet}
+_LIMIT_CHECKS = {".csv": check_csv, ".parquet": check_parquet}
 
 
 def _timestamps_to_text(array: pa.Array) -> pa.Array:
@@ -507,34 +538,22 @@ def _timestamps_to_text(array: pa.Array) -> pa.Array:
 
 
 # --------------------------------------------------------------------------------------- Excel
-def _read_workbook(path: Path) -> RawBundle:
+def _read_workbook(path: Path, limits: Limits) -> RawBundle:
+    check_file_size(path.name, _file_size(path), limits)
     data = _read_bytes(path)
+    check_workbook(data, path.name, limits)
     digests = {path.name: sha256(data)}
-    workbook = _open_workbook(data, path.name)
+    workbook = open_workbook(data, path.name)
     try:
         sheets = _workbook_sheets(workbook, path.name)
         tables = {
-            name: _read_sheet(sheet, name, f"{path.name}, sheet {sheet.title}")
+            name: _read_sheet(workbook, sheet, name, f"{path.name}, sheet {sheet.title}", limits)
             for name, sheet in sheets.items()
         }
     finally:
         workbook.close()
     missing = tuple(n for n in TABLES if n not in tables)
     return RawBundle(path.name, tables, missing, digests)
-
-
-def _open_workbook(data: bytes, where: str):
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, IndexError,
-            AttributeError, EOFError, SyntaxError) as exc:
-        # openpyxl raises these (SyntaxError covers XML parse errors) for files it cannot read
-        raise BundleError(
-            f"{where} cannot be read as an .xlsx workbook ({type(exc).__name__}); open it in "
-            "Excel and save it again as .xlsx."
-        ) from None
 
 
 def _workbook_sheets(workbook, where: str) -> dict:
@@ -559,53 +578,13 @@ def _workbook_sheets(workbook, where: str) -> dict:
     return {name: sheets[0] for name, sheets in found.items() if sheets}
 
 
-def _read_sheet(sheet, name: str, where: str) -> RawTable:
-    try:
-        rows = [tuple(_cell_text(v) for v in row) for row in sheet.iter_rows(values_only=True)]
-    except (KeyError, ValueError, TypeError, IndexError, AttributeError, OSError,
-            zipfile.BadZipFile, SyntaxError, EOFError) as exc:
-        raise BundleError(
-            f"{where} cannot be read ({type(exc).__name__}); open the workbook in Excel and "
-            "save it again as .xlsx."
-        ) from None
-    if not rows:
-        raise BundleError(f"{where} is empty: expected a header row with the column names.")
-    width = max(len(r) for r in rows)
-    header = list(rows[0]) + [None] * (width - len(rows[0]))
-    body = [r + (None,) * (width - len(r)) for r in rows[1:]]
-    while header and header[-1] is None and all(r[len(header) - 1] is None for r in body):
-        header.pop()  # trailing columns with neither a name nor a value
-    columns = [pa.array([r[i] for r in body], type=pa.string()) for i in range(len(header))]
-    names = tuple("" if h is None else h.strip() for h in header)
-    return _raw_table(name, where, names, columns, decimal_comma=False)
-
-
-def _cell_text(value) -> str | None:
-    """Write one Excel cell value as the text a CSV export would hold (``None`` if empty)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _float_text(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.replace(microsecond=0, tzinfo=None).isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    text = str(value)
-    return text if text.strip() else None
-
-
-def _float_text(value: float) -> str | None:
-    if math.isnan(value):
-        return None
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
+def _read_sheet(workbook, sheet, name: str, where: str, limits: Limits) -> RawTable:
+    text = read_sheet(workbook, sheet, where, limits, name)
+    rows = np.array(text.rows, dtype=np.int64)
+    with_problem = np.unique(np.array([p.row for p in text.problems], dtype=np.int64))
+    return _raw_table(name, where, text.header, text.columns, decimal_comma=False, rows=rows,
+                      keep=np.flatnonzero(np.isin(rows, with_problem)),
+                      problems=text.problems)
 
 
 # -------------------------------------------------------------------------------------- shared
@@ -639,17 +618,24 @@ def _combine(column: pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks()
 
 
-def _raw_table(name, where, header, columns, decimal_comma) -> RawTable:
+def _raw_table(name, where, header, columns, decimal_comma, rows=None, keep=None,
+               problems=()) -> RawTable:
+    """The table, its blank rows left out (but those at the positions ``keep``); ``rows`` are
+    the spreadsheet rows of the columns' entries (default: one after the other from row 2)."""
     n = len(columns[0]) if columns else 0
-    rows = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + n, dtype=np.int64)
+    if rows is None or not columns:
+        rows = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + n, dtype=np.int64)
     blank = _blank_rows(columns, n)
+    if keep is not None and len(keep) and len(blank):
+        blank = np.setdiff1d(blank, keep, assume_unique=True)
     if len(blank):
         keep = np.ones(n, dtype=bool)
         keep[blank] = False
         mask = pa.array(keep)
         columns = [c.filter(mask) for c in columns]
         rows = rows[keep]
-    return RawTable(name, where, tuple(header), tuple(columns), rows, decimal_comma)
+    return RawTable(name, where, tuple(header), tuple(columns), rows, decimal_comma,
+                    tuple(problems))
 
 
 def _blank_rows(columns: list[pa.Array], n: int) -> np.ndarray:

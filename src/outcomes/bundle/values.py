@@ -5,6 +5,13 @@ Columns arrive as Arrow string arrays (:mod:`outcomes.bundle.readers`). Numbers 
 whole column at once; columns whose values repeat are encoded (:func:`encode_stripped`) so that
 each distinct value is judged once, by a ``judge_*`` function returning the typed value and
 ``None``, or a fill value and the message. Nothing here knows which table a column is in.
+
+Dates and numbers are written with the ASCII digits 0-9. A value in other digits (full-width
+``２０２４``, Arabic-Indic ``٢٠٢٤``), with a Unicode minus sign or dash, a superscript or an
+invisible character is not read as the number it may look like: it is a bad value, and its
+message names each such character (:func:`odd_characters`) and, when only digits, dashes and
+invisible characters were foreign, gives the value in ASCII to type instead
+(:func:`ascii_form`). Surrounding whitespace, non-breaking spaces included, is stripped.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -26,7 +34,7 @@ __all__ = [
     "TRUE_WORDS", "FALSE_WORDS", "NAT", "quote", "range_text", "outside", "encode",
     "encode_known", "encode_stripped", "strip", "coded", "code_dtype", "spread", "messages",
     "join", "as_text", "quick_numbers", "numbers", "judge_date", "judge_word", "judge_list",
-    "expected_values", "vocabulary_lookup",
+    "expected_values", "vocabulary_lookup", "odd_characters", "ascii_form", "not_a_number",
 ]
 
 #: Accepted spellings of a true / false boolean (case-insensitive).
@@ -36,11 +44,20 @@ FALSE_WORDS = ("false", "no", "n", "0", "f")
 NAT = np.datetime64("NaT", "ns")
 
 _NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_YMD = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_WITH_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d")
+# ASCII digits only (Python's \d also matches other scripts' digits, which numpy cannot
+# read), and \Z, not $, which also matches before a final line break
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
+_YMD = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})\Z", re.ASCII)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})\Z", re.ASCII)
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\Z", re.ASCII)
+_WITH_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d", re.ASCII)
+_PLAIN_NUMBER = re.compile(_NUMBER, re.ASCII)
+#: Characters that stand for an ASCII one in an advice (dashes and minus signs, decimal points).
+_LOOK_ALIKES = {
+    **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d"), "-"),
+    **dict.fromkeys(map(ord, "\u066b\uff0e"), "."), ord("\uff0c"): ",", ord("\uff0b"): "+",
+}
+_SHOWN_ODD = 3
 _FIRST_YEAR, _LAST_YEAR = 1678, 2261  # the years datetime64[ns] holds whole
 _LIST_SEPARATORS = re.compile(r"[;,]")
 _NONE_ITEM = "none"
@@ -93,6 +110,79 @@ def messages(values: pa.Array, make: Callable[[str], str]) -> pa.Array:
     codes, distinct = encode(values)
     made = np.array([make(v) for v in distinct] + [None], dtype=object)
     return pa.array(made[codes], pa.string())  # a null value (code -1) gets no message
+
+
+def odd_characters(value: str) -> str:
+    """Name the characters of ``value`` outside ASCII, for a message (``""`` when none).
+
+    >>> odd_characters("２０２４-03-18")
+    "'２' (U+FF12 FULLWIDTH DIGIT TWO), '０' (U+FF10 FULLWIDTH DIGIT ZERO) and '４' (U+FF14 \
+FULLWIDTH DIGIT FOUR)"
+    >>> odd_characters("\u22122"), odd_characters("2.5")
+    ("'−' (U+2212 MINUS SIGN)", '')
+    """
+    odd = list(dict.fromkeys(c for c in value if not c.isascii()))
+    if not odd:
+        return ""
+    named = [_character(c) for c in odd[:_SHOWN_ODD]]
+    if len(odd) > _SHOWN_ODD:
+        named.append(f"{len(odd) - _SHOWN_ODD} more")
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def _character(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"{char!r} (U+{ord(char):04X}{' ' + name if name else ''})"
+
+
+def ascii_form(value: str) -> str | None:
+    """``value`` with other scripts' digits as 0-9, dashes and minus signs as ``-`` and
+    invisible characters left out, when that leaves plain ASCII; else ``None``.
+
+    Superscripts, fractions and letters are not translated: what they stand for is a guess.
+
+    >>> ascii_form("２０２４-03-18"), ascii_form("\u22121٫5"), ascii_form("2²"), ascii_form("7")
+    ('2024-03-18', '-1.5', None, None)
+    """
+    if value.isascii():
+        return None
+    out = []
+    for char in value:
+        if unicodedata.category(char) == "Nd":
+            out.append(str(unicodedata.decimal(char)))
+        elif unicodedata.category(char) != "Cf":  # zero-width spaces and joiners, BOM
+            out.append(char.translate(_LOOK_ALIKES))
+    text = "".join(out).strip()
+    return text if text.isascii() and text else None
+
+
+def not_a_number(name: str, value: str, what: str = "a number",
+                 decimal_comma: bool = False) -> str:
+    """The message of a value of column ``name`` that is not a number (``what``), in a file
+    whose decimal point is ``,`` when ``decimal_comma``.
+
+    >>> not_a_number("pain_vas", "about 4")
+    "pain_vas: 'about 4' is not a number"
+    >>> not_a_number("pain_vas", "\u22122")
+    "pain_vas: '−2' is not a number, it holds '−' (U+2212 MINUS SIGN): write it with the \
+digits 0-9, '.' and '-', as -2"
+    >>> not_a_number("pain_vas", "٢٫٥", decimal_comma=True)[-35:]
+    "the digits 0-9, ',' and '-', as 2,5"
+    """
+    message = f"{name}: {quote(value)} is not {what}"
+    odd = odd_characters(value)
+    if not odd:
+        return message
+    point = "," if decimal_comma else "."
+    plain = ascii_form(value)
+    if plain is not None and decimal_comma:
+        plain = plain.replace(".", ",")
+    if plain is not None and _PLAIN_NUMBER.match(plain.replace(point, ".")):
+        advice = f"as {plain}"
+    else:
+        advice = "and nothing else"
+    return (f"{message}, it holds {odd}: write it with the digits 0-9, '{point}' and '-', "
+            f"{advice}")
 
 
 def join(*parts) -> pa.Array:
@@ -244,11 +334,25 @@ def _date_advice(value: str) -> str:
 def judge_date(name: str, value: str) -> tuple[np.datetime64, str | None]:
     """The date of an ISO ``YYYY-MM-DD`` value of column ``name``, or NaT and why not.
 
+    A date in other digits than 0-9, or with another dash than ``-``, is not one: the message
+    names the characters.
+
     >>> judge_date("session_date", "18/03/2024")[1]
     "session_date: '18/03/2024' is not an ISO 8601 date (YYYY-MM-DD), write it as 2024-03-18"
+    >>> judge_date("session_date", "2024\u201103\u201118")[1]
+    "session_date: '2024‑03‑18' is not an ISO 8601 date (YYYY-MM-DD), it holds '‑' (U+2011 \
+NON-BREAKING HYPHEN): use the digits 0-9 and '-', write it as 2024-03-18"
     """
     match = _ISO_DATE.match(value)
     if not match:
+        odd = odd_characters(value)
+        if odd:
+            plain = ascii_form(value)
+            advice = _date_advice(plain) if plain else "write it as YYYY-MM-DD"
+            return NAT, (
+                f"{name}: {quote(value)} is not an ISO 8601 date (YYYY-MM-DD), it holds {odd}: "
+                f"use the digits 0-9 and '-', {advice}"
+            )
         return NAT, (
             f"{name}: {quote(value)} is not an ISO 8601 date (YYYY-MM-DD), "
             f"{_date_advice(value)}"
