@@ -59,3 +59,13 @@ def test_malformed_scales_file_names_scale_and_field(tmp_path, text, words):
 def test_unreadable_scales_file(tmp_path):
     with pytest.raises(ConfigError, match="Cannot read the scales file"):
         load_scales(tmp_path / "absent.toml")
+
+
+def test_column_kinds_are_a_closed_set():
+    from outcomes.bundle.schema import Column, ColumnKind
+
+    assert Column("x", "date").kind is ColumnKind.DATE
+    assert ColumnKind.DATE == "date"  # plain text where text is expected
+    with pytest.raises(ValueError):
+        Column("x", "datetime")
+    assert {c.kind for t in TABLES.values() for c in t.columns} <= set(ColumnKind)

@@ -32,7 +32,7 @@ from ..errors import BundleError
 from .failures import failure_cases
 from .hashing import hash_numbers, hash_strings
 from .readers import CellProblem, RawTable, combine
-from .schema import ASSESSMENTS, Col, Column, Scale, Table, vocabulary
+from .schema import ASSESSMENTS, Col, Column, ColumnKind, Scale, Table, vocabulary
 from .values import (
     FALSE_WORDS,
     NAT,
@@ -67,8 +67,9 @@ __all__ = [
 #: Columns of :attr:`SessionLog.warnings`.
 WARNING_COLUMNS = [Col.TABLE, Col.ROW, Col.COLUMN, Col.VALUE, Col.MESSAGE]
 #: Kinds of column whose values repeat: coded once, each distinct value judged once.
-_CODED_KINDS = ("date", "vocabulary", "scale", "bool", "list")
-_NUMBER_KINDS = ("number", "hours")
+_CODED_KINDS = (ColumnKind.DATE, ColumnKind.VOCABULARY, ColumnKind.SCALE, ColumnKind.BOOL,
+                ColumnKind.LIST)
+_NUMBER_KINDS = (ColumnKind.NUMBER, ColumnKind.HOURS)
 _REASON_JOIN = "; "
 
 
@@ -487,10 +488,11 @@ def _parse_hours(check: TableCheck, column: Column) -> None:
 
 
 #: How each kind of column is judged (the kinds of :class:`~outcomes.bundle.schema.Column`).
-_PARSERS: dict[str, Callable[[TableCheck, Column], None]] = {
-    "id": _parse_text, "text": _parse_text, "date": _parse_date,
-    "vocabulary": _parse_vocabulary, "scale": _parse_scale, "bool": _parse_bool,
-    "list": _parse_list, "number": _parse_number, "hours": _parse_hours,
+_PARSERS: dict[ColumnKind, Callable[[TableCheck, Column], None]] = {
+    ColumnKind.ID: _parse_text, ColumnKind.TEXT: _parse_text, ColumnKind.DATE: _parse_date,
+    ColumnKind.VOCABULARY: _parse_vocabulary, ColumnKind.SCALE: _parse_scale,
+    ColumnKind.BOOL: _parse_bool, ColumnKind.LIST: _parse_list,
+    ColumnKind.NUMBER: _parse_number, ColumnKind.HOURS: _parse_hours,
 }
 
 

@@ -15,6 +15,7 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..validators import read_toml
 
 __all__ = [
     "Col",
+    "ColumnKind",
     "Column",
     "Table",
     "TABLES",
@@ -86,6 +88,20 @@ class Col:
     MESSAGE = "message"
 
 
+class ColumnKind(StrEnum):
+    """How the values of a contract column are parsed (a closed set; equal to its text)."""
+
+    ID = "id"
+    TEXT = "text"
+    DATE = "date"
+    VOCABULARY = "vocabulary"
+    SCALE = "scale"
+    NUMBER = "number"
+    HOURS = "hours"
+    BOOL = "bool"
+    LIST = "list"
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of the contract.
@@ -94,8 +110,8 @@ class Column:
     ----------
     name : str
         Column name in the input.
-    kind : {"id", "text", "date", "vocabulary", "number", "bool", "list"}
-        How values are parsed.
+    kind : ColumnKind
+        How values are parsed (text is accepted and checked: ``"date"``).
     required : bool
         A bad or blank required value quarantines the row; a bad optional value is blanked
         with a warning.
@@ -106,7 +122,7 @@ class Column:
     """
 
     name: str
-    kind: str
+    kind: ColumnKind
     required: bool = False
     vocabulary: str | None = None
     low: float = -math.inf
@@ -114,6 +130,9 @@ class Column:
     low_open: bool = False
     high_open: bool = False
     description: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", ColumnKind(self.kind))
 
 
 @dataclass(frozen=True)
@@ -141,27 +160,28 @@ class Table:
 
 
 C = Col
+K = ColumnKind
 SESSIONS = Table(
     "sessions",
     (
-        Column(C.PATIENT_ID, "id", True, description="pseudonymous patient key"),
-        Column(C.SESSION_ID, "id", True, description="unique in the bundle"),
-        Column(C.SESSION_DATE, "date", True),
-        Column(C.CONDITION, "vocabulary", True, "condition"),
-        Column(C.SETTING, "vocabulary", True, "setting"),
-        Column(C.CLINIC_ID, "id"),
-        Column(C.OPERATOR_ID, "id"),
-        Column(C.DEVICE, "vocabulary", False, "device"),
-        Column(C.NEEDLE_DEPTH_MM, "number", low=0.1, high=3.0, description="millimetres"),
-        Column(C.DURATION_MIN, "number", low=0, high=240, low_open=True, high_open=True,
+        Column(C.PATIENT_ID, K.ID, True, description="pseudonymous patient key"),
+        Column(C.SESSION_ID, K.ID, True, description="unique in the bundle"),
+        Column(C.SESSION_DATE, K.DATE, True),
+        Column(C.CONDITION, K.VOCABULARY, True, "condition"),
+        Column(C.SETTING, K.VOCABULARY, True, "setting"),
+        Column(C.CLINIC_ID, K.ID),
+        Column(C.OPERATOR_ID, K.ID),
+        Column(C.DEVICE, K.VOCABULARY, False, "device"),
+        Column(C.NEEDLE_DEPTH_MM, K.NUMBER, low=0.1, high=3.0, description="millimetres"),
+        Column(C.DURATION_MIN, K.NUMBER, low=0, high=240, low_open=True, high_open=True,
                description="minutes"),
-        Column(C.NUMBING, "bool", description="topical anaesthetic used"),
-        Column(C.PAIN_VAS, "number", low=0, high=10, description="0-10 during the procedure"),
-        Column(C.FITZPATRICK, "vocabulary", False, "fitzpatrick"),
-        Column(C.AGE_BAND, "vocabulary", False, "age_band"),
-        Column(C.SEX, "vocabulary", False, "sex"),
-        Column(C.CONTRAINDICATIONS, "list", False, "contraindication"),
-        Column(C.ADJUNCT, "vocabulary", False, "adjunct"),
+        Column(C.NUMBING, K.BOOL, description="topical anaesthetic used"),
+        Column(C.PAIN_VAS, K.NUMBER, low=0, high=10, description="0-10 during the procedure"),
+        Column(C.FITZPATRICK, K.VOCABULARY, False, "fitzpatrick"),
+        Column(C.AGE_BAND, K.VOCABULARY, False, "age_band"),
+        Column(C.SEX, K.VOCABULARY, False, "sex"),
+        Column(C.CONTRAINDICATIONS, K.LIST, False, "contraindication"),
+        Column(C.ADJUNCT, K.VOCABULARY, False, "adjunct"),
     ),
     required_table=True,
     description="one row per treatment session",
@@ -169,12 +189,12 @@ SESSIONS = Table(
 ASSESSMENTS = Table(
     "assessments",
     (
-        Column(C.PATIENT_ID, "id", True),
-        Column(C.CONDITION, "vocabulary", True, "condition"),
-        Column(C.ASSESSMENT_DATE, "date", True),
-        Column(C.SCALE, "scale", True, description="a scale of scales.toml"),
-        Column(C.SCORE, "number", True, description="within the scale's range"),
-        Column(C.RATER, "vocabulary", False, "rater"),
+        Column(C.PATIENT_ID, K.ID, True),
+        Column(C.CONDITION, K.VOCABULARY, True, "condition"),
+        Column(C.ASSESSMENT_DATE, K.DATE, True),
+        Column(C.SCALE, K.SCALE, True, description="a scale of scales.toml"),
+        Column(C.SCORE, K.NUMBER, True, description="within the scale's range"),
+        Column(C.RATER, K.VOCABULARY, False, "rater"),
     ),
     required_table=False,
     description="one row per outcome assessment",
@@ -182,12 +202,12 @@ ASSESSMENTS = Table(
 ADVERSE_EVENTS = Table(
     "adverse_events",
     (
-        Column(C.SESSION_ID, "id", True, description="must name a session of the bundle"),
-        Column(C.EVENT, "vocabulary", True, "event"),
-        Column(C.SEVERITY, "vocabulary", True, "severity"),
-        Column(C.ONSET_HOURS, "number", low=0, description="hours after the session; blank = 0"),
-        Column(C.RESOLVED_HOURS, "hours", description="blank if not resolved by last contact"),
-        Column(C.LAST_CONTACT_HOURS, "hours", description="required when unresolved"),
+        Column(C.SESSION_ID, K.ID, True, description="must name a session of the bundle"),
+        Column(C.EVENT, K.VOCABULARY, True, "event"),
+        Column(C.SEVERITY, K.VOCABULARY, True, "severity"),
+        Column(C.ONSET_HOURS, K.NUMBER, low=0, description="hours after the session; blank = 0"),
+        Column(C.RESOLVED_HOURS, K.HOURS, description="blank if not resolved by last contact"),
+        Column(C.LAST_CONTACT_HOURS, K.HOURS, description="required when unresolved"),
     ),
     required_table=False,
     description="one row per side effect after a session",
