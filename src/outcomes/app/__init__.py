@@ -1,1 +1,4 @@
-"""The clinician dashboard (a front door like the command line: nothing in the package imports it)."""
+"""The clinician dashboard.
+
+A front door like the command line: nothing in the package imports it.
+"""

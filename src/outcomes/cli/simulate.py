@@ -70,8 +70,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..bundle.schema import TABLES
     from ..bundle.write import BUNDLE_FORMATS, WORKBOOK_NAME, write_bundle
-    from ..simulate.draw import simulate
     from ..output.folder import OutputSet
+    from ..simulate.draw import simulate
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -72,7 +72,8 @@ class ExportResult:
         Sheet name of each table (at most 31 characters, unique).
     suppressions : DataFrame
         Every hidden cell of every table (columns as in
-        :data:`outcomes.output.disclosure.SUPPRESSION_COLUMNS`), for the provenance section of reports.
+        :data:`outcomes.output.disclosure.SUPPRESSION_COLUMNS`), for the provenance section of
+        reports.
     tables : dict of str to DataFrame
         The tables exactly as written.
     """
@@ -351,8 +352,8 @@ def write_pdf(html_path, pdf_path) -> Path:
     installed by the optional extra ``pdf``. It was chosen because the alternatives need what CI
     machines lack: WeasyPrint needs the system libraries Pango and HarfBuzz, headless Chromium
     is a system package of 500 MB, and LaTeX is absent. xhtml2pdf reads CSS 2.1 (it ignores
-    what it does not know) and draws the SVG figures :class:`outcomes.output.html.Page` embeds. It is
-    never allowed to fetch anything: only ``data:`` URIs are read.
+    what it does not know) and draws the SVG figures :class:`outcomes.output.html.Page` embeds.
+    It is never allowed to fetch anything: only ``data:`` URIs are read.
 
     Parameters
     ----------
