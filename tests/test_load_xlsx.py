@@ -113,6 +113,14 @@ def test_rows_missing_from_the_sheet_keep_their_spreadsheet_numbers(tmp_path):
     assert log.counts.loc["sessions", "read"] == 3
 
 
+def _only_reject(log, row: int, reason: str):
+    """Assert that the sessions table quarantined exactly spreadsheet ``row``, for ``reason``."""
+    rejects = log.rejects["sessions"]
+    assert rejects[Col.ROW].tolist() == [row]
+    assert rejects[Col.REASON].iloc[0] == reason
+    return rejects
+
+
 # ================================================================================== formulas
 def _formulas(workbook):
     workbook["sessions"]["C3"] = "=DATE(2024,4,15)"  # session_date (required) of S2
@@ -121,11 +129,8 @@ def _formulas(workbook):
 
 def test_a_formula_without_a_value_in_a_required_column_quarantines_its_row(tmp_path):
     log = load_quietly(write_workbook(tmp_path / "f.xlsx", valid_tables(), _formulas))
-    rejects = log.rejects["sessions"]
-    assert rejects[Col.ROW].tolist() == [3]
-    assert rejects[Col.REASON].iloc[0] == (
-        "session_date: cell C3 holds a formula ('=DATE(2024,4,15)') without a computed value, "
-        + FORMULA_ADVICE)
+    rejects = _only_reject(log, 3, "session_date: cell C3 holds a formula ('=DATE(2024,4,15)') "
+                                   "without a computed value, " + FORMULA_ADVICE)
     assert "; " not in rejects[Col.REASON].iloc[0]
     assert "blank but required" not in rejects[Col.REASON].iloc[0]
 
@@ -220,11 +225,8 @@ def _merged(workbook):
 
 def test_a_merged_cell_in_a_required_column_quarantines_the_rows_it_covers(tmp_path):
     log = load_quietly(write_workbook(tmp_path / "m.xlsx", valid_tables(), _merged))
-    rejects = log.rejects["sessions"]
-    assert rejects[Col.ROW].tolist() == [3]
-    assert rejects[Col.REASON].iloc[0] == (
-        "patient_id: cell A3 is covered by the merged cells A2:A3 (only A2 holds their value), "
-        + MERGED_ADVICE)
+    _only_reject(log, 3, "patient_id: cell A3 is covered by the merged cells A2:A3 (only A2 "
+                         "holds their value), " + MERGED_ADVICE)
     assert log.sessions.loc[log.sessions[Col.ROW] == 2, Col.PATIENT_ID].tolist() == ["P0001"]
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, fields
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._docs import shared_doc
 from ..errors import BundleError, ParameterError
 from .failures import failure_cases
 
@@ -156,6 +157,13 @@ def too_many_rows(where: str, rows: int, limits: Limits, table: str | None = Non
                     "limits=Limits(max_rows=...))")
 
 
+_DOCS = {"file_table_limits": """\
+where, table : str
+    The file, and the table it holds.
+limits : Limits"""}
+
+
+@shared_doc(**_DOCS)
 def check_csv(data, where: str, limits: Limits, table: str) -> None:
     """Refuse a CSV file with more lines after its header than ``limits.max_rows``.
 
@@ -163,9 +171,7 @@ def check_csv(data, where: str, limits: Limits, table: str) -> None:
     ----------
     data : bytes-like
         The whole file (a memory map: it is read in slices, never copied whole).
-    where, table : str
-        The file, and the table it holds.
-    limits : Limits
+    {file_table_limits}
 
     Raises
     ------
@@ -185,6 +191,7 @@ def check_csv(data, where: str, limits: Limits, table: str) -> None:
         raise too_many_rows(where, rows, limits, table)
 
 
+@shared_doc(**_DOCS)
 def check_parquet(data, where: str, limits: Limits, table: str) -> None:
     """Refuse a Parquet file whose footer declares too many rows or too large an unpacked size.
 
@@ -194,9 +201,7 @@ def check_parquet(data, where: str, limits: Limits, table: str) -> None:
     ----------
     data : bytes-like
         The whole file.
-    where, table : str
-        The file, and the table it holds.
-    limits : Limits
+    {file_table_limits}
 
     Raises
     ------
