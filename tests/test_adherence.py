@@ -196,3 +196,15 @@ def test_input_is_not_modified():
     adherence(courses, catalogue=CATALOGUE, log=log)
     pd.testing.assert_frame_equal(courses.sessions, before)
     assert isinstance(log, SessionLog)
+
+
+def test_a_recommendation_applying_to_no_unit_says_so():
+    """Professional sessions only: the home-spacing recommendation applies to nothing, and its
+    row says so instead of a blank share with a blank method."""
+    log = make_log([session("P1", "s1", "2024-01-01"), session("P1", "s2", "2024-01-29")])
+    t = adherence(build_courses(log), log=log).table.set_index("recommendation")
+    home = t.loc["spacing-home-1-2-weeks"]
+    assert home["n"] == 0 and np.isnan(home["estimate"])
+    assert home["method"].startswith("no sessions in these data that the recommendation "
+                                     "applies to") and "setting=home" in home["method"]
+    assert (t["method"].str.strip() != "").all()

@@ -445,3 +445,21 @@ def test_missing_configuration_file(tmp_path):
 def test_unknown_recommendation_in_adherence_minimum(clean_log):
     with pytest.raises(ConfigError, match="no-such-rec.*recommendation id"):
         audit(clean_log, config={"adherence": {"minimum": {"no-such-rec": 50}}})
+
+
+def test_without_adverse_events_the_signals_say_why(tmp_path):
+    """No adverse-events table: no rate is computed (not a rate of 0), the gate is not
+    applicable, and the signals section of audit.html says why."""
+    from outcomes.courses import NO_EVENTS_TABLE
+
+    tables = simulate(30, seed=5)
+    del tables["adverse_events"]
+    write_bundle(tables, tmp_path / "bundle")
+    result = audit(load_quiet(tmp_path / "bundle"))
+    assert result.signals.table.empty
+    gate = result.checks.set_index("id").loc[GATE_ID]
+    assert gate["status"] == "not_applicable" and gate["denominator"] == 0
+    html = write_audit(result, tmp_path / "out")["html"].read_text("utf-8")
+    signals = re.search(r'<section id="signals">(.*?)</section>', html, re.S).group(1)
+    assert NO_EVENTS_TABLE in signals and "<table" not in signals
+    assert not re.search(r"<tbody>\s*</tbody>", html)

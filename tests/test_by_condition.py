@@ -251,7 +251,8 @@ def test_courses_without_assessments():
     assert value(r, "acne_scars", "n_courses") == 2
     assert value(r, "acne_scars", "final_improvement_mean", "n") == 0
     assert np.isnan(value(r, "acne_scars", "final_improvement_mean"))
-    assert value(r, "acne_scars", "reached_major", "method") == "no courses"
+    assert value(r, "acne_scars", "reached_major", "method") == (
+        "no course with a final improvement: no course has an assessment")
     assert r.extra["baseline"].empty
 
 
@@ -421,3 +422,23 @@ def test_simulator_final_improvement_recovers_truth(tmp_path):
     c = courses.courses
     assert value(r, "all", "n_patients") == c["patient_id"].nunique() < len(c)
     assert "from" in value(r, "all", "final_improvement_mean", "method")
+
+
+def test_why_no_course_has_a_final_improvement():
+    """A missing final improvement says why: no assessments table, no baseline, or no room."""
+    from dataclasses import replace
+
+    log = make_log([session("A", "s1", "2024-01-01")])
+    r = outcomes_by_condition(build_courses(replace(log, missing_tables=("assessments",))))
+    assert value(r, "acne_scars", "final_improvement_mean", "method") == (
+        "no course with a final improvement: the bundle has no assessments table")
+    after_only = make_log([session("A", "s1", "2024-01-01")],
+                          [assessment("A", "2024-01-20", 30)])
+    r = outcomes_by_condition(build_courses(after_only))
+    assert "no course has a baseline" in value(r, "acne_scars", "reached_major", "method")
+    at_best = make_log([session("A", "s1", "2024-01-01")],
+                       [assessment("A", "2024-01-01", 0), assessment("A", "2024-01-20", 0)])
+    r = outcomes_by_condition(build_courses(at_best))
+    assert "already at its scale's best" in value(r, "all", "final_improvement_median",
+                                                  "method")
+    assert value(r, "acne_scars", "n_with_baseline") == 1

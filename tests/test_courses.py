@@ -219,3 +219,32 @@ def test_result_protocol(worked):
     assert [[b.get_height() for b in bars] for bars in ax.containers] == [[0, 0, 1], [0, 1, 0]]
     assert ax.get_xlabel() == "sessions per course"
     assert build_courses(make_log([], [], [])).plot() is not None  # no courses: empty axes
+
+
+def test_courses_know_which_tables_the_bundle_lacked():
+    from dataclasses import replace
+
+    log = make_log([session("P", "a", "2024-01-01")])
+    assert build_courses(log).events_recorded
+    lacking = build_courses(replace(log, missing_tables=("adverse_events",)))
+    assert lacking.missing_tables == ("adverse_events",) and not lacking.events_recorded
+    filtered = replace(log, missing_tables=("assessments",)).filter(setting="professional")
+    assert build_courses(filtered).missing_tables == ("assessments",)
+
+
+def test_every_analysis_of_no_course_is_empty_and_says_why():
+    """Every session quarantined leaves no course: each analysis returns its well-formed result
+    (rows with no estimate say why in ``method``), never an error that stops the report."""
+    import outcomes
+    from outcomes.audit.signals import safety_signals
+
+    courses = build_courses(make_log([], [assessment("P", "2024-01-01", 30)], []))
+    for analysis in (outcomes.outcomes_by_condition, outcomes.dose_response, outcomes.spacing,
+                     outcomes.incidence, outcomes.resolution, outcomes.skin_type,
+                     outcomes.adherence, safety_signals):
+        result = analysis(courses)
+        t = result.table
+        assert isinstance(t, pd.DataFrame) and result.notes, analysis.__name__
+        if "estimate" in t and "method" in t:
+            assert (t.loc[t["estimate"].isna(), "method"].str.strip() != "").all()
+        assert result.plot() is not None, analysis.__name__

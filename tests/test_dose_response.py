@@ -433,3 +433,14 @@ def test_simulator_sessions_to_major_recovers_truth(simulator):
     # the simulator's own (approximate) truth of the claim acne-scars-4-6-sessions
     med = r.medians().set_index("condition").loc["acne_scars"]
     assert abs(med["estimate"] - params.truth()["acne-scars-4-6-sessions"]) <= 1
+
+
+def test_no_course_gives_one_row_saying_so():
+    """No accepted session, hence no course: rows for "all" that say why, an empty at-risk
+    table and a labelled empty figure (it used to fail on an empty concatenation)."""
+    r = dose_response(build_courses(make_log([], [assessment("P", "2024-01-01", 30)])))
+    assert r.conditions() == [] or r.table["condition"].eq("all").all()
+    assert r.table["estimate"].isna().all()
+    assert (r.table["method"].str.strip() != "").all()
+    assert list(r.extra["at_risk"].columns) == AT_RISK_COLUMNS and r.extra["at_risk"].empty
+    assert r.plot() is not None and r.plot(kind="sessions_to_band") is not None

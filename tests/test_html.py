@@ -258,3 +258,12 @@ def test_contents_nest_subsections_under_their_section():
     # B is the second top-level entry, not the third: a1 sits in a nested list under A
     assert nav.index('href="#a1"') < nav.index("</ol></li>") < nav.index('href="#b"')
     assert nav.count("<ol>") == 2
+
+
+def test_an_empty_table_with_a_reason_is_a_note():
+    empty = pd.DataFrame({"event": pd.Series([], dtype=str), "n": pd.Series([], dtype=int)})
+    text = Page("t").table(empty, caption="Side effects", empty="none recorded.").render()
+    assert "<table" not in text and '<p class="note">Side effects: none recorded.</p>' in text
+    full = pd.DataFrame({"event": ["erythema"], "n": [3]})
+    assert "<table" in Page("t").table(full, caption="Side effects", empty="x").render()
+    assert "<tbody></tbody>" in Page("t").table(empty).render()  # no reason: the grid, as before

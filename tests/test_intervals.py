@@ -478,3 +478,15 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(outcomes.stats.intervals, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 5 and result.failed == 0
+
+
+def test_wilson_bounds_are_exact_at_no_success_and_no_failure():
+    """With 0 successes the lower bound is 0 and with n the upper is 1, exactly, for any
+    (effective, non-integer) n: rounding used to leave about 1e-17, which put a clinic with no
+    event 'above' an overall rate of 0."""
+    n = np.concatenate([np.arange(1, 300, dtype=float), np.linspace(1.01, 99.9, 500)])
+    low, _ = wilson(np.zeros_like(n), n)
+    _, high = wilson(n, n)
+    assert (low == 0.0).all() and (high == 1.0).all()
+    low, high = wilson(0.0, np.array([0.0, 12.0]))
+    assert np.isnan(low[0]) and np.isnan(high[0]) and low[1] == 0.0

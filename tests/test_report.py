@@ -148,3 +148,22 @@ def test_an_out_that_is_a_file_is_a_plain_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2
     assert "is a file, not a folder" in err and "Traceback" not in err
+
+
+def test_sections_with_nothing_to_show_say_why(tmp_path):
+    """Sessions only, one session a course: every section is written; where there is nothing
+    to show, a note says why instead of an empty table or a missing figure."""
+    tables = outcomes.simulate(8, seed=3, sessions_pmf_professional=(1.0,),
+                               sessions_pmf_home=(1.0,), acne_monthly_share=0.0)
+    folder = tmp_path / "bundle"
+    outcomes.write_bundle({"sessions": tables["sessions"]}, folder)
+    out = tmp_path / "report"
+    assert main(["report", str(folder), "--out", str(out), "--quiet"]) == 0
+    html = (out / "report.html").read_text("utf-8")
+    assert not re.search(r"<tbody>\s*</tbody>", html)
+    notes = re.findall(r'<p class="note">(.*?)</p>', html)
+    assert any("no course has a second session" in n for n in notes)
+    assert any("the bundle has no adverse_events table" in n for n in notes)
+    assert any("No figure: no condition has 5 or more courses" in n for n in notes)
+    assert any("the bundle has no assessments table" in n for n in notes)
+    assert any("every row was accepted" in n for n in notes)

@@ -511,3 +511,32 @@ def test_grouping_docstring_examples_run():
 
     result = doctest.testmod(outcomes.stats.grouping)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def _without_events_table(sessions):
+    from dataclasses import replace
+
+    log = replace(make_log(sessions), missing_tables=("adverse_events",))
+    return build_courses(log)
+
+
+def test_no_adverse_events_table_is_not_an_incidence_of_zero():
+    """Without the adverse-events table no side effect was recorded: the incidence is empty,
+    and its notes say why, rather than 0 of n."""
+    from outcomes.courses import NO_EVENTS_TABLE
+    from outcomes.stats.side_effects.incidence import INCIDENCE_COLUMNS
+
+    courses = _without_events_table([session("P1", "s1", "2024-01-01"),
+                                     session("P2", "s2", "2024-01-02")])
+    assert not courses.events_recorded
+    for by in ((), ("setting",)):
+        r = incidence(courses, by=by)
+        assert r.table.empty and NO_EVENTS_TABLE in r.notes
+        assert list(r.table.columns[-len(INCIDENCE_COLUMNS):]) == INCIDENCE_COLUMNS
+    ax = r.plot()
+    assert ax.texts  # a labelled empty panel
+    res = resolution(courses)
+    assert (res.table["method"] == NO_EVENTS_TABLE).all() and NO_EVENTS_TABLE in res.notes
+    # an empty table (the header only) is a bundle that recorded none: 0 of n, as before
+    zero = incidence(build_courses(make_log([session("P1", "s1", "2024-01-01")])))
+    assert zero.table["estimate"].tolist() == [0.0]

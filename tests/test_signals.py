@@ -142,3 +142,32 @@ def test_empty_events_give_zero_rates():
     assert (signals.table["events"] == 0).all()
     assert not signals.table["above_ceiling"].any()
     assert isinstance(signals.table, pd.DataFrame)
+
+
+def test_no_event_anywhere_is_never_above_the_overall_rate():
+    """Rates of 0 everywhere (a small clinic's quiet month): no group lies above the overall
+    rate of 0, whatever its effective n."""
+    s = [session(f"P{i}", f"s{i}{k}", f"2024-0{k}-01", clinic_id=f"C{i % 3}",
+                 operator_id=f"o{i % 4}")
+         for i in range(12) for k in (1, 2, 3)]
+    signals = safety_signals(build_courses(make_log(s)), min_units=1)
+    t = signals.table
+    assert (t["events"] == 0).all() and (t["ci_low"].dropna() == 0.0).all()
+    assert not t["above_overall"].any() and signals.above_overall_groups() == []
+
+
+def test_without_an_adverse_events_table_there_is_no_rate_and_it_says_why():
+    """No adverse-events table: side effects were not recorded, which is not a rate of 0."""
+    from dataclasses import replace
+
+    from outcomes.courses import NO_EVENTS_TABLE
+
+    s = [session("P1", "s1", "2024-01-01", clinic_id="A"),
+         session("P2", "s2", "2024-01-02", clinic_id="A")]
+    log = replace(make_log(s), missing_tables=("adverse_events",))
+    signals = safety_signals(build_courses(log))
+    assert signals.table.empty and list(signals.table.columns) == SIGNAL_COLUMNS
+    assert NO_EVENTS_TABLE in signals.notes and NO_EVENTS_TABLE in signals.summary()
+    assert signals.flagged_groups() == [] and signals.above_overall_groups() == []
+    ax = signals.plot()
+    assert any("no clinic" in t.get_text() for t in ax.texts)

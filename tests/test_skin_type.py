@@ -160,3 +160,18 @@ def test_forest_plot(worked):
     with pytest.raises(AnalysisError, match="outcome"):
         result.plot(outcome="bleeding")
     assert result.difference("pih")["group"] == DIFFERENCE
+
+
+def test_no_adverse_events_table_gives_no_share_and_says_why():
+    from dataclasses import replace
+
+    from outcomes.courses import NO_EVENTS_TABLE
+
+    s = [session("P1", "s1", "2024-01-01", fitzpatrick="II"),
+         session("P2", "s2", "2024-01-01", fitzpatrick="V")]
+    courses = build_courses(replace(make_log(s), missing_tables=("adverse_events",)))
+    t = skin_type(courses).table
+    assert t["estimate"].isna().all() and t["ci_low"].isna().all()
+    known = t[t["n"] > 0]
+    assert len(known) and (known["method"] == NO_EVENTS_TABLE).all()
+    assert NO_EVENTS_TABLE in skin_type(courses).notes

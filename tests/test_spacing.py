@@ -163,3 +163,35 @@ def test_input_untouched_and_heatmap(worked):
     with pytest.raises(AnalysisError, match="measure"):
         result.plot(measure="pain")
     assert math.isfinite(result.table["estimate"].iloc[0])
+
+
+def test_a_measure_without_rows_draws_a_labelled_empty_panel():
+    """One-session courses have no spacing; courses never assessed have no gain: the heat map
+    says why (the report used to stop on "measure 'improvement_gain' has no rows")."""
+    courses = build_courses(make_log([session("P1", "s1", "2024-01-01"),
+                                      session("P1", "s2", "2024-01-20")]))
+    result = spacing(courses)
+    assert set(result.table["measure"]) == {RATE}
+    ax = result.plot(measure=GAIN)
+    assert any("not enough data" in t.get_text() and "assessed improvement" in t.get_text()
+               for t in ax.texts)
+    single = spacing(build_courses(make_log([session("P1", "s1", "2024-01-01")])))
+    assert single.table.empty
+    for measure in (GAIN, RATE):
+        assert single.plot(measure=measure).texts
+    with pytest.raises(AnalysisError, match="measure"):
+        single.plot(measure="pain")
+
+
+def test_no_adverse_events_table_gives_no_side_effect_rate():
+    from dataclasses import replace
+
+    from outcomes.courses import NO_EVENTS_TABLE
+
+    log = replace(make_log([session("P1", "s1", "2024-01-01"),
+                            session("P1", "s2", "2024-01-20")]),
+                  missing_tables=("adverse_events",))
+    result = spacing(build_courses(log))
+    assert RATE not in set(result.table["measure"]) and NO_EVENTS_TABLE in result.notes
+    ax = result.plot(measure=RATE)
+    assert any(NO_EVENTS_TABLE in t.get_text() for t in ax.texts)

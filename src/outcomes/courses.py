@@ -55,6 +55,7 @@ __all__ = [
     "Courses",
     "build_courses",
     "check_courses",
+    "NO_EVENTS_TABLE",
     "DEFAULT_BANDS",
     "FOLLOW_UP_DAYS",
     "Point",
@@ -216,6 +217,10 @@ class Courses:
         Improvement bands used.
     unassigned_assessments : int
         Assessments on the primary scale that match no course or fall in no defined point.
+    missing_tables : tuple of str
+        Optional tables the bundle did not have (:attr:`outcomes.SessionLog.missing_tables`):
+        without ``adverse_events`` no side effect was recorded at all, which is not the same as
+        none having happened, so the side-effect statistics say so rather than count zeros.
     """
 
     sessions: pd.DataFrame
@@ -224,6 +229,12 @@ class Courses:
     events: pd.DataFrame
     bands: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BANDS))
     unassigned_assessments: int = 0
+    missing_tables: tuple[str, ...] = ()
+
+    @property
+    def events_recorded(self) -> bool:
+        """False when the bundle had no adverse-events table (side effects not recorded)."""
+        return "adverse_events" not in self.missing_tables
 
     @cached_property
     def dose(self) -> pd.DataFrame:
@@ -333,14 +344,18 @@ class Courses:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
 
 
+#: Why side-effect statistics have no estimate when the bundle has no adverse-events table.
+NO_EVENTS_TABLE = "the bundle has no adverse_events table (side effects were not recorded)"
+
+
 def check_courses(courses) -> None:
     """Raise :class:`~outcomes.errors.AnalysisError` unless ``courses`` is a :class:`Courses`
-    with at least one course (the first argument of every analysis of :mod:`outcomes.stats`)."""
+    (the first argument of every analysis of :mod:`outcomes.stats`). Courses without a single
+    course (every session quarantined) are accepted: each analysis then returns its empty,
+    well-formed result, whose ``method`` column or notes say there is nothing to analyse."""
     if not isinstance(courses, Courses):
         raise AnalysisError(f"courses must be the Courses of outcomes.build_courses(log); got "
                             f"{type(courses).__name__}.")
-    if len(courses.courses) == 0:
-        raise AnalysisError("courses: the bundle has no courses (no accepted sessions).")
 
 
 # ---------------------------------------------------------------------------- building
@@ -360,9 +375,15 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
 
     Examples
     --------
-    >>> from outcomes import load_bundle, build_courses            # doctest: +SKIP
-    >>> courses = build_courses(load_bundle("data/sample"))        # doctest: +SKIP
-    >>> courses.courses[["condition", "final_improvement"]].head()  # doctest: +SKIP
+    >>> from outcomes import build_courses, load_sample
+    >>> courses = build_courses(load_sample())
+    >>> len(courses.courses), courses.unassigned_assessments
+    (369, 6)
+    >>> courses.courses[["condition", "final_improvement"]].head(3)
+               condition  final_improvement
+    0         acne_scars            0.40625
+    1  hyperpigmentation            0.14400
+    2         acne_scars                NaN
     """
     bands = dict(DEFAULT_BANDS if bands is None else bands)
     sessions, patients = _course_sessions(log.sessions)
@@ -371,7 +392,8 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     courses = _add_outcomes(courses, points, bands)
     events = _events(log.adverse_events, sessions)
     courses = _add_event_flags(courses, events)
-    return Courses(sessions, courses, points, events, bands, unassigned)
+    return Courses(sessions, courses, points, events, bands, unassigned,
+                   tuple(log.missing_tables))
 
 
 _N_CONDITIONS = 16  # room for the condition codes in a course key (10 conditions today)

@@ -172,12 +172,13 @@ class Dashboard:
 
     Examples
     --------
-    >>> import outcomes                                          # doctest: +SKIP
-    >>> dash = outcomes.Dashboard(outcomes.load_bundle("data/sample"))  # doctest: +SKIP
-    >>> dash                                     # in Jupyter: the widgets  # doctest: +SKIP
-    >>> dash.update(condition="acne_scars", setting=["professional"])  # doctest: +SKIP
-    >>> dash.status                                              # doctest: +SKIP
-    '... patients · ... courses · ... sessions in the filter'
+    >>> import outcomes
+    >>> dash = outcomes.Dashboard(outcomes.load_sample())
+    >>> dash  # in Jupyter: the widgets; here its repr (nothing computed yet)
+    Dashboard('sample', filters: all data)
+    >>> dash = dash.update(condition="acne_scars", setting=["professional"])
+    >>> dash.status
+    '82 patients · 82 courses · 332 sessions in the filter (condition: acne_scars; ...)'
     """
 
     def __init__(self, log: SessionLog, catalogue: Catalogue | str | None = None, *,

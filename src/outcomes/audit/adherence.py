@@ -338,9 +338,13 @@ def adherence(
 
     Examples
     --------
-    >>> from outcomes import load_bundle, build_courses, adherence   # doctest: +SKIP
-    >>> result = adherence(build_courses(load_bundle("data/sample")))  # doctest: +SKIP
-    >>> result.table[["recommendation", "n", "estimate"]]             # doctest: +SKIP
+    >>> from outcomes import adherence, build_courses, load_sample
+    >>> result = adherence(build_courses(load_sample()))
+    >>> result.table[["recommendation", "n", "estimate"]].round(3).head(3)
+                       recommendation     n  estimate
+    0              spacing-15-30-days  1212     0.531
+    1  spacing-professional-4-6-weeks   823     0.539
+    2          spacing-home-1-2-weeks   389     0.781
     """
     catalogue = load_catalogue() if catalogue is None else catalogue
     s = courses.sessions
@@ -383,6 +387,9 @@ def adherence(
             else:
                 row.update(estimate=est.estimate, ci_low=est.ci_low, ci_high=est.ci_high,
                            n_clusters=int(est.n_clusters), method=est.method)
+        else:  # audited, on nothing: say so rather than leave a blank share
+            row["method"] = (f"no {rec.unit} in these data that the recommendation applies to "
+                             f"({rec.parameters.to_text()})")
         rows.append(row)
         for column, (codes, names) in groups.items():
             by_group[column].append(_group_table(

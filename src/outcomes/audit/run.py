@@ -99,10 +99,13 @@ def audit(
 
     Examples
     --------
-    >>> from outcomes import load_bundle, audit                     # doctest: +SKIP
-    >>> result = audit(load_bundle("data/sample"))                   # doctest: +SKIP
-    >>> result.passed, result.failed["id"].tolist()                  # doctest: +SKIP
-    (True, [])
+    >>> from outcomes import audit, load_sample
+    >>> result = audit(load_sample())
+    >>> result.passed  # the sample has faults and a clinic above the ceiling, on purpose
+    False
+    >>> result.failed["id"].tolist()
+    ['adverse_events.required_conformant', 'adverse_events.session_unknown',
+     'sessions.duplicate_id', 'signals.above_ceiling']
     """
     cfg = config if isinstance(config, AuditConfig) else load_audit_config(config)
     catalogue = load_catalogue() if catalogue is None else catalogue

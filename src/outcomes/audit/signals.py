@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._docs import FRAGMENTS, shared_doc
-from ..courses import Courses
+from ..courses import NO_EVENTS_TABLE, Courses
 from ..stats.intervals import wilson
 from ..stats.result import Col, Result
 
@@ -136,6 +136,8 @@ class Signals(Result):
         """Plain text: the overall rates, then the flagged groups."""
         t = self.table
         lines = [self.title]
+        if t.empty:
+            return "\n".join([*lines, f"  {self.notes}"])
         for r in t[t["dimension"] == ALL].itertuples(index=False):
             lines.append(f"  per {r.unit[:-1]}: {r.estimate:.2%} of {r.n} (95% CI "
                          f"{r.ci_low:.2%}-{r.ci_high:.2%}), ceiling {r.ceiling:.2%}")
@@ -284,12 +286,18 @@ def safety_signals(
 
     Examples
     --------
-    >>> from outcomes import load_bundle, build_courses                 # doctest: +SKIP
-    >>> signals = safety_signals(build_courses(load_bundle("data/sample")))  # doctest: +SKIP
-    >>> signals.flagged_groups("clinic_id")                              # doctest: +SKIP
-    []
+    >>> from outcomes import build_courses, load_sample
+    >>> signals = safety_signals(build_courses(load_sample()))
+    >>> signals.flagged_groups("clinic_id")  # the sample's clinic C05 has more notable events
+    ['C05']
     """
     ceilings = {SESSIONS_UNIT: 0.20, COURSES_UNIT: 0.60, **(ceilings or {})}
+    if not courses.events_recorded:  # a rate of zero would be a guess: no rate, and why
+        return Signals(table=pd.DataFrame(columns=SIGNAL_COLUMNS).astype(
+            {"n": "int64", "events": "int64", "estimate": "float64", "ci_low": "float64",
+             "ci_high": "float64", "n_clusters": "int64", "overall": "float64",
+             "ceiling": "float64", "above_overall": "bool", "above_ceiling": "bool"}),
+            notes=f"No safety signal can be computed: {NO_EVENTS_TABLE}.")
     s = courses.sessions
     ev = courses.events
     notable_ids = ev.loc[ev[Col.NOTABLE].to_numpy(dtype=bool), Col.SESSION_ID]

@@ -408,9 +408,13 @@ def evaluate_claims(
 
     Examples
     --------
-    >>> import outcomes                                              # doctest: +SKIP
-    >>> result = outcomes.evaluate_claims(outcomes.load_bundle("data/sample"))  # doctest: +SKIP
-    >>> result.table[["id", "verdict", "estimate", "ci_low", "ci_high"]]        # doctest: +SKIP
+    >>> import outcomes
+    >>> result = outcomes.evaluate_claims(outcomes.load_sample())
+    >>> result.table[["id", "verdict", "estimate", "ci_low", "ci_high"]].round(2).head(3)
+                            id       verdict  estimate  ci_low  ci_high
+    0  acne-scars-4-6-sessions  inconclusive      5.00    3.00     6.00
+    1   single-session-visible  inconclusive      0.55    0.49     0.61
+    2           redness-24-48h  inconclusive      0.91    0.89     0.93
     """
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)

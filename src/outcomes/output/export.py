@@ -375,10 +375,14 @@ def write_pdf(html_path, pdf_path) -> Path:
 
     Examples
     --------
-    >>> from outcomes.output.html import Page                                    # doctest: +SKIP
-    >>> Page("Report").paragraph("Hello").write("report.html")            # doctest: +SKIP
-    >>> write_pdf("report.html", "report.pdf")                            # doctest: +SKIP
-    PosixPath('report.pdf')
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from outcomes.output.html import Page
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> html = Page("Report").paragraph("Hello").write(folder / "report.html")
+    >>> pdf = write_pdf(html, folder / "report.pdf")
+    >>> pdf.name, pdf.read_bytes()[:5]
+    ('report.pdf', b'%PDF-')
     """
     try:
         from xhtml2pdf import pisa

@@ -283,8 +283,8 @@ class Page:
 
     def table(self, df: pd.DataFrame, caption: str | None = None,
               badges: Mapping[str, Mapping] | None = None, *, index: bool = False,
-              digits: int = 3) -> Page:
-        """Add a table.
+              digits: int = 3, empty: str | None = None) -> Page:
+        """Add a table; or, when it has no rows and ``empty`` says why, a note saying so.
 
         Parameters
         ----------
@@ -298,7 +298,12 @@ class Page:
             Whether to show the index as the first column(s).
         digits : int, default 3
             Significant digits of non-integer numbers.
+        empty : str, optional
+            Why the table can have no rows (e.g. "no course has a second session"). With no
+            row, the page shows ``caption: empty`` as a note instead of an empty grid.
         """
+        if empty is not None and len(df) == 0:
+            return self.note(f"{caption or 'Table'}: {empty}")
         shown = df.reset_index() if index else df
         return self._add(_table_html(shown, caption, badges, digits))
 

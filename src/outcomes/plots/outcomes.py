@@ -107,9 +107,12 @@ def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditi
 
     Examples
     --------
-    >>> from outcomes import dose_response                           # doctest: +SKIP
-    >>> from outcomes.plots.outcomes import plot_dose_response       # doctest: +SKIP
-    >>> ax = plot_dose_response(dose_response(courses), measure="gain")  # doctest: +SKIP
+    >>> from outcomes import build_courses, dose_response, load_sample
+    >>> from outcomes.plots.outcomes import plot_dose_response
+    >>> courses = build_courses(load_sample())
+    >>> ax = plot_dose_response(dose_response(courses), measure="gain")
+    >>> ax.get_title()
+    'Gain by session, mean and 95% interval'
     """
     if measure not in ("improvement", "gain"):
         raise AnalysisError(f"measure must be 'improvement' or 'gain'; got {measure!r}.")
@@ -179,8 +182,12 @@ def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = T
 
     Examples
     --------
-    >>> result = dose_response(courses, condition="acne_scars")    # doctest: +SKIP
-    >>> ax = plot_sessions_to_band(result)                           # doctest: +SKIP
+    >>> from outcomes import build_courses, dose_response, load_sample
+    >>> courses = build_courses(load_sample())
+    >>> result = dose_response(courses, condition="acne_scars")
+    >>> ax = plot_sessions_to_band(result)
+    >>> ax.get_title()
+    'Sessions to a major improvement, Kaplan-Meier with 95% interval'
     """
     measure = result.reached_measure
     t = result.table[result.table[_MEASURE] == measure]
@@ -268,10 +275,14 @@ def plot_by_condition(result, ax=None, *, measure: str = "final_improvement_mean
 
     Examples
     --------
-    >>> from outcomes import outcomes_by_condition                   # doctest: +SKIP
-    >>> result = outcomes_by_condition(courses)                      # doctest: +SKIP
-    >>> ax = plot_by_condition(result)                               # doctest: +SKIP
-    >>> ax = plot_by_condition(result, measure="reached_major")      # doctest: +SKIP
+    >>> from outcomes import build_courses, load_sample, outcomes_by_condition
+    >>> result = outcomes_by_condition(build_courses(load_sample()))
+    >>> ax = plot_by_condition(result)
+    >>> [label.get_text() for label in ax.get_yticklabels()][:2]
+    ['all conditions (n = 336)', 'texture (n = 14)']
+    >>> ax = plot_by_condition(result, measure="reached_major")
+    >>> ax.get_xlabel()
+    'share of courses whose final improvement reached major'
     """
     t = result.table[result.table[_MEASURE] == measure]
     if t.empty:

@@ -171,6 +171,14 @@ def plot_resolution(result, ax=None, *, event=None, threshold: float | None = No
 
 
 # =========================================================================== spacing
+#: Why a spacing measure has no row at all.
+_NO_SPACING = {
+    "improvement_gain": "no session with an assessed improvement after it and after the "
+                        "session before it",
+    "side_effect_rate": "no course with a second session",
+}
+
+
 def plot_spacing(result, ax=None, *, measure: str = "improvement_gain", annotate: bool = True,
                  min_n: int = 10):
     """Heatmap of a :class:`~outcomes.stats.spacing.Spacing` measure: groups x spacing bins.
@@ -194,15 +202,20 @@ def plot_spacing(result, ax=None, *, measure: str = "improvement_gain", annotate
     -------
     matplotlib Axes
     """
+    from ..courses import NO_EVENTS_TABLE
     from ..errors import AnalysisError
+    from ..stats.spacing import GAIN, RATE
 
     t = result.table
-    if measure not in set(t["measure"]):
-        raise AnalysisError(f"measure: {measure!r} has no rows; measures are "
-                            f"{sorted(set(t['measure']))}.")
+    if measure not in (GAIN, RATE):
+        raise AnalysisError(f"measure: expected {GAIN!r} or {RATE!r}, got {measure!r}.")
     t = t[t["measure"] == measure]
     if not np.isfinite(t[Col.ESTIMATE].to_numpy(float)).any():
-        ax = not_enough_data(axes(ax), _reason(t, "no spacing bin with an estimate"))
+        why = "no spacing bin with an estimate"
+        if t.empty:
+            why = (NO_EVENTS_TABLE if measure == RATE and not result.events_recorded
+                   else _NO_SPACING[measure])
+        ax = not_enough_data(axes(ax), _reason(t, why))
         ax.set_title(result.title, fontsize="medium")
         return ax
     bins = [str(b) for b in t[Col.SPACING_BIN].cat.categories]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..audit.result import AuditResult, audit_data
-from ..audit.signals import Signals
+from ..audit.signals import NOT_RECORDED, Signals
 from ..output.disclosure import SUPPRESSION_COLUMNS, ColumnTotal, disclose, small_mark
 from ..output.export import write_tables
 from ..output.folder import OutputSet
@@ -153,10 +153,11 @@ def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> d
 
     Examples
     --------
-    >>> from outcomes import audit, load_bundle                              # doctest: +SKIP
-    >>> written = write_audit(audit(load_bundle("data/sample")), "build/audit")  # doctest: +SKIP
-    >>> written["html"].name                                                 # doctest: +SKIP
-    'audit.html'
+    >>> import tempfile
+    >>> from outcomes import audit, load_sample
+    >>> written = write_audit(audit(load_sample()), tempfile.mkdtemp())
+    >>> written["html"].name, written["xlsx"].name
+    ('audit.html', 'audit.xlsx')
     """
     output = OutputSet(out, known=AUDIT_FILES)
     with output as out_dir:
@@ -251,6 +252,9 @@ def _signals(page: Page, result: AuditResult, sig: pd.DataFrame, min_cell: int) 
         f"interval lies above the ceiling ({cfg.ceilings['sessions']:.1%} per session, "
         f"{cfg.ceilings['courses']:.1%} per course); 'above overall' when it lies above the "
         "rate of all units.")
+    if sig.empty:
+        page.note(result.signals.notes)
+        return
     flagged = sig[sig["above_ceiling"].astype(bool)]
     if len(flagged):
         page.table(flagged, caption="Flagged groups")
@@ -262,7 +266,12 @@ def _signals(page: Page, result: AuditResult, sig: pd.DataFrame, min_cell: int) 
     visible = result.signals.table[result.signals.table["n"] >= min_cell]
     for unit in ("sessions", "courses"):
         part = visible[(visible["unit"] == unit) & (visible["dimension"] == "clinic_id")]
-        if len(part):
+        if not len(part):
+            recorded = (sig["dimension"] == "clinic_id") & (sig["group"] != NOT_RECORDED)
+            page.note(f"No figure per clinic for {unit}: no clinic has {min_cell} or more "
+                      f"{unit}" + ("" if recorded.any() else " (no session has a clinic_id)")
+                      + ".")
+        else:
             ax = Signals(table=part.reset_index(drop=True)).plot(unit=unit)
             page.figure(ax, alt=f"Share of {unit} with a notable adverse event per clinic, "
                                 "with intervals, the ceiling and the overall rate",
@@ -280,10 +289,16 @@ def _adherence(page: Page, t: dict[str, pd.DataFrame]) -> None:
                    "catalogue applies to that follow it. Audited, never given a verdict; the "
                    "documents disagree on spacing, so no bundle can follow every one.")
     cols = [c for c in t["adherence"].columns if c not in ("check", "statement")]
-    page.table(t["adherence"][cols], caption="Adherence, overall")
-    page.table(t["adherence_by_clinic"], caption="Adherence per clinic")
-    page.table(t["adherence_by_operator"], caption="Adherence per operator")
+    page.table(t["adherence"][cols], caption="Adherence, overall",
+               empty="the claims catalogue has no practice recommendation.")
+    page.table(t["adherence_by_clinic"], caption="Adherence per clinic",
+               empty="no session the recommendations apply to has a clinic_id.")
+    page.table(t["adherence_by_operator"], caption="Adherence per operator",
+               empty="no session the recommendations apply to has an operator_id.")
     page.section("Sessions not following a recommendation", "nonadherent", level=3)
+    if t[_LISTING].empty:
+        page.note("Every session audited follows every recommendation it is audited against.")
+        return
     page.paragraph(f"Up to {HTML_LISTED} per recommendation; audit_nonadherent_sessions.csv "
                    "and audit.json list them all.")
     for rec, group in t[_LISTING].groupby("recommendation", sort=False):

@@ -1,9 +1,10 @@
 """``outcomes report``: the self-contained HTML report, the workbook and CSVs (and a PDF).
 
-Everything shown passes through disclosure control first (:mod:`outcomes.output.disclosure`): the HTML
-report shows exactly the tables written to ``tables.xlsx`` and ``tables/*.csv``, and figures draw
-only groups resting on at least ``min_cell`` units, without printed counts (those are in the
-tables, suppressed where small). Patient-level rows are exported only on request.
+Everything shown passes through disclosure control first (:mod:`outcomes.output.disclosure`):
+the HTML report shows exactly the tables written to ``tables.xlsx`` and ``tables/*.csv``, and
+figures draw only groups resting on at least ``min_cell`` units, without printed counts (those
+are in the tables, suppressed where small). Patient-level rows are exported only on request. A
+section with nothing to show says why, in a note, instead of an empty table or figure.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..analysis import TABLE_DESCRIPTIONS, Results, analyse
 from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
 from ..claims.verdicts import Rule, describe_rule
+from ..courses import NO_EVENTS_TABLE
 from ..output.export import disclosure_rule, write_pdf, write_tables
 from ..output.folder import OutputSet
 from ..output.html import VERDICT_BADGES, Page, escape
@@ -307,7 +309,8 @@ def _claims(page: Page, r: Results, shown) -> None:
     page.definition_list(quotes)
     page.section("Where the documents disagree", "conflicts", level=3)
     page.table(shown["conflicts"], caption="Each side of a disagreement with what the data say",
-               badges={"verdict": VERDICT_BADGES})
+               badges={"verdict": VERDICT_BADGES},
+               empty="the claims catalogue names no disagreement between the documents.")
 
 
 def _recommendations(page: Page, shown) -> None:
@@ -315,7 +318,8 @@ def _recommendations(page: Page, shown) -> None:
     page.paragraph("Recommendations are audited, not given a verdict: the share of sessions or "
                    "courses that follow each. Non-adherent sessions are listed by session id in "
                    "the audit (outcomes audit), never here.")
-    page.table(shown["recommendations"], caption="Adherence to the documents' recommendations")
+    page.table(shown["recommendations"], caption="Adherence to the documents' recommendations",
+               empty="the claims catalogue has no practice recommendation.")
 
 
 def _enough(table: pd.DataFrame, column: str, n_col: str, min_cell: int) -> list[str]:
@@ -327,12 +331,36 @@ def _enough(table: pd.DataFrame, column: str, n_col: str, min_cell: int) -> list
     return [str(x) for x in dict.fromkeys(keep) if str(x) != "all"]
 
 
+def _no_improvement(r: Results) -> str:
+    """Why no course has an improvement after a session ("" when some course has one)."""
+    if len(r.courses.dose) and r.courses.dose[Col.IMPROVEMENT].notna().any():
+        return ""
+    if "assessments" in r.log.missing_tables:
+        return "the bundle has no assessments table"
+    if len(r.courses.sessions) == 0:
+        return "no accepted session"
+    return ("no course has an improvement after a session (an assessment after it, and a "
+            "baseline or a change-scale score)")
+
+
+def _no_events(r: Results) -> str:
+    """Why side-effect tables can be empty."""
+    if not r.courses.events_recorded:
+        return NO_EVENTS_TABLE
+    if len(r.courses.sessions) == 0:
+        return "no accepted session"
+    if len(r.courses.events) == 0:
+        return "no adverse event was recorded (a session with none had no side effect)"
+    return "no group with a side effect to show"
+
+
 def _outcomes(page: Page, r: Results, shown, min_cell) -> None:
     page.section("Outcomes by condition", "outcomes")
     page.figure(r.by_condition.plot(), alt="Mean final improvement by condition with 95% "
                                            "intervals and the band thresholds",
                 caption="Final improvement by condition (share of the possible improvement).")
-    page.table(shown["by_condition"], caption="Outcomes by condition")
+    page.table(shown["by_condition"], caption="Outcomes by condition",
+               empty="no course to describe (no accepted session).")
 
 
 def _dose(page: Page, r: Results, shown, min_cell) -> None:
@@ -340,6 +368,7 @@ def _dose(page: Page, r: Results, shown, min_cell) -> None:
     page.paragraph("Patients who reach many sessions are self-selected: the numbers at risk at "
                    "each session are in the table below the figures.")
     conds = _enough(r.dose.table, Col.CONDITION, Col.N, min_cell)
+    why = _no_improvement(r)
     if conds:
         page.figure(r.dose.plot(kind="improvement", conditions=conds),
                     alt="Mean improvement after each session by condition, with 95% bands",
@@ -347,8 +376,13 @@ def _dose(page: Page, r: Results, shown, min_cell) -> None:
         page.figure(r.dose.plot(kind="sessions_to_band", conditions=conds, at_risk=False),
                     alt="Kaplan-Meier share of courses reaching a major improvement by session",
                     caption="Sessions to a major improvement (Kaplan-Meier).")
-    page.table(shown["dose_at_risk"], caption="Courses at risk at each session")
-    page.table(shown["dose_response"], caption="Dose-response by condition and session")
+    else:
+        page.note(f"No figure: no condition has {min_cell} or more courses with an improvement "
+                  f"after a session ({why or 'too few courses'}).")
+    page.table(shown["dose_at_risk"], caption="Courses at risk at each session",
+               empty=f"{why or 'no course'}.")
+    page.table(shown["dose_response"], caption="Dose-response by condition and session",
+               empty=f"{why or 'no course'}.")
 
 
 def _spacing(page: Page, r: Results, shown) -> None:
@@ -357,20 +391,28 @@ def _spacing(page: Page, r: Results, shown) -> None:
                                                     "session by spacing bin and condition",
                 caption="Improvement gained per session by spacing (days since the previous "
                         "session).")
-    page.table(shown["spacing"], caption="Improvement and side effects per session by spacing")
+    page.table(shown["spacing"], caption="Improvement and side effects per session by spacing",
+               empty="no course has a second session (spacing is counted from the second "
+                     "session of a course).")
 
 
 def _side_effects(page: Page, r: Results, shown, min_cell) -> None:
     page.section("Side effects", "side-effects")
-    page.table(shown["incidence"], caption="Share of sessions with each side effect")
+    why = _no_events(r)
+    page.table(shown["incidence"], caption="Share of sessions with each side effect",
+               empty=f"{why}.")
     events = _enough(r.resolution.table, Col.EVENT, Col.N, min_cell)
     if events:
         page.figure(r.resolution.plot(event=events[:6], show_at_risk=False),
                     alt="Kaplan-Meier share of side effects resolved against hours after the "
                         "session", caption="Time to resolution (Kaplan-Meier, 95% bands).")
+    else:
+        page.note(f"No resolution curve: no side effect has {min_cell} or more events"
+                  + (f" ({why})." if len(r.courses.events) == 0 else "."))
     page.table(shown["resolution"], caption="Resolution: median and shares resolved by 24, 48, "
-                                            "72 and 168 hours")
-    page.table(shown["resolution_at_risk"], caption="Side effects still unresolved and followed")
+                                            "72 and 168 hours", empty=f"{why}.")
+    page.table(shown["resolution_at_risk"], caption="Side effects still unresolved and followed",
+               empty=f"{why}.")
 
 
 def _skin(page: Page, r: Results, shown) -> None:
@@ -378,7 +420,8 @@ def _skin(page: Page, r: Results, shown) -> None:
     page.figure(r.skin_type.plot(), alt="Share of courses with a notable adverse event by "
                                         "Fitzpatrick type, and the risk difference",
                 caption="Notable adverse events per course by Fitzpatrick type.")
-    page.table(shown["skin_type"], caption="Notable adverse events and PIH by skin type")
+    page.table(shown["skin_type"], caption="Notable adverse events and PIH by skin type",
+               empty=f"{_no_events(r)}.")
 
 
 def _quality(page: Page, shown) -> None:
@@ -387,7 +430,8 @@ def _quality(page: Page, shown) -> None:
                    "statistic; bad optional values were blanked. Run 'outcomes validate PATH "
                    "--rejects DIR' for the rows themselves, or 'outcomes audit' for the full "
                    "quality audit.")
-    page.table(shown["data_quality"], caption="Quarantined rows and blanked values")
+    page.table(shown["data_quality"], caption="Quarantined rows and blanked values",
+               empty="none: every row was accepted and no value was blanked.")
 
 
 def _methods(page: Page, min_cell: int) -> None:

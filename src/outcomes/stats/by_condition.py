@@ -93,6 +93,21 @@ def select_conditions(available: list[str], condition) -> list[str]:
     return wanted
 
 
+def no_final_reason(courses: Courses, m: np.ndarray) -> str:
+    """Why none of the courses ``m`` (a mask of ``courses.courses``) has a final improvement."""
+    if "assessments" in courses.missing_tables:
+        return "no course with a final improvement: the bundle has no assessments table"
+    c = courses.courses
+    assessed = c[Col.COURSE_ID].isin(courses.points[Col.COURSE_ID]).to_numpy() & m
+    if not assessed.any():
+        return "no course with a final improvement: no course has an assessment"
+    if not (m & c[Col.BASELINE].notna().to_numpy()).any():
+        return ("no course with a final improvement: no course has a baseline assessment "
+                "(on or before its first session) or a change-scale score")
+    return ("no course with a final improvement: no assessment after a baseline, or every "
+            "baseline already at its scale's best (no room to improve)")
+
+
 def check_bands(bands) -> dict[str, float]:
     """Validate a ``{name: threshold}`` mapping of improvement bands."""
     if not isinstance(bands, dict) or not bands:
@@ -240,7 +255,7 @@ def outcomes_by_condition(courses: Courses, *,
     Raises
     ------
     AnalysisError
-        If ``courses`` is not a :class:`~outcomes.courses.Courses` or has no course, or a band
+        If ``courses`` is not a :class:`~outcomes.courses.Courses`, or a band
         threshold is not a number.
 
     Notes
@@ -260,10 +275,14 @@ def outcomes_by_condition(courses: Courses, *,
 
     Examples
     --------
-    >>> from outcomes import build_courses, load_bundle, outcomes_by_condition   # doctest: +SKIP
-    >>> result = outcomes_by_condition(build_courses(load_bundle("data/sample")))  # doctest: +SKIP
-    >>> result.wide()                                                             # doctest: +SKIP
-    >>> result.plot()                                                             # doctest: +SKIP
+    >>> from outcomes import build_courses, load_sample, outcomes_by_condition
+    >>> result = outcomes_by_condition(build_courses(load_sample()))
+    >>> result.wide()[["condition", "n_courses", "final_improvement_mean"]].head(3)
+            condition n_courses  final_improvement_mean
+    0      acne_scars        98  0.482 (0.432 to 0.531)
+    1  surgical_scars        13  0.286 (0.166 to 0.406)
+    2        wrinkles        75   0.29 (0.258 to 0.323)
+    >>> ax = result.plot()
     """
     check_courses(courses)
     bands = check_bands(dict(courses.bands) if bands is None else bands)
@@ -306,6 +325,11 @@ def outcomes_by_condition(courses: Courses, *,
         }
         for band, values in reached.items():
             measures[reached_measure(band)] = proportion_row(values[has_final], fp)
+        if n and not has_final.any():  # say why, rather than "no courses"
+            why = no_final_reason(courses, m)
+            for measure in ("final_improvement_mean", "final_improvement_median",
+                            *map(reached_measure, reached)):
+                measures[measure][Col.METHOD] = why
         for measure, row in measures.items():
             rows.append({Col.CONDITION: name, Col.MEASURE: measure, **row})
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)

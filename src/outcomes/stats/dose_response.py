@@ -331,7 +331,7 @@ def dose_response(
     Raises
     ------
     AnalysisError
-        If ``courses`` is not a Courses or has no course, a condition has no courses,
+        If ``courses`` is not a Courses, a condition has no courses,
         ``band`` is not a band of ``courses``, or ``min_sessions``/``max_sessions`` is not a
         whole number >= 1.
 
@@ -352,11 +352,18 @@ def dose_response(
 
     Examples
     --------
-    >>> from outcomes import build_courses, dose_response, load_bundle  # doctest: +SKIP
-    >>> dr = dose_response(build_courses(load_bundle("data/sample")))    # doctest: +SKIP
-    >>> dr.medians()                                                    # doctest: +SKIP
-    >>> dr.plot(kind="sessions_to_band")                                # doctest: +SKIP
-    >>> completers = dose_response(courses, min_sessions=4)              # doctest: +SKIP
+    >>> from outcomes import build_courses, dose_response, load_sample
+    >>> courses = build_courses(load_sample())
+    >>> dr = dose_response(courses)
+    >>> dr.medians()[["condition", "estimate", "ci_low", "ci_high"]].head(3)
+            condition  estimate  ci_low  ci_high
+    0      acne_scars       5.0     3.0      6.0
+    1  surgical_scars       NaN     2.0      inf
+    2        wrinkles      10.0     7.0      inf
+    >>> ax = dr.plot(kind="sessions_to_band")
+    >>> completers = dose_response(courses, min_sessions=4)
+    >>> completers.notes.split(".")[0]
+    'Completers view: courses with at least 4 sessions only'
     """
     check_courses(courses)
     min_sessions = _check_min_sessions(min_sessions)
@@ -409,7 +416,7 @@ def dose_response(
 
     groups = [(name, course_cond == i, d_cond == i, sb_cond == i)
               for i, name in enumerate(selected)]
-    if len(selected) > 1:
+    if len(selected) != 1:  # several conditions pooled; or none (no course): rows saying so
         groups.append((ALL, np.ones(len(c), bool), np.ones(len(d), bool),
                        np.ones(len(sb), bool)))
 

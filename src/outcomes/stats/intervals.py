@@ -321,8 +321,12 @@ def wilson(successes, n, *, alpha: float = 0.05):
         dist = z * np.sqrt(q * (1.0 - q) / nn + z2 / (4.0 * nn**2)) / denom
         low = np.where(nn > 0, centre - dist, np.nan)
         high = np.where(nn > 0, centre + dist, np.nan)
-    low = np.clip(low, 0.0, 1.0)
-    high = np.clip(high, 0.0, 1.0)
+    # exactly 0 (1) with no success (failure): rounding leaves ~1e-17, which would put a group
+    # of zero events "above" an overall rate of zero
+    low = np.where(x == 0, 0.0, np.clip(low, 0.0, 1.0))
+    high = np.where(x >= nn, 1.0, np.clip(high, 0.0, 1.0))
+    low = np.where(nn > 0, low, np.nan)
+    high = np.where(nn > 0, high, np.nan)
     return _out(low), _out(high)
 
 

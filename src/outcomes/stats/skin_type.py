@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._docs import FRAGMENTS, shared_doc
 from ..bundle.schema import vocabulary
-from ..courses import Courses, check_courses
+from ..courses import NO_EVENTS_TABLE, Courses, check_courses
 from ..errors import AnalysisError
 from . import intervals
 from .result import Col, Result, compact_summary
@@ -124,7 +124,7 @@ def skin_type(courses: Courses, *, outcomes=(Col.NOTABLE, "pih"),
     Raises
     ------
     AnalysisError
-        If ``courses`` is not a non-empty :class:`~outcomes.courses.Courses` or an outcome is
+        If ``courses`` is not a :class:`~outcomes.courses.Courses` or an outcome is
         not a column of ``courses.courses``.
 
     Notes
@@ -147,10 +147,12 @@ def skin_type(courses: Courses, *, outcomes=(Col.NOTABLE, "pih"),
 
     Examples
     --------
-    >>> from outcomes import build_courses, load_bundle, skin_type   # doctest: +SKIP
-    >>> result = skin_type(build_courses(load_bundle("data/sample")))  # doctest: +SKIP
-    >>> result.difference("notable")                                   # doctest: +SKIP
-    >>> result.plot(outcome="notable", threshold=0.05)                 # doctest: +SKIP
+    >>> from outcomes import build_courses, load_sample, skin_type
+    >>> result = skin_type(build_courses(load_sample()))
+    >>> d = result.difference("notable")
+    >>> d["group"], d[["estimate", "ci_low", "ci_high"]].astype(float).round(3).tolist()
+    ('IV–VI minus I–III', [0.123, 0.018, 0.225])
+    >>> ax = result.plot(outcome="notable", threshold=0.05)
     """
     check_courses(courses)
     c = courses.courses
@@ -182,21 +184,30 @@ def skin_type(courses: Courses, *, outcomes=(Col.NOTABLE, "pih"),
         cells += [(LIGHT, "group", group == 0), (DARK, "group", group == 1),
                   (UNKNOWN, "unknown", ~known)]
         for label, level, m in cells:
-            row = estimate_row(intervals.proportion, np.mean, y[m], patient[m], "courses",
-                               alpha=alpha)
+            if not courses.events_recorded:  # no event recorded is not no event
+                row = no_interval_row(NO_EVENTS_TABLE, n=int(m.sum()),
+                                      n_patients=count_distinct(patient[m]))
+            else:
+                row = estimate_row(intervals.proportion, np.mean, y[m], patient[m], "courses",
+                                   alpha=alpha)
             if row[Col.N] == 0:
                 row[Col.METHOD] = "no courses"
             rows.append({OUTCOME: outcome, GROUP: label, LEVEL: level,
                          Col.N_WITH_EVENT: int(y[m].sum()), **row})
         both = known
+        difference = (_difference(y[both], group[both], patient[both], alpha)
+                      if courses.events_recorded else
+                      no_interval_row(NO_EVENTS_TABLE, n=int(both.sum()),
+                                      n_patients=count_distinct(patient[both])))
         rows.append({OUTCOME: outcome, GROUP: DIFFERENCE, LEVEL: "difference",
-                     Col.N_WITH_EVENT: int(y[both].sum()),
-                     **_difference(y[both], group[both], patient[both], alpha)})
+                     Col.N_WITH_EVENT: int(y[both].sum()), **difference})
     table = pd.DataFrame(rows, columns=SKIN_TYPE_COLUMNS).astype(
         {OUTCOME: "str", GROUP: "str", LEVEL: "str", Col.N_WITH_EVENT: "int64", Col.N: "int64",
          Col.N_PATIENTS: "int64", Col.METHOD: "str"})
     n_unknown = int((~known).sum())
     words = " and ".join(_OUTCOME_WORDS.get(o, o) for o in outcomes)
+    if not courses.events_recorded:
+        words = f"{words} (none estimated: {NO_EVENTS_TABLE})"
     notes = (f"Share of courses with {words}, by Fitzpatrick type; 95% intervals clustered by "
              f"patient (Wilson with effective n; Newcombe for the difference {DIFFERENCE}). "
              f"{n_unknown} of {len(c)} courses have no known type and are counted apart.")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._docs import FRAGMENTS, shared_doc
-from ..courses import Courses, check_courses
+from ..courses import NO_EVENTS_TABLE, Courses, check_courses
 from ..errors import AnalysisError
 from . import intervals
 from .grouping import (
@@ -64,11 +64,14 @@ class Spacing(Result):
         The group columns besides ``spacing_bin``.
     events : str
         Label of the event selection of the side-effect rate.
+    events_recorded : bool
+        False when the bundle had no adverse-events table: no side-effect rate is given.
     """
 
     bins: tuple[int, ...] = SPACING_BINS
     by: tuple[str, ...] = ()
     events: str = ANY
+    events_recorded: bool = True
 
     summary = compact_summary
 
@@ -153,7 +156,7 @@ def spacing(
     Raises
     ------
     AnalysisError
-        If ``courses`` is not a non-empty :class:`~outcomes.courses.Courses`, ``bins`` are not
+        If ``courses`` is not a :class:`~outcomes.courses.Courses`, ``bins`` are not
         increasing whole days, a ``by`` column is not a session column, or ``events`` is not a
         single known selection.
 
@@ -175,9 +178,16 @@ def spacing(
 
     Examples
     --------
-    >>> from outcomes import build_courses, load_bundle, spacing     # doctest: +SKIP
-    >>> result = spacing(build_courses(load_bundle("data/sample")))   # doctest: +SKIP
-    >>> result.plot(measure="side_effect_rate")                      # doctest: +SKIP
+    >>> from outcomes import build_courses, load_sample, spacing
+    >>> courses = build_courses(load_sample())
+    >>> pooled = spacing(courses, by=())  # every condition and setting together
+    >>> pooled.table[["spacing_bin", "measure", "estimate", "n"]].round(3).head(4)
+      spacing_bin           measure  estimate    n
+    0        < 14  improvement_gain     0.021  135
+    1        < 14  side_effect_rate     0.773  304
+    2       14–20  improvement_gain     0.054   38
+    3       14–20  side_effect_rate     0.768   69
+    >>> ax = spacing(courses).plot(measure="side_effect_rate")
     """
     check_courses(courses)
     by = tuple(b for b in as_names(by) if b != Col.SPACING_BIN)
@@ -224,7 +234,7 @@ def spacing(
         (GAIN, gain_units, gain_values, gain_patient),
         (RATE, units, had, patient_all),
     ):
-        if len(frame) == 0:
+        if len(frame) == 0 or (measure == RATE and not courses.events_recorded):
             continue
         keys, group, order, bounds = group_slices(frame, cols)
         if measure == RATE:  # every group at once, as outcomes.stats.intervals.proportion
@@ -259,7 +269,9 @@ def spacing(
     notes = (f"Sessions 2 onwards by days since the previous session of the course "
              f"({n_first} first sessions have no spacing and are left out). Improvement gain: "
              f"improvement after session k minus after session k - 1 ({len(gain_values)} "
-             f"sessions with both); side-effect rate: share of sessions with at least one "
-             f"'{label}' event. 95% intervals clustered by patient. Association, not effect.")
+             f"sessions with both); side-effect rate: "
+             + (f"share of sessions with at least one '{label}' event" if courses.events_recorded
+                else f"none, {NO_EVENTS_TABLE}")
+             + ". 95% intervals clustered by patient. Association, not effect.")
     return Spacing(table=table, title="Spacing between sessions", notes=notes, bins=edges,
-                   by=by, events=label)
+                   by=by, events=label, events_recorded=courses.events_recorded)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..._docs import FRAGMENTS, shared_doc
 from ...bundle.schema import vocabulary
-from ...courses import Courses, check_courses
+from ...courses import NO_EVENTS_TABLE, Courses, check_courses
 from ...errors import AnalysisError
 from ..grouping import (
     DEPTH_BIN,
@@ -208,7 +208,7 @@ def incidence(
     Raises
     ------
     AnalysisError
-        If ``courses`` is not a non-empty :class:`~outcomes.courses.Courses`, ``per`` is not
+        If ``courses`` is not a :class:`~outcomes.courses.Courses`, ``per`` is not
         ``"session"`` or ``"course"``, a ``by`` column does not exist for that unit, bin edges
         are not increasing, or ``events`` names an unknown type.
 
@@ -229,10 +229,16 @@ def incidence(
 
     Examples
     --------
-    >>> from outcomes import build_courses, incidence, load_bundle          # doctest: +SKIP
-    >>> courses = build_courses(load_bundle("data/sample"))                  # doctest: +SKIP
-    >>> incidence(courses, by="setting", events=["erythema", "notable"])     # doctest: +SKIP
-    >>> incidence(courses, by="depth_bin", per="session").plot()            # doctest: +SKIP
+    >>> from outcomes import build_courses, incidence, load_sample
+    >>> courses = build_courses(load_sample())
+    >>> result = incidence(courses, by="setting", events=["erythema", "notable"])
+    >>> result.table[["setting", "event", "n_with_event", "n", "estimate"]].round(3)
+            setting     event  n_with_event     n  estimate
+    0  professional  erythema           838  1125     0.745
+    1          home  erythema           211   456     0.463
+    2  professional   notable           169  1125     0.150
+    3          home   notable            48   456     0.105
+    >>> ax = incidence(courses, by="depth_bin", per="session").plot()
     """
     check_courses(courses)
     if per not in ("session", "course"):
@@ -240,6 +246,13 @@ def incidence(
     by = as_names(by)
     units, patient, unit_cols, event_cols, out_cols, pos = _units_frame(
         courses, per, by, depth_bins, spacing_bins)
+    if not courses.events_recorded:  # not the same as no side effect: nothing to count
+        table = pd.DataFrame(columns=[*out_cols, *INCIDENCE_COLUMNS]).astype(
+            {Col.EVENT: "str", N_EVENTS: "int64", Col.N_WITH_EVENT: "int64", Col.N: "int64",
+             Col.N_PATIENTS: "int64", Col.METHOD: "str"})
+        return Incidence(table=table, title=f"Adverse-event incidence per {per}",
+                         notes=f"No incidence: {NO_EVENTS_TABLE}.", per=per,
+                         by=tuple(out_cols))
     ev = courses.events
     sets = event_sets(events, ev, include_any=True)
     unit_word = "sessions" if per == "session" else "courses"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..._docs import FRAGMENTS, shared_doc
-from ...courses import Courses, check_courses
+from ...courses import NO_EVENTS_TABLE, Courses, check_courses
 from ...errors import AnalysisError
 from .. import survival
 from ..grouping import ANY, as_names, event_sets, group_slices
@@ -134,10 +134,12 @@ def _km_rows(dur, obs, patient, hours, alpha):
     return rows, at_risk, curve
 
 
-def _nothing_to_time(hours: tuple[float, ...], strata: list[str]) -> Resolution:
+def _nothing_to_time(hours: tuple[float, ...], strata: list[str],
+                     recorded: bool = True) -> Resolution:
     """The well-formed result of a bundle without accepted adverse events: one row per measure,
-    no estimate, and the reason in ``method`` and ``notes``."""
-    reason = "no accepted adverse events"
+    no estimate, and the reason in ``method`` and ``notes`` (``recorded`` False: the bundle
+    has no adverse-events table at all)."""
+    reason = "no accepted adverse events" if recorded else NO_EVENTS_TABLE
     rows = [{**{c: None for c in strata}, Col.EVENT: ANY, Col.MEASURE: measure, HOURS: h,
              **no_interval_row(reason), N_RESOLVED: 0, N_CENSORED: 0, N_AT_RISK: math.nan}
             for measure, h in [(MEDIAN, math.nan), *[(RESOLVED_BY, h) for h in hours]]]
@@ -147,8 +149,9 @@ def _nothing_to_time(hours: tuple[float, ...], strata: list[str]) -> Resolution:
     empty = {"at_risk": pd.DataFrame(columns=[*strata, *AT_RISK_COLUMNS]),
              "curve": pd.DataFrame(columns=[*strata, *CURVE_COLUMNS])}
     return Resolution(table=table, extra=empty, title="Time to resolution of side effects",
-                      notes="The bundle has no accepted adverse events to time (the "
-                            "adverse-events table is absent or empty).",
+                      notes=("The bundle has no accepted adverse events to time (its "
+                             "adverse-events table has no accepted row)." if recorded else
+                             f"Nothing to time: {NO_EVENTS_TABLE}."),
                       hours=hours, by=tuple(strata))
 
 
@@ -236,17 +239,23 @@ def resolution(
 
     Examples
     --------
-    >>> from outcomes import build_courses, load_bundle, resolution        # doctest: +SKIP
-    >>> courses = build_courses(load_bundle("data/sample"))                 # doctest: +SKIP
-    >>> r = resolution(courses, events=["erythema", "erythema+oedema+pain"])  # doctest: +SKIP
-    >>> r.plot(event="erythema", threshold=0.9, horizon=48)                 # doctest: +SKIP
+    >>> from outcomes import build_courses, load_sample, resolution
+    >>> courses = build_courses(load_sample())
+    >>> r = resolution(courses, events=["erythema", "erythema+oedema+pain"])
+    >>> r.table[["event", "measure", "hours", "estimate", "n"]].round(3).head(3)
+          event       measure  hours  estimate     n
+    0  erythema  median_hours    NaN    25.000  1049
+    1  erythema   resolved_by   24.0     0.490  1049
+    2  erythema   resolved_by   48.0     0.911  1049
+    >>> ax = r.plot(event="erythema", threshold=0.9, horizon=48)
     """
     check_courses(courses)
     hours = _check_hours(hours)
     by = as_names(by)
     ev = courses.events
     if len(ev) == 0:
-        return _nothing_to_time(hours, [b for b in by if b != Col.EVENT])
+        return _nothing_to_time(hours, [b for b in by if b != Col.EVENT],
+                                courses.events_recorded)
     strata = [b for b in by if b != Col.EVENT]
     missing = [b for b in strata if b not in ev.columns]
     if missing:
