@@ -78,12 +78,17 @@ PYTHON_WARNING = re.compile(r"^\S.*:\d+: \w*Warning: ", re.MULTILINE)
 
 
 # ------------------------------------------------------------------------------ bundles
-@dataclass
+@dataclass(repr=False)
 class Bundle:
-    """Tables to write (as :func:`outcomes.simulate` returns them), in one of the formats."""
+    """Tables to write (as :func:`outcomes.simulate` returns them), in one of the formats, and
+    the recipe that made them (what a failing example prints)."""
 
     tables: dict[str, pd.DataFrame]
     fmt: str = "csv"
+    recipe: str = ""
+
+    def __repr__(self) -> str:
+        return f"Bundle({self.recipe or 'by hand'}, {self.fmt})"
 
     def write(self, folder: Path) -> Path:
         """Write into ``folder``; return the path to load (the folder, or the workbook)."""
@@ -140,7 +145,9 @@ def random_bundles(draw) -> Bundle:
     fmt = draw(st.sampled_from(["csv", "parquet", "xlsx"]), label="format")
     tables = drop(simulated(n, seed, n_clinics=n_clinics, **knobs), tables_out=tables_out,
                   columns=sorted(columns))
-    return Bundle(tables, fmt)
+    recipe = (f"simulated({n}, {seed}, n_clinics={n_clinics}, **{knobs}), tables dropped "
+              f"{sorted(tables_out)}, columns dropped {sorted(columns)}")
+    return Bundle(tables, fmt, recipe)
 
 
 # ------------------------------------------------------------------------------ degenerate
@@ -549,14 +556,18 @@ def test_dashboard_filter_leaving_one_clinic(tmp_path):
         _check_panels(dash, clinic)
 
 
-@pytest.mark.parametrize("name", ["one_patient", "every_session_quarantined"])
-def test_every_command_finishes_with_its_documented_status(name, tmp_path):
-    path = Bundle(DEGENERATE[name]()).write(tmp_path / name)
-    check_cli(path, tmp_path / "out", load(path))
+def test_every_command_finishes_with_its_documented_status(tmp_path):
+    """Every session quarantined: validate exits 1, audit 3 (a conformance check fails), report
+    and claims 0, and report.html is written with every section saying why it is empty."""
+    path = Bundle(DEGENERATE["every_session_quarantined"]()).write(tmp_path / "bundle")
+    log = load(path)
+    assert log.n_quarantined and outcomes.audit(log).exit_status == 3
+    check_cli(path, tmp_path / "out", log)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["sessions_only_no_optional_column", "every_course_home"])
+@pytest.mark.parametrize("name", ["one_patient", "sessions_only_no_optional_column",
+                                  "every_course_home"])
 def test_every_command_finishes_on_more_degenerate_bundles(name, tmp_path):
     path = Bundle(DEGENERATE[name]()).write(tmp_path / name)
     check_cli(path, tmp_path / "out", load(path))

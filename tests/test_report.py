@@ -164,6 +164,24 @@ def test_sections_with_nothing_to_show_say_why(tmp_path):
     notes = re.findall(r'<p class="note">(.*?)</p>', html)
     assert any("no course has a second session" in n for n in notes)
     assert any("the bundle has no adverse_events table" in n for n in notes)
-    assert any("No figure: no condition has 5 or more courses" in n for n in notes)
+    assert any("No improvement figure: no condition has 5 or more courses" in n for n in notes)
     assert any("the bundle has no assessments table" in n for n in notes)
     assert any("every row was accepted" in n for n in notes)
+
+
+def test_dose_figures_draw_the_conditions_of_their_own_rows(tmp_path):
+    """Assessed only at follow-up: acne scars has Kaplan-Meier rows (sessions to a major
+    improvement) for 5+ courses but no improvement-after-session row. The report draws the
+    Kaplan-Meier figure and says why there is no improvement figure (it used to stop on
+    "conditions: ['acne_scars'] are not in the result")."""
+    tables = outcomes.simulate(20, seed=2, interim_share=0.0, end_share=0.0)
+    folder = tmp_path / "bundle"
+    outcomes.write_bundle(tables, folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = outcomes.write_report(outcomes.load_bundle(folder), tmp_path / "report")
+    t = report.results.dose.table
+    assert "acne_scars" not in set(t.loc[t["measure"] == "improvement", "condition"])
+    html = report.html.read_text("utf-8")
+    dose = re.search(r'<section id="dose-response">(.*?)</section>', html, re.S).group(1)
+    assert "No improvement figure" in dose and dose.count("<figure>") == 1

@@ -29,6 +29,7 @@ from ..output.folder import OutputSet
 from ..output.html import VERDICT_BADGES, Page, escape
 from ..output.labels import count_text
 from ..output.progress import Progress
+from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
@@ -367,18 +368,27 @@ def _dose(page: Page, r: Results, shown, min_cell) -> None:
     page.section("Dose-response by session count", "dose-response")
     page.paragraph("Patients who reach many sessions are self-selected: the numbers at risk at "
                    "each session are in the table below the figures.")
-    conds = _enough(r.dose.table, Col.CONDITION, Col.N, min_cell)
+    t = r.dose.table
     why = _no_improvement(r)
-    if conds:
-        page.figure(r.dose.plot(kind="improvement", conditions=conds),
+    # each figure draws the conditions with enough courses in its own rows: a condition can
+    # have Kaplan-Meier rows (improvement at follow-up only) and no improvement-after-k row
+    improved = _enough(t[t[Col.MEASURE] == IMPROVEMENT], Col.CONDITION, Col.N, min_cell)
+    reaching = _enough(t[t[Col.MEASURE] == r.dose.reached_measure], Col.CONDITION, Col.N,
+                       min_cell)
+    if improved:
+        page.figure(r.dose.plot(kind="improvement", conditions=improved),
                     alt="Mean improvement after each session by condition, with 95% bands",
                     caption="Improvement after session k (mean, 95% interval).")
-        page.figure(r.dose.plot(kind="sessions_to_band", conditions=conds, at_risk=False),
+    else:
+        page.note(f"No improvement figure: no condition has {min_cell} or more courses with an "
+                  f"improvement after a session ({why or 'too few courses'}).")
+    if reaching:
+        page.figure(r.dose.plot(kind="sessions_to_band", conditions=reaching, at_risk=False),
                     alt="Kaplan-Meier share of courses reaching a major improvement by session",
                     caption="Sessions to a major improvement (Kaplan-Meier).")
     else:
-        page.note(f"No figure: no condition has {min_cell} or more courses with an improvement "
-                  f"after a session ({why or 'too few courses'}).")
+        page.note(f"No sessions-to-major figure: no condition has {min_cell} or more courses "
+                  f"followed after a session ({why or 'too few courses'}).")
     page.table(shown["dose_at_risk"], caption="Courses at risk at each session",
                empty=f"{why or 'no course'}.")
     page.table(shown["dose_response"], caption="Dose-response by condition and session",
