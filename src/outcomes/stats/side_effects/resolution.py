@@ -134,18 +134,27 @@ def _km_rows(dur, obs, patient, hours, alpha):
     return rows, at_risk, curve
 
 
+#: The dtypes of the result table's fixed columns.
+_TABLE_TYPES = {Col.EVENT: "str", Col.MEASURE: "str", Col.N: "int64", Col.N_PATIENTS: "int64",
+                N_RESOLVED: "int64", N_CENSORED: "int64", Col.METHOD: "str"}
+
+
+def _no_estimate_rows(key: dict, label: str, hours: tuple[float, ...], reason: str) -> list[dict]:
+    """The median and every ``resolved_by`` row of a group with nothing to time: no estimate,
+    ``reason`` as the method."""
+    return [{**key, Col.EVENT: label, Col.MEASURE: measure, HOURS: h, **no_interval_row(reason),
+             N_RESOLVED: 0, N_CENSORED: 0, N_AT_RISK: math.nan}
+            for measure, h in [(MEDIAN, math.nan), *[(RESOLVED_BY, h) for h in hours]]]
+
+
 def _nothing_to_time(hours: tuple[float, ...], strata: list[str],
                      recorded: bool = True) -> Resolution:
     """The well-formed result of a bundle without accepted adverse events: one row per measure,
     no estimate, and the reason in ``method`` and ``notes`` (``recorded`` False: the bundle
     has no adverse-events table at all)."""
     reason = "no accepted adverse events" if recorded else NO_EVENTS_TABLE
-    rows = [{**{c: None for c in strata}, Col.EVENT: ANY, Col.MEASURE: measure, HOURS: h,
-             **no_interval_row(reason), N_RESOLVED: 0, N_CENSORED: 0, N_AT_RISK: math.nan}
-            for measure, h in [(MEDIAN, math.nan), *[(RESOLVED_BY, h) for h in hours]]]
-    table = pd.DataFrame(rows, columns=[*strata, *RESOLUTION_COLUMNS]).astype(
-        {Col.EVENT: "str", Col.MEASURE: "str", Col.N: "int64", Col.N_PATIENTS: "int64",
-         N_RESOLVED: "int64", N_CENSORED: "int64", Col.METHOD: "str"})
+    rows = _no_estimate_rows({c: None for c in strata}, ANY, hours, reason)
+    table = pd.DataFrame(rows, columns=[*strata, *RESOLUTION_COLUMNS]).astype(_TABLE_TYPES)
     empty = {"at_risk": pd.DataFrame(columns=[*strata, *AT_RISK_COLUMNS]),
              "curve": pd.DataFrame(columns=[*strata, *CURVE_COLUMNS])}
     return Resolution(table=table, extra=empty, title="Time to resolution of side effects",
@@ -285,10 +294,7 @@ def resolution(
             if idx.size == 0:
                 if len(keys) > 1:
                     continue
-                for measure, h in [(MEDIAN, math.nan), *[(RESOLVED_BY, h) for h in hours]]:
-                    rows.append({**key, Col.EVENT: label, Col.MEASURE: measure, HOURS: h,
-                                 **no_interval_row("no events"), N_RESOLVED: 0, N_CENSORED: 0,
-                                 N_AT_RISK: math.nan})
+                rows.extend(_no_estimate_rows(key, label, hours, "no events"))
                 continue
             r, a, c = _km_rows(dur_all[idx], obs_all[idx], patient_all[idx], hours, alpha)
             rows.extend({**key, Col.EVENT: label, **x} for x in r)
@@ -299,10 +305,7 @@ def resolution(
             risk.append(a)
             curves.append(c)
 
-    table = pd.DataFrame(rows, columns=[*strata, *RESOLUTION_COLUMNS])
-    table = table.astype({Col.EVENT: "str", Col.MEASURE: "str", Col.N: "int64",
-                          Col.N_PATIENTS: "int64", N_RESOLVED: "int64", N_CENSORED: "int64",
-                          Col.METHOD: "str"})
+    table = pd.DataFrame(rows, columns=[*strata, *RESOLUTION_COLUMNS]).astype(_TABLE_TYPES)
     at_risk = (pd.concat(risk, ignore_index=True) if risk
                else pd.DataFrame(columns=[*strata, *AT_RISK_COLUMNS]))
     curve = (pd.concat(curves, ignore_index=True) if curves
