@@ -118,3 +118,13 @@ def test_an_unwritable_place_gets_a_plain_message(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="cannot write into.*Permission denied"), \
             OutputSet(tmp_path / "out"):
         pass
+
+
+def test_a_failed_write_is_a_plain_message_and_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match="cannot write into .*No space left"), \
+            OutputSet(out) as staging:
+        (staging / "a.txt").write_text("half")
+        raise OSError(28, "No space left on device")
+    assert not out.exists()
+    assert not list(tmp_path.glob(".outcomes-tmp-*"))

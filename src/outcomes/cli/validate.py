@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from typing import TYPE_CHECKING
 
 from ..errors import DataQualityWarning
-from . import EXIT_INPUT, EXIT_OK, EXIT_USAGE, add_bundle_argument, whole_number
+from . import EXIT_INPUT, EXIT_OK, add_bundle_argument, whole_number
 
 if TYPE_CHECKING:  # the loader (pandas, pyarrow) is imported by the functions that run
     from ..bundle.log import SessionLog
@@ -64,19 +63,12 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
         log = load_bundle(args.path, scales=args.scales)
     print(report(log, shown=args.show))
-    if args.rejects:
-        try:
-            from ..output.export import save_rejects
+    if args.rejects:  # a folder that cannot be written: OutputError, exit 2 (the dispatcher)
+        from ..output.export import save_rejects
 
-            written = save_rejects(log, args.rejects)
-        except OSError as exc:
-            print(f"outcomes validate: cannot write into {args.rejects}: {exc.strerror}",
-                  file=sys.stderr)
-            return EXIT_USAGE
+        written = save_rejects(log, args.rejects)
         print("Written: " + ", ".join(p.name for p in written))
     return EXIT_INPUT if log.n_quarantined else EXIT_OK
-
-
 
 
 def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:

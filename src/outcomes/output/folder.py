@@ -77,8 +77,7 @@ class OutputSet:
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self.staging = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=self.out.parent))
         except OSError as exc:
-            raise OutputError(f"cannot write into {self.out}: {exc.strerror or exc}. Choose a "
-                              "folder you can write to.") from None
+            raise _cannot_write(self.out, exc) from None
         return self.staging
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -86,6 +85,8 @@ class OutputSet:
             if exc_type is None:
                 with _no_interrupt():
                     self._commit()
+            elif issubclass(exc_type, OSError):  # writing a staged file failed (disk full...)
+                raise _cannot_write(self.out, exc) from None
         finally:
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)
@@ -135,11 +136,15 @@ class OutputSet:
                 _remove_empty_folders(self.out)
                 self.written = staged
         except OSError as exc:
-            raise OutputError(f"cannot write into {self.out}: {exc.strerror or exc}. Choose a "
-                              "folder you can write to.") from None
+            raise _cannot_write(self.out, exc) from None
 
     def _named(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.known)
+
+
+def _cannot_write(out: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write into {out}: {exc.strerror or exc}. Choose a folder you "
+                       "can write to.")
 
 
 def _remove_empty_folders(root: Path) -> None:
