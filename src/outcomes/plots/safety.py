@@ -36,6 +36,13 @@ def _reason(table: pd.DataFrame, default: str) -> str:
     return f"not enough data: {methods.pop() if len(methods) == 1 else default}"
 
 
+def _empty(ax, table: pd.DataFrame, default: str, title: str):
+    """A titled "not enough data" panel saying why (see :func:`_reason`)."""
+    ax = not_enough_data(axes(ax), _reason(table, default))
+    ax.set_title(title, fontsize="medium")
+    return ax
+
+
 def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
                       group_cols=(), threshold: float | None = None,
                       horizon: float | None = None, xmax: float | None = None,
@@ -161,9 +168,7 @@ def plot_resolution(result, ax=None, *, event=None, threshold: float | None = No
         curve = curve[curve[Col.EVENT].isin(wanted)]
         at_risk = at_risk[at_risk[Col.EVENT].isin(wanted)]
     if curve.empty:
-        ax = not_enough_data(axes(ax), _reason(result.table, "no side effects to time"))
-        ax.set_title(result.title)
-        return ax
+        return _empty(ax, result.table, "no side effects to time", result.title)
     ax = resolution_curves(curve, at_risk, ax, group_cols=list(result.by), threshold=threshold,
                            horizon=horizon, **kwargs)
     ax.set_title(result.title)
@@ -215,9 +220,7 @@ def plot_spacing(result, ax=None, *, measure: str = "improvement_gain", annotate
         if t.empty:
             why = (NO_EVENTS_TABLE if measure == RATE and not result.events_recorded
                    else _NO_SPACING[measure])
-        ax = not_enough_data(axes(ax), _reason(t, why))
-        ax.set_title(result.title, fontsize="medium")
-        return ax
+        return _empty(ax, t, why, result.title)
     bins = [str(b) for b in t[Col.SPACING_BIN].cat.categories]
     group_cols = list(result.by)
     rows = (t[group_cols].drop_duplicates().sort_values(group_cols) if group_cols
@@ -325,9 +328,7 @@ def plot_skin_type(result, ax=None, *, outcome: str | None = None,
                             f"{outcomes}.")
     t = t[t["outcome"] == outcome]
     if not np.isfinite(t[Col.ESTIMATE].to_numpy(float)).any():
-        ax = not_enough_data(axes(ax), _reason(t, "no skin type with an estimate"))
-        ax.set_title(result.title, fontsize="medium")
-        return ax
+        return _empty(ax, t, "no skin type with an estimate", result.title)
     ax = axes(ax, figsize=(7.5, 0.35 * len(t) + 1.6))
     labels = []
     for _, r in t.iterrows():
@@ -384,9 +385,7 @@ def plot_incidence(result, ax=None, *, event=None):
         wanted = [event] if isinstance(event, str) else list(event)
         t = t[t[Col.EVENT].isin(wanted)]
     if not np.isfinite(t[Col.ESTIMATE].to_numpy(float)).any():
-        ax = not_enough_data(axes(ax), _reason(t, "no side-effect share to show"))
-        ax.set_title(result.title, fontsize="medium")
-        return ax
+        return _empty(ax, t, "no side-effect share to show", result.title)
     group_cols = list(result.by)
     events = list(dict.fromkeys(t[Col.EVENT]))
     ax = axes(ax, figsize=(6.4, 0.3 * len(t) + 1.6))
