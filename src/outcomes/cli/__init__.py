@@ -96,7 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("default")
             warnings.showwarning = _plain_warning(args.command)
             return int(args._run(args))
     except OutputError as exc:
