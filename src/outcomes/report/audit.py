@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -339,18 +337,11 @@ def _write_workbook(exact: dict[str, pd.DataFrame], out_dir: Path,
     _write_csv(neutralise_formulas(exact[_LISTING]), full)
     written["nonadherent_csv"] = full
     sheets = {**exact, _LISTING: exact[_LISTING].head(XLSX_LISTED)}
-    tmp = Path(tempfile.mkdtemp(prefix=".audit-", dir=out_dir))
-    try:
-        res = write_tables(sheets, tmp, readme=_README, min_cell=min_cell,
-                           options=disclosure_rules())
-        xlsx = out_dir / "audit.xlsx"
-        os.replace(res.xlsx, xlsx)
-        written["xlsx"] = xlsx
-        (out_dir / "tables").mkdir(exist_ok=True)
-        for name, path in res.csv.items():
-            target = out_dir / "tables" / path.name
-            os.replace(path, target)
-            written[f"{name}_csv"] = target
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    # out_dir is the run's private staging folder, so the export's tables.xlsx can be written
+    # there and renamed; its CSVs are already where the audit puts them (tables/)
+    res = write_tables(sheets, out_dir, readme=_README, min_cell=min_cell,
+                       options=disclosure_rules())
+    written["xlsx"] = out_dir / "audit.xlsx"
+    os.replace(res.xlsx, written["xlsx"])
+    written.update({f"{name}_csv": path for name, path in res.csv.items()})
     return written
