@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from ..errors import BundleError
 from .failures import failure_cases
 from .hashing import hash_numbers, hash_strings
+from .privacy import personal_kinds, withhold_messages, withhold_values
 from .readers import CellProblem, RawTable, combine
 from .schema import ASSESSMENTS, Col, Column, ColumnKind, Scale, Table, vocabulary
 from .values import (
@@ -250,7 +251,8 @@ class TableCheck:
             "one of them and export again.", found)
 
     def _missing_message(self, missing: list[str]) -> str:
-        found = ", ".join(repr(h) for h in self.raw.header) or "none"
+        header = withhold_values(pa.array(self.raw.header, pa.string()), None).to_pylist()
+        found = ", ".join(repr(h) for h in header) or "none"
         names = ", ".join(missing)
         noun = "column" if len(missing) == 1 else "columns"
         return (
@@ -260,7 +262,12 @@ class TableCheck:
         )
 
     def _ignored_column(self, position: int, header: str) -> None:
-        if header:
+        kind = personal_kinds(pa.array([header], pa.string()), None)[0] if header else None
+        if kind is not None:  # a data row read as the header, say
+            label = f"(column {position + 1})"
+            what = (f"column {position + 1}, whose name could be {kind} (not repeated here), "
+                    "is not part of the data contract")
+        elif header:
             label, what = header, f"column {header!r} is not part of the data contract"
         else:
             label, what = f"(column {position + 1})", f"column {position + 1} has no name"
@@ -342,14 +349,14 @@ class TableCheck:
 
         A message has no ``; `` inside: the reasons of a row are joined with it.
         """
+        values = pa.array([c.value for c in cells], pa.string())
+        found = withhold_messages(values, column, pa.array(
+            [f"{column.name}: {c.what}, {c.advice}" for c in cells], pa.string()))
         if column.required or column.kind == "hours":
-            found = [f"{column.name}: {c.what}, {c.advice}" for c in cells]
-            self.findings.reason(at, pa.array(found, pa.string()))
+            self.findings.reason(at, found)
         else:
-            found = [f"{column.name}: {c.what}, {c.advice}, left blank" for c in cells]
-            self.findings.warn(self.rows[at], column.name,
-                               pa.array([c.value for c in cells], pa.string()),
-                               pa.array(found, pa.string()))
+            self.findings.warn(self.rows[at], column.name, withhold_values(values, column),
+                               join(found, ", left blank"))
 
     def blank(self, name: str) -> np.ndarray:
         """True where column ``name`` is blank (or absent)."""
@@ -367,9 +374,11 @@ class TableCheck:
         return values
 
     def warn(self, positions: np.ndarray, column: str, messages: pa.Array) -> None:
-        """Warn about ``column`` at ``positions``: its value is left blank."""
+        """Warn about ``column`` at ``positions``: its value is left blank (and not repeated
+        when it could be a personal detail)."""
         if len(positions):
-            values = self.text[column].take(pa.array(positions))
+            values = withhold_values(self.text[column].take(pa.array(positions)),
+                                     self.table.column(column))
             self.findings.warn(self.rows[positions], column, values,
                                pc.binary_join_element_wise(messages, ", left blank", ""))
 
@@ -383,7 +392,8 @@ class TableCheck:
         positions = np.flatnonzero(mask)
         if not len(positions):
             return
-        found = messages(self.clean_at(column.name, positions), make)
+        values = self.clean_at(column.name, positions)
+        found = withhold_messages(values, column, messages(values, make))
         if column.required if quarantine is None else quarantine:
             self.findings.reason(positions, found)
         else:
@@ -404,6 +414,9 @@ class TableCheck:
         bad_value = np.array([m is not None for m in found], dtype=bool)
         if bad_value.any():
             per_value[bad_value] = fill
+            bad = np.flatnonzero(bad_value)
+            found[bad] = withhold_messages(pa.array([distinct[i] for i in bad], pa.string()),
+                                           column, pa.array(found[bad], pa.string())).to_pylist()
             positions = np.flatnonzero(spread(bad_value, codes, False))
             text = pa.array(found[codes[positions]], pa.string())
             if column.required:
@@ -516,7 +529,8 @@ def check_scores(check: TableCheck) -> None:
         )
         text = check.clean[Col.SCORE].take(pa.array(positions))
         suffix = pa.array(ranges[codes[positions]], pa.string())
-        check.findings.reason(positions, join(f"{Col.SCORE}: ", text, suffix))
+        check.findings.reason(positions, withhold_messages(
+            text, check.table.column(Col.SCORE), join(f"{Col.SCORE}: ", text, suffix)))
 
 
 def check_event_hours(check: TableCheck) -> None:
@@ -547,10 +561,11 @@ def _hours_before_onset(check: TableCheck, column: str, onset: np.ndarray) -> No
     positions = np.flatnonzero(before)
     if not len(positions):
         return
-    hours_text = check.clean_at(column, positions)
-    check.findings.reason(positions, join(f"{column} (", hours_text,
-                                          f") is before {Col.ONSET_HOURS} (",
-                                          as_text(onset[positions]), ")"))
+    hours_text, onset_text = check.clean_at(column, positions), as_text(onset[positions])
+    found = join(f"{column} (", hours_text, f") is before {Col.ONSET_HOURS} (", onset_text, ")")
+    for text, name in ((hours_text, column), (onset_text, Col.ONSET_HOURS)):
+        found = withhold_messages(text, check.table.column(name), found)
+    check.findings.reason(positions, found)
 
 
 # ===================================================================================== frames

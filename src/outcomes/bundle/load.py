@@ -40,7 +40,7 @@ from .links import (
     session_keys,
 )
 from .log import COUNT_COLUMNS, SessionLog, empty_counts
-from .privacy import check_bundle
+from .privacy import check_bundle, withhold_values
 from .readers import RawBundle, read_bundle
 from .schema import (
     ADVERSE_EVENTS,
@@ -97,8 +97,9 @@ def load_bundle(
     ------
     IdentifyingDataError
         If a column name looks identifying, or identifier values look like e-mail addresses,
-        phone, NHS-style or social security numbers or names (checked before anything else).
-        Its ``failure_cases`` list every finding, without the values.
+        phone, NHS, social security or National Insurance numbers, postcodes, dates or names
+        (checked before anything else; :mod:`outcomes.bundle.privacy`). Its ``failure_cases``
+        list every finding, without the values.
     BundleError
         If the bundle cannot be read: not a bundle, no sessions table, a table given twice, a
         required column missing or given twice, an unreadable file, a file beyond ``limits``.
@@ -297,9 +298,9 @@ def _rejects_frame(check: TableCheck, positions: np.ndarray, reasons: pa.Array) 
     names = [c.name for c in check.table.columns if c.name in check.text]
     if check.raw is None:
         names = check.table.names
-    columns = {
-        name: check.text[name].take(take) if name in check.text
-        else pa.nulls(len(positions), pa.string())
+    columns = {  # a value that could be a personal detail is not repeated
+        name: withhold_values(check.text[name].take(take), check.table.column(name))
+        if name in check.text else pa.nulls(len(positions), pa.string())
         for name in names
     }
     columns[Col.ROW] = pa.array(check.rows[positions], pa.int64())
