@@ -116,7 +116,8 @@ REFUSED_EVERYWHERE = {
 # names of any shape: refused in the keys of people (patients, operators, sessions)
 NAMES = ["SMITH JOHN", "john smith", "Jane Smith", "Smith, Jane", "SMITH, JOHN", "J. Smith",
          "Mary-Jane O'Neil", "Łukasz Nowak", "José  María", "Se\u0301verine Dupont", "山田 太郎",
-         "Clinic A", "clinic north", "ABC DEF", "Jo Li", "Jane\u00a0Smith"]
+         "Clinic A", "clinic north", "ABC DEF", "Jo Li", "Jane\u00a0Smith", "john.smith",
+         "j.smith", "smith_j", "Mary-Jane", "jane-smith", "O'Neil, M."]
 # accepted in every identifier column: the keys of the sample and the simulator, and others
 PSEUDONYMS = ["P0001", "P0137", "S01512", "S00001", "OP03", "OP16", "C01", "C06", "pt-17",
               "a3f9c2", "S1", "C1", "20240318-001", "op 7", "P 0001", "op7", "7", "x@y",

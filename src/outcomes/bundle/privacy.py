@@ -13,8 +13,9 @@ before any value is parsed (:func:`check_bundle`):
   ``02/03/1984``) or a person's name. What counts as a name depends on the column's
   :class:`IdRole`: in ``patient_id``, ``operator_id`` and ``session_id`` (keys of people and of
   their records: staff are people too) any value of two or more words of letters alone
-  (``Jane Smith``, ``SMITH JOHN``, ``john smith``) or a title with a name (``Dr. Smith``) is one,
-  since a pseudonymous key has digits (``P0001``, ``OP03``, ``S01512``); in ``clinic_id`` place
+  (``Jane Smith``, ``SMITH JOHN``, ``john smith``, ``john.smith``, ``smith_j``) or a title with
+  a name (``Dr. Smith``) is one, since a pseudonymous key has digits (``P0001``, ``OP03``,
+  ``S01512``); in ``clinic_id`` place
   names are allowed (``North Clinic``, ``Clínica Sévèrine``) and only a title with a name is
   refused, unless a place word follows (``Dr Smith Skin Clinic``).
 
@@ -143,11 +144,14 @@ _TITLES = "dr|doctor|mr|mrs|ms|miss|mx|prof|professor|sir|dame|rev|revd|lady|lor
 _NAME_WORD = r"\p{L}[\p{L}\p{M}'’.-]*"
 _MORE_WORDS = "(?:,?" + _SPACE + "+" + _NAME_WORD + ")"
 _BROAD_NAME = "^" + _NAME_WORD + _MORE_WORDS + "+$"  # two or more words of letters alone
+# in the keys of people, letters joined by dots, underscores or hyphens too: "john.smith"
+_JOINED_NAME = r"^\p{L}[\p{L}\p{M}'’]*(?:[\s\x{a0},._-]+\p{L}[\p{L}\p{M}'’]*)+\.?$"
 _TITLED_NAME = (  # "Dr. Smith", "dr smith", "Mrs J. Smith", "Dr.Smith"
     "^(?i:" + _TITLES + r")(?:\." + _SPACE + "*|" + _SPACE + "+)" + _NAME_WORD
     + _MORE_WORDS + "*$"
 )
-_PERSON_NAME = f"(?:{_BROAD_NAME})|(?:{_TITLED_NAME})"
+_SCREEN_NAME = f"(?:{_BROAD_NAME})|(?:{_TITLED_NAME})"
+_PERSON_NAME = f"(?:{_JOINED_NAME})|(?:{_TITLED_NAME})"
 _PLACE_WORD = (  # in a clinic's key, a title with a place word is a place: "Dr Smith Clinic"
     r"(?i)(?:^|[^\p{L}])(?:clinic|clinica|clínica|klinik|centre|center|practice|surgery|"
     r"hospital|health|healthcare|medical|skin|aesthetics?|dermatology|laser|beauty|studio|"
@@ -244,8 +248,9 @@ def identifying_values(values: pa.Array, role: IdRole | str = IdRole.PERSON) -> 
         String values (nulls allowed); surrounding whitespace is ignored.
     role : IdRole or str, default ``"person"``
         What the keys stand for (:data:`ID_ROLES` gives each column's): with ``"person"`` any
-        value of two or more words of letters alone, or a title with a name, is a person's
-        name; with ``"place"`` only a title with a name and no place word is.
+        value of two or more words of letters alone (apart by spaces, commas, dots, underscores
+        or hyphens), or a title with a name, is a person's name; with ``"place"`` only a title
+        with a name and no place word is.
 
     Returns
     -------
@@ -528,7 +533,7 @@ def _names(words: pa.Array, names: str) -> np.ndarray:
         if titled.any():
             titled[titled] = ~_matches(words.filter(pa.array(titled)), _PLACE_WORD)
         return titled
-    named = _matches(words, _PERSON_NAME)
+    named = _matches(words, _SCREEN_NAME if names == "screen" else _PERSON_NAME)
     if names == "screen" and named.any():
         named[named] = [not _contract_words_only(v) for v in words.filter(named).to_pylist()]
     return named
