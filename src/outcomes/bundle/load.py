@@ -126,7 +126,11 @@ def load_bundle(
     adverse event; the value blanked, with a warning, in an optional one). A blank
     ``onset_hours`` is 0. Rows blank in every column carry no data and are skipped (row
     numbers still count them). Columns outside the contract are not loaded; each gets one
-    warning on row 1. The input files are only read, never written.
+    warning on row 1. A value that could be a personal detail (a name, e-mail, phone or NHS
+    number... in any column: :func:`~outcomes.bundle.privacy.personal_kinds`) is never
+    repeated: its reason or warning says what it could be and what the column expects, and the
+    rejects and warnings show ``(not shown: could be ...)`` in its place. The input files are
+    only read, never written.
 
     Examples
     --------

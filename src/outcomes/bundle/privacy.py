@@ -518,9 +518,8 @@ def _nhs_check(values: pa.Array) -> np.ndarray:
     >>> _nhs_check(pa.array(["943 476 5919", "9434765918", "401-023-2137"])).tolist()
     [True, False, True]
     """
-    digits = pc.replace_substring_regex(values, r"[ -]", "").cast(pa.binary())
-    digits = np.frombuffer(pa.concat_arrays([digits]).buffers()[2], np.uint8)
-    digits = digits[: len(values) * 10].reshape(-1, 10).astype(np.int64) - ord("0")
+    offsets, data = _offsets(pc.replace_substring_regex(values, r"[ -]", ""))
+    digits = data[offsets[0]: offsets[-1]].reshape(-1, 10).astype(np.int64) - ord("0")
     check = (11 - (digits[:, :9] @ _NHS_WEIGHTS) % 11) % 11
     return check == digits[:, 9]
 
