@@ -424,7 +424,7 @@ def _suspects(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 # Classes of the first and last bytes of a value, which say which kinds it could be
-_DIGIT, _LETTER, _OTHER, _MARK = 1, 2, 4, 8  # 0-9, a-z A-Z, a byte of a non-ASCII character
+_DIGIT, _LETTER, _OTHER, _MARK = 1, 2, 4, 8  # 0-9; a-z A-Z; non-ASCII; other ASCII bytes
 _BYTE_CLASS = np.full(256, _MARK, dtype=np.uint8)
 _BYTE_CLASS[ord("0"): ord("9") + 1] = _DIGIT
 _BYTE_CLASS[[*range(ord("a"), ord("z") + 1), *range(ord("A"), ord("Z") + 1)]] = _LETTER
