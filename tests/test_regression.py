@@ -31,8 +31,8 @@ def _data(name):
     return d, codes, len(uniq)
 
 
-@pytest.mark.parametrize("name", ["g3", "g5", "g12"])
-@pytest.mark.parametrize("form", ["y ~ 1", "y ~ a", "yb ~ a"])
+@pytest.mark.parametrize("name", ["g2", "g3", "g4", "g5", "g12", "g60"])
+@pytest.mark.parametrize("form", ["y ~ 1", "yb ~ 1", "y ~ a", "yb ~ a"])
 def test_cr2_vcov_and_df_equal_clubsandwich(name, form):
     d, codes, G = _data(name)
     ref = R[name][form]
@@ -48,7 +48,7 @@ def test_cr2_vcov_and_df_equal_clubsandwich(name, form):
         assert df == pytest.approx(np.atleast_1d(ref["df"])[j], abs=1e-9)
 
 
-@pytest.mark.parametrize("name", ["g5", "g12"])
+@pytest.mark.parametrize("name", ["g5", "g12", "g60"])
 def test_cr2_of_an_interacted_model_equals_clubsandwich(name):
     d, codes, G = _data(name)
     ref = R[name]["adjusted"]

@@ -236,7 +236,8 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, AX, e, codes)
 
 
-def floored_fits(X, y, codes, n_clusters: int) -> tuple[CR2Fit, CR2Fit | None]:
+def floored_fits(X, y, codes, n_clusters: int, *,
+                 carriers: int | None = None) -> tuple[CR2Fit, CR2Fit | None]:
     """The CR2 fit and, below :data:`FLOOR_CLUSTERS` clusters with some cluster of several
     units, the same fit with every unit its own cluster (the floor of :func:`floored_contrast`).
 
@@ -244,6 +245,9 @@ def floored_fits(X, y, codes, n_clusters: int) -> tuple[CR2Fit, CR2Fit | None]:
     ----------
     X, y, codes, n_clusters
         As in :func:`fit_cr2`.
+    carriers : int, optional
+        Number of clusters the estimate rests on, when fewer than all (a comparison rests on
+        its smaller group's); default ``n_clusters``.
 
     Returns
     -------
@@ -257,7 +261,8 @@ def floored_fits(X, y, codes, n_clusters: int) -> tuple[CR2Fit, CR2Fit | None]:
     """
     fit = fit_cr2(X, y, codes, n_clusters)
     N = fit.n
-    if n_clusters >= FLOOR_CLUSTERS or n_clusters == N:
+    carriers = n_clusters if carriers is None else int(carriers)
+    if carriers >= FLOOR_CLUSTERS or n_clusters == N:
         return fit, None
     return fit, fit_cr2(X, y, np.arange(N), N)
 
