@@ -142,8 +142,9 @@ def spacing(
             The mean gain (share of the possible improvement) or the share of sessions.
         ci_low, ci_high : float
             95% interval clustered by patient: a t interval with the CR2 cluster-robust
-            standard error and Bell-McCaffrey df for gains, Wilson with the cluster-adjusted effective n for rates;
-            NaN when the group's sessions all come from one patient (``method`` says so).
+            standard error and Bell-McCaffrey df for gains, Wilson with the cluster-adjusted
+            effective n for rates; NaN when the group's sessions all come from one patient
+            (``method`` says so).
         n : int
             Sessions the estimate rests on.
         n_patients : int
