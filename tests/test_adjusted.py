@@ -81,14 +81,14 @@ def test_ratio_equals_clubsandwich_log_scale_contrast(name, key, outcome, covs):
     se = max(ref["se"], ref["se_units"]) if _cap(d) + 1 < 30 else ref["se"]
     assert math.log(e.ci_low) == pytest.approx(ref["estimate"] - q * se, abs=1e-9)
     assert math.log(e.ci_high) == pytest.approx(ref["estimate"] + q * se, abs=1e-9)
-    assert "log-scale CR2" in e.method
+    assert "log-scale cluster-robust CR2" in e.method
 
 
 def test_method_names_estimand_covariates_and_units():
     d = _data("g12")
     e = standardised_contrast(d["y"], d["a"], d[["cond", "base"]], cluster=d["patient"])
     assert e.method.startswith("regression standardisation (g-computation) over cond, base; "
-                               "CR2 standard error, t on ")
+                               "cluster-robust CR2 standard error, t on ")
     assert e.method.endswith(f"({len(d)} courses from 12 patients)")
     crude = standardised_contrast(d["y"], d["a"], cluster=d["patient"])
     assert crude.method.startswith("crude difference")
@@ -161,3 +161,16 @@ def test_e_value_vanderweele_ding_examples():
         e_value(0.4, 0.1, 0.9, scale="difference")
     with pytest.raises(AnalysisError, match="positive"):
         e_value(-1.0, -2.0, 0.5)
+
+
+@pytest.mark.parametrize("name", ["g3", "g5", "g12", "g60"])
+def test_crude_contrast_is_mean_difference_and_risk_ratio(name):
+    from outcomes.stats.intervals import mean_difference, risk_ratio
+
+    d = _data(name)
+    for y, contrast, ref in ((d["y"], "difference", mean_difference),
+                             (d["yb"], "ratio", risk_ratio)):
+        e = standardised_contrast(y, d["a"], cluster=d["patient"], contrast=contrast)
+        r = ref(y, d["a"], cluster=d["patient"])
+        assert (e.estimate, e.ci_low, e.ci_high) == pytest.approx(
+            (r.estimate, r.ci_low, r.ci_high), rel=1e-10, abs=1e-12)

@@ -381,8 +381,9 @@ def test_risk_ratio_equals_clubsandwich_log_scale_cr2(name):
     assert math.log(e.estimate) == pytest.approx(ref["estimate"], abs=1e-12)
     assert math.log(e.ci_low) == pytest.approx(low, abs=1e-10)
     assert math.log(e.ci_high) == pytest.approx(high, abs=1e-10)
-    assert (f"log-scale CR2 standard error, t on {df:.1f} Bell-McCaffrey df" in e.method
-            or f"log-scale CR2 standard error, t on {df:.0f} df (Bell-McCaffrey" in e.method)
+    head = "log-scale cluster-robust CR2 standard error, t on "
+    assert (f"{head}{df:.1f} Bell-McCaffrey df" in e.method
+            or f"{head}{df:.0f} df (Bell-McCaffrey" in e.method)
 
 
 def test_risk_ratio_few_exposed_patients_is_not_narrower_than_katz():

@@ -640,11 +640,12 @@ def _cr2_words(df: float, floored: bool, unit_label: str, scale: str = "",
     """(df used, words) of a CR2 t interval; a comparison's df are capped at its smaller
     group's patients minus 1 (``carriers - 1``)."""
     if carriers is not None and df > carriers - 1:
-        how = (f"{scale}CR2 standard error, t on {carriers - 1} df (Bell-McCaffrey {df:.1f}, "
-               f"capped at the smaller group's {carriers} patients minus 1)")
+        how = (f"{scale}cluster-robust CR2 standard error, t on {carriers - 1} df "
+               f"(Bell-McCaffrey {df:.1f}, capped at the smaller group's {carriers} patients "
+               "minus 1)")
         df = float(carriers - 1)
     else:
-        how = f"{scale}CR2 standard error, t on {df:.1f} Bell-McCaffrey df"
+        how = f"{scale}cluster-robust CR2 standard error, t on {df:.1f} Bell-McCaffrey df"
     if floored:
         who = "a group with " if carriers is not None else ""
         how += (f", floored at the independent-{unit_label} standard error ({who}fewer than "
@@ -720,7 +721,7 @@ def mean(
 
 
 def _t_interval(est: float, se: float, df: float, alpha: float) -> tuple[float, float]:
-    q = stats.t.isf(alpha / 2.0, df)
+    q = float(stats.t.isf(alpha / 2.0, df))
     return est - q * se, est + q * se
 
 
