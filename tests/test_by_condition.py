@@ -121,7 +121,7 @@ def value(result, condition, measure, column="estimate"):
 def ols_cluster(y, groups):
     """CR2 cluster-robust t interval of a mean on Bell-McCaffrey df, written out with dense
     matrices (the reference; ``outcomes`` computes it without the N x N matrices, and
-    tests/test_regression.py checks that against R's clubSandwich). Below 30 patients the
+    tests/test_regression.py checks that against R's clubSandwich). At 30 patients or fewer the
     variance is floored at s^2 / N, as ``outcomes.stats.intervals.mean`` documents."""
     y = np.asarray(y, float)
     codes = pd.factorize(pd.Series(groups))[0]
@@ -137,7 +137,7 @@ def ols_cluster(y, groups):
     var = float(np.sum((Q.T @ y) ** 2))
     P = Q.T @ Q
     df = np.trace(P) ** 2 / np.sum(P * P)
-    if G < 30 and G < N:
+    if G <= 30 and G < N:
         var = max(var, e @ e / (N - 1) / N)
     q = stats.t.isf(0.025, df)
     return y.mean(), y.mean() - q * np.sqrt(var), y.mean() + q * np.sqrt(var)

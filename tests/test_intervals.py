@@ -290,7 +290,7 @@ SETS = ["g2", "g3", "g4", "g5", "g12", "g60"]
 def test_mean_equals_clubsandwich_cr2_satterthwaite(name):
     d = DATA[DATA["dataset"] == name].reset_index(drop=True)
     G = d["patient"].nunique()
-    est, low, high, df = _r_t(R_CR2[name]["y ~ 1"], G < 30)
+    est, low, high, df = _r_t(R_CR2[name]["y ~ 1"], G <= 30)
     e = mean(d["y"], cluster=d["patient"], unit_label="sessions")
     assert e.estimate == pytest.approx(est, abs=1e-12)
     assert e.ci_low == pytest.approx(low, abs=1e-10)
@@ -316,11 +316,12 @@ def test_mean_unclustered_is_student_t():
 
 
 def test_mean_never_a_point_below_30_patients():
-    # 29 patients scoring 2 and 4: identical patient means, CR2 variance 0; floored at s^2/N
-    y = np.tile([2.0, 4.0], 29)
-    cl = np.repeat(np.arange(29), 2)
+    # the case, 30 patients scoring 2 and 4: identical patient means, CR2 variance 0
+    # (it gave 3 [3, 3]); floored at s^2/N
+    y = np.tile([2.0, 4.0], 30)
+    cl = np.repeat(np.arange(30), 2)
     e = mean(y, cluster=cl)
-    half = stats.t.isf(0.025, 28) * stats.sem(y)  # df of 29 clusters of 2: 28
+    half = stats.t.isf(0.025, 29) * stats.sem(y)  # df of 30 clusters of 2: 29
     assert (e.ci_low, e.ci_high) == pytest.approx((3 - half, 3 + half), abs=1e-10)
     assert "floored" in e.method
     # all values equal: no spread, and the method says so
@@ -345,7 +346,7 @@ def _min_arm(d, col="a"):
 @pytest.mark.parametrize("name", SETS)
 def test_mean_difference_equals_clubsandwich_cr2_satterthwaite(name):
     d = DATA[DATA["dataset"] == name].reset_index(drop=True)
-    est, low, high, df = _r_t(R_CR2[name]["y ~ a"], _min_arm(d) < 30, j=1, cap=_min_arm(d))
+    est, low, high, df = _r_t(R_CR2[name]["y ~ a"], _min_arm(d) <= 30, j=1, cap=_min_arm(d))
     e = mean_difference(d["y"], d["a"], cluster=d["patient"])
     assert e.estimate == pytest.approx(est, abs=1e-10)
     assert e.ci_low == pytest.approx(low, abs=1e-10)
@@ -376,7 +377,7 @@ def test_mean_difference_unclustered_is_welch_se_with_bell_mccaffrey_df():
 def test_risk_ratio_equals_clubsandwich_log_scale_cr2(name):
     d = DATA[DATA["dataset"] == name].reset_index(drop=True)
     ref = R_CR2[name]["crude_b"]["log_ratio"]
-    _, low, high, df = _r_t(ref, _min_arm(d) < 30, cap=_min_arm(d))
+    _, low, high, df = _r_t(ref, _min_arm(d) <= 30, cap=_min_arm(d))
     e = risk_ratio(d["yb"], d["a"], cluster=d["patient"])
     assert math.log(e.estimate) == pytest.approx(ref["estimate"], abs=1e-12)
     assert math.log(e.ci_low) == pytest.approx(low, abs=1e-10)

@@ -280,7 +280,7 @@ def test_clustered_km_equals_r_survfit_robust_and_carries_the_small_sample_rules
     inside = (S > 0) & (S < 1)
     # the unscaled infinitesimal jackknife is R's robust standard error
     np.testing.assert_allclose(km.ij_se_[inside], ref["se_robust"][inside], rtol=0, atol=1e-10)
-    # the interval: G/(G-1), never below Greenwood below 30 patients, t on G - 1 df
+    # the interval: G/(G-1), never below Greenwood at 30 patients or fewer, t on G - 1 df
     se = np.fmax(ref["se_robust"] * np.sqrt(G / (G - 1)), ref["se_greenwood"])
     q = stats.t.isf(0.025, G - 1)
     widen = np.exp(q * se[inside] / (S[inside] * -np.log(S[inside])))
@@ -318,7 +318,7 @@ def test_km_at_one_or_zero_rests_on_the_patients():
 
 def test_km_floor_below_30_patients_and_none_above():
     # every patient has one early and one late event: at t = 30 each has had exactly one, so
-    # the IJ variance of S(30) = 0.5 is 0; below 30 patients it is floored at Greenwood's
+    # the IJ variance of S(30) = 0.5 is 0; at 30 patients or fewer it is floored at Greenwood's
     rng = np.random.default_rng(11)
     for G, floored in ((12, True), (40, False)):
         base = rng.uniform(0, 30, G)

@@ -150,7 +150,7 @@ def standardised_contrast(
     ``(c1/mu1 - c0/mu0)`` as contrast. The df are capped at the smaller arm's patients minus 1
     (with 4 exposed patients the working model's df can exceed what 4 patients can carry).
     The covariate distribution is that of the sample (held fixed). While either arm has
-    fewer than 30 patients the standard error is floored at the one with every unit
+    30 patients or fewer the standard error is floored at the one with every unit
     independent (:func:`outcomes.stats.regression.floored_contrast`).
 
     A 0/1 outcome is standardised with the same linear (probability) model rather than a

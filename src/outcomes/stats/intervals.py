@@ -24,7 +24,7 @@ Small-sample convention (a clinic has 5-80 patients, not thousands):
   most its smaller group's patients minus 1;
 - shares use the CR2 design effect and the Korn-Graubard df factor ``(z / t_df)^2`` on the
   effective n; a share of 0 or 1 rests on the number of patients, not of units;
-- a floor: while an estimate rests on fewer than 30 patients (a comparison: either group), its
+- a floor: while an estimate rests on 30 patients or fewer (a comparison: either group), its
   variance is never smaller than the one with every unit independent (the effective n of a
   share never exceeds the number of units), so an interval is not a point while values vary;
 - bounds within 1e-12 of 0 or 1 are returned as exactly 0 or 1.
@@ -648,8 +648,8 @@ def _cr2_words(df: float, floored: bool, unit_label: str, scale: str = "",
         how = f"{scale}cluster-robust CR2 standard error, t on {df:.1f} Bell-McCaffrey df"
     if floored:
         who = "a group with " if carriers is not None else ""
-        how += (f", floored at the independent-{unit_label} standard error ({who}fewer than "
-                f"{FLOOR_CLUSTERS} patients)")
+        how += (f", floored at the independent-{unit_label} standard error ({who}"
+                f"{FLOOR_CLUSTERS} patients or fewer)")
     return df, how
 
 
@@ -691,8 +691,8 @@ def mean(
 
     with ``df`` the Bell-McCaffrey degrees of freedom (:mod:`outcomes.stats.regression`; equal
     to R's ``clubSandwich::coef_test(lm(y ~ 1), vcov = "CR2", test = "Satterthwaite")``).
-    With one unit per cluster ``V = s^2 / N`` and ``df = N - 1``: the Student t interval. Below
-    30 patients the variance is never smaller than ``s^2 / N`` (the units taken as
+    With one unit per cluster ``V = s^2 / N`` and ``df = N - 1``: the Student t interval. At
+    30 patients or fewer the variance is never smaller than ``s^2 / N`` (the units taken as
     independent), so 30 patients scoring 2 and 4 do not give a point interval.
 
     Examples
@@ -771,7 +771,7 @@ def mean_difference(
     of the slope (:mod:`outcomes.stats.regression`, equal to R's
     ``clubSandwich::coef_test(lm(y ~ d), vcov = "CR2", test = "Satterthwaite")``). With one
     unit per cluster CR2 is HC2, whose variance is Welch's ``s1^2/n1 + s0^2/n0``; its df are
-    Bell-McCaffrey's (close to Welch's). While either group rests on fewer than 30 patients
+    Bell-McCaffrey's (close to Welch's). While either group rests on 30 patients or fewer
     the standard error is floored at the one with every unit independent.
 
     Examples
@@ -844,8 +844,8 @@ def risk_ratio(
     Poisson model's (Zou 2004), so with many patients this is the usual cluster-robust
     log-scale interval; with a few exposed patients the df fall towards the number of those
     patients minus one and the interval widens, where the CR1 sandwich with a normal quantile
-    gave intervals narrower than the unclustered Katz one. While either group rests on fewer
-    than 30 patients the standard error is floored at the one with every unit independent
+    gave intervals narrower than the unclustered Katz one. While either group rests on 30
+    patients or fewer the standard error is floored at the one with every unit independent
     (close to Katz's). Without clustering the variance is HC2's,
     ``(1 - p1)/(p1 (n1 - 1)) + (1 - p0)/(p0 (n0 - 1))``.
 

@@ -171,8 +171,8 @@ def spacing(
 
         ybar +/- t_df sqrt(sum_g e_g^2 / (1 - n_g/N)) / N
 
-    (CR2, ``df`` Bell-McCaffrey's; :func:`outcomes.stats.intervals.mean`, with its floor below
-    30 patients).
+    (CR2, ``df`` Bell-McCaffrey's; :func:`outcomes.stats.intervals.mean`, with its floor at 30
+    patients or fewer).
 
     For rates, the Wilson interval with ``n_eff = n / deff``
     (:func:`outcomes.stats.intervals.proportion`).

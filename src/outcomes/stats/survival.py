@@ -12,7 +12,7 @@ the Brookmeyer-Crowley interval obtained by inverting them.
 
 Small-sample convention (as in :mod:`outcomes.stats.intervals`): the clustered IJ variance is
 multiplied by ``G/(G-1)`` and the intervals use the t quantile on ``G - 1`` df (G patients),
-which lifts the coverage at 15 patients from about 85% towards 95%; below 30 patients the
+which lifts the coverage at 15 patients from about 85% towards 95%; at 30 patients or fewer the
 variance is never smaller than Greenwood's (the units taken as independent); where S(t) is 1
 or 0 the boundary rule rests on the number of patients at risk, not of units. The unscaled IJ
 standard error, which equals R's ``survfit(..., cluster =, robust = TRUE)``, stays available
@@ -523,8 +523,8 @@ def kaplan_meier(
     cluster =, robust = TRUE)`` (:attr:`KMResult.ij_se_`; ``tests/reference/make_km_r.R``). With
     one unit per cluster it equals Greenwood's variance exactly (a test checks it). It is
     accumulated in one pass over the units, without a clusters x times matrix. The interval
-    uses it times the small-sample factor ``G/(G-1)``, never below Greenwood's while fewer
-    than 30 patients carry the curve, with the t quantile on ``G - 1`` df in place of z (here
+    uses it times the small-sample factor ``G/(G-1)``, never below Greenwood's while 30
+    patients or fewer carry the curve, with the t quantile on ``G - 1`` df in place of z (here
     and in the Brookmeyer-Crowley quantile interval).
 
     *Pointwise interval* (log-log, "cloglog"): ``S^exp(+/- z se / (S |log S|))`` (Kalbfleisch &
@@ -599,7 +599,7 @@ def kaplan_meier(
         ij_se = np.sqrt(_ij_variance(inv, es.astype(float), codes[order], G, n_risk, d, C, S))
         ij_se[S == 0] = np.nan
         se = ij_se * math.sqrt(G / (G - 1))
-        if G < FLOOR_CLUSTERS and not singletons:
+        if G <= FLOOR_CLUSTERS and not singletons:
             floored = bool(np.any(se_gw > se * (1 + 1e-12)))
             se = np.fmax(se, se_gw)
         z = stats.t.isf(alpha / 2.0, G - 1)
@@ -633,7 +633,7 @@ def kaplan_meier(
         how = (f"cluster-robust infinitesimal-jackknife variance (Williams 1995) times G/(G-1), "
                f"t on {G - 1} df")
         if floored:
-            how += f", never below Greenwood's (fewer than {FLOOR_CLUSTERS} {cluster_label})"
+            how += f", never below Greenwood's ({FLOOR_CLUSTERS} {cluster_label} or fewer)"
     method = f"Kaplan-Meier, {how}, log-log pointwise interval ({who}, {events} events)"
     return KMResult(utime, n_risk, d, c, S, se, lo, hi, alpha=alpha, variance=variance, n=n,
                     n_clusters=G, method=method, quantile=z, cluster_last=cluster_last,
