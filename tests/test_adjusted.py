@@ -111,9 +111,13 @@ def test_constant_covariates_empty_levels_and_collinear_dummies_are_dropped():
     ref = standardised_contrast(y, a, covs[["condition", "baseline"]], cluster=patient)
     assert (e.estimate, e.ci_low, e.ci_high) == pytest.approx(
         (ref.estimate, ref.ci_low, ref.ci_high), abs=1e-12)
-    # the design can be saturated or worse: more columns than patients never fails
-    many = pd.DataFrame({f"c{k}": rng.choice(list("xyz"), 18) for k in range(6)})
-    assert math.isfinite(standardised_contrast(y, a, many, cluster=patient).estimate)
+    # more columns than units: the interactions go, then an interval that is not a point
+    many = pd.DataFrame({f"c{k}": rng.choice(list("xyz"), 18) for k in range(5)})
+    e = standardised_contrast(y, a, many, cluster=patient)
+    assert "exposure interactions left out" in e.method and e.ci_high - e.ci_low > 0.1
+    with pytest.raises(AnalysisError, match="residual degrees of freedom"):
+        standardised_contrast(y, a, pd.DataFrame({"id": np.arange(18).astype(str)}),
+                              cluster=patient)
 
 
 def test_crude_equals_the_difference_of_arm_means_and_unclustered_runs():

@@ -29,6 +29,9 @@ from .regression import floored_contrast, floored_fits, independent_columns
 __all__ = ["standardised_contrast", "e_value"]
 
 _CONTRASTS = ("difference", "ratio")
+
+#: Fewest residual degrees of freedom (units minus model columns) of an adjusted fit.
+_MIN_RESIDUAL_DF = 2
 _SCALES = ("ratio", "difference")
 
 
@@ -131,7 +134,8 @@ def standardised_contrast(
     ------
     AnalysisError
         Missing values, an exposure that is not 0/1, an arm without units or with fewer than 2
-        patients, or (``ratio``) a standardised mean that is not positive.
+        patients, fewer than 2 residual degrees of freedom even without the interactions, or
+        (``ratio``) a standardised mean that is not positive.
 
     Notes
     -----
@@ -142,7 +146,9 @@ def standardised_contrast(
     standardisation to the sample's covariate distribution, not a conditional effect.
     Covariates constant in the data are dropped, and so is any column (dummy or interaction)
     that is a linear combination of earlier ones, so the design is never singular, even at 5
-    patients; ``method`` lists what was dropped.
+    patients; when the interactions would leave fewer than 2 residual degrees of freedom they
+    are left out (a common adjusted effect, named in ``method``); ``method`` lists what was
+    dropped.
 
     The difference's interval is ``b1 +/- t_df se`` with the CR2 cluster-robust standard error
     and Bell-McCaffrey df (:mod:`outcomes.stats.regression`); the ratio's is the same on the
@@ -195,10 +201,19 @@ def standardised_contrast(
     X = np.column_stack([np.ones(N), a, Z, a[:, None] * Z])
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
     keep = independent_columns(X)
+    notes = []
+    if N - keep.size < _MIN_RESIDUAL_DF and znames:
+        # saturated: every unit fitted exactly, no residual to estimate a variance from
+        X, names = X[:, : 2 + len(znames)], names[: 2 + len(znames)]
+        keep = independent_columns(X)
+        notes.append(f"exposure interactions left out ({N} {unit_label} are too few for "
+                     f"{len(names) + len(znames)} columns): a common adjusted effect")
+    if N - keep.size < _MIN_RESIDUAL_DF:
+        raise AnalysisError(
+            f"standardised_contrast: {N} {unit_label} leave fewer than {_MIN_RESIDUAL_DF} "
+            f"residual degrees of freedom for {keep.size} model columns; adjust for fewer "
+            "covariates.")
     collinear = [names[j] for j in range(len(names)) if j not in set(keep.tolist())]
-    if keep[:2].tolist() != [0, 1]:
-        raise AnalysisError("standardised_contrast: the exposure is constant; both arms need "
-                            "units.")
     fit, naive = floored_fits(X[:, keep], arr, codes, G, carriers=carriers)
     c1 = np.zeros(keep.size)
     c1[:2] = 1.0
@@ -228,7 +243,6 @@ def standardised_contrast(
             head += ", ratio of standardised means"
     else:
         head = f"crude {what} (least squares on the exposure alone)"
-    notes = []
     if dropped:
         notes.append("dropped: " + ", ".join(dropped))
     if collinear:
