@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._docs import FRAGMENTS, shared_doc
 from ..courses import NO_EVENTS_TABLE, Courses
-from ..stats.intervals import wilson
+from ..stats.rows import GroupedShares
 from ..stats.result import Col, Result
 
 __all__ = [
@@ -191,57 +191,15 @@ class Signals(Result):
 
 def _grouped_rates(groups: np.ndarray, y: np.ndarray, patient: np.ndarray, n_groups: int,
                    unit: str, alpha: float) -> pd.DataFrame:
-    """Share of ``y`` per group with its cluster-adjusted Wilson interval, all groups at once.
+    """Share of ``y`` per group with its patient-clustered Wilson interval, all groups at once.
 
-    The same numbers as :func:`outcomes.stats.intervals.proportion` called group by group (the tests
-    check it), computed with ``bincount`` over (group, patient) pairs instead of a Python loop.
+    :class:`outcomes.stats.rows.GroupedShares` (the estimator of
+    :func:`outcomes.stats.intervals.proportion`, vectorised over groups), with the events counted.
     """
-    y = y.astype(float)
-    n = np.bincount(groups, minlength=n_groups).astype(float)
-    events = np.bincount(groups, weights=y, minlength=n_groups)
-    pair_codes, pairs = pd.factorize(groups.astype(np.int64) * (int(patient.max(initial=0)) + 1)
-                                     + patient)
-    g_of_pair = np.asarray(pairs) // (int(patient.max(initial=0)) + 1)
-    n_gp = np.bincount(pair_codes, minlength=len(pairs)).astype(float)
-    y_gp = np.bincount(pair_codes, weights=y, minlength=len(pairs))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = events / n
-        e = y_gp - p[g_of_pair] * n_gp
-        clusters = np.bincount(g_of_pair, minlength=n_groups).astype(float)
-        ss = np.bincount(g_of_pair, weights=e * e, minlength=n_groups)
-        v_clu = clusters / (clusters - 1) * ss / n**2
-        v_srs = p * (1 - p) / (n - 1)
-        deff = v_clu / v_srs
-        singletons = clusters == n
-        degenerate = (p == 0) | (p == 1)
-        n_eff = np.where(singletons | degenerate | ~(deff > 1), n, n / deff)
-        deff = np.where(singletons, 1.0, np.where(degenerate, np.nan, deff))
-    no_interval = (n == 0) | ((clusters < 2) & (n > clusters))
-    safe_n = np.where(no_interval, 1.0, n_eff)
-    low, high = wilson(np.where(no_interval, 0.0, p * safe_n), safe_n, alpha=alpha)
-    low = np.where(no_interval, np.nan, low)
-    high = np.where(no_interval, np.nan, high)
-    method = []
-    for k in range(n_groups):
-        units = f"{int(n[k])} {unit} from {int(clusters[k])} patients"
-        if n[k] == 0:
-            method.append("no units")
-        elif no_interval[k]:
-            method.append(f"no interval: a cluster-robust interval needs at least 2 clusters "
-                          f"({units})")
-        elif singletons[k]:
-            method.append(f"Wilson score ({int(n[k])} independent {unit})")
-        elif degenerate[k]:
-            method.append(f"Wilson score, nominal n (no variation to estimate a design "
-                          f"effect) ({units})")
-        else:
-            method.append(f"Wilson score, cluster-adjusted effective n {n_eff[k]:.1f}, design "
-                          f"effect {deff[k]:.2f} ({units})")
-    return pd.DataFrame({
-        "n": n.astype(np.int64), "events": events.astype(np.int64), "estimate": p,
-        "ci_low": low, "ci_high": high, "n_clusters": clusters.astype(np.int64),
-        "method": method,
-    })
+    rows = GroupedShares(groups, n_groups, patient).rows(y.astype(float), alpha, unit)
+    table = pd.DataFrame(rows).rename(columns={Col.N_PATIENTS: "n_clusters"})
+    table["events"] = np.bincount(groups, weights=y, minlength=n_groups).astype(np.int64)
+    return table[["n", "events", "estimate", "ci_low", "ci_high", "n_clusters", "method"]]
 
 
 @shared_doc(**FRAGMENTS)
