@@ -57,24 +57,32 @@ NUMBING = {True: "Applied", False: "Not applied"}
 #: SkinDesk's header for each contract column, per table.
 HEADERS = {
     "sessions": {
-        "patient_id": "Client ref", "session_id": "Appointment no", "session_date": "Visit date",
-        "condition": "Treatment area", "clinic_id": "Site", "operator_id": "Practitioner",
-        "device": "Device used", "needle_depth_mm": "Needle depth (um)",
-        "duration_min": "Duration (hrs)", "numbing": "Numbing cream", "pain_vas": "Pain score",
-        "fitzpatrick": "Skin type", "age_band": "Age group", "sex": "Gender",
-        "contraindications": "Contraindications", "adjunct": "Add-on",
+        "patient_id": "Patient ID", "session_id": "Appointment no",
+        "session_date": "Session date", "condition": "Treatment area", "clinic_id": "Site",
+        "operator_id": "Operator", "device": "Device used",
+        "needle_depth_mm": "Needle depth (um)", "duration_min": "Duration (hrs)",
+        "numbing": "Numbing cream", "pain_vas": "Pain score", "fitzpatrick": "Skin type",
+        "age_band": "Age group", "sex": "Gender", "contraindications": "Contraindications",
+        "adjunct": "Add-on",
     },
     "assessments": {
-        "patient_id": "Client ref", "condition": "Treatment area",
-        "assessment_date": "Assessed on", "scale": "Measure", "score": "Result",
+        "patient_id": "Patient ID", "condition": "Treatment area",
+        "assessment_date": "Assessment Date", "scale": "Measure", "score": "Result",
         "rater": "Assessed by",
     },
     "adverse_events": {
-        "session_id": "Appointment no", "event": "Reaction", "severity": "Grade",
+        "session_id": "Appointment no", "event": "Reaction", "severity": "Severity",
         "onset_hours": "Onset (hrs)", "resolved_hours": "Resolved after (days)",
         "last_contact_hours": "Last contact (hrs)",
     },
 }
+#: The headers SkinDesk shares with the contract, once spaces and case are set aside.
+EXACT = {"sessions": {"patient_id", "session_date", "contraindications"},
+         "assessments": {"patient_id", "assessment_date"}, "adverse_events": {"severity"}}
+#: Headers near a contract column's name (a word left out or added, a unit in brackets).
+NEAR = {"sessions": {"operator_id", "device", "needle_depth_mm", "duration_min", "numbing",
+                     "pain_vas"},
+        "adverse_events": {"onset_hours", "last_contact_hours"}}
 FILES = {"sessions": "Appointments.csv", "assessments": "Outcome scores.csv",
          "adverse_events": "Reactions.csv"}
 SHEETS = {"sessions": "Appointments", "assessments": "Outcome scores",
@@ -179,7 +187,7 @@ def write_skindesk_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
             sheet.append([None if v is None or (isinstance(v, float) and np.isnan(v)) else v
                           for v in row])
         for column, header in enumerate(df.columns, start=1):
-            if header in ("Visit date", "Assessed on"):
+            if header in ("Session date", "Assessment Date"):
                 for cell in sheet.iter_cols(min_col=column, max_col=column, min_row=2):
                     for c in cell:
                         c.number_format = "DD/MM/YYYY"

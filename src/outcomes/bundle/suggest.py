@@ -35,7 +35,7 @@ def normal(name: str) -> str:
     return _SEPARATORS.sub("_", str(name).strip().casefold())
 
 
-def nearest(name: str, known: Iterable[str], *, n: int = 1) -> list[str]:
+def nearest(name: str, known: Iterable[str], *, n: int = 1, cutoff: float = CUTOFF) -> list[str]:
     """The known names nearest to ``name`` (at most ``n``), best first; none when none is near.
 
     Parameters
@@ -47,6 +47,8 @@ def nearest(name: str, known: Iterable[str], *, n: int = 1) -> list[str]:
         not a near miss).
     n : int
         How many to offer at most.
+    cutoff : float
+        How alike (0-1, in difflib's ratio) a name must be to be offered.
 
     Returns
     -------
@@ -73,7 +75,7 @@ def nearest(name: str, known: Iterable[str], *, n: int = 1) -> list[str]:
     starts = [k for k in spelled
               if k.startswith(key) or any(w.startswith(key) for w in k.split("_") if w)]
     found = starts if len(starts) == 1 and len(key) >= 3 else []
-    found += [m for m in difflib.get_close_matches(key, list(spelled), n=n, cutoff=CUTOFF)
+    found += [m for m in difflib.get_close_matches(key, list(spelled), n=n, cutoff=cutoff)
               if m not in found]
     return [spelled[k] for k in found[:n]]
 

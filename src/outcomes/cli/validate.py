@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
-        log = load_bundle(args.path, scales=args.scales)
+        log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
     print(report(log, shown=args.show))
     if args.rejects:  # a folder that cannot be written: OutputError, exit 2 (the dispatcher)
         from ..output.export import save_rejects
