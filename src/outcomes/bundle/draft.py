@@ -264,7 +264,7 @@ def draft_mapping(path: str | Path, *, limits: Limits | None = None) -> Draft:
     sources = _sources(path, limits)
     assigned = _assign(sources, limits)
     lines = [f"# Mapping of the export {path.name} to the outcomes data contract, drafted by",
-             "# 'outcomes mapping'. Check every entry; confirm or fill in each TODO (remove the",
+             "# 'outcomes mapping'. Check every entry; confirm or fill in each to-do (remove the",
              "# '# ' in front of a line to use it), then: outcomes validate PATH --mapping FILE",
              ""]
     draft = Draft("")
