@@ -9,8 +9,8 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from bundles import valid_tables, write_bundle
 
+from bundles import valid_tables, write_bundle
 from outcomes import load_bundle
 from outcomes.bundle.suggest import nearest
 from outcomes.cli import main

@@ -335,7 +335,8 @@ def read_mapping(path: str | Path) -> ExportMapping:
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "clinic.toml").write_text(
-    ...     '[sessions.columns]\\ncondition = "Area"\\n[values.condition]\\n"Acne scarring" = "acne"\\n')
+    ...     '[sessions.columns]\\ncondition = "Area"\\n'
+    ...     '[values.condition]\\n"Acne scarring" = "acne"\\n')
     >>> read_mapping(folder / "clinic.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     outcomes.errors.MappingError: clinic.toml, [values.condition], ...: did you mean 'acne_scars'?

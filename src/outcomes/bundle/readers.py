@@ -735,7 +735,7 @@ def read_sources(path: str | Path, sources: dict[str, Source], *,
     if not path.exists() or not (path.is_dir() or path.suffix.lower() in WORKBOOK_SUFFIXES):
         return read_bundle(path, limits=limits)  # raises its message
     if not path.is_dir():
-        for name, src in sources.items():
+        for src in sources.values():
             if src.file is not None and src.file.casefold() != path.name.casefold():
                 raise MappingError(
                     f"{src.entry}, field 'file': the bundle is the workbook {path.name}, so "
