@@ -142,3 +142,13 @@ def test_an_unknown_condition_is_a_usage_error_with_the_nearest(capsys, tmp_path
     assert err.startswith(f"usage: outcomes {command[0]} ")
     assert "argument --condition: 'acne' is not a condition: did you mean 'acne_scars'?" in err
     assert not (tmp_path / "never").exists()
+
+
+def test_a_near_miss_item_of_a_list_is_named(tmp_path):
+    tables = valid_tables()
+    tables["sessions"]["contraindications"][0] = "pregnant;eczema"
+    write_bundle(tmp_path, tables)
+    log = quiet_load(tmp_path)
+    assert log.warnings["message"].str.startswith(
+        "contraindications: 'pregnant;eczema' has unknown item(s) 'pregnant', did you mean "
+        "'pregnant' for 'pregnancy'? (expected items from:").tolist() == [True]
