@@ -69,3 +69,18 @@ def test_outcomes_mapping_drafts_and_never_overwrites(clinic, tmp_path, capsys):
     assert main(["mapping", str(clinic / "export"), "--out", str(out)]) == 2
     assert "exists already" in capsys.readouterr().err
     assert out.read_text("utf-8") == text
+
+
+def test_the_mapping_is_in_the_provenance_of_the_report_and_the_audit(clinic, tmp_path):
+    import hashlib
+
+    digest = hashlib.sha256((clinic / "clinic.toml").read_bytes()).hexdigest()
+    mapped = ["--mapping", str(clinic / "clinic.toml")]
+    assert main(["report", str(clinic / "export"), *mapped, "--out", str(tmp_path / "r"),
+                 "--quiet"]) == 0
+    html = (tmp_path / "r" / "report.html").read_text("utf-8")
+    assert "clinic.toml (mapping)" in html and digest in html
+    assert main(["audit", str(clinic / "export"), *mapped, "--out", str(tmp_path / "a"),
+                 "--quiet"]) in (0, 3)
+    audit = json.loads((tmp_path / "a" / "audit.json").read_text("utf-8"))
+    assert digest in json.dumps(audit)
