@@ -209,7 +209,7 @@ def test_a_mapping_that_does_not_fit_the_export_names_the_entry(clinic, tmp_path
          "'Reaction'", "'Reactions' is there: did you mean it?"),
         (mapping, '[values.scale]\n"Goodman-Baron (quantitative)" = "goodman_baron_quantitative"',
          '[values.scale]\n"Goodman-Baron (quantitative)" = "goodman_baron_quantitativ"',
-         "clinic.toml, [values.scale], entry 'goodman_baron_(quantitative)': "
+         "clinic.toml, [values.scale], entry 'Goodman-Baron (quantitative)': "
          "'goodman_baron_quantitativ' is not a known scale",
          "did you mean 'goodman_baron_quantitative'?"),
     ]

@@ -127,12 +127,16 @@ class ExportMapping:
     values : dict of str to dict of str to str
         Per vocabulary (or ``scale``, ``bool``): the export's word, in :func:`normal` form ->
         the contract's word.
+    spellings : dict of str to str
+        The export's words as the mapping spells them, by their :func:`normal` form (for
+        messages).
     """
 
     name: str
     sha256: str
     tables: dict[str, TableMapping] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    spellings: dict[str, str] = field(default_factory=dict)
 
     @property
     def sources(self) -> dict[str, Source]:
@@ -163,7 +167,8 @@ class ExportMapping:
         for word, target in self.values.get("scale", {}).items():
             if normal(target) not in scale_words:
                 raise MappingError(
-                    f"{self.name}, [values.scale], entry {word!r}: {target!r} is not a known "
+                    f"{self.name}, [values.scale], entry {self.spellings.get(word, word)!r}: "
+                    f"{target!r} is not a known "
                     f"scale{did_you_mean(target, scale_words.values())} (declare further "
                     "scales in a scales file)")
         tables = {name: self._table(name, raw) for name, raw in bundle.tables.items()}
@@ -360,7 +365,9 @@ def read_mapping(path: str | Path) -> ExportMapping:
     tables = {t: _table_mapping(name, TABLES[t], _table_of(spec, t, name))
               for t in TABLES if t in spec}
     values = _value_maps(name, _table_of(spec, "values", name))
-    return ExportMapping(name, sha256(data), tables, values)
+    spellings = {normal(w): w for entries in _table_of(spec, "values", name).values()
+                 if isinstance(entries, dict) for w in entries}
+    return ExportMapping(name, sha256(data), tables, values, spellings)
 
 
 def _table_of(spec: dict, key: str, name: str, entry: str | None = None) -> dict:
