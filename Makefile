@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 OUT ?= build/demo
 
-.PHONY: demo test test-fast test-browser bench lint sample results clean
+.PHONY: demo test test-fast test-browser test-spreadsheet bench lint sample results clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 2; }
@@ -25,14 +25,18 @@ demo: $(STAMP)
 	@echo "Open $(OUT)/report.html"
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not browser" tests
+	$(PY) -m pytest -n 2 -m "not browser and not spreadsheet" tests
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not browser and not slow" tests
+	$(PY) -m pytest -n 2 -m "not browser and not spreadsheet and not slow" tests
 
 test-browser: $(STAMP)
 	bash tests/browser/setup.sh
 	$(PY) -m pytest -m browser tests -p no:xdist
+
+test-spreadsheet: $(STAMP)
+	bash tests/spreadsheet/setup.sh
+	$(PY) -m pytest -m spreadsheet tests -p no:xdist
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

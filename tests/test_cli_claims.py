@@ -96,10 +96,11 @@ def test_condition_restricts_the_claims(capsys, bundle):
     assert 0 < n_acne["minimal-pain"] < n_all["minimal-pain"]
 
 
-def test_unknown_condition_is_a_plain_error(capsys, bundle):
+def test_unknown_condition_is_a_usage_error_with_the_nearest(capsys, bundle):
     code, out, err = run(capsys, bundle, "--condition", "acne")
-    assert code == 1
-    assert "'acne'" in err and "Traceback" not in err
+    assert code == 2
+    assert "'acne' is not a condition: did you mean 'acne_scars'?" in err
+    assert err.startswith("usage: outcomes claims ") and "Traceback" not in err
     assert out == ""
 
 

@@ -81,7 +81,8 @@ def test_unknown_vocabulary_value(tmp_path):
     t["adverse_events"][Col.SEVERITY][1] = "extreme"
     log = load(tmp_path, t)
     assert rejects(log, "sessions") == [
-        (4, f"condition: 'acne' is not a known condition (expected one of {CONDITIONS})")]
+        (4, f"condition: 'acne' is not a known condition, did you mean 'acne_scars'? "
+            f"(expected one of {CONDITIONS})")]
     assert rejects(log, "adverse_events") == [
         (3, "severity: 'extreme' is not a known severity (expected one of mild, moderate, "
             "severe)")]

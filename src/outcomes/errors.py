@@ -59,9 +59,18 @@ class ParameterError(OutcomesError, ValueError):
     """An argument is outside what the function accepts (the message names it and the range)."""
 
 
+class ParameterTypeError(ParameterError, TypeError):
+    """An argument is of a type the function does not take (the message names what it takes)."""
+
+
 class OutcomesWarning(UserWarning):
     """Base class of warnings issued by ``outcomes``."""
 
 
 class DataQualityWarning(OutcomesWarning):
     """A value was blanked or a row quarantined while loading."""
+
+
+class MappingError(ConfigError):
+    """A mapping of a clinic's export to the contract is malformed, or does not fit the export
+    (the message names the mapping file, its entry and field)."""

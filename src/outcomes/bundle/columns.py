@@ -34,6 +34,7 @@ from .hashing import hash_numbers, hash_strings
 from .privacy import personal_kinds, withhold_messages, withhold_values
 from .readers import CellProblem, RawTable, combine
 from .schema import ASSESSMENTS, Col, Column, ColumnKind, Scale, Table, vocabulary
+from .suggest import nearest
 from .values import (
     FALSE_WORDS,
     NAT,
@@ -255,10 +256,14 @@ class TableCheck:
         found = ", ".join(repr(h) for h in header) or "none"
         names = ", ".join(missing)
         noun = "column" if len(missing) == 1 else "columns"
+        shown = [h for h, w in zip(self.raw.header, header, strict=True) if h == w]
+        near = [f"{h!r} for {name}" for name in missing for h in nearest(name, shown)]
+        hint = f" Did you mean {', '.join(near)}?" if near else ""
         return (
             f"{self.raw.where} has no {names} {noun}, which the {self.table.name} table "
-            f"requires (its columns are: {found}). Add or rename the {noun} (see the data "
-            "contract) and export again."
+            f"requires (its columns are: {found}).{hint} Add or rename the {noun} (see the "
+            "data contract, or read the export through a mapping: outcomes mapping) and "
+            "export again."
         )
 
     def _ignored_column(self, position: int, header: str) -> None:
@@ -268,7 +273,10 @@ class TableCheck:
             what = (f"column {position + 1}, whose name could be {kind} (not repeated here), "
                     "is not part of the data contract")
         elif header:
-            label, what = header, f"column {header!r} is not part of the data contract"
+            absent = [c for c in self.table.names if c not in self.text]
+            near = nearest(header, absent)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            label, what = header, f"column {header!r} is not part of the data contract{hint}"
         else:
             label, what = f"(column {position + 1})", f"column {position + 1} has no name"
         self.findings.warn(np.array([1]), label, pa.nulls(1, pa.string()),
@@ -445,18 +453,34 @@ def _parse_date(check: TableCheck, column: Column) -> None:
 def _parse_vocabulary(check: TableCheck, column: Column) -> None:
     lookup = vocabulary_lookup(column.vocabulary)
     expected = expected_values(column.vocabulary)
+    words = vocabulary(column.vocabulary)
     judge = judge_word(lookup, lambda v: (
-        f"{column.name}: {quote(v)} is not a known {column.vocabulary} (expected one of "
-        f"{expected})"))
+        f"{column.name}: {quote(v)} is not a known {column.vocabulary}"
+        f"{_hint(column, v, words)} (expected one of {expected})"))
     check.typed[column.name] = check.by_value(column, judge, code_dtype(len(lookup)), -1)
 
 
 def _parse_scale(check: TableCheck, column: Column) -> None:
     names = list(check.scales)
     judge = judge_word({n.casefold(): i for i, n in enumerate(names)}, lambda v: (
-        f"{column.name}: {quote(v)} is not a known scale (expected one of {', '.join(names)}, "
-        "or declare it in a scales file)"))
+        f"{column.name}: {quote(v)} is not a known scale{_hint(column, v, names)} (expected "
+        f"one of {', '.join(names)}, or declare it in a scales file)"))
     check.typed[column.name] = check.by_value(column, judge, code_dtype(len(names)), -1)
+
+
+#: Words a spreadsheet turns into numbers when it opens a file: the number -> the word.
+_SPREADSHEET_NUMBERS = {"age_band": {"65": "65+", "65.0": "65+"}}
+
+
+def _hint(column: Column, value: str, words: list[str]) -> str:
+    """", did you mean 'x'?" for a near miss of a vocabulary word (no "; ": reasons are joined
+    with it), or what a spreadsheet may have done to the value."""
+    damaged = _SPREADSHEET_NUMBERS.get(column.vocabulary or "", {}).get(value.strip())
+    if damaged is not None:
+        return (f", a spreadsheet may have turned {damaged!r} into a number: format the "
+                f"{column.name} cells as text and type {damaged}")
+    near = nearest(value, words)
+    return f", did you mean {near[0]!r}?" if near else ""
 
 
 def _parse_bool(check: TableCheck, column: Column) -> None:

@@ -22,6 +22,7 @@ import os
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import replace
 from functools import cache, partial
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import ConfigError, DataQualityWarning, ParameterError
+from ..errors import ConfigError, DataQualityWarning, ParameterError, ParameterTypeError
 from .columns import TableCheck, check_event_hours, check_scores, empty_warnings, frame
 from .limits import Limits
 from .links import (
@@ -40,8 +41,9 @@ from .links import (
     session_keys,
 )
 from .log import COUNT_COLUMNS, SessionLog, empty_counts
+from .mapping import ExportMapping, as_mapping
 from .privacy import check_bundle, withhold_values
-from .readers import RawBundle, read_bundle
+from .readers import RawBundle, read_bundle, read_sources
 from .schema import (
     ADVERSE_EVENTS,
     ASSESSMENTS,
@@ -62,18 +64,21 @@ _ROWS_FOR_THREADS = 50_000  # below this, starting threads costs more than it sa
 
 
 def load_bundle(
-    path: str | Path, scales: str | Path | Mapping[str, Scale] | None = None, *,
-    limits: Limits | None = None,
+    path: str | Path | Mapping[str, pd.DataFrame],
+    scales: str | Path | Mapping[str, Scale] | None = None, *,
+    limits: Limits | None = None, mapping: str | Path | ExportMapping | None = None,
 ) -> SessionLog:
     """Load and validate an anonymised session-log bundle.
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path or dict of str to DataFrame
         A folder holding ``sessions.csv`` or ``sessions.parquet`` (plus, optionally,
         ``assessments`` and ``adverse_events`` in either format), or an ``.xlsx`` workbook with
         sheets of those names. CSV files are UTF-8 (a byte-order mark is fine), comma or
-        semicolon separated; with semicolons, decimal commas (``2,5``) are numbers.
+        semicolon separated; with semicolons, decimal commas (``2,5``) are numbers. Or a dict
+        of DataFrames with those keys, read as the CSV files they would make
+        (:mod:`outcomes.bundle.frames`; the frames are not modified).
     scales : str, Path or dict of str to Scale, optional
         Outcome scales to check assessment scores against: a TOML file adding to (or
         overriding) the built-in scales, or a ready mapping. Default: the built-in scales.
@@ -81,6 +86,11 @@ def load_bundle(
         How large a file is read: uncompressed bytes, rows per table, and how far an ``.xlsx``
         may expand (:class:`~outcomes.bundle.limits.Limits`; default 2 GiB, 50 million rows, a
         zip bomb refused). Checked before a file is parsed, so memory does not grow first.
+    mapping : str, Path or ExportMapping, optional
+        How a clinic's own export reads as the contract: its files or sheets, headers, words,
+        date formats, units and constant columns (a TOML file,
+        :mod:`outcomes.bundle.mapping`; ``outcomes mapping`` drafts one). The mapping's name
+        and SHA-256 are in ``checksums`` and ``mapping`` of the result.
 
     Returns
     -------
@@ -91,7 +101,8 @@ def load_bundle(
         ``rejects``: per table, quarantined rows as text with ``row`` and ``reason``.
         ``warnings``: one row per blanked value or ignored column (``table``, ``row``,
         ``column``, ``value``, ``message``). ``counts``: rows read, accepted, quarantined and
-        warned per table. ``checksums``: SHA-256 of each input file, by file name.
+        warned per table. ``checksums``: SHA-256 of each input file, by file name (and of the
+        mapping, as ``"<name> (mapping)"``).
 
     Raises
     ------
@@ -106,8 +117,12 @@ def load_bundle(
         Its ``failure_cases`` list the tables and columns concerned.
     ConfigError
         If the scales file is malformed.
+    MappingError
+        If the mapping is malformed or does not fit the export (naming its entry and field).
+    ParameterTypeError
+        If ``path`` is neither a path nor a dict of DataFrames (a ``TypeError``).
     ParameterError
-        If ``path`` is not a path, or ``limits`` not a :class:`Limits`.
+        If ``limits`` is not a :class:`Limits`, or ``mapping`` not a path or mapping.
 
     Warns
     -----
@@ -148,24 +163,36 @@ def load_bundle(
     >>> print(f"row {first['row']}: {first['reason'][:43]}")
     row 143: condition: 'scars' is not a known condition
     """
-    if not isinstance(path, str | os.PathLike):
-        raise ParameterError(
-            f"load_bundle(): path must be a folder or workbook path (str or Path), got "
-            f"{type(path).__name__}.")
+    frames = isinstance(path, Mapping)
+    if not (frames or isinstance(path, str | os.PathLike)):
+        raise ParameterTypeError(
+            "load_bundle(): path must be a folder or workbook path (str or Path), or a dict of "
+            f"DataFrames keyed sessions, assessments, adverse_events; got {type(path).__name__}.")
     if limits is not None and not isinstance(limits, Limits):
         raise ParameterError(
             "load_bundle(): limits must be a Limits (from outcomes.bundle.limits), got "
             f"{type(limits).__name__}.")
     scale_map = _resolve_scales(scales)
-    bundle = read_bundle(path, defer_checksums=True, limits=limits)
+    mapping = as_mapping(mapping)
+    if frames:
+        from .frames import read_frames
+
+        bundle = read_frames(path)
+    elif mapping is not None:
+        bundle = read_sources(path, mapping.sources, limits=limits)
+    else:
+        bundle = read_bundle(path, defer_checksums=True, limits=limits)
     try:
+        if mapping is not None:
+            bundle = mapping.apply(bundle, scale_map)
         with ThreadPoolExecutor(max_workers=1) as hasher:
-            return _load(bundle, scale_map, hasher)
+            return _load(bundle, scale_map, hasher, mapping)
     finally:
         bundle.close()
 
 
-def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor) -> SessionLog:
+def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
+          mapping: ExportMapping | None = None) -> SessionLog:
     rows = sum(t.n_rows for t in bundle.tables.values())
     threads = _THREADS if rows >= _ROWS_FOR_THREADS else 1
     with ThreadPoolExecutor(max_workers=threads) as executor:
@@ -195,7 +222,10 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor) -> S
     exact_duplicates(assessments, candidates)
     check_event_hours(events)
     link_sessions(events, sessions, keys)
-    log = _assemble(checks, bundle.source, bundle.checksums, bundle.missing, scale_map)
+    checksums = {**bundle.checksums, **(mapping.provenance if mapping else {})}
+    log = _assemble(checks, bundle.source, checksums, bundle.missing, scale_map)
+    log = replace(log, mapping=mapping, missing_hints=dict(bundle.hints),
+                  table_sources={n: t.where for n, t in bundle.tables.items()})
     _warn_summary(log, stacklevel=4)
     return log
 

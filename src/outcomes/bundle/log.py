@@ -51,6 +51,15 @@ class SessionLog:
         really there).
     scales : dict of str to Scale
         The outcome scales the assessments were checked against.
+    mapping : ExportMapping or None
+        The mapping the export was read through (:mod:`outcomes.bundle.mapping`): its ``name``
+        and ``sha256`` (also in :attr:`checksums`, as ``"<name> (mapping)"``).
+    missing_hints : dict of str to str
+        Per missing table, a near miss beside the bundle's files ("adverse_event.csv is here:
+        did you mean adverse_events.csv?").
+    table_sources : dict of str to str
+        Per table read, how messages name its file or sheet (``Visits.csv``,
+        ``bundle.xlsx, sheet sessions``).
     """
 
     sessions: pd.DataFrame
@@ -64,6 +73,17 @@ class SessionLog:
     missing_tables: tuple[str, ...] = ()
     present_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     scales: dict[str, Scale] = field(default_factory=load_scales)
+    mapping: object | None = None
+    missing_hints: dict[str, str] = field(default_factory=dict)
+    table_sources: dict[str, str] = field(default_factory=dict)
+
+    def missing_text(self) -> str:
+        """``"Tables not in the bundle: ..."`` with each near miss found, or ``""``."""
+        if not self.missing_tables:
+            return ""
+        return "Tables not in the bundle: " + ", ".join(
+            f"{t} ({self.missing_hints[t]})" if t in self.missing_hints else t
+            for t in self.missing_tables)
 
     # ------------------------------------------------------------------ views
     def table(self, name: str) -> pd.DataFrame:
@@ -185,7 +205,7 @@ class SessionLog:
         counts = self.counts.copy()
         lines.append(counts.to_string())
         if self.missing_tables:
-            lines.append("Tables not in the bundle: " + ", ".join(self.missing_tables))
+            lines.append(self.missing_text())
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -40,10 +40,11 @@ from .failures import failure_cases
 from .hashing import sha256
 from .limits import Limits, check_csv, check_file_size, check_parquet, check_workbook
 from .schema import TABLES
+from .suggest import nearest
 from .workbook import CellProblem, open_workbook, read_sheet
 
-__all__ = ["RawTable", "RawBundle", "read_bundle", "read_table_bytes", "combine", "FIRST_DATA_ROW",
-           "CellProblem", "Limits"]
+__all__ = ["RawTable", "RawBundle", "Source", "read_bundle", "read_sources", "read_table_bytes",
+           "combine", "FIRST_DATA_ROW", "CellProblem", "Limits"]
 
 #: Spreadsheet row number of the first data row (the header is row 1).
 FIRST_DATA_ROW = 2
@@ -116,12 +117,16 @@ class RawBundle:
     digests : dict
         Per file name, its SHA-256, or the mapped file whose SHA-256 is still to be computed
         (see :meth:`hash_in_background` and :attr:`checksums`).
+    hints : dict of str to str
+        Per missing table, a near miss found beside the bundle's files ("adverse_event.csv is
+        here: did you mean adverse_events.csv?").
     """
 
     source: str
     tables: dict[str, RawTable]
     missing: tuple[str, ...]
     digests: dict[str, str | Future | _Mapped] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
 
     def hash_in_background(self, executor: Executor) -> None:
         """Start computing the checksums not yet computed, in ``executor``."""
@@ -246,7 +251,28 @@ def _read_folder(folder: Path, defer_checksums: bool, limits: Limits) -> RawBund
             mapped.close()
         raise
     missing = tuple(n for n in TABLES if n not in tables)
-    return RawBundle(folder.name, tables, missing, digests)
+    return RawBundle(folder.name, tables, missing, digests, _file_hints(folder, missing))
+
+
+def _near_file(folder: Path, table: str) -> str | None:
+    """The name of a table file of ``folder`` whose stem is a near miss of ``table``."""
+    try:
+        files = {e.stem: e.name for e in sorted(folder.iterdir())
+                 if e.suffix.lower() in TABLE_SUFFIXES and e.is_file()}
+    except OSError:
+        return None
+    found = nearest(table, files)
+    return files[found[0]] if found else None
+
+
+def _file_hints(folder: Path, missing: tuple[str, ...]) -> dict[str, str]:
+    hints = {}
+    for table in missing:
+        near = _near_file(folder, table)
+        if near is not None:
+            suffix = Path(near).suffix.lower()
+            hints[table] = f"{near} is here: did you mean {table}{suffix}?"
+    return hints
 
 
 def _given_twice(name: str, listed: str):
@@ -265,6 +291,9 @@ def _no_sessions_message(folder: Path) -> str:
         f"{folder.name}: no sessions table. A bundle folder needs sessions.csv or "
         "sessions.parquet (assessments and adverse_events are optional)."
     )
+    near = _near_file(folder, "sessions")
+    if near is not None:
+        message += f" {near} is here: did you mean sessions{Path(near).suffix.lower()}?"
     workbooks = sorted(p.name for p in folder.glob("*.xlsx"))
     if workbooks:
         message += f" The folder holds the workbook {workbooks[0]}: give the workbook itself."
@@ -550,10 +579,16 @@ def _read_workbook(path: Path, limits: Limits) -> RawBundle:
             name: _read_sheet(workbook, sheet, name, f"{path.name}, sheet {sheet.title}", limits)
             for name, sheet in sheets.items()
         }
+        titles = [str(s.title) for s in workbook.worksheets]
     finally:
         workbook.close()
     missing = tuple(n for n in TABLES if n not in tables)
-    return RawBundle(path.name, tables, missing, digests)
+    hints = {}
+    for table in missing:
+        near = nearest(table, titles)
+        if near:
+            hints[table] = f"the sheet {near[0]!r} is here: did you mean {table!r}?"
+    return RawBundle(path.name, tables, missing, digests, hints)
 
 
 def _workbook_sheets(workbook, where: str) -> dict:
@@ -571,9 +606,11 @@ def _workbook_sheets(workbook, where: str) -> dict:
             )
     if not found["sessions"]:
         titles = ", ".join(repr(s.title) for s in workbook.worksheets) or "none"
+        near = nearest("sessions", [str(s.title) for s in workbook.worksheets])
+        hint = f" The sheet {near[0]!r} is there: did you mean 'sessions'?" if near else ""
         raise BundleError(
             f"{where} has no 'sessions' sheet (its sheets: {titles}). Name the sheets "
-            "sessions, assessments and adverse_events.", _no_sessions()
+            f"sessions, assessments and adverse_events.{hint}", _no_sessions()
         )
     return {name: sheets[0] for name, sheets in found.items() if sheets}
 
@@ -654,3 +691,144 @@ def _blank_rows(columns: list[pa.Array], n: int) -> np.ndarray:
         blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy(zero_copy_only=False)
         candidates = candidates[blank]
     return candidates
+
+
+# ---------------------------------------------------------------------- sources of a mapping
+@dataclass(frozen=True)
+class Source:
+    """Where a mapping says a table is: a file of the bundle's folder, a sheet of a workbook.
+
+    Attributes
+    ----------
+    file : str or None
+        A ``.csv``, ``.parquet`` or ``.xlsx`` file of the folder (``None``: the contract's name,
+        or the workbook given as the bundle).
+    sheet : str or None
+        The sheet of an ``.xlsx`` file (``None``: the sheet named after the table).
+    entry : str
+        How messages name the mapping's entry (``"clinic.toml, [sessions]"``).
+    """
+
+    file: str | None = None
+    sheet: str | None = None
+    entry: str = ""
+
+
+def read_sources(path: str | Path, sources: dict[str, Source], *,
+                 limits: Limits | None = None) -> RawBundle:
+    """Read a bundle whose tables are where a mapping says (:class:`Source` per table).
+
+    A table without a source is found as :func:`read_bundle` finds it. Checksums are computed
+    before returning.
+
+    Raises
+    ------
+    MappingError
+        If a file or sheet the mapping names is not there (with the nearest name there is).
+    BundleError
+        As :func:`read_bundle`.
+    """
+    from ..errors import MappingError
+
+    path = Path(path)
+    limits = Limits() if limits is None else limits
+    if not path.exists() or not (path.is_dir() or path.suffix.lower() in WORKBOOK_SUFFIXES):
+        return read_bundle(path, limits=limits)  # raises its message
+    if not path.is_dir():
+        for src in sources.values():
+            if src.file is not None and src.file.casefold() != path.name.casefold():
+                raise MappingError(
+                    f"{src.entry}, field 'file': the bundle is the workbook {path.name}, so "
+                    f"name its sheet (sheet = ...) rather than the file {src.file!r}.")
+        tables, digest = _read_sheets(path, {n: sources.get(n) for n in TABLES}, limits)
+        missing = tuple(n for n in TABLES if n not in tables)
+        return RawBundle(path.name, tables, missing, {path.name: digest})
+    folder = path
+    listing = {e.name.casefold(): e for e in sorted(folder.iterdir()) if e.is_file()}
+    defaults = _table_files(folder)
+    chosen: dict[Path, dict[str, Source | None]] = {}
+    for name in TABLES:
+        src = sources.get(name)
+        if src is None or src.file is None:
+            if src is not None and src.sheet is not None:
+                raise MappingError(f"{src.entry}, field 'file': expected the workbook of the "
+                                   f"sheet {src.sheet!r}; got nothing.")
+            if len(defaults[name]) > 1:
+                listed = " and ".join(f.name for f in defaults[name])
+                raise BundleError(f"{folder.name}: the {name} table is given twice ({listed}); "
+                                  "keep one of them, or name one in the mapping.")
+            if defaults[name]:
+                chosen.setdefault(defaults[name][0], {})[name] = None
+            continue
+        entry = listing.get(src.file.casefold())
+        if entry is None:
+            names = [e.name for e in listing.values()]
+            near = nearest(src.file, names)
+            hint = f" {near[0]!r} is there: did you mean it?" if near else ""
+            raise MappingError(
+                f"{src.entry}, field 'file': {src.file!r} is not in the folder {folder.name} "
+                f"(its files: {', '.join(names) or 'none'}).{hint}")
+        suffix = entry.suffix.lower()
+        if suffix not in (*TABLE_SUFFIXES, *WORKBOOK_SUFFIXES):
+            raise MappingError(f"{src.entry}, field 'file': expected a .csv, .parquet or .xlsx "
+                               f"file; got {src.file!r}.")
+        if suffix in TABLE_SUFFIXES and src.sheet is not None:
+            raise MappingError(f"{src.entry}, field 'sheet': {entry.name} is a {suffix} file, "
+                               "which has no sheets; leave the sheet out.")
+        chosen.setdefault(entry, {})[name] = src
+    if not any("sessions" in wanted for wanted in chosen.values()):
+        raise BundleError(_no_sessions_message(folder), _no_sessions())
+    tables: dict[str, RawTable] = {}
+    digests: dict[str, str] = {}
+    for file, wanted in chosen.items():
+        if file.suffix.lower() in WORKBOOK_SUFFIXES:
+            found, digests[file.name] = _read_sheets(file, wanted, limits, required=False)
+            tables.update(found)
+            continue
+        check_file_size(file.name, _file_size(file), limits)
+        data = _read_bytes(file)
+        for name in wanted:
+            tables[name] = read_table_bytes(data, name=name, where=file.name,
+                                            suffix=file.suffix.lower(), limits=limits)
+        digests[file.name] = sha256(data)
+    missing = tuple(n for n in TABLES if n not in tables)
+    return RawBundle(folder.name, tables, missing, digests)
+
+
+def _read_sheets(file: Path, wanted: dict[str, Source | None], limits: Limits,
+                 required: bool = True) -> tuple[dict[str, RawTable], str]:
+    """The tables of ``wanted`` from the sheets of one workbook, and the workbook's SHA-256.
+
+    A table without a sheet named in its source is the sheet of its own name (absent: not read,
+    unless it is the sessions table of a workbook given as the bundle, ``required``).
+    """
+    from ..errors import MappingError
+
+    check_file_size(file.name, _file_size(file), limits)
+    data = _read_bytes(file)
+    check_workbook(data, file.name, limits)
+    workbook = open_workbook(data, file.name)
+    try:
+        by_title = {str(s.title).strip().casefold(): s for s in workbook.worksheets}
+        titles = [str(s.title) for s in workbook.worksheets]
+        tables = {}
+        for name, src in wanted.items():
+            if src is None or src.sheet is None:
+                sheet = by_title.get(name)
+                if sheet is None and required and name == "sessions":
+                    _workbook_sheets(workbook, file.name)  # raises the no-sessions message
+                if sheet is None:
+                    continue
+            else:
+                sheet = by_title.get(src.sheet.strip().casefold())
+                if sheet is None:
+                    near = nearest(src.sheet, titles)
+                    hint = f" {near[0]!r} is there: did you mean it?" if near else ""
+                    raise MappingError(
+                        f"{src.entry}, field 'sheet': {file.name} has no sheet {src.sheet!r} "
+                        f"(its sheets: {', '.join(map(repr, titles))}).{hint}")
+            tables[name] = _read_sheet(workbook, sheet, name, f"{file.name}, sheet {sheet.title}",
+                                       limits)
+    finally:
+        workbook.close()
+    return tables, sha256(data)

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from ..validators import number_text
 from .schema import aliases, vocabulary
+from .suggest import nearest
 
 __all__ = [
     "TRUE_WORDS", "FALSE_WORDS", "NAT", "quote", "range_text", "outside", "encode",
@@ -418,8 +419,10 @@ def judge_list(name: str, value: str, allowed: list[str]) -> tuple[str | None, s
         return None, None
     unknown = [i for i in items if i not in allowed and i != _NONE_ITEM]
     if unknown:
+        near = [f"{i!r} for {n[0]!r}" for i in unknown for n in [nearest(i, allowed)] if n]
+        hint = f", did you mean {', '.join(near)}?" if near else ""
         return None, (
-            f"{name}: {quote(value)} has unknown item(s) {', '.join(map(repr, unknown))} "
+            f"{name}: {quote(value)} has unknown item(s) {', '.join(map(repr, unknown))}{hint} "
             f"(expected items from: {', '.join(allowed)}, or none)"
         )
     if _NONE_ITEM in items:

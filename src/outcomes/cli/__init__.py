@@ -6,7 +6,9 @@ which returns the exit status; a module imports what its command needs inside ``
 (:class:`outcomes.errors.OutcomesError`) are printed as plain messages, never as tracebacks.
 
 Exit status: 0 success; 1 the input could not be read or rows were quarantined (validate);
-2 usage error; 3 an audit check failed its threshold.
+2 usage error (a mistyped command or option is answered with the command's own usage and the
+nearest name, :mod:`outcomes.bundle.suggest`; so is an unknown ``--condition`` and a malformed
+``--mapping`` file); 3 an audit check failed its threshold.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import importlib
 import sys
 import warnings
 
-from ..errors import OutcomesError, OutputError
+from ..bundle.suggest import did_you_mean
+from ..errors import MappingError, OutcomesError, OutputError
 
-COMMANDS = ("validate", "simulate", "claims", "report", "audit")
+COMMANDS = ("validate", "simulate", "claims", "report", "audit", "mapping", "template")
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_AUDIT_FAILED = 0, 1, 2, 3
 
@@ -26,9 +29,14 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_AUDIT_FAILED = 0, 1, 2, 3
 BUNDLE_HELP = "the bundle: a folder of CSV or Parquet tables, or an .xlsx workbook"
 
 
+MAPPING_HELP = ("a TOML file reading a clinic's own export as the contract (its files, headers, "
+                "words, date formats, units); 'outcomes mapping' drafts one")
+
+
 def add_bundle_argument(parser: argparse.ArgumentParser) -> None:
-    """The positional ``PATH`` of the bundle every analysing command reads."""
+    """The positional ``PATH`` of the bundle every analysing command reads, and ``--mapping``."""
     parser.add_argument("path", metavar="PATH", help=BUNDLE_HELP)
+    parser.add_argument("--mapping", metavar="FILE", help=MAPPING_HELP)
 
 
 def checked(convert, accept, expected: str):
@@ -76,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction,
                         help="show the version of outcomes and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.commands = {}
     for name in COMMANDS:
         module = importlib.import_module(f".{name}", __name__)
         p = sub.add_parser(
@@ -84,21 +93,49 @@ def build_parser() -> argparse.ArgumentParser:
         )
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
+        parser.commands[name] = p
     return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; a usage error prints the usage of the command it concerns, with the
+    nearest command, option or condition, and exits 2 (``SystemExit``)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and argv and not argv[0].startswith("-") and first not in COMMANDS:
+        parser.error(f"{first!r} is not a command{did_you_mean(first, COMMANDS)} (commands: "
+                     f"{', '.join(COMMANDS)})")
+    args, extra = parser.parse_known_args(argv)
+    command = parser.commands[args.command]
+    if extra:
+        options = [o for a in command._actions for o in a.option_strings]
+        unknown = extra[0]
+        hint = did_you_mean(unknown.split("=")[0], options) if unknown.startswith("-") else ""
+        command.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    conditions = getattr(args, "condition", None)
+    if conditions:
+        from ..bundle.schema import vocabulary
+
+        known = vocabulary("condition")
+        for condition in conditions:
+            if condition not in known:
+                command.error(f"argument --condition: {condition!r} is not a condition"
+                              f"{did_you_mean(condition, known)} (conditions: "
+                              f"{', '.join(known)})")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``outcomes`` console command; returns the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _plain_warning(args.command)
             return int(args._run(args))
-    except OutputError as exc:
+    except (OutputError, MappingError) as exc:
         print(f"outcomes {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OutcomesError as exc:

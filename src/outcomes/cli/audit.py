@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # the audit reports them
-        log = load_bundle(args.path, scales=args.scales)
+        log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
     try:
         result = audit(log, config=config)
     except ConfigError as exc:  # e.g. an adherence minimum naming an unknown recommendation

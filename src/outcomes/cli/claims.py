@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from ..claims.evaluate import evaluate_claims
     from ..output.safety import neutralise_formulas
 
-    log = load_bundle(args.path, scales=args.scales)
+    log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
     result = evaluate_claims(log, catalogue=args.claims, conditions=args.condition)
     if args.format == "json":
         print(result.to_json())

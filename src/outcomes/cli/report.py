@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bundle.load import load_bundle
     from ..report.write import write_report
 
-    log = load_bundle(args.path, scales=args.scales)
+    log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
     result = write_report(
         log, args.out, catalogue=args.claims, conditions=args.condition,
         min_cell=args.min_cell, pdf=args.pdf, include_patient_rows=args.include_patient_rows,

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
-        log = load_bundle(args.path, scales=args.scales)
+        log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
     print(report(log, shown=args.show))
     if args.rejects:  # a folder that cannot be written: OutputError, exit 2 (the dispatcher)
         from ..output.export import save_rejects
@@ -87,7 +87,7 @@ def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
     """
     lines = [f"Bundle {log.source}", "", log.counts.to_string(), ""]
     if log.missing_tables:
-        lines += ["Tables not in the bundle: " + ", ".join(log.missing_tables), ""]
+        lines += [log.missing_text(), ""]
     lines.append("Input files (SHA-256):")
     width = max((len(name) for name in log.checksums), default=0)
     lines += [f"  {name:<{width}}  {digest}" for name, digest in log.checksums.items()]
@@ -153,6 +153,8 @@ def problem_lines(log: SessionLog) -> list[str]:
 
 def _where(log: SessionLog, table: str) -> str:
     """How to name a table's file: ``sessions.csv``, or ``book.xlsx, sheet sessions``."""
+    if table in log.table_sources:
+        return log.table_sources[table]
     for name in log.checksums:
         if name.rsplit(".", 1)[0].lower() == table:
             return name
