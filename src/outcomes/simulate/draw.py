@@ -85,6 +85,7 @@ from .params import (
     clinic_multipliers,
     clinic_weights,
     event_probabilities,
+    frailty_scale,
     names,
     pain_levels,
     pmf,
@@ -230,9 +231,14 @@ def _draw(p: SimulationParams, rng: np.random.Generator, n: int) -> dict:
     cw = probs(p.condition_weights, CONDITIONS)
     with np.errstate(divide="ignore"):
         keys = np.log(cw)[None, :] + rng.gumbel(size=(n, len(CONDITIONS)))
-    top = np.argsort(-keys, axis=1, kind="stable")[:, :2]
+    top = np.argsort(-keys, axis=1, kind="stable")
     first, second = top[:, 0], top[:, 1]
     two = (rng.random(n) < p.second_condition_share) & (cw[second] > 0)
+    n_conditions = 1 + two  # a further condition only with a draw of its own (the sample)
+    if p.further_condition_share > 0:
+        more = rng.random((n, len(CONDITIONS) - 2)) < p.further_condition_share
+        more &= cw[top[:, 2:]] > 0
+        n_conditions = n_conditions + two * np.cumprod(more, axis=1).sum(axis=1)
     fitz = _choice(rng, probs(p.fitzpatrick_weights, FITZPATRICK), n)
     ageing = np.isin(first, [CONDITIONS.index(c) for c in AGEING_CONDITIONS])
     age = _choice_by(rng, probs(p.ageing_age_band_weights, AGE_BANDS),
@@ -261,8 +267,9 @@ def _draw(p: SimulationParams, rng: np.random.Generator, n: int) -> dict:
         flags=flags, alcohol=alcohol, bleed_flag=anticoag | disorder, clinic=clinic, n=n)
 
     # ---- courses
-    pat = np.concatenate([np.arange(n), np.flatnonzero(two)])
-    cond = np.concatenate([first, second[two]])
+    pat = np.repeat(np.arange(n), n_conditions)
+    cond = top[pat, np.arange(len(pat)) - np.repeat(np.cumsum(n_conditions) - n_conditions,
+                                                     n_conditions)]
     order = np.lexsort((cond, pat))
     pat, cond = pat[order], cond[order]
     nc = len(pat)
@@ -352,11 +359,19 @@ def _draw_events(p: SimulationParams, rng: np.random.Generator, w: dict) -> dict
     g_place, g_dark, g_flag = grid // 4, (grid // 2) % 2 == 1, grid % 2 == 1
     g_home = g_place == p.n_clinics
     g_mult = np.where(g_home, 1.0, np.append(clinic_multipliers(p), 1.0)[g_place])
+    # patient frailties (drawn only when asked for, so that bundles without them are the same)
+    frailty = (_log_normal(rng, p.patient_event_sd, pt["n"], mean_one=True)[s["pat"]]
+               if p.patient_event_sd > 0 else None)
+    slow = (_log_normal(rng, p.patient_resolution_sd, pt["n"], mean_one=False)
+            if p.patient_resolution_sd > 0 else None)
     sess, code, notable = [], [], []
     for j, event in enumerate(EVENTS):
         pn_cell, pm_cell = event_probabilities(p, event, g_home, g_dark, g_mult, g_flag)
         pn = np.broadcast_to(pn_cell, grid.shape)[cell]
         pm = np.broadcast_to(pm_cell, grid.shape)[cell]
+        if frailty is not None:
+            scale = frailty_scale(pn + pm, frailty)
+            pn, pm = pn * scale, pm * scale
         u = rng.random(s["n"])
         is_notable = u < pn
         hit = np.flatnonzero(is_notable | (u < pn + pm))
@@ -381,6 +396,8 @@ def _draw_events(p: SimulationParams, rng: np.random.Generator, w: dict) -> dict
     finite = np.isfinite(med)
     safe_med = np.where(finite, med, 1.0)
     t = safe_med * np.exp(sd * rng.standard_normal(n))
+    if slow is not None:
+        t = t * slow[s["pat"][sess]]
     resolved = np.maximum(1.0, np.rint(t))
     resolved = np.where(onset > 0, np.maximum(resolved, onset + 1), resolved)
     after_onset = np.where(finite, p.censor_median_hours, NEVER_RESOLVED_CONTACT_HOURS)
@@ -394,6 +411,12 @@ def _draw_events(p: SimulationParams, rng: np.random.Generator, w: dict) -> dict
     onset = np.where(blank_onset, np.nan, onset)
     return dict(session=sess, code=code, severity=severity, onset=onset, resolved=resolved,
                 last_contact=last_contact, n=n)
+
+
+def _log_normal(rng, sd: float, n: int, *, mean_one: bool) -> np.ndarray:
+    """``n`` log-normal multipliers of log-scale SD ``sd``: mean 1, or median 1."""
+    shift = sd * sd / 2 if mean_one else 0.0
+    return np.exp(sd * rng.standard_normal(n) - shift)
 
 
 def _baseline_scores(rng, scale: np.ndarray) -> np.ndarray:
