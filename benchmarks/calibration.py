@@ -2,7 +2,7 @@
 ``docs/calibration.md``.
 
 Runs every scenario of ``tests/calibration.py`` at 20, 40, 80, 150 and 500 patients (the same
-seeds as the slow tests, which use the first 60 of them), in worker processes, and writes a table
+seeds as the slow tests, which use the first 40 of them), in worker processes, and writes a table
 per size: for each claim, its truth, the share of decisive verdicts with its Monte-Carlo SE, and
 the two-sided coverage and one-sided misses of the intervals its verdict rests on, with the
 targets of issue 17 missed by more than three Monte-Carlo SEs listed. Usage, from the repository
@@ -78,7 +78,7 @@ def report(results: dict, seconds: dict, replicates: int) -> str:
 
 Written by `make calibration` (`benchmarks/calibration.py`); do not edit by hand. The study is
 `tests/calibration.py` (its docstring describes the scenarios and the truths); the slow tests of
-`tests/test_calibration.py` run its first 60 replicates and assert the same targets.
+`tests/test_calibration.py` run its first 40 replicates and assert the same targets.
 
 - Seed {study.SEED} (the replicates' seeds are a fixed stream per scenario and size,
   `calibration.seeds`); {replicates} replicates per scenario and size, each a bundle simulated,

@@ -1,12 +1,13 @@
 """The calibration study (``tests/calibration.py``): verdicts and intervals of every claim on
 simulated clinics of 20-500 patients, against the targets of issue 17.
 
-The slow tests run 60 replicates of each scenario at each size through the public pipeline
-(about 140 CPU-seconds in all, one test per size so that they spread over workers). With 60
-replicates a share of 5% has a Monte-Carlo SE of 2.8 points and a coverage of 95% 2.8 points,
-so each target is asserted within three SEs (:func:`calibration.failures`); the share decisive
-under no effect of the three claims at no effect in all three scenarios is also asserted pooled
-over them (180 replicates, SE 1.6 points). ``make calibration`` runs more replicates and writes
+The slow tests run 40 replicates of each scenario at each size through the public pipeline
+(600 bundles, about 0.2 CPU-second each; one test per size so that they spread over workers).
+With 40 replicates a share of 5% has a Monte-Carlo SE of 3.4 points, and so has a coverage of
+95% over 40 intervals, so each target is asserted within three SEs
+(:func:`calibration.failures`); the share decisive under no effect of the three claims at no
+effect in all three scenarios is also asserted pooled over them (120 replicates, SE 2.0
+points). ``make calibration`` runs more replicates and writes
 ``docs/calibration.md``. The fast tests check that the scenarios put the truths where the study
 says and that the acceptance windows reject what they should.
 """
@@ -20,7 +21,7 @@ import pytest
 
 import calibration as study
 
-REPLICATES = 60
+REPLICATES = 40
 
 
 # ------------------------------------------------------------------ the scenarios' truths
