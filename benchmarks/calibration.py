@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import calibration as study  # noqa: E402  (tests/calibration.py)
 import pandas as pd  # noqa: E402
+
+import calibration as study  # noqa: E402  (tests/calibration.py)
 
 REPLICATES = 400
 CHUNK = 20

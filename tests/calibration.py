@@ -12,8 +12,9 @@ Scenarios
 Every scenario has the frailties and repeated courses that make a clinic's units dependent: a
 patient's outcome multiplier (log-normal, SD 0.35 on the log scale) shared by their courses, a
 side-effect frailty (log-normal hazard multiplier, SD 0.8) shared by their sessions, a
-resolution-time multiplier (SD 0.4) shared by their events, and 1.7 courses per patient on
-average (half the patients have a second condition, 30% of those a third, ...).
+resolution-time multiplier (SD 0.4) shared by their events, a patient's own pain level
+(``pain_patient_concentration`` 3), and 1.7 courses per patient on average (half the patients
+have a second condition, 30% of those a third, ...).
 
 ``no_effect``
     The four comparative claims exactly at no effect: home and professional courses alike
@@ -110,6 +111,7 @@ BASE = dict(
     condition_weights={**_DEFAULT.condition_weights, "texture": 0.0},
     second_condition_share=0.5, further_condition_share=0.3,
     patient_effect_sd=0.35, patient_event_sd=0.8, patient_resolution_sd=0.4,
+    pain_patient_concentration=3.0,
     # setting: no effect, and nothing else differs between the settings' courses
     home_share=0.4, home_multiplier=1.0, acne_monthly_share=0.0,
     sessions_pmf_home=_DEFAULT.sessions_pmf_professional,

@@ -56,7 +56,7 @@ def test_every_scenario_has_frailties_and_several_courses_per_patient():
     for name in study.SCENARIOS:
         p = study.params(name)
         assert p.patient_effect_sd > 0 and p.patient_event_sd > 0
-        assert p.patient_resolution_sd > 0
+        assert p.patient_resolution_sd > 0 and p.pain_patient_concentration < 10
         assert p.second_condition_share >= 0.5 and p.further_condition_share > 0
 
 

@@ -610,3 +610,16 @@ def test_frailty_knobs_are_checked():
             SimulationParams(**{name: -0.1})
     with pytest.raises(ValueError, match="further_condition_share"):
         SimulationParams(further_condition_share=1.5)
+
+
+def test_patient_pain_level_keeps_the_mean_and_clusters_the_scores():
+    s = simulate(BIG, 7, pain_patient_concentration=2.0)["sessions"]
+    pain = s[Col.PAIN_VAS]
+    assert pain.mean() == pytest.approx(SimulationParams().truth()["minimal-pain"], abs=0.05)
+    # patients differ: the spread of patients' means is well above the sessions' alone
+    by_patient = pain.groupby(s[Col.PATIENT_ID]).agg(["mean", "size"])
+    independent = simulate(BIG, 7)["sessions"]
+    base = independent[Col.PAIN_VAS].groupby(independent[Col.PATIENT_ID]).mean()
+    assert by_patient["mean"].var() > 2 * base.var()
+    with pytest.raises(ValueError, match="pain_patient_concentration"):
+        SimulationParams(pain_patient_concentration=0.0)

@@ -13,9 +13,13 @@ collected for the sample data (the studies are cited field by field in
 The model
 ---------
 patients
-    Each has one condition, or two (courses are patient x condition); a Fitzpatrick type, an age
-    band, a sex, contraindication flags (independent, at low prevalence), a clinic (used by their
-    professional courses) and a random effect on treatment response (log-normal, mean 1).
+    Each has one condition, or two, or more with ``further_condition_share`` (courses are
+    patient x condition); a Fitzpatrick type, an age band, a sex, contraindication flags
+    (independent, at low prevalence), a clinic (used by their professional courses) and a
+    random effect on treatment response (log-normal, mean 1) shared by their courses. Optional
+    frailties, shared by all of a patient's sessions and events: a side-effect frailty
+    (``patient_event_sd``, a hazard multiplier), slow healing (``patient_resolution_sd``) and a
+    patient's own pain level (``pain_patient_concentration``).
 courses
     Professional or home. The number of sessions follows a distribution per setting (median 3
     professional, 7 at home); a share of professional acne-scar courses follow the monthly 4-6
@@ -46,12 +50,14 @@ the few faulty rows, never over patients, courses or sessions.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.special import betaincinv
 
 from ..bundle.schema import NOTABLE_EVENTS, Col, vocabulary
 from ..errors import ParameterError
@@ -323,6 +329,10 @@ def _draw(p: SimulationParams, rng: np.random.Generator, n: int) -> dict:
                                            p.numbing_share_professional)
     with_numbing, without = pain_levels(p)
     mean_pain = np.where(numbing, with_numbing, without) / 10
+    if math.isfinite(p.pain_patient_concentration):  # the patient's own level (a quantile)
+        k_p = p.pain_patient_concentration
+        level = np.clip(mean_pain, 1e-9, 1 - 1e-9)
+        mean_pain = betaincinv(level * k_p, (1 - level) * k_p, rng.random(n)[s_pat])
     kappa = p.pain_concentration
     pi = rng.beta(np.maximum(mean_pain * kappa, 1e-9), np.maximum((1 - mean_pain) * kappa, 1e-9))
     pain = rng.binomial(10, np.clip(pi, 0, 1)).astype(float)

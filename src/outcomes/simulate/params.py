@@ -215,6 +215,12 @@ class SimulationParams:
         overall mean stays ``pain_mean``).
     pain_concentration : float, default 6
         Beta-binomial concentration of pain scores (smaller: more spread).
+    pain_patient_concentration : float, default inf
+        How closely a patient's own mean pain follows the session's level (with or without
+        numbing): each patient has a quantile ``u`` (uniform), and a session's mean is the
+        ``u``-quantile of a Beta of that level and this concentration, so the mean pain of every
+        kind of session, and ``pain_mean``, are kept exactly while patients differ (smaller:
+        more). inf: patients do not differ (sessions independent). No published figure.
     numbing_share_professional, numbing_share_home : float, default 0.85, 0.10
         Sessions with topical anaesthesia (Alam 2014 used it). No published figure.
     adjunct_weights_professional : dict, default none 0.60, prp 0.15, hyaluronic_acid 0.15,
@@ -400,6 +406,7 @@ class SimulationParams:
     pain_mean: float = 2.5
     pain_numbing_factor: float = 0.75
     pain_concentration: float = 6.0
+    pain_patient_concentration: float = math.inf
     numbing_share_professional: float = 0.85
     numbing_share_home: float = 0.10
     adjunct_weights_professional: dict = _default({
@@ -880,6 +887,7 @@ CONSTRAINTS: tuple[tuple[str, float, float, Any], ...] = (
     ("pain_mean", 0, 10, NUMBER),
     ("pain_numbing_factor", 0, INF, NUMBER),
     ("pain_concentration", 0, INF, ABOVE),
+    ("pain_patient_concentration", 0, INF, Number(above=True, infinite=True)),
     ("numbing_share_professional", 0, 1, NUMBER),
     ("numbing_share_home", 0, 1, NUMBER),
     ("adjunct_weights_professional", 0, INF, Keyed(ADJUNCTS, weights=True)),
