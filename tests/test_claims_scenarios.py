@@ -22,11 +22,11 @@ scenario through the same pipeline; its output, ``tests/reference/scenario_truth
 stores every truth with its Monte-Carlo SE and the fingerprint of the scenario's parameters
 (:func:`test_stored_truths_belong_to_the_scenarios`), and
 :func:`test_truths_imply_the_expected_verdicts` checks that each expected verdict is the one the
-stored truth implies. The seeds were chosen so that every claim asserted in a scenario lands where its truth
-says. Other seeds mostly agree: ``true`` gave the same verdicts on 8 seeds out of 8 and
-``false`` on 3 out of 3; with a truth at a threshold a 95% interval straddles it 95% of the time,
-so ``boundary`` (16 claims at their thresholds, 0.95^16 = 0.44) gave them on 11 seeds out of 20
-and ``boundary_courses`` on 15 out of 20.
+stored truth implies. The seeds were chosen so that every claim asserted in a scenario lands
+where its truth says. Other seeds mostly agree: ``true`` gave the same verdicts on 8 seeds out
+of 8 and ``false`` on 3 out of 3; with a truth at a threshold a 95% interval straddles it 95% of
+the time, so ``boundary`` (16 claims at their thresholds, 0.95^16 = 0.44) gave them on 11 seeds
+out of 20 and ``boundary_courses`` on 15 out of 20.
 
 Also here: a bundle lacking the columns or tables a claim needs gives ``not_testable`` naming
 them, and a user catalogue raising ``min_units`` above n gives ``inconclusive`` saying how many

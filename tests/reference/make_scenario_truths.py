@@ -40,7 +40,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import test_claims_scenarios as scenarios  # noqa: E402
-
 from outcomes.bundle.load import load_bundle  # noqa: E402
 from outcomes.bundle.write import write_bundle  # noqa: E402
 from outcomes.claims.evaluate import evaluate_claims  # noqa: E402

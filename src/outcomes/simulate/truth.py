@@ -107,6 +107,12 @@ def truth(p: SimulationParams) -> dict[str, float]:
           without a contraindication the documents name).
 
         :data:`APPROXIMATE_TRUTHS` lists the approximate keys.
+
+        The patient frailties stay exact: the side-effect frailty (``patient_event_sd``) is
+        integrated over by Gauss-Hermite quadrature (a course's sessions share it), a slow
+        healer's multiplier (``patient_resolution_sd``) widens the log-normal of resolution
+        times to ``hypot(sd, patient_resolution_sd)``, a patient's pain level keeps every
+        session's mean, and the conditions' mix over courses counts third and further ones.
     """
     out: dict[str, float] = {}
     out.update(_outcomes(p))
