@@ -55,7 +55,9 @@ contradicted) with its Monte-Carlo SE; and over the replicates whose verdict res
 interval (decisive, or inconclusive because the interval straddles the claim, not because the
 data are too few), the two-sided coverage of the truth and the two one-sided misses (interval
 wholly below, wholly above the truth), each with its Monte-Carlo SE. The targets of issue 17
-(:func:`failures`): under no effect every comparative claim decisive in at most 5% of bundles;
+(:func:`failures`): every comparative claim at its threshold decisive in at most 5% of bundles
+(at no effect for three of them; for the risk difference by skin type, at 0.05, and at no effect
+its wrong verdict, contradicted, in at most 5%);
 coverage 93-97% from 40 patients and at least 90% at 20; each one-sided miss at most 3.5%;
 each within three Monte-Carlo SEs.
 """
@@ -80,6 +82,7 @@ from outcomes.bundle.load import load_bundle
 from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.claims.evaluate import evaluate_claims
+from outcomes.claims.verdicts import decide
 from outcomes.simulate.draw import simulate
 from outcomes.simulate.params import SimulationParams
 from outcomes.simulate.truth import APPROXIMATE_TRUTHS, CLAIM_CONDITIONS
@@ -87,7 +90,8 @@ from outcomes.simulate.truth import APPROXIMATE_TRUTHS, CLAIM_CONDITIONS
 SIZES = (20, 40, 80, 150, 500)
 SEED = 20261202
 #: The claims comparing two groups, exactly at no effect in every scenario but one (the risk
-#: difference by skin type sits at its threshold 0.05 in ``at_threshold``).
+#: difference by skin type sits at its threshold 0.05 in ``at_threshold``; no effect, 0, is
+#: not that claim's threshold, see :func:`failures`).
 COMPARATIVE = ("professional-beats-home", "alcohol-reduces-effect",
                "bleeding-risk-anticoagulants", "safe-all-skin-types")
 DECISIVE = ("supported", "contradicted")
@@ -349,30 +353,58 @@ def summarise(rows: pd.DataFrame, truth: dict[str, float]) -> list[Cell]:
     return out
 
 
-def failures(name: str, size: int, cells: list[Cell]) -> list[str]:
-    """The targets of issue 17 missed by more than :data:`MC_SES` Monte-Carlo SEs."""
+def _claim(claim_id: str):
+    return next(c for c in _catalogue().claims if c.id == claim_id)
+
+
+def _side(claim_id: str, truth: float) -> str:
+    """The verdict a point interval at the truth gets: where the truth lies for the claim."""
+    c = _claim(claim_id)
+    return decide(truth, truth, c.rule, low=c.low, high=c.high, threshold=c.threshold,
+                  strict=c.strict).verdict
+
+
+def at_threshold(claim_id: str, truth: float) -> bool:
+    """Whether the truth sits on the claim's threshold (or a bound of its range)."""
+    c = _claim(claim_id)
+    bounds = [b for b in (c.low, c.high, c.threshold) if b is not None]
+    return any(abs(truth - b) <= 1e-9 * max(1.0, abs(b)) for b in bounds)
+
+
+def failures(name: str, size: int, cells: list[Cell], mc_ses: float = MC_SES) -> list[str]:
+    """The targets of issue 17 missed by more than ``mc_ses`` Monte-Carlo SEs.
+
+    A comparative claim whose truth is on its threshold (no effect, for three of them) is to
+    be decisive in at most 5% of bundles. Where no effect is not the threshold (the risk
+    difference by skin type is 0 under "at most 0.05"), a decisive verdict is right on one
+    side: only the wrong one (contradicted there) is held to 5%.
+    """
     out = []
-    at_null = [c for c in COMPARATIVE
-               if not (name == "at_threshold" and c == "safe-all-skin-types")]
     for c in cells:
-        if c.claim in at_null:
-            limit = NULL_DECISIVE_MAX + MC_SES * _se(NULL_DECISIVE_MAX, c.replicates)
-            if c.decisive > limit:
-                out.append(f"{name} {size}: {c.claim} decisive {c.decisive:.3f} at no effect "
-                           f"(limit {limit:.3f})")
+        if c.claim in COMPARATIVE and math.isfinite(c.truth):
+            limit = NULL_DECISIVE_MAX + mc_ses * _se(NULL_DECISIVE_MAX, c.replicates)
+            if at_threshold(c.claim, c.truth):
+                share, what = c.decisive, "decisive at its threshold"
+            elif _side(c.claim, c.truth) == "supported":
+                share, what = c.contradicted, "contradicted (wrongly)"
+            else:
+                share, what = c.supported, "supported (wrongly)"
+            if share > limit:
+                out.append(f"{name} {size}: {c.claim} {what} in {share:.3f} of "
+                           f"{c.replicates} (limit {limit:.3f})")
         if c.intervals < MIN_INTERVALS or not math.isfinite(c.coverage):
             continue
         m = c.intervals
         if size >= 40:
             low, high = COVERAGE_RANGE
-            lo = low - MC_SES * _se(low, m)
-            hi = high + MC_SES * _se(high, m)
+            lo = low - mc_ses * _se(low, m)
+            hi = high + mc_ses * _se(high, m)
         else:
-            lo, hi = COVERAGE_MIN_SMALL - MC_SES * _se(COVERAGE_MIN_SMALL, m), 1.0
+            lo, hi = COVERAGE_MIN_SMALL - mc_ses * _se(COVERAGE_MIN_SMALL, m), 1.0
         if not lo <= c.coverage <= hi:
             out.append(f"{name} {size}: {c.claim} covers {c.coverage:.3f} of {m} "
                        f"(window {lo:.3f}-{hi:.3f})")
-        limit = ONE_SIDED_MAX + MC_SES * _se(ONE_SIDED_MAX, m)
+        limit = ONE_SIDED_MAX + mc_ses * _se(ONE_SIDED_MAX, m)
         for side, miss in (("below", c.below), ("above", c.above)):
             if miss > limit:
                 out.append(f"{name} {size}: {c.claim} interval wholly {side} the truth in "

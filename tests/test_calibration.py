@@ -102,8 +102,17 @@ def test_acceptance_windows_follow_the_monte_carlo_error():
     assert any("wholly below" in f for f in bad)
     # too few intervals to judge coverage; the risk difference is not at no effect there
     assert not study.failures("no_effect", 80, [_cell(intervals=5, coverage=0.0, below=1.0)])
-    assert not study.failures("at_threshold", 80, [_cell(claim="safe-all-skin-types",
-                                                         decisive=0.5)])
+    # the risk difference at no effect (0, below its threshold 0.05): supported is right
+    safe = dict(claim="safe-all-skin-types", truth=0.0)
+    assert not study.failures("no_effect", 500, [_cell(**safe, decisive=0.5, supported=0.5,
+                                                       contradicted=0.0)])
+    assert study.failures("no_effect", 500, [_cell(**safe, decisive=0.2, supported=0.0,
+                                                   contradicted=0.2)])
+    # and at its threshold it is held to 5% decisive
+    assert study.failures("at_threshold", 80, [_cell(claim="safe-all-skin-types", truth=0.05,
+                                                     decisive=0.5)])
+    # without the Monte-Carlo allowance, the nominal targets
+    assert study.failures("no_effect", 40, [_cell(decisive=0.06)], mc_ses=0)
 
 
 def test_summary_counts_only_intervals_the_verdict_rests_on():
