@@ -4,10 +4,12 @@ simulated clinics of 20-500 patients, against the targets of issue 17.
 The slow tests run 40 replicates of each scenario at each size through the public pipeline
 (600 bundles, about 0.2 CPU-second each; one test per size so that they spread over workers).
 With 40 replicates a share of 5% has a Monte-Carlo SE of 3.4 points, and so has a coverage of
-95% over 40 intervals, so each target is asserted within three SEs
-(:func:`calibration.failures`); the share decisive under no effect of the three claims at no
-effect in all three scenarios is also asserted pooled over them (120 replicates, SE 2.0
-points). ``make calibration`` runs more replicates and writes
+95% over 40 intervals: each target is judged by an exact binomial test of the measured share at
+a level shared by the about 350 checks of one size (family-wise 1%,
+:func:`calibration.failures`), so that a pipeline meeting every target exactly fails a size by
+chance once in a hundred runs, while one missing a target by much fails it. The share decisive
+of the three claims at no effect in all three scenarios is also judged pooled over them (120
+replicates, SE 2.0 points). ``make calibration`` runs more replicates and writes
 ``docs/calibration.md``. The fast tests check that the scenarios put the truths where the study
 says and that the acceptance windows reject what they should.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 
+import pandas as pd
 import pytest
 
 import calibration as study
@@ -86,33 +89,45 @@ def _cell(**changes):
 
 
 def test_acceptance_windows_follow_the_monte_carlo_error():
+    # one cell: 19 checks share the 1% (5 per claim x 3 scenarios + 4 pooled), so a share of
+    # 60 replicates fails when its binomial tail under the target is below 0.01 / 19
+    assert study.family([_cell()]) == 19
     assert study.failures("no_effect", 40, [_cell()]) == []
-    # 5% + 3 SE of 60 replicates is 13.4%
-    assert study.failures("no_effect", 40, [_cell(decisive=0.13)]) == []
-    assert "decisive" in study.failures("no_effect", 40, [_cell(decisive=0.14)])[0]
-    # coverage: 93-97% within 3 SE from 40 patients (83.1-100% with 60), at least 90% at 20
-    # (78.4%)
-    assert study.failures("no_effect", 40, [_cell(coverage=0.76, below=0.12, above=0.12)])
-    assert study.failures("no_effect", 20, [_cell(coverage=0.76, below=0.12, above=0.12)])
-    assert not study.failures("no_effect", 20, [_cell(coverage=1.0, below=0, above=0)])
+    # decisive at no effect: 10 of 60 (tail 7e-4) passes, 11 of 60 (tail 2e-4) fails
+    assert study.failures("no_effect", 40, [_cell(decisive=10 / 60)]) == []
+    assert "decisive" in study.failures("no_effect", 40, [_cell(decisive=11 / 60)])[0]
+    # coverage from 40 patients 93-97%: 48 of 60 (tail 8e-4) passes, 46 fails; at 20
+    # patients at least 90%: 46 of 60 passes, 44 fails
+    ok, bad = dict(below=0.0, above=0.0), dict(below=0.0, above=0.0)
+    assert not study.failures("no_effect", 40, [_cell(coverage=48 / 60, **ok)])
+    assert study.failures("no_effect", 40, [_cell(coverage=46 / 60, **bad)])
+    assert not study.failures("no_effect", 20, [_cell(coverage=46 / 60, **ok)])
+    assert study.failures("no_effect", 20, [_cell(coverage=44 / 60, **bad)])
+    # over-coverage fails from 40 patients only, and only with many intervals
+    assert not study.failures("no_effect", 40, [_cell(coverage=1.0, below=0, above=0)])
     assert study.failures("no_effect", 40, [_cell(coverage=1.0, below=0, above=0,
                                                   intervals=600)])
-    # a one-sided miss beyond 3.5% + 3 SE (10.6% with 60)
-    bad = study.failures("no_effect", 80, [_cell(coverage=0.88, below=0.12, above=0.0)])
+    assert not study.failures("no_effect", 20, [_cell(coverage=1.0, below=0, above=0,
+                                                      intervals=600)])
+    # a one-sided miss above 3.5%: 8 of 60 passes, 9 of 60 fails
+    assert not study.failures("no_effect", 80, [_cell(coverage=52 / 60, below=8 / 60,
+                                                      above=0.0)])
+    bad = study.failures("no_effect", 80, [_cell(coverage=51 / 60, below=9 / 60, above=0.0)])
     assert any("wholly below" in f for f in bad)
-    # too few intervals to judge coverage; the risk difference is not at no effect there
+    # too few intervals to judge coverage
     assert not study.failures("no_effect", 80, [_cell(intervals=5, coverage=0.0, below=1.0)])
     # the risk difference at no effect (0, below its threshold 0.05): supported is right
     safe = dict(claim="safe-all-skin-types", truth=0.0)
     assert not study.failures("no_effect", 500, [_cell(**safe, decisive=0.5, supported=0.5,
                                                        contradicted=0.0)])
-    assert study.failures("no_effect", 500, [_cell(**safe, decisive=0.2, supported=0.0,
-                                                   contradicted=0.2)])
+    assert study.failures("no_effect", 500, [_cell(**safe, decisive=0.3, supported=0.0,
+                                                   contradicted=0.3)])
     # and at its threshold it is held to 5% decisive
     assert study.failures("at_threshold", 80, [_cell(claim="safe-all-skin-types", truth=0.05,
                                                      decisive=0.5)])
-    # without the Monte-Carlo allowance, the nominal targets
-    assert study.failures("no_effect", 40, [_cell(decisive=0.06)], mc_ses=0)
+    # alpha 0: the nominal targets
+    assert study.failures("no_effect", 40, [_cell(decisive=0.06)], alpha=0)
+    assert not study.failures("no_effect", 40, [_cell(decisive=0.05)], alpha=0)
 
 
 def test_summary_counts_only_intervals_the_verdict_rests_on():
@@ -142,16 +157,13 @@ def test_calibration_meets_the_targets(size):
     for name, (_, cells) in results.items():
         failed += study.failures(name, size, cells)
     # the three claims at no effect in every scenario, pooled
+    alpha = study.FAMILY_ALPHA / study.family(results["no_effect"][1])
     for claim in study.COMPARATIVE[:3]:
-        import pandas as pd
-
         pooled = pd.concat([r[r["id"] == claim] for r, _ in results.values()])
         share = pooled["verdict"].isin(study.DECISIVE).mean()
-        limit = study.NULL_DECISIVE_MAX + study.MC_SES * math.sqrt(
-            0.05 * 0.95 / len(pooled))
-        if share > limit:
+        if study.beyond(share, len(pooled), study.NULL_DECISIVE_MAX, above=True, alpha=alpha):
             failed.append(f"pooled {size}: {claim} decisive {share:.3f} of {len(pooled)} at no "
-                          f"effect (limit {limit:.3f})")
+                          f"effect (target at most {study.NULL_DECISIVE_MAX})")
     table = "\n".join(f"{name}\n{study.cells_frame(cells).round(3).to_string()}"
                       for name, (_, cells) in results.items())
     assert not failed, "\n".join(failed) + "\n" + table
