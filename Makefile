@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 OUT ?= build/demo
 
-.PHONY: demo test test-fast test-browser test-spreadsheet bench lint sample results clean
+.PHONY: demo test test-fast test-browser test-spreadsheet bench calibration lint sample results clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 2; }
@@ -40,6 +40,12 @@ test-spreadsheet: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# The calibration study (docs/calibration.md): first the reference truths it needs, then the
+# study with many replicates (several minutes on a few cores).
+calibration: $(STAMP)
+	$(PY) tests/reference/make_calibration_truth.py
+	$(PY) benchmarks/calibration.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -14,14 +14,19 @@ checked against the verdict its truth implies:
   met in the same bundle as ``effective-<condition>`` at 0.10 (a course cannot average a 0.10
   improvement while half of them improve considerably after three sessions).
 
-Truths are ``SimulationParams.truth()``. Those it gives only approximately (improvement means,
-sessions to a major improvement: latent values without rater error and rounding to the scale)
-were calibrated on a 20,000-30,000-patient run of the same knobs; the notes say so where it
-matters. The seeds were chosen so that every claim asserted in a scenario lands where its truth
-says. Other seeds mostly agree: ``true`` gave the same verdicts on 8 seeds out of 8 and
-``false`` on 3 out of 3; with a truth at a threshold a 95% interval straddles it 95% of the time,
-so ``boundary`` (16 claims at their thresholds, 0.95^16 = 0.44) gave them on 11 seeds out of 20
-and ``boundary_courses`` on 15 out of 20.
+Truths are ``SimulationParams.truth()`` where it gives them exactly. Those it gives only
+approximately (improvement means, sessions to a major improvement, the median session: latent
+values without rater error, rounding to the scale or to whole minutes) are computed by a kept
+script, ``tests/reference/make_scenario_truths.py``, from three draws of 40,000 patients of each
+scenario through the same pipeline; its output, ``tests/reference/scenario_truths.json``,
+stores every truth with its Monte-Carlo SE and the fingerprint of the scenario's parameters
+(:func:`test_stored_truths_belong_to_the_scenarios`), and
+:func:`test_truths_imply_the_expected_verdicts` checks that each expected verdict is the one the
+stored truth implies. The seeds were chosen so that every claim asserted in a scenario lands
+where its truth says. Other seeds mostly agree: ``true`` gave the same verdicts on 8 seeds out
+of 8 and ``false`` on 3 out of 3; with a truth at a threshold a 95% interval straddles it 95% of
+the time, so ``boundary`` (16 claims at their thresholds, 0.95^16 = 0.44) gave them on 11 seeds
+out of 20 and ``boundary_courses`` on 15 out of 20.
 
 Also here: a bundle lacking the columns or tables a claim needs gives ``not_testable`` naming
 them, and a user catalogue raising ``min_units`` above n gives ``inconclusive`` saying how many
@@ -30,7 +35,10 @@ units there are.
 
 from __future__ import annotations
 
+import json
+import math
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -39,9 +47,10 @@ from outcomes.bundle.load import load_bundle
 from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
 from outcomes.claims.evaluate import evaluate_claims
+from outcomes.claims.verdicts import decide
 from outcomes.simulate.draw import simulate
 from outcomes.simulate.params import SimulationParams
-from outcomes.simulate.truth import CLAIM_CONDITIONS
+from outcomes.simulate.truth import APPROXIMATE_TRUTHS, CLAIM_CONDITIONS
 
 CATALOGUE = load_catalogue()
 CLAIM_IDS = [c.id for c in CATALOGUE.claims]
@@ -67,9 +76,9 @@ SCENARIOS: dict[str, dict] = {
                                "texture": 0.0},
             # mean final improvement 0.38-0.56 for every condition (>= 0.10)
             effect={**{c: 0.6 for c in C}, "acne_scars": 0.8, "wrinkles": 0.8},
-            # acne scars: major improvement after 5 sessions (calibrated: KM median 5, truth()
-            # says 6, both in 4-6); wrinkles: 0.86 considerably improved after 3 sessions;
-            # 0.70 of all courses visibly improved after one
+            # acne scars: major improvement after 5 sessions (stored truth: KM median 5;
+            # truth() says 6, both in 4-6); wrinkles: 0.86 considerably improved after 3
+            # sessions; 0.70 of all courses visibly improved after one
             rate={**{c: 0.4 for c in C}, "acne_scars": 0.27, "wrinkles": 0.6},
             patient_effect_sd=0.2,
             home_multiplier=0.4,  # professional minus home: +0.22
@@ -117,8 +126,8 @@ SCENARIOS: dict[str, dict] = {
         knobs=dict(
             condition_weights={**{c: 1.0 for c in C}, "texture": 0.0},  # ~75 courses each
             # mean final improvement 0.10 for every condition: truth() gives 0.10-0.12 (latent);
-            # the recorded mean, after rounding to each scale, was 0.098-0.100 on 30,000
-            # patients (coarse integer scales needed a larger latent effect)
+            # the recorded mean, after rounding to each scale, is 0.098-0.102 (stored truths;
+            # coarse integer scales need a larger latent effect)
             effect={**{c: 0.114 for c in C}, "acne_scars": 0.127, "wrinkles": 0.128,
                     "skin_laxity": 0.128, "hyperpigmentation": 0.109, "alopecia": 0.109},
             rate={c: 1.0 for c in C},
@@ -144,8 +153,8 @@ SCENARIOS: dict[str, dict] = {
             condition_weights={**{c: 0.0 for c in C}, "acne_scars": 1.0, "wrinkles": 1.0,
                                "texture": 0.0},
             # acne scars: the Kaplan-Meier median of sessions to a major improvement sits on the
-            # upper end of 4-6 (calibrated on 20,000 patients: S(6) = 0.51; truth(), which
-            # ignores rater error and the late gain, says 8); wrinkles: 0.50 considerably
+            # upper end of 4-6 (stored truth: S(6) = 0.507; truth(), which ignores rater
+            # error and the late gain, says 8); wrinkles: 0.50 considerably
             # improved after 3 sessions (exact); together 0.50 of courses visibly improved after
             # one session (exact)
             effect={"acne_scars": 0.8, "wrinkles": 0.252},
@@ -204,6 +213,23 @@ def params_of(name: str) -> SimulationParams:
     return SimulationParams().replace(**SCENARIOS[name]["knobs"])
 
 
+STORED = Path(__file__).resolve().parent / "reference" / "scenario_truths.json"
+ACNE_MEDIAN = "acne-scars-4-6-sessions"
+#: How close to a bound a truth is "at" it, relative to the bound (at least absolute 0.005).
+AT_BOUND = 0.005
+
+
+def stored_truths(name: str) -> dict[str, float]:
+    """The truths of ``name`` stored by tests/reference/make_scenario_truths.py: exact ones and
+    recorded ones (with ``"acne-scars-4-6-sessions S(4)"``, ``S(6)``)."""
+    entry = json.loads(STORED.read_text("utf-8"))[name]
+    out = dict(entry["exact"])
+    out.update({k: v["value"] for k, v in entry["recorded"].items()})
+    if ACNE_MEDIAN not in out:  # the median is never reached: beyond any bound
+        out[ACNE_MEDIAN] = math.inf if out[f"{ACNE_MEDIAN} S(6)"] > 0.5 else math.nan
+    return out
+
+
 def _load(folder) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a clean simulated bundle loads without a warning
@@ -240,6 +266,47 @@ def test_scenario_truths_are_where_intended(name):
     truth = params_of(name).truth()
     for claim_id, (value, tol) in EXACT_TRUTHS[name].items():
         assert truth[claim_id] == pytest.approx(value, abs=tol), (name, claim_id)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_stored_truths_belong_to_the_scenarios(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_scenario_truths", STORED.parent / "make_scenario_truths.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    entry = json.loads(STORED.read_text("utf-8"))[name]
+    p = params_of(name)
+    assert entry["fingerprint"] == script.fingerprint(p), (
+        "the scenario changed: run tests/reference/make_scenario_truths.py")
+    exact = {k: v for k, v in p.truth().items() if k not in APPROXIMATE_TRUTHS}
+    assert entry["exact"] == pytest.approx(exact, abs=1e-12, nan_ok=True)
+    for claim, value in entry["recorded"].items():
+        assert claim.split(" ")[0] in APPROXIMATE_TRUTHS
+        assert value["se"] < 0.005, (name, claim, value)  # far below every interval's width
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_truths_imply_the_expected_verdicts(name):
+    truth = stored_truths(name)
+    claims = {c.id: c for c in CATALOGUE.claims}
+    for claim_id, expected in EXPECTED[name].items():
+        if expected == NT:
+            continue
+        c, value = claims[claim_id], truth[claim_id]
+        bounds = [b for b in (c.low, c.high, c.threshold) if b is not None]
+        if expected == INC:  # at a bound: the interval is to straddle it
+            if claim_id == ACNE_MEDIAN:  # a whole number: the survival at the bound is 0.5
+                at = min(abs(truth[f"{ACNE_MEDIAN} S({b:g})"] - 0.5) for b in bounds)
+                assert at < 0.01, (name, claim_id, at)
+            else:
+                at = min(abs(value - b) / max(1.0, abs(b)) for b in bounds)
+                assert at <= AT_BOUND, (name, claim_id, value)
+        else:  # a point interval at the truth gets the verdict
+            verdict = decide(value, value, c.rule, low=c.low, high=c.high,
+                             threshold=c.threshold, strict=c.strict).verdict
+            assert verdict == expected, (name, claim_id, value)
 
 
 @pytest.mark.parametrize(

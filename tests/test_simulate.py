@@ -528,3 +528,98 @@ def test_cli_is_registered_with_the_dispatcher():
     args = parser.parse_args(["simulate", "--out", "x"])
     assert args.seed == SAMPLE_SEED and args.patients == SAMPLE_PATIENTS
     assert args.fault_rate == SAMPLE_FAULT_RATE
+
+
+# --------------------------------------------------------------------------- frailties
+#: Every patient with several courses, a side-effect frailty and slow healers.
+FRAIL = dict(second_condition_share=0.7, further_condition_share=0.5, patient_event_sd=1.0,
+             patient_resolution_sd=0.6, pih_risk_dark=0.1, anticoagulant_share=0.2,
+             contraindicated_share=0.3)
+
+
+def test_further_conditions_give_the_course_mix_of_the_truth():
+    from outcomes.simulate.params import CONDITIONS, course_cells
+
+    p = SimulationParams().replace(**FRAIL)
+    s = simulate(BIG, 4, p)["sessions"]
+    courses = s.groupby([Col.PATIENT_ID, Col.CONDITION], observed=True).size().reset_index()
+    per_patient = courses.groupby(Col.PATIENT_ID).size()
+    # 1 + 0.7 (1 + 0.5 + 0.25 + ...) courses per patient, up to the nine conditions drawn
+    expected = 1 + 0.7 * sum(0.5 ** k for k in range(8))
+    assert per_patient.mean() == pytest.approx(expected, abs=0.03)
+    assert per_patient.max() >= 5
+    share = courses[Col.CONDITION].value_counts(normalize=True)
+    truth = pd.Series(0.0, index=CONDITIONS)
+    for cell in course_cells(p):
+        truth[cell["condition"]] += cell["weight"]
+    assert (share.reindex(CONDITIONS, fill_value=0) - truth).abs().max() < 0.01
+    # without the knob, at most two conditions, as before
+    assert simulate(500, 4)["sessions"].groupby(Col.PATIENT_ID)[Col.CONDITION].nunique(
+        ).max() == 2
+
+
+def test_side_effect_frailty_clusters_events_and_keeps_the_truths():
+    p = SimulationParams().replace(**FRAIL)
+    t = simulate(BIG, 5, p)
+    s, e = t["sessions"], t["adverse_events"]
+    truth = p.truth()
+    bled = set(e.loc[e[Col.EVENT].isin(["bleeding", "bruising"]), Col.SESSION_ID])
+    hit = s[Col.SESSION_ID].isin(bled)
+    flagged = _session_flags(s, ("anticoagulants", "bleeding_disorder"))
+    assert hit[flagged].mean() / hit[~flagged].mean() == pytest.approx(
+        truth["bleeding-risk-anticoagulants"], rel=0.12)
+    notable = e[Col.SEVERITY].isin(["moderate", "severe"]) | e[Col.EVENT].isin(NOTABLE_EVENTS)
+    s = s.assign(notable=s[Col.SESSION_ID].isin(set(e.loc[notable, Col.SESSION_ID])))
+    c = s.groupby([Col.PATIENT_ID, Col.CONDITION], observed=True).agg(
+        notable=("notable", "any"), fitzpatrick=(Col.FITZPATRICK, "first")).dropna()
+    dark = c[Col.FITZPATRICK].isin(DARK)
+    assert c.loc[dark, "notable"].mean() - c.loc[~dark, "notable"].mean() == pytest.approx(
+        truth["safe-all-skin-types"], abs=0.02)
+    # the frailty is shared by a patient's sessions: erythema in one session makes it likelier
+    # in the next one of the same course
+    ery = s[Col.SESSION_ID].isin(set(e.loc[e[Col.EVENT] == "erythema", Col.SESSION_ID]))
+    s = s.assign(ery=ery.to_numpy()).sort_values([Col.PATIENT_ID, Col.SESSION_DATE])
+    nxt = s.groupby([Col.PATIENT_ID, Col.CONDITION], observed=True)["ery"].shift(-1)
+    pairs = s.assign(nxt=nxt).dropna(subset=["nxt"])
+    after_yes = pairs.loc[pairs["ery"], "nxt"].astype(float).mean()
+    after_no = pairs.loc[~pairs["ery"], "nxt"].astype(float).mean()
+    assert after_yes > after_no + 0.1
+    # the risks stay probabilities, and without frailty nothing changes
+    assert SimulationParams().replace(patient_event_sd=0.0).truth() == SimulationParams(
+        ).truth()
+
+
+def test_resolution_frailty_widens_the_lognormal_truth():
+    p = SimulationParams().replace(**FRAIL)
+    e = simulate(BIG, 6, p)["adverse_events"]
+    truth = p.truth()
+    erythema = e[e[Col.EVENT] == "erythema"]
+    assert _km_resolved_by(erythema, 48) == pytest.approx(truth["redness-24-48h"], abs=0.012)
+    pooled = e[e[Col.EVENT].isin(["erythema", "oedema", "pain"])]
+    assert _km_resolved_by(pooled, 72) == pytest.approx(truth["side-effects-few-days"],
+                                                         abs=0.012)
+    scabs = e[e[Col.EVENT] == "scabbing"]
+    assert _km_resolved_by(scabs, 72) == pytest.approx(truth["scabs-few-days"], abs=0.03)
+    # a slower healer's share by 48 h falls from 0.92 towards 0.5 as the spread grows
+    assert truth["redness-24-48h"] < SimulationParams().truth()["redness-24-48h"]
+
+
+def test_frailty_knobs_are_checked():
+    for name in ("further_condition_share", "patient_event_sd", "patient_resolution_sd"):
+        with pytest.raises(ValueError, match=name):
+            SimulationParams(**{name: -0.1})
+    with pytest.raises(ValueError, match="further_condition_share"):
+        SimulationParams(further_condition_share=1.5)
+
+
+def test_patient_pain_level_keeps_the_mean_and_clusters_the_scores():
+    s = simulate(BIG, 7, pain_patient_concentration=2.0)["sessions"]
+    pain = s[Col.PAIN_VAS]
+    assert pain.mean() == pytest.approx(SimulationParams().truth()["minimal-pain"], abs=0.05)
+    # patients differ: the spread of patients' means is well above the sessions' alone
+    by_patient = pain.groupby(s[Col.PATIENT_ID]).agg(["mean", "size"])
+    independent = simulate(BIG, 7)["sessions"]
+    base = independent[Col.PAIN_VAS].groupby(independent[Col.PATIENT_ID]).mean()
+    assert by_patient["mean"].var() > 2 * base.var()
+    with pytest.raises(ValueError, match="pain_patient_concentration"):
+        SimulationParams(pain_patient_concentration=0.0)

@@ -13,9 +13,13 @@ collected for the sample data (the studies are cited field by field in
 The model
 ---------
 patients
-    Each has one condition, or two (courses are patient x condition); a Fitzpatrick type, an age
-    band, a sex, contraindication flags (independent, at low prevalence), a clinic (used by their
-    professional courses) and a random effect on treatment response (log-normal, mean 1).
+    Each has one condition, or two, or more with ``further_condition_share`` (courses are
+    patient x condition); a Fitzpatrick type, an age band, a sex, contraindication flags
+    (independent, at low prevalence), a clinic (used by their professional courses) and a
+    random effect on treatment response (log-normal, mean 1) shared by their courses. Optional
+    frailties, shared by all of a patient's sessions and events: a side-effect frailty
+    (``patient_event_sd``, a hazard multiplier), slow healing (``patient_resolution_sd``) and a
+    patient's own pain level (``pain_patient_concentration``).
 courses
     Professional or home. The number of sessions follows a distribution per setting (median 3
     professional, 7 at home); a share of professional acne-scar courses follow the monthly 4-6
@@ -46,12 +50,14 @@ the few faulty rows, never over patients, courses or sessions.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.special import betaincinv
 
 from ..bundle.schema import NOTABLE_EVENTS, Col, vocabulary
 from ..errors import ParameterError
@@ -85,6 +91,7 @@ from .params import (
     clinic_multipliers,
     clinic_weights,
     event_probabilities,
+    frailty_scale,
     names,
     pain_levels,
     pmf,
@@ -230,9 +237,14 @@ def _draw(p: SimulationParams, rng: np.random.Generator, n: int) -> dict:
     cw = probs(p.condition_weights, CONDITIONS)
     with np.errstate(divide="ignore"):
         keys = np.log(cw)[None, :] + rng.gumbel(size=(n, len(CONDITIONS)))
-    top = np.argsort(-keys, axis=1, kind="stable")[:, :2]
+    top = np.argsort(-keys, axis=1, kind="stable")
     first, second = top[:, 0], top[:, 1]
     two = (rng.random(n) < p.second_condition_share) & (cw[second] > 0)
+    n_conditions = 1 + two  # a further condition only with a draw of its own (the sample)
+    if p.further_condition_share > 0:
+        more = rng.random((n, len(CONDITIONS) - 2)) < p.further_condition_share
+        more &= cw[top[:, 2:]] > 0
+        n_conditions = n_conditions + two * np.cumprod(more, axis=1).sum(axis=1)
     fitz = _choice(rng, probs(p.fitzpatrick_weights, FITZPATRICK), n)
     ageing = np.isin(first, [CONDITIONS.index(c) for c in AGEING_CONDITIONS])
     age = _choice_by(rng, probs(p.ageing_age_band_weights, AGE_BANDS),
@@ -261,8 +273,9 @@ def _draw(p: SimulationParams, rng: np.random.Generator, n: int) -> dict:
         flags=flags, alcohol=alcohol, bleed_flag=anticoag | disorder, clinic=clinic, n=n)
 
     # ---- courses
-    pat = np.concatenate([np.arange(n), np.flatnonzero(two)])
-    cond = np.concatenate([first, second[two]])
+    pat = np.repeat(np.arange(n), n_conditions)
+    cond = top[pat, np.arange(len(pat)) - np.repeat(np.cumsum(n_conditions) - n_conditions,
+                                                     n_conditions)]
     order = np.lexsort((cond, pat))
     pat, cond = pat[order], cond[order]
     nc = len(pat)
@@ -316,6 +329,10 @@ def _draw(p: SimulationParams, rng: np.random.Generator, n: int) -> dict:
                                            p.numbing_share_professional)
     with_numbing, without = pain_levels(p)
     mean_pain = np.where(numbing, with_numbing, without) / 10
+    if math.isfinite(p.pain_patient_concentration):  # the patient's own level (a quantile)
+        k_p = p.pain_patient_concentration
+        level = np.clip(mean_pain, 1e-9, 1 - 1e-9)
+        mean_pain = betaincinv(level * k_p, (1 - level) * k_p, rng.random(n)[s_pat])
     kappa = p.pain_concentration
     pi = rng.beta(np.maximum(mean_pain * kappa, 1e-9), np.maximum((1 - mean_pain) * kappa, 1e-9))
     pain = rng.binomial(10, np.clip(pi, 0, 1)).astype(float)
@@ -352,11 +369,19 @@ def _draw_events(p: SimulationParams, rng: np.random.Generator, w: dict) -> dict
     g_place, g_dark, g_flag = grid // 4, (grid // 2) % 2 == 1, grid % 2 == 1
     g_home = g_place == p.n_clinics
     g_mult = np.where(g_home, 1.0, np.append(clinic_multipliers(p), 1.0)[g_place])
+    # patient frailties (drawn only when asked for, so that bundles without them are the same)
+    frailty = (_log_normal(rng, p.patient_event_sd, pt["n"], mean_one=True)[s["pat"]]
+               if p.patient_event_sd > 0 else None)
+    slow = (_log_normal(rng, p.patient_resolution_sd, pt["n"], mean_one=False)
+            if p.patient_resolution_sd > 0 else None)
     sess, code, notable = [], [], []
     for j, event in enumerate(EVENTS):
         pn_cell, pm_cell = event_probabilities(p, event, g_home, g_dark, g_mult, g_flag)
         pn = np.broadcast_to(pn_cell, grid.shape)[cell]
         pm = np.broadcast_to(pm_cell, grid.shape)[cell]
+        if frailty is not None:
+            scale = frailty_scale(pn + pm, frailty)
+            pn, pm = pn * scale, pm * scale
         u = rng.random(s["n"])
         is_notable = u < pn
         hit = np.flatnonzero(is_notable | (u < pn + pm))
@@ -381,6 +406,8 @@ def _draw_events(p: SimulationParams, rng: np.random.Generator, w: dict) -> dict
     finite = np.isfinite(med)
     safe_med = np.where(finite, med, 1.0)
     t = safe_med * np.exp(sd * rng.standard_normal(n))
+    if slow is not None:
+        t = t * slow[s["pat"][sess]]
     resolved = np.maximum(1.0, np.rint(t))
     resolved = np.where(onset > 0, np.maximum(resolved, onset + 1), resolved)
     after_onset = np.where(finite, p.censor_median_hours, NEVER_RESOLVED_CONTACT_HOURS)
@@ -394,6 +421,12 @@ def _draw_events(p: SimulationParams, rng: np.random.Generator, w: dict) -> dict
     onset = np.where(blank_onset, np.nan, onset)
     return dict(session=sess, code=code, severity=severity, onset=onset, resolved=resolved,
                 last_contact=last_contact, n=n)
+
+
+def _log_normal(rng, sd: float, n: int, *, mean_one: bool) -> np.ndarray:
+    """``n`` log-normal multipliers of log-scale SD ``sd``: mean 1, or median 1."""
+    shift = sd * sd / 2 if mean_one else 0.0
+    return np.exp(sd * rng.standard_normal(n) - shift)
 
 
 def _baseline_scores(rng, scale: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ scale.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -29,6 +30,7 @@ __all__ = [
     "RELATIONS",
     "check",
     "event_probabilities",
+    "frailty_scale",
     "course_cells",
     "pain_levels",
 ]
@@ -117,6 +119,11 @@ class SimulationParams:
     second_condition_share : float, default 0.2
         Share of patients treated for a second condition (drawn from the weights without the
         first). No published figure.
+    further_condition_share : float, default 0.0
+        Probability that a patient with k >= 2 conditions has one more (drawn from the weights
+        without those already drawn), until every condition of positive weight is drawn: the
+        knob of several courses per patient (courses are patient x condition). No published
+        figure.
     fitzpatrick_weights : dict, default I 0.06, II 0.22, III 0.28, IV 0.22, V 0.14, VI 0.08
         Skin types; trials enrolled types I-VI (Fabbrocini 2014, Alster & Li 2020) and III-V
         (Chandrashekar 2014, Dogra 2014). Types IV-VI: 44%.
@@ -208,6 +215,12 @@ class SimulationParams:
         overall mean stays ``pain_mean``).
     pain_concentration : float, default 6
         Beta-binomial concentration of pain scores (smaller: more spread).
+    pain_patient_concentration : float, default inf
+        How closely a patient's own mean pain follows the session's level (with or without
+        numbing): each patient has a quantile ``u`` (uniform), and a session's mean is the
+        ``u``-quantile of a Beta of that level and this concentration, so the mean pain of every
+        kind of session, and ``pain_mean``, are kept exactly while patients differ (smaller:
+        more). inf: patients do not differ (sessions independent). No published figure.
     numbing_share_professional, numbing_share_home : float, default 0.85, 0.10
         Sessions with topical anaesthesia (Alam 2014 used it). No published figure.
     adjunct_weights_professional : dict, default none 0.60, prp 0.15, hyaluronic_acid 0.15,
@@ -234,7 +247,8 @@ class SimulationParams:
         ``single-session-visible``.
     patient_effect_sd : float, default 0.35
         Log-scale SD of the patient's response multiplier (mean 1); trials report wide responses
-        (Mohamed Ali 2017: excellent 40% ... minimal 20%).
+        (Mohamed Ali 2017: excellent 40% ... minimal 20%). The patient-level frailty of the
+        outcomes: every course of a patient shares it.
     home_multiplier : float, default 0.6
         Response multiplier of home courses (003: longer professional needles "potentially more
         significant results"; home rollers 0.13-0.5 mm). Knob of ``professional-beats-home``.
@@ -281,6 +295,15 @@ class SimulationParams:
         scabbing 0.10, bruising 0.15, milia 0.10, acne_flare 0.25, contact_dermatitis 0.30,
         herpes_reactivation 0.50; every instance of pih, hypopigmentation, infection and scarring
         is notable. No published figure.
+    patient_event_sd : float, default 0.0
+        Log-scale SD of a patient's side-effect frailty ``f`` (log-normal, mean 1), shared by
+        every session and event type of the patient: a session's risk ``p`` of an event becomes
+        ``1 - (1 - p) ** f`` (a multiplier of the event's hazard, so it stays a probability),
+        split between notable and mild instances as without frailty. 0: none (the sessions of
+        a patient are independent). No published figure.
+    patient_resolution_sd : float, default 0.0
+        Log-scale SD of a patient's multiplier of resolution times (log-normal, median 1),
+        shared by all the patient's events: slow healers. 0: none. No published figure.
     severe_share : float, default 0.15
         Share of notable instances that are severe (the rest moderate).
     notable_event_severity : tuple, default (0.60, 0.33, 0.07)
@@ -334,6 +357,7 @@ class SimulationParams:
         "stretch_marks": 0.08, "alopecia": 0.07, "rosacea": 0.04, "skin_laxity": 0.07,
         "enlarged_pores": 0.05, "texture": 0.05})
     second_condition_share: float = 0.2
+    further_condition_share: float = 0.0
     fitzpatrick_weights: dict = _default(
         {"I": 0.06, "II": 0.22, "III": 0.28, "IV": 0.22, "V": 0.14, "VI": 0.08})
     age_band_weights: dict = _default({
@@ -382,6 +406,7 @@ class SimulationParams:
     pain_mean: float = 2.5
     pain_numbing_factor: float = 0.75
     pain_concentration: float = 6.0
+    pain_patient_concentration: float = math.inf
     numbing_share_professional: float = 0.85
     numbing_share_home: float = 0.10
     adjunct_weights_professional: dict = _default({
@@ -425,6 +450,8 @@ class SimulationParams:
         "scabbing": 0.10, "dryness": 0.03, "flaking": 0.03, "itching": 0.08,
         "herpes_reactivation": 0.50, "contact_dermatitis": 0.30, "acne_flare": 0.25,
         "milia": 0.10})
+    patient_event_sd: float = 0.0
+    patient_resolution_sd: float = 0.0
     severe_share: float = 0.15
     notable_event_severity: tuple = (0.60, 0.33, 0.07)
     home_event_multiplier: float = 0.6
@@ -538,17 +565,60 @@ def places(p: SimulationParams, home: bool) -> list[tuple[float, float]]:
     return list(zip(clinic_weights(p), clinic_multipliers(p), strict=True))
 
 
+def conditions_per_patient(p: SimulationParams, n_positive: int) -> np.ndarray:
+    """P(a patient has at least k conditions), k = 1..n_positive (conditions of positive
+    weight): 1, then ``second_condition_share``, then each further one with
+    ``further_condition_share``."""
+    return _at_least(p.second_condition_share, p.further_condition_share, n_positive)
+
+
+def _at_least(second: float, further: float, n_positive: int) -> np.ndarray:
+    at_least = np.ones(n_positive)
+    if n_positive > 1:
+        at_least[1:] = second * further ** np.arange(n_positive - 1)
+    return at_least
+
+
 def _course_condition_probs(p: SimulationParams) -> np.ndarray:
-    """Probability that a course is of each condition (first and second conditions)."""
+    """Probability that a course is of each condition (first, second and further conditions);
+    see :func:`_condition_probs`."""
     w = probs(p.condition_weights, CONDITIONS)
-    s = p.second_condition_share
-    second = np.zeros_like(w)
-    for j, wj in enumerate(w):
-        if wj < 1:
-            second += wj * np.where(np.arange(len(w)) == j, 0.0, w / (1 - wj))
-    if second.sum() == 0:  # a single condition: no second course is possible
-        s = 0.0
-    return (w + s * second) / (1 + s * second.sum())
+    return _condition_probs(tuple(w), p.second_condition_share,
+                            p.further_condition_share).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _condition_probs(weights: tuple, second: float, further: float) -> np.ndarray:
+    """Probability that a course is of each condition, given the conditions' probabilities.
+
+    Conditions are drawn one after another without replacement, with probabilities
+    proportional to the weights (the draw's Gumbel top-k); ``P(condition j is the k-th)`` is
+    summed over the sets of the k - 1 drawn before it, whose probabilities are built up subset
+    by subset.
+    """
+    w = np.asarray(weights)
+    positive = np.flatnonzero(w > 0)
+    wp = w[positive]
+    m = len(wp)
+    at_least = _at_least(second, further, m)
+    expected = np.zeros(m)  # expected courses of each condition per patient
+    subset = {0: 1.0}  # bit mask of the conditions drawn so far -> probability
+    for k in range(m):
+        following: dict[int, float] = {}
+        for mask, prob in subset.items():
+            left = 1.0 - sum(wp[i] for i in range(m) if mask >> i & 1)
+            for j in range(m):
+                if mask >> j & 1 or left <= 0:
+                    continue
+                q = prob * wp[j] / left
+                expected[j] += at_least[k] * q
+                following[mask | 1 << j] = following.get(mask | 1 << j, 0.0) + q
+        subset = following
+        if k + 1 < m and at_least[k + 1] == 0:
+            break
+    out = np.zeros_like(w)
+    out[positive] = expected / expected.sum()
+    return out
 
 
 def course_cells(p: SimulationParams) -> list[dict]:
@@ -629,6 +699,19 @@ def event_probabilities(p: SimulationParams, event: str, home, dark, clinic_mult
     notable = risk * share * clinic_multiplier * np.where(dark, p.dark_skin_notable_multiplier,
                                                           1.0)
     return notable, risk * (1 - share)
+
+
+def frailty_scale(risk, frailty):
+    """Factor turning a session's event risk into the risk of a patient of ``frailty``.
+
+    The frailty multiplies the event's hazard: the risk ``p`` becomes ``1 - (1 - p) ** f``,
+    i.e. ``p`` times the factor returned (1 where ``p`` is 0). Notable and mild instances are
+    both scaled by it, so their split is kept. The draw and the truth both use this function.
+    """
+    risk = np.asarray(risk, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = -np.expm1(frailty * np.log1p(-risk)) / risk
+    return np.where(risk > 0, np.where(risk >= 1, 1.0, out), frailty)
 
 
 # ================================================================== what each field accepts
@@ -765,6 +848,7 @@ CONSTRAINTS: tuple[tuple[str, float, float, Any], ...] = (
     # population
     ("condition_weights", 0, INF, Keyed(CONDITIONS, weights=True)),
     ("second_condition_share", 0, 1, NUMBER),
+    ("further_condition_share", 0, 1, NUMBER),
     ("fitzpatrick_weights", 0, INF, Keyed(FITZPATRICK, weights=True)),
     ("age_band_weights", 0, INF, Keyed(AGE_BANDS, weights=True)),
     ("ageing_age_band_weights", 0, INF, Keyed(AGE_BANDS, weights=True)),
@@ -803,6 +887,7 @@ CONSTRAINTS: tuple[tuple[str, float, float, Any], ...] = (
     ("pain_mean", 0, 10, NUMBER),
     ("pain_numbing_factor", 0, INF, NUMBER),
     ("pain_concentration", 0, INF, ABOVE),
+    ("pain_patient_concentration", 0, INF, Number(above=True, infinite=True)),
     ("numbing_share_professional", 0, 1, NUMBER),
     ("numbing_share_home", 0, 1, NUMBER),
     ("adjunct_weights_professional", 0, INF, Keyed(ADJUNCTS, weights=True)),
@@ -829,6 +914,8 @@ CONSTRAINTS: tuple[tuple[str, float, float, Any], ...] = (
     ("pih_risk_dark", 0, 1, NUMBER),
     ("dark_skin_notable_multiplier", 0, INF, NUMBER),
     ("notable_share", 0, 1, Keyed(EVENTS)),
+    ("patient_event_sd", 0, INF, NUMBER),
+    ("patient_resolution_sd", 0, INF, NUMBER),
     ("severe_share", 0, 1, NUMBER),
     ("notable_event_severity", 0, INF, Listed(3, weights=True)),
     ("home_event_multiplier", 0, INF, NUMBER),

@@ -31,6 +31,7 @@ from .params import (
     SimulationParams,
     course_cells,
     event_probabilities,
+    frailty_scale,
     home_session_share,
     mean_k,
     places,
@@ -106,6 +107,12 @@ def truth(p: SimulationParams) -> dict[str, float]:
           without a contraindication the documents name).
 
         :data:`APPROXIMATE_TRUTHS` lists the approximate keys.
+
+        The patient frailties stay exact: the side-effect frailty (``patient_event_sd``) is
+        integrated over by Gauss-Hermite quadrature (a course's sessions share it), a slow
+        healer's multiplier (``patient_resolution_sd``) widens the log-normal of resolution
+        times to ``hypot(sd, patient_resolution_sd)``, a patient's pain level keeps every
+        session's mean, and the conditions' mix over courses counts third and further ones.
     """
     out: dict[str, float] = {}
     out.update(_outcomes(p))
@@ -140,7 +147,8 @@ def _duration_median(p: SimulationParams) -> float:
 
 def _resolved_by(p: SimulationParams, event: str, hours: float) -> float:
     median = p.resolution_median_hours[event]
-    sd = p.resolution_sd_log[event]
+    # the patient's multiplier (log-normal, median 1) is independent of the event's own spread
+    sd = math.hypot(p.resolution_sd_log[event], p.patient_resolution_sd)
     if not math.isfinite(median):
         return 0.0
     if sd == 0:
@@ -172,17 +180,35 @@ def _session_cells(p: SimulationParams) -> list[tuple]:
     return cells
 
 
+def _frailties(p: SimulationParams) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights integrating over the patient's side-effect frailty (mean 1)."""
+    s = p.patient_event_sd
+    if s == 0:
+        return np.ones(1), np.ones(1)
+    nodes, weights = _normal_quadrature()
+    return np.exp(s * nodes - s * s / 2), weights
+
+
+def _risk_given_frailty(p: SimulationParams, event: str, home, dark, mult, flag,
+                        frailty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(notable, any) risk of ``event`` in a session, at each frailty node."""
+    pn, pm = (float(x) for x in event_probabilities(p, event, home, dark, mult, flag))
+    scale = frailty_scale(pn + pm, frailty)
+    return pn * scale, (pn + pm) * scale
+
+
 def _events(p: SimulationParams) -> dict[str, float]:
     expected = {e: 0.0 for e in EVENTS}
     bb = {True: [0.0, 0.0], False: [0.0, 0.0]}  # flagged -> [sum w*p, sum w]
+    frailty, fw = _frailties(p)
     for w, home, mult, dark, flag in _session_cells(p):
-        p_any = 1.0
+        p_none = np.ones(len(frailty))  # of bleeding and bruising, at each frailty
         for e in EVENTS:
-            pn, pm = event_probabilities(p, e, home, dark, mult, flag)
-            expected[e] += w * float(pn + pm)
+            _, p_any = _risk_given_frailty(p, e, home, dark, mult, flag, frailty)
+            expected[e] += w * float(p_any @ fw)
             if e in BLEEDING_EVENTS:
-                p_any *= 1 - float(pn + pm)
-        bb[flag][0] += w * (1 - p_any)
+                p_none *= 1 - p_any
+        bb[flag][0] += w * float((1 - p_none) @ fw)
         bb[flag][1] += w
     out = {"redness-24-48h": _resolved_by(p, "erythema", 48)}
     pooled = ("erythema", "oedema", "pain")
@@ -201,15 +227,17 @@ def _events(p: SimulationParams) -> dict[str, float]:
 def _notable_risk_difference(p: SimulationParams) -> float:
     dark_risk = {}
     flag = _bleeding_flag_share(p)
-    no_notable = {}  # (home, dark, clinic multiplier, flagged) -> P(no notable event)
+    frailty, fw = _frailties(p)
+    # (home, dark, clinic multiplier, flagged) -> P(no notable event in a session), per frailty
+    no_notable = {}
     for home in (True, False):
         for dark in (True, False):
             for _, mult in places(p, home):
                 for is_flag in (True, False):
-                    q_none = 1.0
+                    q_none = np.ones(len(frailty))
                     for e in EVENTS:
-                        pn, _ = event_probabilities(p, e, home, dark, mult, is_flag)
-                        q_none *= 1 - float(pn)
+                        pn, _ = _risk_given_frailty(p, e, home, dark, mult, is_flag, frailty)
+                        q_none *= 1 - pn
                     no_notable[home, dark, float(mult), is_flag] = q_none
     for dark in (True, False):
         num = den = 0.0
@@ -219,7 +247,9 @@ def _notable_risk_difference(p: SimulationParams) -> float:
                 for is_flag, pf in ((True, flag), (False, 1 - flag)):
                     q_none = no_notable[cell["home"], dark, float(mult), is_flag]
                     w = cell["weight"] * p_clinic * pf
-                    num += w * float(np.sum(cell["pmf"] * (1 - q_none ** k)))
+                    # a patient's sessions share the frailty: (1 - q^K) averaged over it
+                    risk = 1 - q_none[None, :] ** k[:, None]
+                    num += w * float(cell["pmf"] @ risk @ fw)
                     den += w
         dark_risk[dark] = num / den
     return dark_risk[True] - dark_risk[False]
