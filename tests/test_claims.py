@@ -341,7 +341,8 @@ def test_median_session_value(table):
 
 
 def test_relative_and_change_scales():
-    # alopecia on hair density (relative, higher better): 100 -> 130 is +0.3, 80 -> 72 is -0.1;
+    # alopecia on hair density (log ratio, higher better): 100 -> 130 is log 1.3, 80 -> 72 is
+    # log 0.9;
     # rosacea on GAIS (change scale, no baseline needed; no change 4, best 1):
     # 3 -> (4 - 3)/(4 - 1) = 1/3, 2 -> 2/3.
     log = make_log(
@@ -356,7 +357,8 @@ def test_relative_and_change_scales():
          assessment("P6", "2024-02-10", 3, "rosacea", "gais"),
          assessment("P7", "2024-02-10", 2, "rosacea", "gais")])
     t = evaluate_claims(log).table.set_index("id")
-    assert t.loc["effective-alopecia", "estimate"] == pytest.approx(0.1)
+    assert t.loc["effective-alopecia", "estimate"] == pytest.approx(
+        (math.log(1.3) + math.log(0.9)) / 2)
     assert t.loc["effective-rosacea", "estimate"] == pytest.approx(0.5)
 
 
@@ -590,7 +592,8 @@ def test_result_protocol(worked):
     assert SHORT_COLUMNS == [c for c in CLAIM_COLUMNS if c in SHORT_COLUMNS]  # a selection
     tables = worked.tables()
     assert next(iter(tables)) == "table" and tables["table"] is worked.table
-    assert set(tables) - {"table"} == set(worked.supporting)
+    assert set(tables) - {"table", "comparisons", "sensitivity"} == set(worked.supporting)
+    assert list(tables)[:3] == ["table", "comparisons", "sensitivity"]
     assert worked.summary() == worked.to_text()
     assert "<table>" in worked._repr_html_()
     pd.testing.assert_frame_equal(worked.to_frame(), worked.table)
