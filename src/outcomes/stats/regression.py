@@ -1,0 +1,301 @@
+"""Least squares with a small-sample cluster-robust variance: CR2 and Bell-McCaffrey df.
+
+Every t interval of the package on a mean, a difference of means, a standardised contrast or a
+log risk ratio is a linear contrast ``c'b`` of an ordinary-least-squares fit, with
+
+- the *CR2* (bias-reduced linearisation) cluster-robust variance of Bell & McCaffrey (2002), in
+  the form of R's ``clubSandwich::vcovCR(type = "CR2")`` with the working identity model, and
+- the *Bell-McCaffrey* (Satterthwaite) degrees of freedom of the contrast, as
+  ``clubSandwich::coef_test(test = "Satterthwaite")`` / ``linear_contrast`` compute them.
+
+With few clusters the CR1 sandwich is biased downwards and ``G - 1`` degrees of freedom are too
+many, so intervals under-cover; CR2 is unbiased when the errors are independent and
+homoskedastic, and the Bell-McCaffrey df follow the contrast's actual precision (Imbens &
+Kolesar 2016; Pustejovsky & Tipton 2018). With one unit per cluster CR2 is HC2, so the mean of
+one group gets the Student t interval exactly.
+
+The stored R references are in ``tests/reference/`` (``make_cr2_r.R``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import AnalysisError
+
+__all__ = ["CR2Fit", "fit_cr2", "independent_columns", "FLOOR_CLUSTERS", "floored_fits",
+           "floored_contrast"]
+
+#: Below this many clusters a clustered variance is never smaller than the one that treats
+#: every unit as independent (see :func:`floored_contrast`).
+FLOOR_CLUSTERS = 30
+
+#: Eigenvalues of ``I - H_gg`` at or below this are treated as 0 (clubSandwich's tolerance).
+_EIG_TOL = 1e-12
+
+
+@dataclass(frozen=True)
+class CR2Fit:
+    """An OLS fit with what its CR2 variance and Bell-McCaffrey df need.
+
+    Attributes
+    ----------
+    coef : ndarray, shape (p,)
+        Least-squares coefficients.
+    vcov : ndarray, shape (p, p)
+        The CR2 cluster-robust covariance of ``coef``.
+    n : int
+        Number of units.
+    n_clusters : int
+        Number of clusters.
+    """
+
+    coef: np.ndarray
+    vcov: np.ndarray
+    n: int
+    n_clusters: int
+    _X: np.ndarray
+    _M: np.ndarray
+    _AX: np.ndarray
+    _e: np.ndarray
+    _codes: np.ndarray
+
+    def contrast(self, c) -> tuple[float, float, float]:
+        """Estimate, CR2 standard error and Bell-McCaffrey df of the contrast ``c'b``.
+
+        Parameters
+        ----------
+        c : array_like, shape (p,)
+
+        Returns
+        -------
+        estimate, se, df : float
+            ``df`` is NaN when the contrast has no variance under the working model.
+
+        Notes
+        -----
+        With ``w_g = A_g X_g M c`` (``M = (X'X)^-1``, ``A_g = (I - H_gg)^(-1/2)``), the CR2
+        variance is ``sum_g (w_g' e_g)^2``. Under the working model (independent errors of
+        equal variance) ``c'V c`` is a quadratic form whose matrix has the G x G Gram matrix
+        ``P = diag(w_g'w_g) - T M T'`` (``T`` the G x p matrix of rows ``X_g' w_g``), and the
+        Satterthwaite df are ``tr(P)^2 / tr(P^2)`` (Bell & McCaffrey 2002, eq. 10;
+        clubSandwich's ``Satterthwaite``). ``tr(P^2)`` is formed from p x p products, without
+        the G x G matrix.
+
+        Examples
+        --------
+        >>> X = np.ones((4, 1))
+        >>> fit = fit_cr2(X, [1.0, 2.0, 3.0, 6.0], np.arange(4), 4)
+        >>> est, se, df = fit.contrast([1.0])
+        >>> est, round(se, 6), round(df, 6)
+        (3.0, 1.080123, 3.0)
+        """
+        c = np.asarray(c, dtype=float).reshape(-1)
+        G = self.n_clusters
+        Mc = self._M @ c
+        w = self._AX @ Mc
+        est = float(self.coef @ c)
+        se = math.sqrt(max(float(c @ self.vcov @ c), 0.0))
+        ww = np.bincount(self._codes, weights=w * w, minlength=G)
+        T = _cluster_sums(self._X * w[:, None], self._codes, G)
+        TM = T @ self._M
+        K = T.T @ T
+        MK = self._M @ K
+        tmt_diag = np.einsum("ij,ij->i", TM, T)  # diagonal of T M T'
+        trace = float(ww.sum() - np.trace(MK))
+        # tr(P^2) = sum_g ww_g^2 - 2 sum_g ww_g (TMT')_gg + ||T M T'||_F^2
+        trace_sq = float(ww @ ww - 2.0 * ww @ tmt_diag + np.sum(MK * MK.T))
+        df = trace * trace / trace_sq if trace_sq > 0 else math.nan
+        return est, se, df
+
+
+def _cluster_sums(A: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
+    """Per-cluster column sums of ``A`` (N x p) as a G x p matrix."""
+    out = np.zeros((G, A.shape[1]))
+    np.add.at(out, codes, A)
+    return out
+
+
+def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
+    """Indices of a maximal set of linearly independent columns, earlier columns first.
+
+    A column is kept when its residual on the columns already kept is larger than ``tol``
+    times its own norm (and not 0), so the columns named first (intercept, exposure) are never
+    the ones dropped.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, p)
+    tol : float
+
+    Returns
+    -------
+    ndarray of int
+
+    Examples
+    --------
+    >>> X = np.array([[1, 0, 0], [1, 1, 1], [1, 0, 0]], dtype=float)
+    >>> independent_columns(X).tolist()
+    [0, 1]
+    """
+    keep: list[int] = []
+    Q = np.zeros((X.shape[0], 0))
+    for j in range(X.shape[1]):
+        x = X[:, j]
+        norm = float(np.linalg.norm(x))
+        if norm == 0.0:
+            continue
+        r = x - Q @ (Q.T @ x)
+        r = r - Q @ (Q.T @ r)  # re-orthogonalise once (Gram-Schmidt twice is enough)
+        rn = float(np.linalg.norm(r))
+        if rn > tol * norm:
+            keep.append(j)
+            Q = np.column_stack([Q, r / rn])
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
+    """``A_g X_g`` stacked in unit order, ``A_g = (I - X_g M X_g')^(-1/2)`` (pseudo-inverse
+    square root: eigenvalues at or below 1e-12 give 0, as clubSandwich's ``matrix_power``).
+
+    Clusters of the same size are done together (one batched eigen-decomposition per size).
+    """
+    N, p = X.shape
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes, minlength=G)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    AX = np.empty_like(X)
+    for size in np.unique(sizes[sizes > 0]):
+        gs = np.flatnonzero(sizes == size)
+        rows = order[starts[gs][:, None] + np.arange(size)[None, :]]  # (k, size)
+        Xg = X[rows]  # (k, size, p)
+        B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
+        vals, vecs = np.linalg.eigh(B)
+        with np.errstate(divide="ignore"):
+            inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
+        A = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+        AX[rows] = A @ Xg
+    return AX
+
+
+def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
+    """Fit ``y ~ X`` by least squares with the CR2 cluster-robust covariance.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, p)
+        Design matrix of full column rank (see :func:`independent_columns`).
+    y : array_like, shape (N,)
+    codes : array_like of int, shape (N,)
+        Cluster of each unit, ``0 .. n_clusters - 1``.
+    n_clusters : int
+
+    Returns
+    -------
+    CR2Fit
+
+    Raises
+    ------
+    AnalysisError
+        If ``X`` is not of full column rank or there are fewer than 2 clusters.
+
+    Notes
+    -----
+    ``V = M (sum_g X_g' A_g e_g e_g' A_g X_g) M`` with ``M = (X'X)^-1``, ``e`` the OLS
+    residuals and ``A_g = (I - H_gg)^(-1/2)`` (Bell & McCaffrey 2002). This is
+    ``clubSandwich::vcovCR(lm(y ~ X - 1), cluster, type = "CR2")`` (tests/reference).
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1]])
+    >>> fit = fit_cr2(X, [1.0, 2.0, 3.0, 5.0, 6.0, 7.0], np.array([0, 0, 1, 2, 3, 3]), 4)
+    >>> fit.coef.round(6).tolist()
+    [2.0, 4.0]
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    codes = np.asarray(codes, dtype=np.int64)
+    G = int(n_clusters)
+    if G < 2:
+        raise AnalysisError(f"a cluster-robust variance needs at least 2 clusters; got {G}.")
+    XtX = X.T @ X
+    if np.linalg.matrix_rank(XtX) < X.shape[1]:
+        raise AnalysisError("the design matrix is not of full column rank; drop collinear "
+                            "columns first (independent_columns).")
+    M = np.linalg.inv(XtX)
+    M = (M + M.T) / 2.0
+    coef = M @ (X.T @ y)
+    e = y - X @ coef
+    AX = _adjustments(X, M, codes, G)
+    u = _cluster_sums(AX * e[:, None], codes, G)  # rows X_g' A_g e_g
+    meat = u.T @ u
+    V = M @ meat @ M
+    return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, AX, e, codes)
+
+
+def floored_fits(X, y, codes, n_clusters: int) -> tuple[CR2Fit, CR2Fit | None]:
+    """The CR2 fit and, below :data:`FLOOR_CLUSTERS` clusters with some cluster of several
+    units, the same fit with every unit its own cluster (the floor of :func:`floored_contrast`).
+
+    Parameters
+    ----------
+    X, y, codes, n_clusters
+        As in :func:`fit_cr2`.
+
+    Returns
+    -------
+    fit, naive : CR2Fit, CR2Fit or None
+
+    Examples
+    --------
+    >>> fit, naive = floored_fits(np.ones((4, 1)), [2.0, 4.0, 2.0, 4.0], np.array([0, 0, 1, 1]), 2)
+    >>> naive.n_clusters
+    4
+    """
+    fit = fit_cr2(X, y, codes, n_clusters)
+    N = fit.n
+    if n_clusters >= FLOOR_CLUSTERS or n_clusters == N:
+        return fit, None
+    return fit, fit_cr2(X, y, np.arange(N), N)
+
+
+def floored_contrast(fit: CR2Fit, naive: CR2Fit | None, c) -> tuple[float, float, float, bool]:
+    """Estimate, standard error and df of ``c'b`` with the small-cluster floor.
+
+    Parameters
+    ----------
+    fit, naive : CR2Fit
+        From :func:`floored_fits`.
+    c : array_like, shape (p,)
+
+    Returns
+    -------
+    estimate, se, df, floored : float, float, float, bool
+        ``se`` is the CR2 standard error, or the one with every unit independent (HC2) when
+        that is larger (``floored`` True); ``df`` are the Bell-McCaffrey df of the clustered
+        fit either way.
+
+    Notes
+    -----
+    With fewer than 30 clusters a clustered variance smaller than the independent-units one
+    rests on a negative within-cluster correlation estimated from few clusters; at the extreme
+    (every patient scoring 2 and 4, so identical patient means) it is 0 and the interval a
+    point. The floor keeps it at least as wide as if the units were independent, never a point
+    while the values vary.
+
+    Examples
+    --------
+    >>> fit, naive = floored_fits(np.ones((4, 1)), [2.0, 4.0, 2.0, 4.0], np.array([0, 0, 1, 1]), 2)
+    >>> est, se, df, floored = floored_contrast(fit, naive, [1.0])
+    >>> est, round(se, 4), floored
+    (3.0, 0.5774, True)
+    """
+    est, se, df = fit.contrast(c)
+    if naive is not None:
+        _, se_naive, _ = naive.contrast(c)
+        if se_naive > se * (1.0 + 1e-12):
+            return est, se_naive, df, True
+    return est, se, df, False
