@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutcomesError
+from ..stats.adjusted import e_value as _e_value
+from ..stats.adjusted import standardised_contrast
 from ..stats.intervals import Estimate
 from ..stats.result import Col
 
@@ -178,8 +180,6 @@ class Comparison:
 
 def _standardised(y, exposure, X: pd.DataFrame, cluster, *, contrast: str, alpha: float,
                   unit_label: str) -> Estimate:
-    from ..stats.adjusted import standardised_contrast
-
     return standardised_contrast(y, exposure, X if len(X.columns) else None, cluster=cluster,
                                  contrast=contrast, alpha=alpha, unit_label=unit_label)
 
@@ -237,7 +237,7 @@ def compare(
         try:
             out.estimates[basis] = _standardised(y, exposure, X, cluster, contrast=contrast,
                                                  alpha=alpha, unit_label=unit_label)
-        except (OutcomesError, ValueError, ImportError, np.linalg.LinAlgError) as exc:
+        except (OutcomesError, ValueError, np.linalg.LinAlgError) as exc:
             out.failures[basis] = f"no {basis.value} estimate: {exc}"
     return out
 
@@ -253,14 +253,12 @@ def e_value(estimate: Estimate | None, *, ratio: bool,
     if estimate is None or not np.isfinite(estimate.estimate):
         return math.nan, math.nan
     try:
-        from ..stats.adjusted import e_value as _e_value
-
         if ratio:
             point, bound = _e_value(estimate.estimate, estimate.ci_low, estimate.ci_high,
                                     scale="ratio")
         else:
             point, bound = _e_value(estimate.estimate, estimate.ci_low, estimate.ci_high,
                                     scale="difference", sd=sd)
-    except (OutcomesError, ValueError, ImportError, ZeroDivisionError):
+    except (OutcomesError, ValueError, ZeroDivisionError):
         return math.nan, math.nan
     return float(point), float(bound)
