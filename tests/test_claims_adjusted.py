@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from outcomes.bundle.load import load_bundle
+from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
-from outcomes.claims.compare import EQUAL_SESSIONS_LABEL
+from outcomes.claims.compare import EQUAL_SESSIONS_LABEL, covariates
 from outcomes.claims.evaluate import evaluate_claims
 from outcomes.claims.sensitivity import (
     BUILTIN_CLAIMS,
@@ -26,8 +28,6 @@ from outcomes.claims.sensitivity import (
 )
 from outcomes.errors import ConfigError
 from outcomes.simulate.draw import simulate
-from outcomes.bundle.load import load_bundle
-from outcomes.bundle.write import write_bundle
 
 COMPARATIVE = ("professional-beats-home", "alcohol-reduces-effect",
                "bleeding-risk-anticoagulants", "safe-all-skin-types")
@@ -45,37 +45,38 @@ def result(bundle):
     return evaluate_claims(bundle)
 
 
-def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Covariates as dummies (a missing text value its own level; a missing number the mean,
-    with a recorded/not column), constant columns dropped."""
+def _design(frame: pd.DataFrame, columns: list[str], a: np.ndarray) -> pd.DataFrame:
+    """The covariates the claim adjusts for (:func:`outcomes.claims.compare.covariates`: sparse
+    levels pooled, missing values filled) as dummies, the first level of each the reference."""
+    cov = covariates(frame, columns, a)
     parts = []
-    for name in columns:
-        v = frame[name]
+    for name in cov.columns:
+        v = cov[name]
         if pd.api.types.is_numeric_dtype(v):
-            x = v.astype(float)
-            if x.isna().all():
-                continue
-            parts.append(x.fillna(x.mean()).rename(name).to_frame())
-            if x.isna().any():
-                parts.append(pd.get_dummies(x.isna().map({True: "no", False: "yes"}),
-                                            prefix=name + "_recorded", drop_first=True,
-                                            dtype=float))
+            parts.append(v.astype(float).to_frame())
         else:
-            t = v.astype("object").where(v.notna(), "unknown").astype(str)
-            parts.append(pd.get_dummies(t, prefix=name, drop_first=True, dtype=float))
-    Z = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
-    return Z.loc[:, Z.nunique() > 1]
+            parts.append(pd.get_dummies(v, prefix=name, drop_first=True, dtype=float))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
 
 
-def _g_computation(y, a, Z: pd.DataFrame) -> float:
-    """Mean of predictions with everyone exposed minus with no one, from OLS with interactions
-    (the ratio of the two means where asked)."""
+def _g_computation(y, a, Z: pd.DataFrame) -> tuple[float, float]:
+    """Mean of the predictions with every unit exposed, and with none, from OLS of y on the
+    exposure, the covariates centred at their means and their interactions; a column that is a
+    linear combination of those before it is left out (found by the rank, one at a time)."""
+    Zc = Z.to_numpy() - Z.to_numpy().mean(axis=0)
+
     def X(exposure):
-        e = np.full(len(y), exposure, dtype=float)
-        return np.column_stack([np.ones(len(y)), e, Z.to_numpy(), e[:, None] * Z.to_numpy()])
-    fit = sm.OLS(np.asarray(y, float), np.column_stack([
-        np.ones(len(y)), a, Z.to_numpy(), a[:, None] * Z.to_numpy()])).fit()
-    return float(fit.predict(X(1)).mean()), float(fit.predict(X(0)).mean())
+        return np.column_stack([np.ones(len(y)), exposure, Zc, exposure[:, None] * Zc])
+
+    full = X(a)
+    keep: list[int] = []
+    for j in range(full.shape[1]):
+        if np.linalg.matrix_rank(full[:, [*keep, j]]) == len(keep) + 1:
+            keep.append(j)
+    fit = sm.OLS(np.asarray(y, float), full[:, keep]).fit()
+    ones, zeros = np.ones(len(y)), np.zeros(len(y))
+    return (float(fit.predict(X(ones)[:, keep]).mean()),
+            float(fit.predict(X(zeros)[:, keep]).mean()))
 
 
 def _comparison(result, claim_id, basis):
@@ -88,12 +89,13 @@ def test_professional_beats_home_adjusted_equals_an_independent_g_computation(re
     c = c[c["final_improvement"].notna() & c["setting"].notna()]  # one setting only
     a = (c["setting"] == "professional").to_numpy(float)
     columns = ["condition", "baseline_severity", "fitzpatrick", "age_band"]
-    mu1, mu0 = _g_computation(c["final_improvement"], a, _design(c, columns))
+    mu1, mu0 = _g_computation(c["final_improvement"], a, _design(c, columns, a))
     adjusted = _comparison(result, "professional-beats-home", "adjusted")
     assert adjusted["estimate"] == pytest.approx(mu1 - mu0, abs=1e-6)
     assert adjusted["n"] == len(c)
     # at an equal number of sessions: the number of sessions as one more covariate
-    mu1, mu0 = _g_computation(c["final_improvement"], a, _design(c, [*columns, "n_sessions"]))
+    mu1, mu0 = _g_computation(c["final_improvement"], a,
+                              _design(c, [*columns, "n_sessions"], a))
     equal = _comparison(result, "professional-beats-home", "equal_sessions")
     assert equal["estimate"] == pytest.approx(mu1 - mu0, abs=1e-6)
     assert equal["basis_words"].startswith(EQUAL_SESSIONS_LABEL)
@@ -110,7 +112,7 @@ def test_bleeding_risk_ratio_adjusted_equals_an_independent_g_computation(result
     hit = ev.loc[ev["event"].isin(["bleeding", "bruising"]), "session_id"].unique()
     y = s["session_id"].isin(hit).to_numpy(float)
     mu1, mu0 = _g_computation(y, flagged, _design(s, ["condition", "setting", "fitzpatrick",
-                                                        "age_band"]))
+                                                        "age_band"], flagged))
     adjusted = _comparison(result, "bleeding-risk-anticoagulants", "adjusted")
     assert adjusted["estimate"] == pytest.approx(mu1 / mu0, rel=1e-6)
     assert "ratio" in adjusted["method"]
