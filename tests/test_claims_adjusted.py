@@ -48,7 +48,7 @@ def result(bundle):
 def _design(frame: pd.DataFrame, columns: list[str], a: np.ndarray) -> pd.DataFrame:
     """The covariates the claim adjusts for (:func:`outcomes.claims.compare.covariates`: sparse
     levels pooled, missing values filled) as dummies, the first level of each the reference."""
-    cov = covariates(frame, columns, a)
+    cov = covariates(frame, columns, a, frame["patient_id"].to_numpy())
     parts = []
     for name in cov.columns:
         v = cov[name]

@@ -66,21 +66,21 @@ _UNKNOWN = "unknown"
 _MISSING_SUFFIX = "_recorded"
 
 
-#: A level of a text covariate with fewer units than this in either group is pooled.
-MIN_LEVEL_UNITS = 5
+#: A level of a text covariate with fewer patients than this in either group is pooled.
+MIN_LEVEL_PATIENTS = 5
 #: The pooled level.
 POOLED = "other (few units in a group)"
 
 
-def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, *,
-               min_level: int = MIN_LEVEL_UNITS) -> pd.DataFrame:
+def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, cluster=None, *,
+               min_level: int = MIN_LEVEL_PATIENTS) -> pd.DataFrame:
     """The covariates of ``frame`` as a regression takes them.
 
     Text (and categorical) columns keep their values, a missing one becoming ``"unknown"``;
-    with ``exposure`` given, the levels with fewer than ``min_level`` units in either group are
-    pooled into one level (:data:`POOLED`): a level seen in one group only leaves nothing to
-    compare within it (no positivity), and with a handful of units its interaction with the
-    exposure would carry the whole standardisation. A numeric column with missing values has
+    with ``exposure`` given, the levels with fewer than ``min_level`` patients (``cluster``;
+    units without it) in either group are pooled into one level (:data:`POOLED`): a level seen
+    in one group only leaves nothing to compare within it (no positivity), and with a handful of
+    patients its interaction with the exposure would carry the whole standardisation. A numeric column with missing values has
     them filled by its mean and gains a column ``<name>_recorded`` (``yes``/``no``) saying
     where. A column that does not vary among the units is left out (it cannot confound).
 
@@ -92,8 +92,10 @@ def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, *,
         The covariate columns wanted (those ``frame`` lacks are skipped).
     exposure : array of 0/1, optional
         The group of each unit, for pooling sparse levels.
+    cluster : array-like, optional
+        The patient of each unit (patients are counted, not units).
     min_level : int
-        Fewest units of a level in each group before it is pooled.
+        Fewest patients of a level in each group before it is pooled.
 
     Returns
     -------
@@ -127,15 +129,17 @@ def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, *,
             text = v.astype("object")
             values = np.asarray(text.where(text.notna(), _UNKNOWN).astype(str), dtype=object)
             if exposure is not None:
-                values = _pooled(values, np.asarray(exposure), min_level)
+                values = _pooled(values, np.asarray(exposure), cluster, min_level)
             out[name] = values
     df = pd.DataFrame(out, index=frame.index)
     return df[[c for c in df.columns if df[c].nunique(dropna=False) > 1]]
 
 
-def _pooled(values: np.ndarray, exposure: np.ndarray, min_level: int) -> np.ndarray:
+def _pooled(values: np.ndarray, exposure: np.ndarray, cluster, min_level: int) -> np.ndarray:
     """``values`` with the levels rare in either group (``exposure`` 1 or 0) pooled."""
-    counts = pd.crosstab(pd.Series(values, name="level"), pd.Series(exposure, name="group"))
+    who = np.arange(len(values)) if cluster is None else np.asarray(cluster)
+    cells = pd.DataFrame({"level": values, "group": exposure, "who": who})
+    counts = cells.groupby(["level", "group"])["who"].nunique().unstack(fill_value=0)
     counts = counts.reindex(columns=[0, 1], fill_value=0)
     rare = counts.index[counts.min(axis=1) < min_level]
     return np.where(pd.Series(values).isin(rare).to_numpy(), POOLED, values)
@@ -257,7 +261,7 @@ def compare(
     y = np.asarray(y, dtype=float)
     exposure = np.asarray(exposure, dtype=int)
     for basis, columns in wanted:
-        X = covariates(units, columns, exposure).reset_index(drop=True)
+        X = covariates(units, columns, exposure, cluster).reset_index(drop=True)
         out.adjusted_for[basis] = _words(X.columns)
         try:
             out.estimates[basis] = _standardised(y, exposure, X, cluster, contrast=contrast,
