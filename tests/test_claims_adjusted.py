@@ -228,3 +228,20 @@ def test_results_export_the_two_new_tables(bundle):
     for name in ("claims_comparisons", "claims_sensitivity"):
         assert name in tables and name in TABLE_DESCRIPTIONS
         assert len(tables[name]) > 0
+
+
+def test_e_value_is_that_of_the_verdicts_estimate(result):
+    from outcomes.stats.adjusted import e_value
+
+    t = result.table.set_index("id")
+    adjusted = _comparison(result, "professional-beats-home", "adjusted")
+    c = result.courses.courses
+    y = c.loc[c["final_improvement"].notna() & c["setting"].notna(), "final_improvement"]
+    point, bound = e_value(adjusted["estimate"], adjusted["ci_low"], adjusted["ci_high"],
+                           scale="difference", sd=float(np.std(y, ddof=1)))
+    r = t.loc["professional-beats-home"]
+    assert r["e_value"] == pytest.approx(point)
+    assert r["details"]["e_value_ci"] == pytest.approx(bound)
+    rr = _comparison(result, "bleeding-risk-anticoagulants", "adjusted")
+    point, _ = e_value(rr["estimate"], rr["ci_low"], rr["ci_high"])
+    assert t.loc["bleeding-risk-anticoagulants", "e_value"] == pytest.approx(point)
