@@ -17,14 +17,7 @@ from tests.factories import assessment, event, make_log, session
 
 from outcomes.claims.evaluate import evaluate_claims
 from outcomes.claims.result import estimate_text
-try:  # before the change there is no Undefined: the tests below fail, naming the reasons
-    from outcomes.courses import Undefined
-except ImportError:
-    class Undefined:
-        AT_BEST = "improvement undefined (baseline at the scale's best)"
-        NO_ASSESSMENT = "no assessment after a session"
-        ZERO_BASELINE = "improvement undefined (baseline 0 on a log-ratio scale)"
-
+from outcomes.courses import Undefined
 
 A, W, AL = "acne_scars", "wrinkles", "alopecia"
 GB, WS, HD = "goodman_baron_quantitative", "wrinkle_severity", "hair_density"

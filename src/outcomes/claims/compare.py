@@ -80,9 +80,10 @@ def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, clust
     with ``exposure`` given, the levels with fewer than ``min_level`` patients (``cluster``;
     units without it) in either group are pooled into one level (:data:`POOLED`): a level seen
     in one group only leaves nothing to compare within it (no positivity), and with a handful of
-    patients its interaction with the exposure would carry the whole standardisation. A numeric column with missing values has
-    them filled by its mean and gains a column ``<name>_recorded`` (``yes``/``no``) saying
-    where. A column that does not vary among the units is left out (it cannot confound).
+    patients its interaction with the exposure would carry the whole standardisation. A
+    numeric column with missing values has them filled by its mean and gains a column
+    ``<name>_recorded`` (``yes``/``no``) saying where. A column that does not vary among the
+    units is left out (it cannot confound).
 
     Parameters
     ----------
