@@ -117,6 +117,23 @@ def test_n_is_the_units_even_when_no_interval_can_be_computed():
     assert (r["n"], r["n_patients"]) == (3, 1)
 
 
+def test_n_counts_the_units_when_one_group_is_empty():
+    r = _row(_setting_log(n_pro=3, n_home=0, n_mixed=1), "professional-beats-home")
+    assert r["verdict"] == "not_testable"
+    assert (r["n"], r["n_patients"]) == (3, 3)
+    assert r["details"]["left_out"] == {"mixed setting": 1}
+
+
+def test_one_unit_is_named_in_the_singular():
+    log = make_log([session("P1", "S1", "2024-01-10", pain_vas=2.0),
+                    session("P2", "S2", "2024-01-10", pain_vas=3.0)])
+    assert _row(log, "minimal-pain")["reason"] == "only 2 sessions; a verdict needs at least 10"
+    from outcomes.claims.verdicts import decide
+
+    assert decide(0, 1, "at_most", threshold=3, n=1, unit="courses").reason == (
+        "only 1 course; a verdict needs at least 10")
+
+
 # ------------------------------------------------------------------ printing bounds
 def test_bounds_within_1e12_of_0_or_1_print_as_0_or_1():
     assert estimate_text(0.0, 5e-20, 0.3) == "0 (95% CI 0 to 0.3)"

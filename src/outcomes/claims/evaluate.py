@@ -24,7 +24,7 @@ verdict; the conflicts between documents, which put both side by side, are drawn
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -245,6 +245,14 @@ class _Groups:
         return cls(units[keep], group[keep].astype(int), *_labels(params), _group_words(params),
                    left)
 
+    def nothing(self, what: str) -> Finding | None:
+        """The finding when a group has no units (not testable, the units there are counted),
+        or None."""
+        if reason := self.empty(what):
+            return Finding(reason=reason, left_out=self.left_out, n_units=len(self.units),
+                           n_patients=int(self.units[Col.PATIENT_ID].nunique()))
+        return None
+
     def empty(self, what: str) -> str:
         """Why there is nothing to compare (a group without units), or empty."""
         n_exposed, n_reference = int((self.group == 1).sum()), int((self.group == 0).sum())
@@ -387,8 +395,8 @@ def _risk_difference_notable(log, courses: Courses, params, how: How) -> Finding
     c = _condition(courses.courses, params)
     value, why = _course_exposure(courses, params)
     g = _Groups.of(c, value.reindex(c[Col.COURSE_ID]), why.reindex(c[Col.COURSE_ID]), params)
-    if reason := g.empty("courses"):
-        return Finding(reason=reason, left_out=g.left_out)
+    if none := g.nothing("courses"):
+        return none
     c = g.units
     y = c[Col.NOTABLE].to_numpy()
     by_value = _share_by_value(c, params["column"], Col.NOTABLE)
@@ -428,8 +436,8 @@ def _risk_ratio_events(log, courses: Courses, params, how: How) -> Finding:
     s = _condition(courses.sessions, params)
     exposure = _session_exposure(s, params)
     g = _Groups.of(s, exposure, _session_reasons(s, exposure, params), params)
-    if reason := g.empty("sessions"):
-        return Finding(reason=reason, left_out=g.left_out)
+    if none := g.nothing("sessions"):
+        return none
     s, group = g.units, g.group
     kinds = "/".join(params["events"])
     ev = courses.events
@@ -483,8 +491,8 @@ def _mean_final_improvement_difference(log, courses: Courses, params, how: How) 
     value, why = _course_exposure(courses, params)
     g = _Groups.of(c, value.reindex(c[Col.COURSE_ID]), why.reindex(c[Col.COURSE_ID]), params)
     left = _merge_counts(undefined, g.left_out)
-    if reason := g.empty("courses with a final improvement"):
-        return Finding(reason=reason, left_out=left)
+    if none := g.nothing("courses with a final improvement"):
+        return replace(none, left_out=left)
     y, group = g.units["final_improvement"].to_numpy(float), g.group
     details = {"groups": f"{g.exposed} minus {g.reference}",
                "mean_exposed": float(y[group == 1].mean()),
