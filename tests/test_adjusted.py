@@ -26,17 +26,25 @@ def _data(name):
     return DATA[DATA["dataset"] == name].reset_index(drop=True)
 
 
+def _cap(d):
+    """The df cap of a comparison: the smaller arm's patients minus 1."""
+    return min(d.loc[d["a"] == v, "patient"].nunique() for v in (0, 1)) - 1
+
+
 def _statsmodels_gcomp(d, formula):
     """Independent g-computation: fit, predict everyone exposed and unexposed, average."""
     fit = smf.ols(formula, data=d).fit()
     return float(fit.predict(d.assign(a=1)).mean()), float(fit.predict(d.assign(a=0)).mean())
 
 
-CASES = [("g3", "crude", "y", None), ("g3", "crude_b", "yb", None),
+CASES = [("g2", "crude", "y", None), ("g2", "crude_b", "yb", None),
+         ("g3", "crude", "y", None), ("g3", "crude_b", "yb", None),
+         ("g4", "crude", "y", None), ("g4", "crude_b", "yb", None),
          ("g5", "crude", "y", None), ("g5", "adjusted", "y", ["cond", "base"]),
          ("g5", "adjusted_b", "yb", ["cond", "base"]), ("g12", "crude", "y", None),
          ("g12", "crude_b", "yb", None), ("g12", "adjusted", "y", ["cond", "base"]),
-         ("g12", "adjusted_b", "yb", ["cond", "base"])]
+         ("g12", "adjusted_b", "yb", ["cond", "base"]), ("g60", "crude", "y", None),
+         ("g60", "adjusted", "y", ["cond", "base"]), ("g60", "adjusted_b", "yb", ["cond", "base"])]
 
 
 @pytest.mark.parametrize(("name", "key", "outcome", "covs"), CASES)
@@ -49,12 +57,15 @@ def test_difference_equals_clubsandwich_and_statsmodels(name, key, outcome, covs
     assert e.estimate == pytest.approx(mu1 - mu0, abs=1e-10)
     dif = ref["difference"]
     assert e.estimate == pytest.approx(dif["estimate"], abs=1e-10)
-    q = stats.t.isf(0.025, dif["df"])
-    se = max(dif["se"], dif["se_units"])  # the floor below 30 patients
+    df = min(dif["df"], _cap(d))
+    q = stats.t.isf(0.025, df)
+    floor = _cap(d) + 1 <= 30  # an arm with 30 patients or fewer
+    se = max(dif["se"], dif["se_units"]) if floor else dif["se"]
     assert e.ci_low == pytest.approx(dif["estimate"] - q * se, abs=1e-9)
     assert e.ci_high == pytest.approx(dif["estimate"] + q * se, abs=1e-9)
-    assert ("floored" in e.method) == (dif["se_units"] > dif["se"])
-    assert f"t on {dif['df']:.1f} Bell-McCaffrey df" in e.method
+    assert ("floored" in e.method) == (floor and dif["se_units"] > dif["se"])
+    assert (f"t on {df:.1f} Bell-McCaffrey df" in e.method if df == dif["df"]
+            else f"t on {df:.0f} df (Bell-McCaffrey {dif['df']:.1f}, capped" in e.method)
     assert e.n == len(d) and e.n_clusters == d["patient"].nunique()
 
 
@@ -66,18 +77,18 @@ def test_ratio_equals_clubsandwich_log_scale_contrast(name, key, outcome, covs):
                               cluster=d["patient"], contrast="ratio")
     mu1, mu0 = _statsmodels_gcomp(d, R[name][key]["formula"])
     assert e.estimate == pytest.approx(mu1 / mu0, rel=1e-10)
-    q = stats.t.isf(0.025, ref["df"])
-    se = max(ref["se"], ref["se_units"])  # the floor below 30 patients
+    q = stats.t.isf(0.025, min(ref["df"], _cap(d)))
+    se = max(ref["se"], ref["se_units"]) if _cap(d) + 1 <= 30 else ref["se"]
     assert math.log(e.ci_low) == pytest.approx(ref["estimate"] - q * se, abs=1e-9)
     assert math.log(e.ci_high) == pytest.approx(ref["estimate"] + q * se, abs=1e-9)
-    assert "log-scale CR2" in e.method
+    assert "log-scale cluster-robust CR2" in e.method
 
 
 def test_method_names_estimand_covariates_and_units():
     d = _data("g12")
     e = standardised_contrast(d["y"], d["a"], d[["cond", "base"]], cluster=d["patient"])
     assert e.method.startswith("regression standardisation (g-computation) over cond, base; "
-                               "CR2 standard error, t on ")
+                               "cluster-robust CR2 standard error, t on ")
     assert e.method.endswith(f"({len(d)} courses from 12 patients)")
     crude = standardised_contrast(d["y"], d["a"], cluster=d["patient"])
     assert crude.method.startswith("crude difference")
@@ -100,9 +111,13 @@ def test_constant_covariates_empty_levels_and_collinear_dummies_are_dropped():
     ref = standardised_contrast(y, a, covs[["condition", "baseline"]], cluster=patient)
     assert (e.estimate, e.ci_low, e.ci_high) == pytest.approx(
         (ref.estimate, ref.ci_low, ref.ci_high), abs=1e-12)
-    # the design can be saturated or worse: more columns than patients never fails
-    many = pd.DataFrame({f"c{k}": rng.choice(list("xyz"), 18) for k in range(6)})
-    assert math.isfinite(standardised_contrast(y, a, many, cluster=patient).estimate)
+    # more columns than units: the interactions go, then an interval that is not a point
+    many = pd.DataFrame({f"c{k}": rng.choice(list("xyz"), 18) for k in range(5)})
+    e = standardised_contrast(y, a, many, cluster=patient)
+    assert "exposure interactions left out" in e.method and e.ci_high - e.ci_low > 0.1
+    with pytest.raises(AnalysisError, match="residual degrees of freedom"):
+        standardised_contrast(y, a, pd.DataFrame({"id": np.arange(18).astype(str)}),
+                              cluster=patient)
 
 
 def test_crude_equals_the_difference_of_arm_means_and_unclustered_runs():
@@ -150,3 +165,16 @@ def test_e_value_vanderweele_ding_examples():
         e_value(0.4, 0.1, 0.9, scale="difference")
     with pytest.raises(AnalysisError, match="positive"):
         e_value(-1.0, -2.0, 0.5)
+
+
+@pytest.mark.parametrize("name", ["g3", "g5", "g12", "g60"])
+def test_crude_contrast_is_mean_difference_and_risk_ratio(name):
+    from outcomes.stats.intervals import mean_difference, risk_ratio
+
+    d = _data(name)
+    for y, contrast, ref in ((d["y"], "difference", mean_difference),
+                             (d["yb"], "ratio", risk_ratio)):
+        e = standardised_contrast(y, d["a"], cluster=d["patient"], contrast=contrast)
+        r = ref(y, d["a"], cluster=d["patient"])
+        assert (e.estimate, e.ci_low, e.ci_high) == pytest.approx(
+            (r.estimate, r.ci_low, r.ci_high), rel=1e-10, abs=1e-12)

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from tests.factories import assessment, make_log, session
 
@@ -119,11 +119,28 @@ def value(result, condition, measure, column="estimate"):
 
 
 def ols_cluster(y, groups):
-    """statsmodels' CR1 cluster-robust t interval of a mean (the reference)."""
-    fit = sm.OLS(np.asarray(y, float), np.ones(len(y))).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(pd.Series(groups))[0]}, use_t=True)
-    low, high = fit.conf_int()[0]
-    return fit.params[0], low, high
+    """CR2 cluster-robust t interval of a mean on Bell-McCaffrey df, written out with dense
+    matrices (the reference; ``outcomes`` computes it without the N x N matrices, and
+    tests/test_regression.py checks that against R's clubSandwich). At 30 patients or fewer the
+    variance is floored at s^2 / N, as ``outcomes.stats.intervals.mean`` documents."""
+    y = np.asarray(y, float)
+    codes = pd.factorize(pd.Series(groups))[0]
+    N, G = y.size, codes.max() + 1
+    ImH = np.eye(N) - np.full((N, N), 1.0 / N)
+    e = ImH @ y
+    Q = np.zeros((N, G))  # column g: (I - H)' A_g X_g M, so c'Vc = sum_g (Q_g' y)^2
+    for g in range(G):
+        rows = np.flatnonzero(codes == g)
+        vals, vecs = np.linalg.eigh(ImH[np.ix_(rows, rows)])
+        A = vecs @ np.diag(np.where(vals > 1e-12, vals ** -0.5, 0.0)) @ vecs.T
+        Q[:, g] = ImH[:, rows] @ (A @ np.ones(rows.size) / N)
+    var = float(np.sum((Q.T @ y) ** 2))
+    P = Q.T @ Q
+    df = np.trace(P) ** 2 / np.sum(P * P)
+    if G <= 30 and G < N:
+        var = max(var, e @ e / (N - 1) / N)
+    q = stats.t.isf(0.025, df)
+    return y.mean(), y.mean() - q * np.sqrt(var), y.mean() + q * np.sqrt(var)
 
 
 # ----------------------------------------------------------------------------- hand-worked

@@ -350,12 +350,14 @@ def test_mean_followup_minus_end(table):
 
 def test_mean_session_value_with_clustered_interval(table):
     # pain: P1 2, 4, 3; P2 6, 5; P3 1; P4 0 -> mean 21/7 = 3.
-    # CR1: residuals summed per patient: P1 -1+1+0 = 0, P2 3+2 = 5, P3 -2, P4 -3;
-    # V = G/(G-1) * sum e_g^2 / N^2 = 4/3 * 38 / 49; t interval on G - 1 = 3 df.
+    # CR2: residuals summed per patient: P1 -1+1+0 = 0, P2 3+2 = 5, P3 -2, P4 -3 (n_g 3, 2,
+    # 1, 1); V = sum e_g^2 / (1 - n_g/N) / N^2 = (25 * 7/5 + 4 * 7/6 + 9 * 7/6) / 49
+    # = 50.1667 / 49 (above the floor s^2/N = 28/6/7); Bell-McCaffrey df of the intercept-only
+    # model tr(P)^2 / tr(P^2) = 49 / 20.68889 = 45/19 (stats.intervals.mean, Notes).
     r = table.loc["minimal-pain"]
     assert r["estimate"] == pytest.approx(3.0)
     assert (r["n"], r["n_patients"]) == (7, 4)
-    half = stats.t.ppf(0.975, 3) * math.sqrt(4 / 3 * 38 / 49)
+    half = stats.t.ppf(0.975, 45 / 19) * math.sqrt((25 * 7 / 5 + 13 * 7 / 6) / 49)
     assert r["ci_low"] == pytest.approx(3 - half)
     assert r["ci_high"] == pytest.approx(3 + half)
     assert "cluster" in r["method"]

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
@@ -31,6 +30,8 @@ from outcomes.stats.intervals import (
 )
 
 REFERENCE = Path(__file__).parent / "reference"
+R_CR2 = json.loads((REFERENCE / "cr2_r.json").read_text())  # tests/reference/make_cr2_r.R
+DATA = pd.read_csv(REFERENCE / "cr2_data.csv")
 Z = stats.norm.isf(0.025)
 
 
@@ -91,42 +92,64 @@ def test_proportion_unclustered_is_plain_wilson_exactly():
         assert e.method == "Wilson score (312 independent units)"
 
 
-def test_proportion_clustered_design_effect_matches_statsmodels_cluster_variance():
+def _r_share(name):
+    """Korn-Graubard Wilson interval from R's CR2 variance and df of ``lm(yb ~ 1)``."""
+    d = DATA[DATA["dataset"] == name].reset_index(drop=True)
+    ref = R_CR2[name]["yb ~ 1"]
+    y = d["yb"].to_numpy(float)
+    n, p = y.size, y.mean()
+    deff = ref["se"] ** 2 / (p * (1 - p) / (n - 1))
+    n_eff = n / max(deff, 1.0) * (Z / stats.t.isf(0.025, ref["df"])) ** 2
+    return d, y, deff, n_eff, ref["df"]
+
+
+@pytest.mark.parametrize("name", ["g2", "g3", "g4", "g5", "g12", "g60"])
+def test_proportion_clustered_equals_korn_graubard_wilson_from_clubsandwich_cr2(name):
+    d, y, deff, n_eff, df = _r_share(name)
+    e = proportion(y, cluster=d["patient"], unit_label="sessions")
+    low, high = proportion_confint(y.mean() * n_eff, n_eff, method="wilson")
+    assert e.ci_low == pytest.approx(low, abs=1e-10)
+    assert e.ci_high == pytest.approx(high, abs=1e-10)
+    G = d["patient"].nunique()
+    assert e.n == y.size and e.n_clusters == G
+    assert f"{y.size} sessions from {G} patients" in e.method
+    assert f"Korn-Graubard factor on {df:.1f} Bell-McCaffrey df" in e.method
+    if deff > 1:
+        assert f"cluster-adjusted effective n {n_eff:.1f}, design effect {deff:.2f}" in e.method
+
+
+def test_proportion_clustered_is_wider_than_naive():
     y, cl, _ = clustered_binary(2)
-    n = y.size
-    G = np.unique(cl).size
-    p = y.mean()
-    fit = sm.OLS(y, np.ones(n)).fit(cov_type="cluster", cov_kwds={"groups": cl})
-    v_clu = fit.bse[0] ** 2  # CR1: G/(G-1) sum_g e_g^2 / n^2 for an intercept-only model
-    deff = v_clu / (p * (1 - p) / (n - 1))
-    n_eff = n / deff
-    assert deff > 1.2  # a clustered design
-    e = proportion(y, cluster=cl, unit_label="sessions")
-    low, high = proportion_confint(p * n_eff, n_eff, method="wilson")
-    assert e.ci_low == pytest.approx(low, abs=1e-12)
-    assert e.ci_high == pytest.approx(high, abs=1e-12)
-    assert e.n == n and e.n_clusters == G
-    assert f"{n} sessions from {G} patients" in e.method
-    assert f"cluster-adjusted effective n {n_eff:.1f}, design effect {deff:.2f}" in e.method
-    # wider than the naive interval
+    e = proportion(y, cluster=cl)
     naive = proportion(y)
-    assert e.ci_high - e.ci_low > naive.ci_high - naive.ci_low
+    assert e.ci_high - e.ci_low > 1.2 * (naive.ci_high - naive.ci_low)
 
 
 def test_proportion_effective_n_capped_at_n():
-    # every patient has one success and one failure: between-cluster variance below binomial
+    # every patient has one success and one failure: between-cluster variance below binomial;
+    # the effective n is n (the floor), times the Korn-Graubard factor on 49 df
     y = np.tile([1, 0], 50)
     cl = np.repeat(np.arange(50), 2)
     e = proportion(y, cluster=cl)
-    assert (e.ci_low, e.ci_high) == wilson(50, 100)
+    n_eff = 100 * (Z / stats.t.isf(0.025, 49)) ** 2
+    assert (e.ci_low, e.ci_high) == pytest.approx(wilson(n_eff / 2, n_eff), abs=1e-12)
 
 
-def test_proportion_all_zero_or_one_uses_nominal_n():
+def test_proportion_all_zero_or_one_rests_on_the_patients():
+    # 2 patients with 10 courses each, all successes: not [0.84, 1] (the 20 courses as if
+    # independent) but the Wilson interval of 2 patients with the df factor (1 df)
+    cl = np.repeat([0, 1], 10)
+    e = proportion(np.ones(20), cluster=cl)
+    n_eff = 2 * (Z / stats.t.isf(0.025, 1)) ** 2
+    assert e.ci_low == pytest.approx(n_eff / (n_eff + Z**2), abs=1e-12)
+    assert e.ci_low < 0.5 and e.ci_high == 1.0
+    assert "effective n from the patients" in e.method
     cl = np.repeat(np.arange(10), 3)
     for value in (0, 1):
         e = proportion(np.full(30, value), cluster=cl)
-        assert (e.ci_low, e.ci_high) == wilson(30 * value, 30)
-        assert "nominal n" in e.method
+        low, high = wilson(10 * value, 10)
+        assert (e.ci_low < low) if value else (e.ci_high > high)  # at least 10 patients' width
+        assert (e.ci_low, e.ci_high)[value] == float(value)
 
 
 def test_proportion_rejects_missing_and_non_binary_and_single_cluster():
@@ -246,25 +269,42 @@ def test_proportion_difference_levels():
 
 
 # ----------------------------------------------------------------------------- means
-def _ols_cluster(y, X, groups):
-    return sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+def _r_t(ref, floor, j=None, cap=None):
+    """(estimate, low, high, df) of R's CR2/Bell-McCaffrey t interval, with the floor (the
+    independent-units standard error when larger) and the cap of a comparison's df."""
+    pick = (lambda v: np.atleast_1d(v)[j]) if j is not None else (lambda v: v)
+    est, se, df = pick(ref["coef"] if "coef" in ref else ref["estimate"]), pick(ref["se"]), \
+        pick(ref["df"])
+    if floor:
+        se = max(se, pick(ref["se_units"]))
+    if cap is not None:
+        df = min(df, cap - 1)
+    q = stats.t.isf(0.025, df)
+    return est, est - q * se, est + q * se, df
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_mean_equals_statsmodels_cluster_ols(seed):
-    y, cl, _ = clustered_normal(seed)
-    fit = _ols_cluster(y, np.ones(y.size), cl)
-    e = mean(y, cluster=cl, unit_label="sessions")
-    low, high = fit.conf_int()[0]
-    assert e.estimate == pytest.approx(fit.params[0], abs=1e-10)
+SETS = ["g2", "g3", "g4", "g5", "g12", "g60"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_mean_equals_clubsandwich_cr2_satterthwaite(name):
+    d = DATA[DATA["dataset"] == name].reset_index(drop=True)
+    G = d["patient"].nunique()
+    est, low, high, df = _r_t(R_CR2[name]["y ~ 1"], G <= 30)
+    e = mean(d["y"], cluster=d["patient"], unit_label="sessions")
+    assert e.estimate == pytest.approx(est, abs=1e-12)
     assert e.ci_low == pytest.approx(low, abs=1e-10)
     assert e.ci_high == pytest.approx(high, abs=1e-10)
-    G = np.unique(cl).size
-    assert f"t interval on {G - 1} df, cluster-robust (CR1)" in e.method
-    assert f"{y.size} sessions from {G} patients" in e.method
-    # alpha is honoured
-    low90, high90 = fit.conf_int(alpha=0.1)[0]
-    assert mean(y, cluster=cl, alpha=0.1).ci_low == pytest.approx(low90, abs=1e-10)
+    assert f"CR2 standard error, t on {df:.1f} Bell-McCaffrey df" in e.method
+    assert f"{len(d)} sessions from {G} patients" in e.method
+
+
+def test_mean_alpha_is_honoured():
+    d = DATA[DATA["dataset"] == "g60"].reset_index(drop=True)
+    ref = R_CR2["g60"]["y ~ 1"]
+    e = mean(d["y"], cluster=d["patient"], alpha=0.1)
+    assert e.ci_low == pytest.approx(ref["coef"] - stats.t.isf(0.05, ref["df"]) * ref["se"],
+                                     abs=1e-10)
 
 
 def test_mean_unclustered_is_student_t():
@@ -272,9 +312,20 @@ def test_mean_unclustered_is_student_t():
     e = mean(y)
     low, high = stats.t.interval(0.95, y.size - 1, loc=y.mean(), scale=stats.sem(y))
     assert (e.ci_low, e.ci_high) == pytest.approx((low, high), abs=1e-12)
-    fit = _ols_cluster(y, np.ones(y.size), np.arange(y.size))
-    assert (e.ci_low, e.ci_high) == pytest.approx(tuple(fit.conf_int()[0]), abs=1e-10)
     assert e.method.startswith("Student t")
+
+
+def test_mean_never_a_point_below_30_patients():
+    # the issue's case, 30 patients scoring 2 and 4: identical patient means, CR2 variance 0
+    # (it gave 3 [3, 3]); floored at s^2/N
+    y = np.tile([2.0, 4.0], 30)
+    cl = np.repeat(np.arange(30), 2)
+    e = mean(y, cluster=cl)
+    half = stats.t.isf(0.025, 29) * stats.sem(y)  # df of 30 clusters of 2: 29
+    assert (e.ci_low, e.ci_high) == pytest.approx((3 - half, 3 + half), abs=1e-10)
+    assert "floored" in e.method
+    # all values equal: no spread, and the method says so
+    assert "no spread" in mean(np.full(6, 3.0), cluster=[1, 1, 2, 2, 3, 3]).method
 
 
 def test_mean_errors():
@@ -288,26 +339,32 @@ def test_mean_errors():
         mean(["a", "b"])
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_mean_difference_equals_statsmodels_cluster_ols(seed):
-    y, cl, rng = clustered_normal(seed, G=70)
-    for g in ((cl % 3 == 0).astype(int), (rng.random(y.size) < 0.4).astype(int)):
-        y2 = y + 0.7 * g
-        fit = _ols_cluster(y2, sm.add_constant(g.astype(float)), cl)
-        e = mean_difference(y2, g, cluster=cl)
-        low, high = fit.conf_int()[1]
-        assert e.estimate == pytest.approx(fit.params[1], abs=1e-10)
-        assert e.ci_low == pytest.approx(low, abs=1e-10)
-        assert e.ci_high == pytest.approx(high, abs=1e-10)
+def _min_arm(d, col="a"):
+    return min(d.loc[d[col] == v, "patient"].nunique() for v in (0, 1))
 
 
-def test_mean_difference_unclustered_equals_statsmodels_with_one_unit_per_cluster():
-    y, _, rng = clustered_normal(9)
-    g = rng.integers(0, 2, y.size)
-    fit = _ols_cluster(y, sm.add_constant(g.astype(float)), np.arange(y.size))
+@pytest.mark.parametrize("name", SETS)
+def test_mean_difference_equals_clubsandwich_cr2_satterthwaite(name):
+    d = DATA[DATA["dataset"] == name].reset_index(drop=True)
+    est, low, high, df = _r_t(R_CR2[name]["y ~ a"], _min_arm(d) <= 30, j=1, cap=_min_arm(d))
+    e = mean_difference(d["y"], d["a"], cluster=d["patient"])
+    assert e.estimate == pytest.approx(est, abs=1e-10)
+    assert e.ci_low == pytest.approx(low, abs=1e-10)
+    assert e.ci_high == pytest.approx(high, abs=1e-10)
+    assert f"t on {df:.1f} Bell-McCaffrey df" in e.method or f"t on {df:.0f} df" in e.method
+
+
+def test_mean_difference_unclustered_is_welch_se_with_bell_mccaffrey_df():
+    d = DATA[DATA["dataset"] == "g60"].reset_index(drop=True)
+    ref = R_CR2["g60"]["y ~ a"]
+    y, g = d["y"].to_numpy(), d["a"].to_numpy()
     e = mean_difference(y, g)
-    assert (e.ci_low, e.ci_high) == pytest.approx(tuple(fit.conf_int()[1]), abs=1e-10)
-    assert "HC1" in e.method
+    se = math.sqrt(y[g == 1].var(ddof=1) / (g == 1).sum() + y[g == 0].var(ddof=1)
+                   / (g == 0).sum())
+    assert se == pytest.approx(ref["se_units"][1], rel=1e-10)
+    q = stats.t.isf(0.025, ref["df_units"][1])
+    assert e.ci_high - e.estimate == pytest.approx(q * se, rel=1e-10)
+    assert "HC2 (Welch)" in e.method
     # boolean groups and explicit levels agree
     b = mean_difference(y, g.astype(bool))
     lab = mean_difference(y, np.where(g == 1, "pro", "home"), levels=("pro", "home"))
@@ -316,29 +373,50 @@ def test_mean_difference_unclustered_equals_statsmodels_with_one_unit_per_cluste
 
 
 # ----------------------------------------------------------------------------- risk ratio
-@pytest.mark.parametrize("seed", [0, 1])
-def test_risk_ratio_equals_statsmodels_poisson_glm_cluster(seed):
-    y, cl, rng = clustered_binary(seed, G=150, a=1.0, b=4.0)
-    for g in ((cl % 2).astype(int), (rng.random(y.size) < 0.5).astype(int)):
-        yy = np.where((g == 1) & (rng.random(y.size) < 0.5), 1.0, y)  # a higher risk in group 1
-        X = sm.add_constant(g.astype(float))
-        fit = sm.GLM(yy, X, family=sm.families.Poisson()).fit(
-            cov_type="cluster", cov_kwds={"groups": cl}, tol=1e-14)
-        e = risk_ratio(yy, g, cluster=cl)
-        low, high = np.exp(fit.conf_int()[1])
-        assert e.estimate == pytest.approx(math.exp(fit.params[1]), rel=1e-10)
-        assert e.ci_low == pytest.approx(low, rel=1e-10)
-        assert e.ci_high == pytest.approx(high, rel=1e-10)
-        assert "cluster-robust (CR1) sandwich" in e.method
+@pytest.mark.parametrize("name", SETS)
+def test_risk_ratio_equals_clubsandwich_log_scale_cr2(name):
+    d = DATA[DATA["dataset"] == name].reset_index(drop=True)
+    ref = R_CR2[name]["crude_b"]["log_ratio"]
+    _, low, high, df = _r_t(ref, _min_arm(d) <= 30, cap=_min_arm(d))
+    e = risk_ratio(d["yb"], d["a"], cluster=d["patient"])
+    assert math.log(e.estimate) == pytest.approx(ref["estimate"], abs=1e-12)
+    assert math.log(e.ci_low) == pytest.approx(low, abs=1e-10)
+    assert math.log(e.ci_high) == pytest.approx(high, abs=1e-10)
+    head = "log-scale cluster-robust CR2 standard error, t on "
+    assert (f"{head}{df:.1f} Bell-McCaffrey df" in e.method
+            or f"{head}{df:.0f} df (Bell-McCaffrey" in e.method)
 
 
-def test_risk_ratio_unclustered_equals_glm_with_one_unit_per_cluster():
+def test_risk_ratio_few_exposed_patients_is_not_narrower_than_katz():
+    # the issue's case: 80 patients; 12 flagged sessions from 4 patients with 3 events (one
+    # each for three of them), against 3 events per 4 unflagged sessions... 4.2-fold
+    rng = np.random.default_rng(17)
+    cl = np.repeat(np.arange(80), 4)
+    g = np.zeros(cl.size, dtype=int)
+    g[:16] = np.tile([1, 1, 1, 0], 4)  # patients 0-3: 3 flagged sessions each
+    y = np.zeros(cl.size)
+    y[[0, 4, 8]] = 1.0  # one event in the flagged sessions of patients 0, 1, 2
+    un = np.flatnonzero(g == 0)
+    y[rng.choice(un, 18, replace=False)] = 1.0
+    e = risk_ratio(y, g, cluster=cl)
+    x1, n1, x0, n0 = 3, 12, y[g == 0].sum(), (g == 0).sum()
+    se = math.sqrt(1 / x1 - 1 / n1 + 1 / x0 - 1 / n0)
+    katz = (e.estimate * math.exp(-Z * se), e.estimate * math.exp(Z * se))
+    assert e.estimate == pytest.approx((3 / 12) / (x0 / n0))
+    assert e.ci_low <= katz[0] and e.ci_high >= katz[1], (e, katz)
+    assert "t on 3 df (Bell-McCaffrey" in e.method and "4 patients minus 1" in e.method
+
+
+def test_risk_ratio_unclustered_is_hc2_log_scale():
     y, _, rng = clustered_binary(3, G=300, max_size=1)
     g = rng.integers(0, 2, y.size)
-    fit = sm.GLM(y, sm.add_constant(g.astype(float)), family=sm.families.Poisson()).fit(
-        cov_type="cluster", cov_kwds={"groups": np.arange(y.size)}, tol=1e-14)
     e = risk_ratio(y, g)
-    assert (e.ci_low, e.ci_high) == pytest.approx(tuple(np.exp(fit.conf_int()[1])), rel=1e-10)
+    p1, p0 = y[g == 1].mean(), y[g == 0].mean()
+    n1, n0 = (g == 1).sum(), (g == 0).sum()
+    se = math.sqrt((1 - p1) / (p1 * (n1 - 1)) + (1 - p0) / (p0 * (n0 - 1)))
+    assert math.log(e.ci_high / e.estimate) == pytest.approx(stats.t.isf(0.025, 297) * se,
+                                                             rel=0.01)
+    assert "log-scale HC2" in e.method
 
 
 def test_risk_ratio_zero_events_is_a_clear_error():

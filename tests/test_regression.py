@@ -31,8 +31,8 @@ def _data(name):
     return d, codes, len(uniq)
 
 
-@pytest.mark.parametrize("name", ["g3", "g5", "g12"])
-@pytest.mark.parametrize("form", ["y ~ 1", "y ~ a", "yb ~ a"])
+@pytest.mark.parametrize("name", ["g2", "g3", "g4", "g5", "g12", "g60"])
+@pytest.mark.parametrize("form", ["y ~ 1", "yb ~ 1", "y ~ a", "yb ~ a"])
 def test_cr2_vcov_and_df_equal_clubsandwich(name, form):
     d, codes, G = _data(name)
     ref = R[name][form]
@@ -48,7 +48,7 @@ def test_cr2_vcov_and_df_equal_clubsandwich(name, form):
         assert df == pytest.approx(np.atleast_1d(ref["df"])[j], abs=1e-9)
 
 
-@pytest.mark.parametrize("name", ["g5", "g12"])
+@pytest.mark.parametrize("name", ["g5", "g12", "g60"])
 def test_cr2_of_an_interacted_model_equals_clubsandwich(name):
     d, codes, G = _data(name)
     ref = R[name]["adjusted"]
@@ -101,9 +101,9 @@ def test_independent_columns_keeps_the_first_and_drops_combinations():
         fit_cr2(np.ones((3, 1)), [1.0, 2.0, 3.0], np.zeros(3, dtype=int), 1)
 
 
-def test_floor_binds_only_below_30_clusters_with_identical_patient_means():
+def test_floor_binds_at_30_clusters_or_fewer_with_identical_patient_means():
     # every patient scores 2 and 4: the clustered variance is 0, the floor is s^2 / N
-    for G in (5, FLOOR_CLUSTERS - 1):
+    for G in (5, FLOOR_CLUSTERS):
         y = np.tile([2.0, 4.0], G)
         codes = np.repeat(np.arange(G), 2)
         fit, naive = floored_fits(np.ones((2 * G, 1)), y, codes, G)
@@ -111,7 +111,7 @@ def test_floor_binds_only_below_30_clusters_with_identical_patient_means():
         assert fit.contrast([1.0])[1] == pytest.approx(0.0, abs=1e-12)
         assert floored and se == pytest.approx(np.std(y, ddof=1) / np.sqrt(2 * G), rel=1e-12)
         assert stats.t.isf(0.025, df) * se > 0.1
-    G = FLOOR_CLUSTERS
+    G = FLOOR_CLUSTERS + 1
     fit, naive = floored_fits(np.ones((2 * G, 1)), np.tile([2.0, 4.0], G),
                               np.repeat(np.arange(G), 2), G)
     assert naive is None

@@ -128,16 +128,17 @@ def test_incidence_hand_worked_clustered(worked):
     ery = _row(t, event="erythema")
     # erythema in 4 of 8 sessions: p = 0.5
     # per patient (Y_g, n_g): P1 (3, 3), P2 (0, 2), P3 (0, 1), P4 (1, 2)
-    # e_g = Y_g - p n_g: 1.5, -1, -0.5, 0; sum e_g^2 = 3.5
-    # V_clu = G/(G-1) sum e^2 / n^2 = 4/3 * 3.5 / 64 = 0.0729167
-    # V_srs = p(1-p)/(n-1) = 0.25/7 = 0.0357143; deff = 2.041667; n_eff = 8/deff = 3.918367
-    # Wilson for 0.5 * 3.918367 of 3.918367: centre 0.5,
-    # half = z sqrt(0.25/3.918 + z^2/(4 * 3.918^2)) / (1 + z^2/3.918) = 0.351797
+    # e_g = Y_g - p n_g: 1.5, -1, -0.5, 0; CR2 weights 1/(1 - n_g/n): 1.6, 4/3, 8/7, 4/3
+    # V_clu = sum e_g^2 / (1 - n_g/n) / n^2 = 5.219048 / 64 = 0.0815476
+    # V_srs = p(1-p)/(n-1) = 0.25/7 = 0.0357143; deff = 2.283333; n / deff = 3.503650
+    # Bell-McCaffrey df of the intercept-only CR2 variance: tr(P)^2 / tr(P^2) = 64 / 24.58413
+    # = 2.603306; Korn-Graubard factor (z / t_2.603)^2 = 0.318084; n_eff = 1.114454
+    # Wilson for 0.5 * 1.114454 of 1.114454: (0.059794, 0.940206)
     assert (ery["n"], ery["n_patients"], ery["n_with_event"], ery["n_events"]) == (8, 4, 4, 4)
     assert ery["estimate"] == 0.5
-    assert ery["ci_low"] == pytest.approx(0.148203, abs=1e-6)
-    assert ery["ci_high"] == pytest.approx(0.851797, abs=1e-6)
-    assert "effective n 3.9" in ery["method"] and "8 sessions from 4 patients" in ery["method"]
+    assert ery["ci_low"] == pytest.approx(0.059794, abs=1e-6)
+    assert ery["ci_high"] == pytest.approx(0.940206, abs=1e-6)
+    assert "effective n 1.1" in ery["method"] and "8 sessions from 4 patients" in ery["method"]
     # any: s1, s2, s3, s6, s7 -> 5 of 8 sessions, 6 event rows
     anyr = _row(t, event="any")
     assert (anyr["n_with_event"], anyr["n_events"], anyr["estimate"]) == (5, 6, 5 / 8)

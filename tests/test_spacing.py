@@ -141,7 +141,7 @@ def test_recovers_simulated_gain_by_bin():
     assert len(gains) == 6
     for row, truth in zip(gains.itertuples(), DEFAULT_GAINS, strict=True):
         assert row.ci_low < truth < row.ci_high
-        assert "cluster-robust" in row.method and row.n_patients < row.n
+        assert "CR2 standard error" in row.method and row.n_patients < row.n
     # the erythema risk does not depend on spacing (0.4 on average in every bin)
     rates = t[t["measure"] == RATE]
     assert ((rates["ci_low"] < 0.4 + 0.02) & (rates["ci_high"] > 0.4 - 0.02)).all()

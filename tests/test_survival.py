@@ -197,8 +197,12 @@ def test_clustered_variance_equals_direct_infinitesimal_jackknife(seed):
     tab = km.table_
     inside = tab["survival"].to_numpy() > 0
     np.testing.assert_allclose(tab["survival"], S, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(tab["se"].to_numpy()[inside], se[inside], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(km.ij_se_[inside], se[inside], rtol=1e-10, atol=1e-14)
+    # the interval's standard error carries the small-sample factor (150 patients: no floor)
+    np.testing.assert_allclose(tab["se"].to_numpy()[inside], se[inside] * np.sqrt(150 / 149),
+                               rtol=1e-10, atol=1e-14)
     assert "cluster-robust infinitesimal-jackknife variance (Williams 1995)" in km.method_
+    assert "times G/(G-1), t on 149 df" in km.method_
     assert f"{t.size} units from 150 patients" in km.method_
 
 
@@ -215,7 +219,7 @@ def test_clustered_variance_equals_numerical_derivative_of_weighted_km():
         U.append((up - weighted_km(t, e, w)) / (2 * eps))
     se = np.sqrt((np.array(U) ** 2).sum(axis=0))
     inside = km.table_["survival"].to_numpy() > 0
-    np.testing.assert_allclose(km.table_["se"].to_numpy()[inside], se[inside], rtol=1e-6)
+    np.testing.assert_allclose(km.ij_se_[inside], se[inside], rtol=1e-6)
 
 
 def test_clustered_variance_is_close_to_grouped_jackknife():
@@ -241,8 +245,7 @@ def test_robust_variance_with_one_unit_per_cluster_equals_greenwood(name, t, e):
     r = kaplan_meier(t, e, variance="robust")
     assert r.variance_ == "robust"
     inside = (g.table_["survival"] > 0) & (g.table_["survival"] < 1)
-    np.testing.assert_allclose(r.table_.loc[inside, "se"], g.table_.loc[inside, "se"],
-                               rtol=1e-10)
+    np.testing.assert_allclose(r.ij_se_[inside], g.table_.loc[inside, "se"], rtol=1e-10)
     # with distinct labels the "auto" choice is Greenwood
     assert kaplan_meier(t, e, cluster=np.arange(t.size)).variance_ == "greenwood"
 
@@ -256,6 +259,89 @@ def test_clustered_median_interval_is_wider_and_named():
     assert robust.method.startswith("Brookmeyer-Crowley interval")
     assert "ignoring clustering by patients" in naive.method
     assert robust.n_clusters == 150
+
+
+# ----------------------------------------------------------------------------- R at 2-15 patients
+R_KM = json.loads((REFERENCE / "km_r.json").read_text())  # tests/reference/make_km_r.R
+R_KM_DATA = pd.read_csv(REFERENCE / "km_r_data.csv")
+
+
+@pytest.mark.parametrize("name", ["k2", "k3", "k5", "k15"])
+def test_clustered_km_equals_r_survfit_robust_and_carries_the_small_sample_rules(name):
+    d = R_KM_DATA[R_KM_DATA["dataset"] == name]
+    ref = {k: np.asarray(v, dtype=float) for k, v in R_KM[name].items()}
+    km = kaplan_meier(d["time"], d["event"], cluster=d["patient"])
+    G = d["patient"].nunique()
+    tab = km.table_
+    np.testing.assert_allclose(tab["time"], ref["time"])
+    np.testing.assert_allclose(tab["survival"], ref["surv"], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(tab["n_at_risk"], ref["n_risk"])
+    S = ref["surv"]
+    inside = (S > 0) & (S < 1)
+    # the unscaled infinitesimal jackknife is R's robust standard error
+    np.testing.assert_allclose(km.ij_se_[inside], ref["se_robust"][inside], rtol=0, atol=1e-10)
+    # the interval: G/(G-1), never below Greenwood at 30 patients or fewer, t on G - 1 df
+    se = np.fmax(ref["se_robust"] * np.sqrt(G / (G - 1)), ref["se_greenwood"])
+    q = stats.t.isf(0.025, G - 1)
+    widen = np.exp(q * se[inside] / (S[inside] * -np.log(S[inside])))
+    np.testing.assert_allclose(tab["se"].to_numpy()[inside], se[inside], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(tab["ci_low"].to_numpy()[inside], S[inside] ** widen,
+                               rtol=0, atol=1e-10)
+    np.testing.assert_allclose(tab["ci_high"].to_numpy()[inside], S[inside] ** (1 / widen),
+                               rtol=0, atol=1e-10)
+    assert f"t on {G - 1} df" in km.method_
+    # where S = 1 the lower bound rests on the patients still followed, not the units
+    last = d.groupby("patient")["time"].max()
+    for t0 in (0.0, float(ref["time"][0]) / 2):
+        g_at = int((last >= t0).sum())
+        assert km.at([t0])["ci_low"].iloc[0] == pytest.approx(g_at / (g_at + q * q), abs=1e-12)
+
+
+def test_km_at_one_or_zero_rests_on_the_patients():
+    # 2 patients with 10 courses each, nobody has the event by 5: S(5) = 1; the lower bound is
+    # that of 2 patients on 1 df, not 20 independent courses (20 / (20 + 1.96^2) = 0.84)
+    t = np.r_[np.full(10, 6.0), np.full(10, 8.0)]
+    e = np.r_[np.ones(10), np.zeros(10)]
+    cl = np.repeat(["a", "b"], 10)
+    q = stats.t.isf(0.025, 1)
+    low = kaplan_meier(t, e, cluster=cl).at([5.0])["ci_low"].iloc[0]
+    assert low == pytest.approx(2 / (2 + q * q)) and low < 0.1
+    naive = kaplan_meier(t, e).at([5.0])["ci_low"].iloc[0]
+    assert naive == pytest.approx(20 / (20 + Z * Z))
+    # S drops to 0 with every unit of one patient: upper bound from 1 patient at risk
+    km = kaplan_meier([3.0, 3.0, 3.0, 4.0, 4.0], [1, 1, 1, 1, 1], cluster=[1, 1, 1, 2, 2])
+    q = stats.t.isf(0.025, 1)
+    tab = km.table_
+    assert tab["survival"].iloc[-1] == 0.0
+    assert tab["ci_high"].iloc[-1] == pytest.approx(tab["ci_high"].iloc[0] * q * q / (1 + q * q))
+
+
+def test_km_floor_below_30_patients_and_none_above():
+    # every patient has one early and one late event: at t = 30 each has had exactly one, so
+    # the IJ variance of S(30) = 0.5 is 0; at 30 patients or fewer it is floored at Greenwood's
+    rng = np.random.default_rng(11)
+    for G, floored in ((12, True), (40, False)):
+        base = rng.uniform(0, 30, G)
+        t = np.r_[base, 60 - base]
+        e = np.ones(2 * G)
+        cl = np.r_[np.arange(G), np.arange(G)]
+        km = kaplan_meier(t, e, cluster=cl)
+        gw = kaplan_meier(t, e, variance="greenwood").table_["se"].to_numpy()
+        se = km.table_["se"].to_numpy()
+        ok = np.isfinite(gw) & (km.table_["survival"].to_numpy() < 1)
+        assert np.all(se[ok] >= gw[ok] * (1 - 1e-12)) == floored
+        assert ("never below Greenwood" in km.method_) == floored
+
+
+def test_bounds_near_zero_or_one_are_exact():
+    from outcomes.stats.intervals import _snap
+
+    assert _snap(np.array([5e-20, -5e-20, 1 - 1e-15, 0.3, -1 + 1e-14])).tolist() == [
+        0.0, 0.0, 1.0, 0.3, -1.0]
+    km = kaplan_meier(np.arange(1.0, 41.0), np.ones(40), cluster=np.repeat(np.arange(20), 2))
+    for col in ("ci_low", "ci_high"):
+        v = km.table_[col].dropna().to_numpy()
+        assert not np.any(((v > 0) & (v < 1e-12)) | ((v < 1) & (v > 1 - 1e-12)))
 
 
 # ----------------------------------------------------------------------------- evaluation

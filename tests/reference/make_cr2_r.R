@@ -28,9 +28,12 @@ make_data <- function(name, sizes, with_cov) {
 }
 
 sets <- list(
+  make_data("g2", c(3, 4), FALSE),
   make_data("g3", c(4, 7, 3), FALSE),
+  make_data("g4", c(2, 5, 1, 3), FALSE),
   make_data("g5", c(2, 6, 3, 9, 4), TRUE),
-  make_data("g12", c(1, 3, 2, 5, 4, 2, 7, 1, 3, 6, 2, 4), TRUE)
+  make_data("g12", c(1, 3, 2, 5, 4, 2, 7, 1, 3, 6, 2, 4), TRUE),
+  make_data("g60", sample(1:5, 60, replace = TRUE), TRUE)
 )
 data <- do.call(rbind, sets)
 write.csv(data, "tests/reference/cr2_data.csv", row.names = FALSE)
@@ -58,12 +61,14 @@ for (s in sets) {
   name <- s$dataset[1]
   res <- list()
   # the intercept-only model (a mean) and y ~ a (a difference of means)
-  for (form in c("y ~ 1", "y ~ a", "yb ~ a")) {
+  for (form in c("y ~ 1", "yb ~ 1", "y ~ a", "yb ~ a")) {
     fit <- lm(as.formula(form), data = s)
     ct <- coef_test(fit, vcov = "CR2", cluster = s$patient, test = "Satterthwaite")
+    ct1 <- coef_test(fit, vcov = "CR2", cluster = seq_len(nrow(s)), test = "Satterthwaite")
     res[[form]] <- list(coef = unname(coef(fit)),
                         vcov = unname(as.matrix(vcovCR(fit, cluster = s$patient, type = "CR2"))),
-                        se = ct$SE, df = ct$df_Satt, X = unname(model.matrix(fit)))
+                        se = ct$SE, df = ct$df_Satt, se_units = ct1$SE, df_units = ct1$df_Satt,
+                        X = unname(model.matrix(fit)))
   }
   forms <- c(crude = "y ~ a", crude_b = "yb ~ a")
   if (s$with_cov[1]) forms <- c(forms, adjusted = "y ~ a * (cond + base)",

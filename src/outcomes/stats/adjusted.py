@@ -23,12 +23,15 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError
-from .intervals import Estimate, _check_alpha, _cluster_codes, _float_1d, _fmt, _units
+from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
 from .regression import floored_contrast, floored_fits, independent_columns
 
 __all__ = ["standardised_contrast", "e_value"]
 
 _CONTRASTS = ("difference", "ratio")
+
+#: Fewest residual degrees of freedom (units minus model columns) of an adjusted fit.
+_MIN_RESIDUAL_DF = 2
 _SCALES = ("ratio", "difference")
 
 
@@ -131,7 +134,8 @@ def standardised_contrast(
     ------
     AnalysisError
         Missing values, an exposure that is not 0/1, an arm without units or with fewer than 2
-        patients, or (``ratio``) a standardised mean that is not positive.
+        patients, fewer than 2 residual degrees of freedom even without the interactions, or
+        (``ratio``) a standardised mean that is not positive.
 
     Notes
     -----
@@ -142,13 +146,17 @@ def standardised_contrast(
     standardisation to the sample's covariate distribution, not a conditional effect.
     Covariates constant in the data are dropped, and so is any column (dummy or interaction)
     that is a linear combination of earlier ones, so the design is never singular, even at 5
-    patients; ``method`` lists what was dropped.
+    patients; when the interactions would leave fewer than 2 residual degrees of freedom they
+    are left out (a common adjusted effect, named in ``method``); ``method`` lists what was
+    dropped.
 
     The difference's interval is ``b1 +/- t_df se`` with the CR2 cluster-robust standard error
     and Bell-McCaffrey df (:mod:`outcomes.stats.regression`); the ratio's is the same on the
     log scale, ``exp(log(mu1/mu0) +/- t_df se)``, with the delta-method gradient
-    ``(c1/mu1 - c0/mu0)`` as contrast. The covariate distribution is that of the sample
-    (held fixed). Below 30 patients the standard error is floored at the one with every unit
+    ``(c1/mu1 - c0/mu0)`` as contrast. The df are capped at the smaller arm's patients minus 1
+    (with 4 exposed patients the working model's df can exceed what 4 patients can carry).
+    The covariate distribution is that of the sample (held fixed). While either arm has
+    30 patients or fewer the standard error is floored at the one with every unit
     independent (:func:`outcomes.stats.regression.floored_contrast`).
 
     A 0/1 outcome is standardised with the same linear (probability) model rather than a
@@ -176,9 +184,11 @@ def standardised_contrast(
     N = arr.size
     a = _exposure(exposure, N)
     codes, G, singletons = _cluster_codes(cluster, N)
+    carriers = G
     for value, word in ((1.0, "exposed"), (0.0, "unexposed")):
         arm = a == value
         g_arm = np.unique(codes[arm]).size
+        carriers = min(carriers, g_arm)
         if g_arm < 2:
             raise AnalysisError(
                 f"standardised_contrast: the {word} arm has {int(arm.sum())} {unit_label} from "
@@ -191,18 +201,29 @@ def standardised_contrast(
     X = np.column_stack([np.ones(N), a, Z, a[:, None] * Z])
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
     keep = independent_columns(X)
+    notes = []
+    if N - keep.size < _MIN_RESIDUAL_DF and znames:
+        # saturated: every unit fitted exactly, no residual to estimate a variance from
+        X, names = X[:, : 2 + len(znames)], names[: 2 + len(znames)]
+        keep = independent_columns(X)
+        notes.append(f"exposure interactions left out ({N} {unit_label} are too few for "
+                     f"{len(names) + len(znames)} columns): a common adjusted effect")
+    if N - keep.size < _MIN_RESIDUAL_DF:
+        raise AnalysisError(
+            f"standardised_contrast: {N} {unit_label} leave fewer than {_MIN_RESIDUAL_DF} "
+            f"residual degrees of freedom for {keep.size} model columns; adjust for fewer "
+            "covariates.")
     collinear = [names[j] for j in range(len(names)) if j not in set(keep.tolist())]
-    if keep[:2].tolist() != [0, 1]:
-        raise AnalysisError("standardised_contrast: the exposure is constant; both arms need "
-                            "units.")
-    fit, naive = floored_fits(X[:, keep], arr, codes, G)
+    fit, naive = floored_fits(X[:, keep], arr, codes, G, carriers=carriers)
     c1 = np.zeros(keep.size)
     c1[:2] = 1.0
     c0 = np.zeros(keep.size)
     c0[0] = 1.0
     mu1, mu0 = float(fit.coef @ c1), float(fit.coef @ c0)
+    scale = "log-scale " if contrast == "ratio" else ""
     if contrast == "difference":
         est, se, df, floored = floored_contrast(fit, naive, c1 - c0)
+        df, how = _cr2_words(df, floored, unit_label, scale, carriers)
         q = stats.t.isf(alpha / 2.0, df)
         low, high = est - q * se, est + q * se
     else:
@@ -212,6 +233,7 @@ def standardised_contrast(
                 f"{mu0:.4g} (unexposed); a ratio needs both positive: report the difference.")
         est = mu1 / mu0
         _, se, df, floored = floored_contrast(fit, naive, c1 / mu1 - c0 / mu0)
+        df, how = _cr2_words(df, floored, unit_label, scale, carriers)
         q = stats.t.isf(alpha / 2.0, df)
         low, high = est * math.exp(-q * se), est * math.exp(q * se)
     what = "difference" if contrast == "difference" else "ratio of means"
@@ -221,12 +243,6 @@ def standardised_contrast(
             head += ", ratio of standardised means"
     else:
         head = f"crude {what} (least squares on the exposure alone)"
-    scale = "log-scale " if contrast == "ratio" else ""
-    how = f"{scale}CR2 standard error, t on {df:.1f} Bell-McCaffrey df"
-    if floored:
-        how += (f" (standard error floored at the independent-{unit_label} one: fewer than 30 "
-                f"{cluster_label})")
-    notes = []
     if dropped:
         notes.append("dropped: " + ", ".join(dropped))
     if collinear:

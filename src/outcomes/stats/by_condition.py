@@ -263,8 +263,8 @@ def outcomes_by_condition(courses: Courses, *,
     With ``y_i`` a course's value, ``N`` courses from ``G`` patients, and ``e_g`` the sum of
     ``y_i - ybar`` over patient g's courses:
 
-    - means: ``ybar +/- t_{G-1} sqrt(G/(G-1) sum_g e_g^2) / N`` (CR1 sandwich, as statsmodels
-      ``OLS(y, 1).fit(cov_type="cluster", use_t=True)``);
+    - means: ``ybar +/- t_df sqrt(sum_g e_g^2 / (1 - n_g/N)) / N`` (CR2 sandwich on
+      Bell-McCaffrey df, as R's clubSandwich; :func:`outcomes.stats.intervals.mean`);
     - shares: Wilson interval with the effective sample size ``N / deff`` where
       ``deff = V_cluster / V_independent`` (:func:`outcomes.stats.intervals.proportion`);
     - medians: Woodruff's interval, the cluster-adjusted interval of the share of courses at or

@@ -304,7 +304,7 @@ def dose_response(
             The mean, the share or the median number of sessions. For the share, NaN after
             the last session at which some course is still followed.
         ci_low, ci_high : float
-            95% interval clustered by patient: CR1 t interval for means, log-log
+            95% interval clustered by patient: CR2 t interval for means, log-log
             cluster-robust (infinitesimal-jackknife) pointwise interval for the Kaplan-Meier
             share, Brookmeyer-Crowley for the median (``ci_high`` may be ``inf``: not closed
             within the follow-up). NaN when the data cannot give one (``method`` says why).
@@ -338,9 +338,9 @@ def dose_response(
     Notes
     -----
     Improvement of course i after session k is ``y_ik``; the mean over the ``N_k`` courses
-    assessed there, from ``G_k`` patients, has the CR1 variance
-    ``G_k/(G_k-1) sum_g (sum_{i in g} (y_ik - ybar_k))^2 / N_k^2`` and a t interval on
-    ``G_k - 1`` degrees of freedom (:func:`outcomes.stats.intervals.mean`). The gain is the same
+    assessed there, from ``G_k`` patients, has the CR2 variance
+    ``sum_g (sum_{i in g} (y_ik - ybar_k))^2 / (N_k^2 (1 - n_g/N_k))`` and a t interval on its
+    Bell-McCaffrey degrees of freedom (:func:`outcomes.stats.intervals.mean`). The gain is the same
     mean of ``y_ik - y_i,k-1``: a paired, within-course difference, so it is not the
     difference of the two curves when different courses are assessed at k - 1 and k.
 

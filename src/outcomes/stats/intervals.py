@@ -15,9 +15,22 @@ Every estimator returns an :class:`Estimate` whose ``method`` names, in plain wo
 used and the number of units and clusters it rests on, e.g.
 ``"Wilson score, cluster-adjusted effective n 212.4 (312 sessions from 150 patients)"``.
 
-The small-sample convention is the one of statsmodels' ``cov_type="cluster"`` (CR1): the sandwich
-is multiplied by ``G/(G-1) * (N-1)/(N-K)`` (G clusters, N units, K regression coefficients), and
-t intervals use ``G - 1`` degrees of freedom.
+Small-sample convention (a clinic has 5-80 patients, not thousands):
+
+- means, differences of means and log risk ratios are contrasts of a least-squares fit with the
+  *CR2* (bias-reduced linearisation) cluster-robust variance and a t reference on
+  *Bell-McCaffrey* degrees of freedom (:mod:`outcomes.stats.regression`; equal to R's
+  clubSandwich ``coef_test(vcov = "CR2", test = "Satterthwaite")``). A comparison's df are at
+  most its smaller group's patients minus 1;
+- shares use the CR2 design effect and the Korn-Graubard df factor ``(z / t_df)^2`` on the
+  effective n; a share of 0 or 1 rests on the number of patients, not of units;
+- a floor: while an estimate rests on 30 patients or fewer (a comparison: either group), its
+  variance is never smaller than the one with every unit independent (the effective n of a
+  share never exceeds the number of units), so an interval is not a point while values vary;
+- bounds within 1e-12 of 0 or 1 are returned as exactly 0 or 1.
+
+Measured coverage (``tests/test_coverage.py``, with Monte-Carlo standard errors) is in its
+docstring.
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ from scipy import stats
 
 from .._docs import FRAGMENTS, shared_doc
 from ..errors import AnalysisError
+from .regression import FLOOR_CLUSTERS, floored_contrast, floored_fits
 
 __all__ = [
     "Estimate",
@@ -260,6 +274,14 @@ def _fmt(x: float) -> str:
     return f"{x:.1f}" if abs(x - round(x)) > 1e-9 else f"{x:.0f}"
 
 
+def _snap(x, tol: float = 1e-12):
+    """Values within ``tol`` of 0, 1 or -1 as exactly 0, 1 or -1 (a bound of 5e-20 is 0)."""
+    x = np.asarray(x, dtype=float)
+    for target in (0.0, 1.0, -1.0):
+        x = np.where(np.abs(x - target) <= tol, target, x)
+    return x
+
+
 def _out(x):
     """Scalars back as Python floats, arrays as arrays."""
     return float(x) if np.ndim(x) == 0 else x
@@ -325,14 +347,14 @@ def wilson(successes, n, *, alpha: float = 0.05):
     # of zero events "above" an overall rate of zero
     low = np.where(x == 0, 0.0, np.clip(low, 0.0, 1.0))
     high = np.where(x >= nn, 1.0, np.clip(high, 0.0, 1.0))
-    low = np.where(nn > 0, low, np.nan)
-    high = np.where(nn > 0, high, np.nan)
+    low = np.where(nn > 0, _snap(low), np.nan)
+    high = np.where(nn > 0, _snap(high), np.nan)
     return _out(low), _out(high)
 
 
 # --------------------------------------------------------------------------- proportions
 def _effective_n(y_cell: np.ndarray, n_cell: np.ndarray, cell_group: np.ndarray,
-                 n_groups: int):
+                 n_groups: int, alpha: float = 0.05):
     """Shares and their cluster-adjusted effective n, for many groups at once.
 
     Parameters
@@ -342,13 +364,16 @@ def _effective_n(y_cell: np.ndarray, n_cell: np.ndarray, cell_group: np.ndarray,
     cell_group : ndarray of int
         Group (0 .. n_groups - 1) of each cell.
     n_groups : int
+    alpha : float
+        For the Korn-Graubard degrees-of-freedom factor.
 
     Returns
     -------
-    p, n, G, n_eff, deff : ndarray
-        Per group: share, units, clusters, effective n and design effect (see
-        :func:`proportion`, Notes). ``deff`` is 1 when every cluster has one unit and NaN when
-        ``p`` is 0 or 1 (no variation to estimate it; ``n_eff`` is then the nominal n).
+    p, n, G, n_eff, deff, df : ndarray
+        Per group: share, units, clusters, effective n (with the df factor), design effect
+        and the Bell-McCaffrey df of the share (see :func:`proportion`, Notes). ``deff`` is 1
+        and ``df`` is ``n - 1`` when every cluster has one unit; ``deff`` is NaN when ``p`` is
+        0 or 1 (no variation to estimate it; ``n_eff`` then rests on the number of clusters).
     single, nominal : ndarray of bool
         Every cluster one unit; ``p`` is 0 or 1 with some cluster of several units.
     """
@@ -357,25 +382,44 @@ def _effective_n(y_cell: np.ndarray, n_cell: np.ndarray, cell_group: np.ndarray,
     x = np.bincount(cell_group, weights=y_cell, minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
+        share = n_cell / n[cell_group]  # n_g / n
+        lev = np.where(share < 1.0, 1.0 / (1.0 - share), np.nan)  # (1 - H_gg)^-1 on 1_g
         e = y_cell - p[cell_group] * n_cell
-        ss = np.bincount(cell_group, weights=e * e, minlength=n_groups)
-        v_clu = G / (G - 1) * ss / n**2
+        v_clu = np.bincount(cell_group, weights=e * e * lev, minlength=n_groups) / n**2  # CR2
         v_srs = p * (1.0 - p) / (n - 1)
         deff = v_clu / v_srs
+        # Bell-McCaffrey df of an intercept-only CR2 variance (regression.CR2Fit.contrast,
+        # written out for X = 1: w_g = 1_g / (n sqrt(1 - n_g/n)), all scaled by n^2)
+        ww = n_cell * lev
+        t2 = n_cell * n_cell * lev
+        s_ww = np.bincount(cell_group, weights=ww, minlength=n_groups)
+        s_t2 = np.bincount(cell_group, weights=t2, minlength=n_groups) / n
+        trace = s_ww - s_t2
+        trace_sq = (np.bincount(cell_group, weights=ww * ww, minlength=n_groups)
+                    - 2.0 * np.bincount(cell_group, weights=ww * t2, minlength=n_groups) / n
+                    + s_t2 * s_t2)
+        df = trace * trace / trace_sq
         single = G == n
         nominal = ~single & ((p == 0.0) | (p == 1.0))
-        n_eff = np.where(single | nominal | (deff <= 1.0), n, n / deff)
+        n_eff = np.where(nominal, G, n / np.maximum(deff, 1.0))
+        # Korn & Graubard (1998): effective n times (z / t_df)^2 for a clustered share
+        ratio = (stats.norm.isf(alpha / 2.0) / stats.t.isf(alpha / 2.0, df)) ** 2
+        n_eff = np.where(single, n, n_eff * np.where(np.isfinite(ratio), ratio, 1.0))
     deff = np.where(single, 1.0, np.where(nominal, np.nan, deff))
-    return p, n, G, n_eff, deff, single, nominal
+    df = np.where(single, n - 1.0, df)
+    return p, n, G, n_eff, deff, df, single, nominal
 
 
-_NOMINAL = "nominal n (no variation to estimate a design effect)"
+_NOMINAL = ("share 0 or 1: no variation to estimate a design effect, effective n from the "
+            "patients")
 
 
-def _design(y: np.ndarray, codes: np.ndarray, G: int, mask: np.ndarray | None = None):
+def _design(y: np.ndarray, codes: np.ndarray, G: int, mask: np.ndarray | None = None,
+            alpha: float = 0.05):
     """Share of ``y`` (optionally within ``mask``) and its cluster-adjusted effective n.
 
-    Returns (p, n, n_clusters, n_eff, deff, note, residual per cluster).
+    Returns (p, n, n_clusters, n_eff, deff, note, residual per cluster), ``note`` the words of
+    :func:`_wilson_words` for the design effect and df.
     """
     if mask is not None:
         y = y[mask]
@@ -384,9 +428,9 @@ def _design(y: np.ndarray, codes: np.ndarray, G: int, mask: np.ndarray | None = 
     Yg = np.bincount(codes, weights=y, minlength=G)
     ng = np.bincount(codes, minlength=G).astype(float)
     present = ng > 0
-    p, _, Gk, n_eff, deff, single, nominal = (
+    p, _, Gk, n_eff, deff, df, single, nominal = (
         a[0] for a in _effective_n(Yg[present], ng[present],
-                                   np.zeros(int(present.sum()), dtype=np.int64), 1))
+                                   np.zeros(int(present.sum()), dtype=np.int64), 1, alpha))
     p, Gk = float(p), int(Gk)
     eg = Yg - p * ng
     if single:  # every cluster one unit: the design effect is exactly 1
@@ -394,17 +438,21 @@ def _design(y: np.ndarray, codes: np.ndarray, G: int, mask: np.ndarray | None = 
     if Gk < 2:
         raise AnalysisError(f"a cluster-robust interval needs at least 2 clusters; got 1 cluster "
                             f"with {n} units.")
-    if nominal:
-        return p, n, Gk, float(n), math.nan, _NOMINAL, eg
-    return p, n, Gk, float(n_eff), float(deff), "", eg
+    return p, n, Gk, float(n_eff), float(deff), _df_words(float(df), bool(nominal)), eg
+
+
+def _df_words(df: float, nominal: bool) -> str:
+    head = _NOMINAL + ", " if nominal else ""
+    return f"{head}Korn-Graubard factor on {df:.1f} Bell-McCaffrey df"
 
 
 def _wilson_words(n_eff: float, deff: float, note: str, singletons: bool) -> str:
     if singletons:
         return "Wilson score"
-    if note:
-        return f"Wilson score, {note}"
-    return f"Wilson score, cluster-adjusted effective n {_fmt(n_eff)}, design effect {deff:.2f}"
+    if note.startswith(_NOMINAL):
+        return f"Wilson score, effective n {_fmt(n_eff)}, {note}"
+    return (f"Wilson score, cluster-adjusted effective n {_fmt(n_eff)}, design effect "
+            f"{deff:.2f} (CR2), {note}")
 
 
 @shared_doc(**_DOCS)
@@ -442,17 +490,20 @@ def proportion(
     Notes
     -----
     The share is a ratio estimator ``p = sum_g Y_g / sum_g n_g`` over clusters g (``Y_g`` the
-    cluster's events, ``n_g`` its units). Its cluster-robust (CR1) variance is::
+    cluster's events, ``n_g`` its units). Its CR2 cluster-robust variance (the mean of an
+    intercept-only least-squares fit, :func:`mean`) is::
 
-        V_clu = G/(G-1) * sum_g (Y_g - p n_g)^2 / n^2
+        V_clu = sum_g (Y_g - p n_g)^2 / (n^2 (1 - n_g / n))
 
     The design effect compares it with the variance under independent units of the same
     convention, ``V_srs = p(1-p)/(n-1)``: ``deff = V_clu / V_srs``. The interval is the Wilson
-    score interval with the effective sample size ``n_eff = n / deff`` (capped at ``n``) and
-    ``p * n_eff`` successes (the design-effect adjustment of Korn & Graubard 1998 and
-    Kish 1965). With one unit per cluster ``deff = 1`` exactly and the interval is the plain
-    Wilson interval. When ``p`` is 0 or 1 no design effect can be estimated and the nominal
-    ``n`` is used (the method says so).
+    score interval with the effective sample size ``n_eff = n / deff`` (capped at ``n``, the
+    floor) and ``p * n_eff`` successes (Kish 1965), times the Korn & Graubard (1998) factor
+    ``(z / t_df)^2`` with ``df`` the Bell-McCaffrey df of ``V_clu`` (``regression``), so that few
+    patients widen it. When ``p`` is 0 or 1 no design effect can be estimated: ``n_eff`` is then
+    the number of patients (times the same factor), never the number of units, so 2 patients
+    with 10 successful courses each do not look like 20 independent successes. With one unit
+    per cluster the interval is the plain Wilson interval.
 
     Examples
     --------
@@ -466,7 +517,7 @@ def proportion(
         raise AnalysisError("proportion: no units (y is empty).")
     codes, G, singletons = _cluster_codes(cluster, arr.size)
     _need_clusters(G, arr.size, "proportion")
-    p, n, Gk, n_eff, deff, note, _ = _design(arr, codes, G)
+    p, n, Gk, n_eff, deff, note, _ = _design(arr, codes, G, alpha=alpha)
     low, high = wilson(p * n_eff, n_eff, alpha=alpha)
     method = (f"{_wilson_words(n_eff, deff, note, singletons)} "
               f"({_units(n, G, singletons, unit_label, cluster_label)})")
@@ -537,8 +588,8 @@ def proportion_difference(
     first, levels, words = _two_groups(group, arr.size, levels)
     codes, G, singletons = _cluster_codes(cluster, arr.size)
     try:
-        p1, n1, G1, ne1, deff1, note1, e1 = _design(arr, codes, G, first)
-        p0, n0, G0, ne0, deff0, note0, e0 = _design(arr, codes, G, ~first)
+        p1, n1, G1, ne1, deff1, note1, e1 = _design(arr, codes, G, first, alpha)
+        p0, n0, G0, ne0, deff0, note0, e0 = _design(arr, codes, G, ~first, alpha)
     except AnalysisError as exc:
         raise AnalysisError(f"proportion_difference: {exc}") from None
     l1, u1 = wilson(p1 * ne1, ne1, alpha=alpha)
@@ -556,21 +607,18 @@ def proportion_difference(
     else:
         parts = []
         for lab, ne, note in ((levels[0], ne1, note1), (levels[1], ne0, note0)):
-            parts.append(f"{lab}: nominal n" if note else f"{lab}: {_fmt(ne)}")
+            parts.append(f"{lab}: {_fmt(ne)}" + (" from the patients (share 0 or 1)"
+                                                  if note.startswith(_NOMINAL) else ""))
         how = ("Newcombe hybrid score (method 10) from cluster-adjusted Wilson intervals "
                f"(effective n {', '.join(parts)})")
         if r != 0.0:
             how += f", MOVER correlation {r:.3f} for {cluster_label} in both groups"
     method = f"{how}; {words} ({_units(arr.size, G, singletons, unit_label, cluster_label)})"
-    return Estimate(d, max(-1.0, low), min(1.0, high), arr.size, G, method)
+    return Estimate(d, float(_snap(max(-1.0, low))), float(_snap(min(1.0, high))), arr.size, G,
+                    method)
 
 
 # --------------------------------------------------------------------------- means
-def _t_interval(est: float, se: float, df: int, alpha: float) -> tuple[float, float]:
-    q = stats.t.ppf(1.0 - alpha / 2.0, df)
-    return est - q * se, est + q * se
-
-
 def _regression_design(arr: np.ndarray, group, cluster, levels, op: str, what: str):
     """Checks and codes of the two-group regressions ``y ~ 1 + d`` (:func:`mean_difference`,
     :func:`risk_ratio`): (first-level mask, levels, words, cluster codes, G, singletons)."""
@@ -582,12 +630,27 @@ def _regression_design(arr: np.ndarray, group, cluster, levels, op: str, what: s
     return first, levels, words, codes, G, singletons
 
 
-def _slope_se(h: np.ndarray, codes: np.ndarray, G: int) -> float:
-    """CR1 standard error of the slope of ``y ~ 1 + d`` from each unit's influence ``h``:
-    ``sqrt(G/(G-1) * (N-1)/(N-2) * sum_g h_g^2)``."""
-    N = h.size
-    hg = np.bincount(codes, weights=h, minlength=G)
-    return math.sqrt(G / (G - 1) * (N - 1) / (N - 2) * float(hg @ hg))
+def _arm_clusters(codes: np.ndarray, first: np.ndarray) -> int:
+    """Patients carrying a two-group comparison: the fewer of the two groups' patients."""
+    return min(np.unique(codes[first]).size, np.unique(codes[~first]).size)
+
+
+def _cr2_words(df: float, floored: bool, unit_label: str, scale: str = "",
+               carriers: int | None = None) -> tuple[float, str]:
+    """(df used, words) of a CR2 t interval; a comparison's df are capped at its smaller
+    group's patients minus 1 (``carriers - 1``)."""
+    if carriers is not None and df > carriers - 1:
+        how = (f"{scale}cluster-robust CR2 standard error, t on {carriers - 1} df "
+               f"(Bell-McCaffrey {df:.1f}, capped at the smaller group's {carriers} patients "
+               "minus 1)")
+        df = float(carriers - 1)
+    else:
+        how = f"{scale}cluster-robust CR2 standard error, t on {df:.1f} Bell-McCaffrey df"
+    if floored:
+        who = "a group with " if carriers is not None else ""
+        how += (f", floored at the independent-{unit_label} standard error ({who}"
+                f"{FLOOR_CLUSTERS} patients or fewer)")
+    return df, how
 
 
 @shared_doc(**_DOCS)
@@ -599,7 +662,7 @@ def mean(
     unit_label: str = "units",
     cluster_label: str = "patients",
 ) -> Estimate:
-    """Mean with a cluster-robust (CR1) standard error and a t interval on G - 1 df.
+    """Mean with a CR2 cluster-robust standard error and a t interval on Bell-McCaffrey df.
 
     Parameters
     ----------
@@ -620,14 +683,17 @@ def mean(
 
     Notes
     -----
-    With residuals ``e_i = y_i - ybar`` summed per cluster (``e_g``), N units and G clusters::
+    With residuals ``e_i = y_i - ybar`` summed per cluster (``e_g``), N units, G clusters of
+    ``n_g`` units, the CR2 (bias-reduced linearisation) variance of the intercept-only model
+    is::
 
-        V = G/(G-1) * sum_g e_g^2 / N^2,   CI = ybar +/- t_{G-1, 1-alpha/2} sqrt(V)
+        V = sum_g e_g^2 / (N^2 (1 - n_g / N)),   CI = ybar +/- t_df sqrt(V)
 
-    This is ``statsmodels.OLS(y, 1).fit(cov_type="cluster", cov_kwds={"groups": g},
-    use_t=True)`` exactly (its correction ``G/(G-1) (N-1)/(N-K)`` with K = 1, and G - 1 degrees
-    of freedom; Cameron & Miller 2015). With one unit per cluster it is the Student t interval
-    ``ybar +/- t_{N-1} s / sqrt(N)``.
+    with ``df`` the Bell-McCaffrey degrees of freedom (:mod:`outcomes.stats.regression`; equal
+    to R's ``clubSandwich::coef_test(lm(y ~ 1), vcov = "CR2", test = "Satterthwaite")``).
+    With one unit per cluster ``V = s^2 / N`` and ``df = N - 1``: the Student t interval. At
+    30 patients or fewer the variance is never smaller than ``s^2 / N`` (the units taken as
+    independent), so 30 patients scoring 2 and 4 do not give a point interval.
 
     Examples
     --------
@@ -641,16 +707,27 @@ def mean(
     if N < 2:
         raise AnalysisError(f"mean: an interval needs at least 2 units; got {N}.")
     codes, G, singletons = _robust_codes(cluster, N, "mean")
-    m = float(arr.mean())
-    eg = np.bincount(codes, weights=arr - m, minlength=G)
-    se = math.sqrt(G / (G - 1) * float(eg @ eg)) / N
-    low, high = _t_interval(m, se, G - 1, alpha)
+    fit, naive = floored_fits(np.ones((N, 1)), arr, codes, G)
+    m, se, df, floored = floored_contrast(fit, naive, [1.0])
     if singletons:
         how = f"Student t, {N - 1} df"
     else:
-        how = f"t interval on {G - 1} df, cluster-robust (CR1) standard error"
-    return Estimate(m, low, high, N, G,
+        df, how = _cr2_words(df, floored, unit_label)
+    low, high = _t_interval(m, se, df, alpha)
+    if se == 0.0:
+        how += "; every value is the same, so there is no spread to give an interval"
+    return Estimate(float(arr.mean()), low, high, N, G,
                     f"{how} ({_units(N, G, singletons, unit_label, cluster_label)})")
+
+
+def _t_interval(est: float, se: float, df: float, alpha: float) -> tuple[float, float]:
+    q = float(stats.t.isf(alpha / 2.0, df))
+    return est - q * se, est + q * se
+
+
+def _two_group_fit(arr, first, codes, G):
+    X = np.column_stack([np.ones(arr.size), first.astype(float)])
+    return floored_fits(X, arr, codes, G, carriers=_arm_clusters(codes, first))
 
 
 @shared_doc(**_DOCS)
@@ -664,7 +741,7 @@ def mean_difference(
     unit_label: str = "units",
     cluster_label: str = "patients",
 ) -> Estimate:
-    """Difference of two means (OLS ``y ~ 1 + group``) with a cluster-robust (CR1) t interval.
+    """Difference of two means (OLS ``y ~ 1 + group``) with a CR2 t interval.
 
     Parameters
     ----------
@@ -689,16 +766,13 @@ def mean_difference(
 
     Notes
     -----
-    The OLS slope on the group indicator ``d`` is ``ybar_1 - ybar_0``; its influence per unit is
-    ``d_i e_i / n_1 - (1 - d_i) e_i / n_0`` (``e_i`` the residual from the unit's group mean).
-    Summed per cluster (``h_g``)::
-
-        V = G/(G-1) * (N-1)/(N-2) * sum_g h_g^2,   CI = diff +/- t_{G-1} sqrt(V)
-
-    which is ``statsmodels.OLS(y, [1, d]).fit(cov_type="cluster", cov_kwds={"groups": g},
-    use_t=True)`` exactly (CR1 small-sample factor with K = 2 and G - 1 degrees of freedom).
-    With ``cluster=None`` (G = N) the variance is the HC1 heteroskedasticity-robust one, close to
-    but not the same as Welch's.
+    The OLS slope on the group indicator is ``ybar_1 - ybar_0``; its interval is
+    ``diff +/- t_df se`` with the CR2 cluster-robust standard error and the Bell-McCaffrey df
+    of the slope (:mod:`outcomes.stats.regression`, equal to R's
+    ``clubSandwich::coef_test(lm(y ~ d), vcov = "CR2", test = "Satterthwaite")``). With one
+    unit per cluster CR2 is HC2, whose variance is Welch's ``s1^2/n1 + s0^2/n0``; its df are
+    Bell-McCaffrey's (close to Welch's). While either group rests on 30 patients or fewer
+    the standard error is floored at the one with every unit independent.
 
     Examples
     --------
@@ -711,18 +785,14 @@ def mean_difference(
     N = arr.size
     first, levels, words, codes, G, singletons = _regression_design(
         arr, group, cluster, levels, "minus", "mean_difference")
-    n1 = int(first.sum())
-    n0 = N - n1
-    m1 = float(arr[first].mean())
-    m0 = float(arr[~first].mean())
-    e = arr - np.where(first, m1, m0)
-    se = _slope_se(np.where(first, e / n1, -e / n0), codes, G)
-    d = m1 - m0
-    low, high = _t_interval(d, se, G - 1, alpha)
+    fit, naive = _two_group_fit(arr, first, codes, G)
+    d, se, df, floored = floored_contrast(fit, naive, [0.0, 1.0])
+    d = float(arr[first].mean() - arr[~first].mean())
     if singletons:
-        how = f"t interval on {N - 1} df, heteroskedasticity-robust (HC1) standard error"
+        how = f"HC2 (Welch) standard error, t on {df:.1f} Bell-McCaffrey df"
     else:
-        how = f"t interval on {G - 1} df, cluster-robust (CR1) standard error"
+        df, how = _cr2_words(df, floored, unit_label, carriers=_arm_clusters(codes, first))
+    low, high = _t_interval(d, se, df, alpha)
     return Estimate(d, low, high, N, G,
                     f"OLS difference in means, {how}; {words} "
                     f"({_units(N, G, singletons, unit_label, cluster_label)})")
@@ -740,7 +810,7 @@ def risk_ratio(
     unit_label: str = "units",
     cluster_label: str = "patients",
 ) -> Estimate:
-    """Ratio of two shares, ``p(a) / p(b)``, with a cluster-robust log-scale interval.
+    """Ratio of two shares, ``p(a) / p(b)``, with a small-sample log-scale t interval.
 
     Parameters
     ----------
@@ -766,16 +836,18 @@ def risk_ratio(
 
     Notes
     -----
-    The log risk ratio is the slope of a Poisson GLM with log link, ``log E[y] = b0 + b1 d``.
-    Its sandwich influence per unit is ``d_i (y_i - p1)/(n1 p1) - (1 - d_i)(y_i - p0)/(n0 p0)``;
-    summed per cluster (``h_g``)::
-
-        V = G/(G-1) * (N-1)/(N-2) * sum_g h_g^2,   CI = exp(log(p1/p0) +/- z sqrt(V))
-
-    (delta method on the log scale, normal quantile z). This equals
-    ``statsmodels.GLM(y, [1, d], family=Poisson()).fit(cov_type="cluster",
-    cov_kwds={"groups": g})`` (its default CR1 correction and normal reference distribution).
-    Zou (2004) and Yelland et al. (2011) justify the robust Poisson model for binary outcomes.
+    The shares are the fitted values of the linear model ``y ~ 1 + d`` (``p0 = b0``,
+    ``p1 = b0 + b1``), and ``log(p1/p0)`` has the delta-method gradient
+    ``g = (1/p1 - 1/p0, 1/p1)``. Its standard error is the CR2 cluster-robust one of the
+    contrast ``g'b``, and the interval ``exp(log(p1/p0) +/- t_df se)`` uses its
+    Bell-McCaffrey df (:mod:`outcomes.stats.regression`). The linear score is the robust
+    Poisson model's (Zou 2004), so with many patients this is the usual cluster-robust
+    log-scale interval; with a few exposed patients the df fall towards the number of those
+    patients minus one and the interval widens, where the CR1 sandwich with a normal quantile
+    gave intervals narrower than the unclustered Katz one. While either group rests on 30
+    patients or fewer the standard error is floored at the one with every unit independent
+    (close to Katz's). Without clustering the variance is HC2's,
+    ``(1 - p1)/(p1 (n1 - 1)) + (1 - p0)/(p0 (n0 - 1))``.
 
     Examples
     --------
@@ -800,15 +872,17 @@ def risk_ratio(
                 "ratio is 0 or infinite and its log-scale interval undefined; report the risk "
                 "difference (proportion_difference) instead.")
     p1, p0 = x1 / n1, x0 / n0
-    se = _slope_se(np.where(first, (arr - p1) / (n1 * p1), -(arr - p0) / (n0 * p0)), codes, G)
-    z = stats.norm.isf(alpha / 2.0)
+    fit, naive = _two_group_fit(arr, first, codes, G)
+    _, se, df, floored = floored_contrast(fit, naive, [1.0 / p1 - 1.0 / p0, 1.0 / p1])
     lrr = math.log(p1 / p0)
     if singletons:
-        how = "log-scale delta method, robust (HC1) sandwich"
+        how = f"log-scale HC2 standard error, t on {df:.1f} Bell-McCaffrey df"
     else:
-        how = "log-scale delta method, cluster-robust (CR1) sandwich"
-    return Estimate(p1 / p0, math.exp(lrr - z * se), math.exp(lrr + z * se), N, G,
-                    f"Risk ratio, {how} (Poisson GLM, log link); {words} "
+        df, how = _cr2_words(df, floored, unit_label, "log-scale ",
+                             carriers=_arm_clusters(codes, first))
+    low, high = _t_interval(lrr, se, df, alpha)
+    return Estimate(p1 / p0, math.exp(low), math.exp(high), N, G,
+                    f"Risk ratio, {how} (delta method on the linear-probability fit); {words} "
                     f"({_units(N, G, singletons, unit_label, cluster_label)})")
 
 
@@ -873,7 +947,7 @@ def median(
     _need_clusters(G, n, "median")
     m = float(np.median(arr))
     below = (arr <= m).astype(float)
-    _, _, _, n_eff, deff, note, _ = _design(below, codes, G)
+    _, _, _, n_eff, deff, note, _ = _design(below, codes, G, alpha=alpha)
     z = stats.norm.isf(alpha / 2.0)
     p_low = 0.5 - z * math.sqrt(0.25 / n_eff)  # and p_high = 1 - p_low
     ys = np.sort(arr)
@@ -883,11 +957,10 @@ def median(
     high = float(ys[i_high - 1]) if i_high <= n else math.inf
     if singletons:
         how = "Woodruff (order-statistic) interval"
-    elif note:
-        how = f"Woodruff interval, {note}"
     else:
-        how = (f"Woodruff interval: inverted cluster-robust interval of the share at or below "
-               f"the median, effective n {_fmt(n_eff)}, design effect {deff:.2f}")
+        words = _wilson_words(n_eff, deff, note, False).removeprefix("Wilson score, ")
+        how = ("Woodruff interval: inverted cluster-robust interval of the share at or below "
+               f"the median, {words}")
     if not (math.isfinite(low) and math.isfinite(high)):
         how += "; too few units to bound the interval on both sides"
     return Estimate(m, low, high, n, G,

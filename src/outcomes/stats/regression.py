@@ -29,7 +29,7 @@ from ..errors import AnalysisError
 __all__ = ["CR2Fit", "fit_cr2", "independent_columns", "FLOOR_CLUSTERS", "floored_fits",
            "floored_contrast"]
 
-#: Below this many clusters a clustered variance is never smaller than the one that treats
+#: At this many clusters or fewer a clustered variance is never smaller than the one that treats
 #: every unit as independent (see :func:`floored_contrast`).
 FLOOR_CLUSTERS = 30
 
@@ -236,14 +236,18 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, AX, e, codes)
 
 
-def floored_fits(X, y, codes, n_clusters: int) -> tuple[CR2Fit, CR2Fit | None]:
-    """The CR2 fit and, below :data:`FLOOR_CLUSTERS` clusters with some cluster of several
+def floored_fits(X, y, codes, n_clusters: int, *,
+                 carriers: int | None = None) -> tuple[CR2Fit, CR2Fit | None]:
+    """The CR2 fit and, at :data:`FLOOR_CLUSTERS` clusters or fewer with some cluster of several
     units, the same fit with every unit its own cluster (the floor of :func:`floored_contrast`).
 
     Parameters
     ----------
     X, y, codes, n_clusters
         As in :func:`fit_cr2`.
+    carriers : int, optional
+        Number of clusters the estimate rests on, when fewer than all (a comparison rests on
+        its smaller group's); default ``n_clusters``.
 
     Returns
     -------
@@ -257,7 +261,8 @@ def floored_fits(X, y, codes, n_clusters: int) -> tuple[CR2Fit, CR2Fit | None]:
     """
     fit = fit_cr2(X, y, codes, n_clusters)
     N = fit.n
-    if n_clusters >= FLOOR_CLUSTERS or n_clusters == N:
+    carriers = n_clusters if carriers is None else int(carriers)
+    if carriers > FLOOR_CLUSTERS or n_clusters == N:
         return fit, None
     return fit, fit_cr2(X, y, np.arange(N), N)
 
@@ -280,7 +285,7 @@ def floored_contrast(fit: CR2Fit, naive: CR2Fit | None, c) -> tuple[float, float
 
     Notes
     -----
-    With fewer than 30 clusters a clustered variance smaller than the independent-units one
+    With 30 clusters or fewer a clustered variance smaller than the independent-units one
     rests on a negative within-cluster correlation estimated from few clusters; at the extreme
     (every patient scoring 2 and 4, so identical patient means) it is 0 and the interval a
     point. The floor keeps it at least as wide as if the units were independent, never a point

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import AnalysisError
 from . import intervals
-from .intervals import _NOMINAL, _units, _wilson_words
+from .intervals import _df_words, _units, _wilson_words
 from .result import Col
 
 __all__ = ["GroupedShares", "count_distinct", "estimate_dict", "estimate_row", "no_interval_row"]
@@ -114,8 +114,8 @@ class GroupedShares:
     def rows(self, y: np.ndarray, alpha: float, unit_label: str) -> list[dict]:
         """One dict of the tidy columns per group for the 0/1 vector ``y`` (one per unit)."""
         y_cell = np.bincount(self.cell, weights=y, minlength=self.n_cell.size)
-        p, n, G, n_eff, deff, single, nominal = intervals._effective_n(
-            y_cell, self.n_cell, self.cell_group, self.n_groups)
+        p, n, G, n_eff, deff, df, single, nominal = intervals._effective_n(
+            y_cell, self.n_cell, self.cell_group, self.n_groups, alpha)
         ok = (n > 0) & (single | (G >= 2))
         low = np.full(self.n_groups, np.nan)
         high = np.full(self.n_groups, np.nan)
@@ -129,7 +129,8 @@ class GroupedShares:
                 continue
             if ok[j]:
                 words = _wilson_words(float(n_eff[j]), float(deff[j]),
-                                      _NOMINAL if nominal[j] else "", bool(single[j]))
+                                      _df_words(float(df[j]), bool(nominal[j])),
+                                      bool(single[j]))
                 method = f"{words} ({_units(nj, gj, bool(single[j]), unit_label, 'patients')})"
             else:
                 method = (f"no interval: proportion: a cluster-robust interval needs at least 2 "

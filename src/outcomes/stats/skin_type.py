@@ -133,7 +133,7 @@ def skin_type(courses: Courses, *, outcomes=(Col.NOTABLE, "pih"),
     counted on their own row and left out of both groups and of the difference.
 
     Shares: ``p = x / n`` with the Wilson interval for ``p n_eff`` of ``n_eff`` courses,
-    ``n_eff = n / deff`` and ``deff`` the ratio of the patient-clustered (CR1) variance of
+    ``n_eff = n / deff`` and ``deff`` the ratio of the patient-clustered (CR2) variance of
     ``p`` to ``p(1-p)/(n-1)`` (:func:`outcomes.stats.intervals.proportion`).
 
     Difference ``d = p_dark - p_light`` (Newcombe 1998, method 10, from the two Wilson
@@ -151,7 +151,7 @@ def skin_type(courses: Courses, *, outcomes=(Col.NOTABLE, "pih"),
     >>> result = skin_type(build_courses(load_sample()))
     >>> d = result.difference("notable")
     >>> d["group"], d[["estimate", "ci_low", "ci_high"]].astype(float).round(3).tolist()
-    ('IV–VI minus I–III', [0.123, 0.018, 0.225])
+    ('IV–VI minus I–III', [0.123, 0.017, 0.226])
     >>> ax = result.plot(outcome="notable", threshold=0.05)
     """
     check_courses(courses)

@@ -141,9 +141,10 @@ def spacing(
         estimate : float
             The mean gain (share of the possible improvement) or the share of sessions.
         ci_low, ci_high : float
-            95% interval clustered by patient: a t interval with the cluster-robust (CR1)
-            standard error for gains, Wilson with the cluster-adjusted effective n for rates;
-            NaN when the group's sessions all come from one patient (``method`` says so).
+            95% interval clustered by patient: a t interval with the CR2 cluster-robust
+            standard error and Bell-McCaffrey df for gains, Wilson with the cluster-adjusted
+            effective n for rates; NaN when the group's sessions all come from one patient
+            (``method`` says so).
         n : int
             Sessions the estimate rests on.
         n_patients : int
@@ -166,9 +167,12 @@ def spacing(
     k >= 2 gives a gain when the course has an improvement after session k - 1 and after k
     (``courses.dose``); the gain of the session is attributed to its own spacing (the wait
     before it). For gains ``y_i`` of N sessions from G patients with ``e_g`` the sum of
-    ``y_i - ybar`` over patient g::
+    ``y_i - ybar`` over patient g's ``n_g`` sessions::
 
-        ybar +/- t_{G-1} sqrt(G/(G-1) sum_g e_g^2) / N
+        ybar +/- t_df sqrt(sum_g e_g^2 / (1 - n_g/N)) / N
+
+    (CR2, ``df`` Bell-McCaffrey's; :func:`outcomes.stats.intervals.mean`, with its floor at 30
+    patients or fewer).
 
     For rates, the Wilson interval with ``n_eff = n / deff``
     (:func:`outcomes.stats.intervals.proportion`).

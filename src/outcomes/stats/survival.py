@@ -10,6 +10,14 @@ infinitesimal-jackknife (IJ) variance whenever some patient gives more than one 
 Greenwood's otherwise. Pointwise intervals are on the log-log scale; quantiles (the median) get
 the Brookmeyer-Crowley interval obtained by inverting them.
 
+Small-sample convention (as in :mod:`outcomes.stats.intervals`): the clustered IJ variance is
+multiplied by ``G/(G-1)`` and the intervals use the t quantile on ``G - 1`` df (G patients),
+which lifts the coverage at 15 patients from about 85% towards 95%; at 30 patients or fewer the
+variance is never smaller than Greenwood's (the units taken as independent); where S(t) is 1
+or 0 the boundary rule rests on the number of patients at risk, not of units. The unscaled IJ
+standard error, which equals R's ``survfit(..., cluster =, robust = TRUE)``, stays available
+as :attr:`KMResult.ij_se_`.
+
 Everything is numpy-vectorised (one sort, then ``bincount`` and ``cumsum``): a million
 durations take 0.1-0.2 s without clusters and about half a second with 300,000 patients
 (2 cores, low load), about as fast as statsmodels' ``SurvfuncRight``.
@@ -26,7 +34,16 @@ from scipy import stats
 
 from .._docs import shared_doc
 from ..errors import AnalysisError
-from .intervals import _DOCS, Estimate, _check_alpha, _cluster_codes, _float_1d, estimates_frame
+from .intervals import (
+    _DOCS,
+    Estimate,
+    _check_alpha,
+    _cluster_codes,
+    _float_1d,
+    _snap,
+    estimates_frame,
+)
+from .regression import FLOOR_CLUSTERS
 
 __all__ = ["KMResult", "kaplan_meier", "kaplan_meier_by", "TABLE_COLUMNS"]
 
@@ -46,7 +63,7 @@ def _loglog(S: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.nda
     widen = np.exp(z * se[ok] / (S[ok] * -log_s))
     lo[ok] = np.exp(log_s * widen)
     hi[ok] = np.exp(log_s / widen)
-    return lo, hi
+    return _snap(lo), _snap(hi)
 
 
 def _ij_variance(inv, event, codes, G, n_risk, d, C, S):
@@ -117,6 +134,10 @@ class KMResult:
         Number of clusters (patients); ``n_`` when units are independent.
     variance_ : {"greenwood", "robust"}
         The variance used.
+    ij_se_ : ndarray or None
+        With the robust variance: the unscaled cluster-robust infinitesimal-jackknife standard
+        error of S at each time of ``table_`` (R's ``survfit(..., cluster =, robust = TRUE)``),
+        before the ``G/(G-1)`` factor and the floor that ``table_["se"]`` carries.
     alpha : float
         One minus the confidence level.
     method_ : str
@@ -124,7 +145,7 @@ class KMResult:
     """
 
     def __init__(self, time, n_risk, d, c, S, se, lo, hi, *, alpha, variance, n, n_clusters,
-                 method):
+                 method, quantile=None, cluster_last=None, ij_se=None):
         self._t = time
         self._n_risk = n_risk
         self._d = d
@@ -139,7 +160,11 @@ class KMResult:
         self.n_clusters_ = int(n_clusters)
         self.method_ = method
         self._c = c
-        self._z = stats.norm.isf(alpha / 2.0)
+        # the reference quantile: normal, or t on G - 1 df for the clustered variance
+        self._z = stats.norm.isf(alpha / 2.0) if quantile is None else float(quantile)
+        # sorted last time of each cluster: patients at risk at t (None: count units)
+        self._cluster_last = cluster_last
+        self.ij_se_ = ij_se
         self._table = None
 
     @property
@@ -153,6 +178,14 @@ class KMResult:
         return self._table
 
     # ----------------------------------------------------------------- evaluation
+    def _boundary_size(self, t: np.ndarray) -> np.ndarray:
+        """Units (or, clustered, patients) still followed at each time: the size behind the
+        boundary rules where S is 1."""
+        if self._cluster_last is None:
+            return self.at_risk(t)
+        last = self._cluster_last
+        return last.size - np.searchsorted(last, t, side="left")
+
     def at_risk(self, times) -> np.ndarray:
         """Number of units at risk at each time (duration >= t).
 
@@ -204,10 +237,11 @@ class KMResult:
         lo = np.where(before, np.nan, self._lo[kk])
         hi = np.where(before, 1.0, self._hi[kk])
         nar = self.at_risk(t)
+        size = self._boundary_size(t)
         one = S == 1.0
         z2 = self._z**2
         with np.errstate(divide="ignore", invalid="ignore"):
-            lo = np.where(one, np.where(nar > 0, nar / (nar + z2), np.nan), lo)
+            lo = np.where(one, np.where(size > 0, size / (size + z2), np.nan), lo)
         beyond = (t > self._t[-1]) & (self._S[-1] > 0)
         for arr in (S, se, lo, hi):
             arr[beyond] = np.nan
@@ -485,16 +519,22 @@ def kaplan_meier(
     the influence (infinitesimal-jackknife derivative) of S(t) with respect to the unit's
     weight, ``U_i(t) = S(t) sum_{t_j <= t} (d_j Y_ij - n_j dN_ij) / (n_j (n_j - d_j))``
     (``Y_ij`` = unit at risk at ``t_j``, ``dN_ij`` = its event there); Williams (1995,
-    Lifetime Data Analysis 1:171), Lin & Wei (1989). No small-sample factor is applied. With one
-    unit per cluster it equals Greenwood's variance exactly (a test checks it). It is
-    accumulated in one pass over the units, without a clusters x times matrix.
+    Lifetime Data Analysis 1:171), Lin & Wei (1989); it equals R's ``survfit(...,
+    cluster =, robust = TRUE)`` (:attr:`KMResult.ij_se_`; ``tests/reference/make_km_r.R``). With
+    one unit per cluster it equals Greenwood's variance exactly (a test checks it). It is
+    accumulated in one pass over the units, without a clusters x times matrix. The interval
+    uses it times the small-sample factor ``G/(G-1)``, never below Greenwood's while 30
+    patients or fewer carry the curve, with the t quantile on ``G - 1`` df in place of z (here
+    and in the Brookmeyer-Crowley quantile interval).
 
     *Pointwise interval* (log-log, "cloglog"): ``S^exp(+/- z se / (S |log S|))`` (Kalbfleisch &
     Prentice 2002). Boundary rules where that is undefined: while S = 1 (no event yet) the
     lower bound is the Wilson lower bound for no event among the ``n`` units still followed,
     ``n / (n + z^2)``; where S drops to 0 the upper bound is the upper bound at the previous
     event time times the Wilson upper bound for no survivor among those at risk,
-    ``z^2 / (n_j + z^2)``.
+    ``z^2 / (n_j + z^2)``. With the clustered variance ``n`` and ``n_j`` count the *patients*
+    still followed (10 courses of one patient are not 10 independent courses) and ``z`` is the
+    t quantile on ``G - 1`` df.
 
     Works with discrete times (session counts 1..K): ties are events at the same time.
 
@@ -547,18 +587,32 @@ def kaplan_meier(
     S[full] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         C = np.cumsum(d / (n_risk * (n_risk - d)).astype(float))
+    with np.errstate(invalid="ignore"):
+        se_gw = S * np.sqrt(C)
+    ij_se = cluster_last = None
+    floored = False
     if variance == "greenwood":
-        with np.errstate(invalid="ignore"):
-            se = S * np.sqrt(C)
+        se = se_gw
+        z = stats.norm.isf(alpha / 2.0)
+        size = n_risk
     else:
-        se = np.sqrt(_ij_variance(inv, es.astype(float), codes[order], G, n_risk, d, C, S))
+        ij_se = np.sqrt(_ij_variance(inv, es.astype(float), codes[order], G, n_risk, d, C, S))
+        ij_se[S == 0] = np.nan
+        se = ij_se * math.sqrt(G / (G - 1))
+        if G <= FLOOR_CLUSTERS and not singletons:
+            floored = bool(np.any(se_gw > se * (1 + 1e-12)))
+            se = np.fmax(se, se_gw)
+        z = stats.t.isf(alpha / 2.0, G - 1)
+        last = np.full(G, -np.inf)
+        np.maximum.at(last, codes, t)
+        cluster_last = np.sort(last)
+        size = G - np.searchsorted(cluster_last, utime, side="left")  # patients at risk
     se[S == 0] = np.nan
-    z = stats.norm.isf(alpha / 2.0)
     lo, hi = _loglog(S, se, z)
     # boundary rules
     one = S == 1.0
     se[one] = 0.0
-    lo[one] = n_risk[one] / (n_risk[one] + z * z)
+    lo[one] = size[one] / (size[one] + z * z)
     hi[one] = 1.0
     zero = np.flatnonzero(S == 0.0)
     if zero.size:
@@ -566,7 +620,7 @@ def kaplan_meier(
         prev = np.flatnonzero(d[:j] > 0)
         u_prev = hi[prev[-1]] if prev.size else 1.0
         lo[zero] = 0.0
-        hi[zero] = u_prev * z * z / (n_risk[j] + z * z)
+        hi[zero] = u_prev * z * z / (size[j] + z * z)
 
     events = int(d.sum())
     who = (f"{n} independent {unit_label}" if singletons
@@ -576,10 +630,14 @@ def kaplan_meier(
         if not singletons:
             how += f" (ignoring clustering by {cluster_label})"
     else:
-        how = "cluster-robust infinitesimal-jackknife variance (Williams 1995)"
+        how = (f"cluster-robust infinitesimal-jackknife variance (Williams 1995) times G/(G-1), "
+               f"t on {G - 1} df")
+        if floored:
+            how += f", never below Greenwood's ({FLOOR_CLUSTERS} {cluster_label} or fewer)"
     method = f"Kaplan-Meier, {how}, log-log pointwise interval ({who}, {events} events)"
     return KMResult(utime, n_risk, d, c, S, se, lo, hi, alpha=alpha, variance=variance, n=n,
-                    n_clusters=G, method=method)
+                    n_clusters=G, method=method, quantile=z, cluster_last=cluster_last,
+                    ij_se=ij_se)
 
 
 @shared_doc(**_DOCS)
