@@ -347,6 +347,8 @@ def reference(large):
 
 # ------------------------------------------------------------------ tests
 CLAIMS = [c.id for c in load_catalogue().claims]
+CR2_COMPARISONS = ("professional-beats-home", "alcohol-reduces-effect",
+                   "bleeding-risk-anticoagulants")
 
 
 def _implied(claim, truth: float) -> str:
@@ -395,9 +397,13 @@ def test_estimate_matches_the_independent_computation(large, reference, claim_id
         # means and differences of means: OLS with a cluster-robust covariance and t intervals
         # (outcomes.stats.intervals.mean and mean_difference say they are exactly that); the risk
         # ratio: the Poisson GLM's cluster-robust interval
+        # The two-group comparisons' intervals are CR2 with Bell-McCaffrey df (checked against
+        # clubSandwich in test_regression.py), not statsmodels' CR1: with thousands of patients
+        # the two agree to about 1e-5.
         _, low, high, _ = ref
-        assert row["ci_low"] == pytest.approx(low, rel=1e-6, abs=1e-9), claim_id
-        assert row["ci_high"] == pytest.approx(high, rel=1e-6, abs=1e-9), claim_id
+        rel = 1e-4 if claim_id in CR2_COMPARISONS else 1e-6
+        assert row["ci_low"] == pytest.approx(low, rel=rel, abs=1e-9), claim_id
+        assert row["ci_high"] == pytest.approx(high, rel=rel, abs=1e-9), claim_id
 
 
 def test_patients_are_counted_as_clusters(large):
