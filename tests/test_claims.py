@@ -157,6 +157,31 @@ def table(worked):
     return worked.table.set_index("id")
 
 
+def crude(result, claim_id):
+    """The crude estimate of a comparative claim (its row rests on the adjusted one)."""
+    c = result.comparisons
+    return c[(c["id"] == claim_id) & (c["basis"] == "crude")].iloc[0]
+
+
+def test_comparative_rows_rest_on_the_adjusted_estimate(worked, table):
+    c = worked.comparisons
+    for claim_id in ("safe-all-skin-types", "professional-beats-home", "alcohol-reduces-effect",
+                     "bleeding-risk-anticoagulants"):
+        rows = c[c["id"] == claim_id].set_index("basis")
+        assert {"crude", "adjusted"} <= set(rows.index)
+        r = table.loc[claim_id]
+        assert r["basis"].startswith("adjusted")
+        assert r["estimate"] == rows.loc["adjusted", "estimate"]
+        assert r["details"]["crude"] == estimate_text(*rows.loc["crude", ["estimate", "ci_low",
+                                                                          "ci_high"]])
+        # 5 patients: too few in each group for a verdict, whatever the interval
+        assert r["verdict"] == "inconclusive" and "at least 10 are needed" in r["reason"]
+    for claim_id in ("professional-beats-home", "alcohol-reduces-effect"):
+        rows = c[c["id"] == claim_id].set_index("basis")
+        assert rows.loc["equal_sessions", "basis_words"].startswith(
+            "at an equal number of sessions (a mediator, not a confounder)")
+
+
 # ------------------------------------------------------------------ one test per estimand key
 def test_every_estimand_key_has_an_estimator_and_a_test():
     assert set(ESTIMATORS) == set(ESTIMANDS)
@@ -241,7 +266,7 @@ def test_risk_difference_notable(table, worked):
     # (infection). IV-VI: P2 acne 0, P2 wrinkles 0, P3 acne 1, P5 wrinkles 1 -> 2/4 = 0.5.
     # I-III: P1 acne 0, P1 wrinkles 1, P4 acne 0 -> 1/3. Difference 0.5 - 1/3 = 1/6.
     r = table.loc["safe-all-skin-types"]
-    assert r["estimate"] == pytest.approx(1 / 6)
+    assert crude(worked, "safe-all-skin-types")["estimate"] == pytest.approx(1 / 6)
     assert (r["n"], r["n_patients"]) == (7, 5)
     assert r["details"]["groups"] == "IV/V/VI minus I/II/III"
     # beside it, the share per type: II 1/3, IV 1/1, V 1/3
@@ -250,17 +275,23 @@ def test_risk_difference_notable(table, worked):
     assert by_type["n"].to_dict() == {"II": 3, "IV": 1, "V": 3}
 
 
-def test_risk_ratio_events(table):
+def test_risk_ratio_events(table, worked):
     # Flagged sessions (anticoagulants or bleeding disorder): P2's 5 and P5's 2 = 7, with a
     # bleeding or bruising event after S4, S17, S18 -> 3/7. The other 12 sessions: S10 -> 1/12.
     # Risk ratio (3/7) / (1/12) = 36/7.
     r = table.loc["bleeding-risk-anticoagulants"]
-    assert r["estimate"] == pytest.approx(36 / 7)
+    c = crude(worked, "bleeding-risk-anticoagulants")
+    assert c["estimate"] == pytest.approx(36 / 7)
+    assert c["ci_low"] < c["estimate"] < c["ci_high"]
     assert (r["n"], r["n_patients"]) == (19, 5)
     assert r["details"]["share_exposed"] == pytest.approx(3 / 7)
     assert r["details"]["share_reference"] == pytest.approx(1 / 12)
     assert r["details"]["sessions_exposed"] == 7
-    assert r["ci_low"] < r["estimate"] < r["ci_high"]
+    # P2 and P5 flagged, 3 other patients: too few of either
+    assert r["reason"] == ("2 flagged patients; at least 10 are needed; 3 unflagged patients; "
+                           "at least 10 are needed; 3 flagged sessions followed by "
+                           "bleeding/bruising; at least 5 are needed; 4 sessions followed by "
+                           "bleeding/bruising; at least 5 are needed")
 
 
 def test_mean_final_improvement(table):
@@ -288,23 +319,23 @@ def test_condition_without_courses_is_not_testable(table):
         assert math.isnan(r["estimate"]) and r["n"] == 0
 
 
-def test_mean_final_improvement_difference_by_setting(table):
+def test_mean_final_improvement_difference_by_setting(table, worked):
     # professional: P1 acne 36/42, P3 0.6, P4 0.6, P1 wrinkles 0.5 -> 2.5571/4 = 0.6393
     # home: P2 acne 0.2, P2 wrinkles 0.25, P5 wrinkles 0 -> 0.15. Difference 0.4893.
     r = table.loc["professional-beats-home"]
     pro = (36 / 42 + 0.6 + 0.6 + 0.5) / 4
-    assert r["estimate"] == pytest.approx(pro - 0.15)
+    assert crude(worked, "professional-beats-home")["estimate"] == pytest.approx(pro - 0.15)
     assert (r["n"], r["n_patients"]) == (7, 5)
     assert r["details"]["mean_exposed"] == pytest.approx(pro)
     assert r["details"]["mean_reference"] == pytest.approx(0.15)
 
 
-def test_mean_final_improvement_difference_by_flag(table):
+def test_mean_final_improvement_difference_by_flag(table, worked):
     # flagged alcohol_frequent: P4 acne 0.6, P5 wrinkles 0 -> 0.3; the rest: P1 acne 36/42,
     # P2 acne 0.2, P3 0.6, P1 wrinkles 0.5, P2 wrinkles 0.25 -> 2.4071/5 = 0.4814.
     r = table.loc["alcohol-reduces-effect"]
     rest = (36 / 42 + 0.2 + 0.6 + 0.5 + 0.25) / 5
-    assert r["estimate"] == pytest.approx(0.3 - rest)
+    assert crude(worked, "alcohol-reduces-effect")["estimate"] == pytest.approx(0.3 - rest)
     assert r["n"] == 7
     assert r["details"]["groups"] == "alcohol_frequent minus the rest"
 
@@ -343,7 +374,8 @@ def test_median_session_value(table):
 
 
 def test_relative_and_change_scales():
-    # alopecia on hair density (relative, higher better): 100 -> 130 is +0.3, 80 -> 72 is -0.1;
+    # alopecia on hair density (log ratio, higher better): 100 -> 130 is log 1.3, 80 -> 72 is
+    # log 0.9;
     # rosacea on GAIS (change scale, no baseline needed; no change 4, best 1):
     # 3 -> (4 - 3)/(4 - 1) = 1/3, 2 -> 2/3.
     log = make_log(
@@ -358,7 +390,8 @@ def test_relative_and_change_scales():
          assessment("P6", "2024-02-10", 3, "rosacea", "gais"),
          assessment("P7", "2024-02-10", 2, "rosacea", "gais")])
     t = evaluate_claims(log).table.set_index("id")
-    assert t.loc["effective-alopecia", "estimate"] == pytest.approx(0.1)
+    assert t.loc["effective-alopecia", "estimate"] == pytest.approx(
+        (math.log(1.3) + math.log(0.9)) / 2)
     assert t.loc["effective-rosacea", "estimate"] == pytest.approx(0.5)
 
 
@@ -592,7 +625,8 @@ def test_result_protocol(worked):
     assert SHORT_COLUMNS == [c for c in CLAIM_COLUMNS if c in SHORT_COLUMNS]  # a selection
     tables = worked.tables()
     assert next(iter(tables)) == "table" and tables["table"] is worked.table
-    assert set(tables) - {"table"} == set(worked.supporting)
+    assert set(tables) - {"table", "comparisons", "sensitivity"} == set(worked.supporting)
+    assert list(tables)[:3] == ["table", "comparisons", "sensitivity"]
     assert worked.summary() == worked.to_text()
     assert "<table>" in worked._repr_html_()
     pd.testing.assert_frame_equal(worked.to_frame(), worked.table)

@@ -89,10 +89,11 @@ def improvement(score: pd.Series, baseline: pd.Series, scale: pd.Series) -> pd.S
 
     bounded, lower better:  (baseline - score) / (baseline - best), best = the lowest score
     bounded, higher better: (score - baseline) / (best - baseline), best = the highest score
-    relative (unbounded):   the relative change from baseline, sign so that better is positive
+    relative (unbounded):   the log ratio to baseline, log(score / baseline), sign so that
+                            better is positive
     change (GAIS):          (no_change - score) / (no_change - best); it rates change itself, so
                             it needs no baseline (data contract, "gais")
-    No room to improve (baseline at best) or a zero baseline on a relative scale: NaN.
+    No room to improve (baseline at best) or a zero baseline or score on a relative scale: NaN.
     """
     out = pd.Series(np.nan, index=score.index)
     for name, (low, high, better, kind, no_change) in SCALES.items():
@@ -106,7 +107,8 @@ def improvement(score: pd.Series, baseline: pd.Series, scale: pd.Series) -> pd.S
             room = sign * (b - best)
             out[m] = (sign * (b - s) / room).where(room > 0)
         elif kind == "relative":
-            out[m] = (-sign * (s - b) / b.abs()).where(b.abs() > 0)
+            ok = (b > 0) & (s > 0)
+            out[m] = (-sign * np.log(s.where(ok) / b.where(ok))).where(ok)
         else:
             out[m] = sign * (no_change - s) / (sign * (no_change - best))
     return out
@@ -130,12 +132,15 @@ class Reference:
         s["home"] = s["setting"] == "home"
         self.sessions = s
 
-        # a course is exposed when any of its sessions is (catalogue, "Groups"); its
-        # Fitzpatrick type is the first known one (groupby "first" skips blanks)
+        # a course is flagged when any of its sessions is (catalogue, "Groups"); a course with
+        # sessions in both groups of a vocabulary column (professional and home, dark and light
+        # skin) is in neither. Its Fitzpatrick type is the first known one ("first" skips blanks)
+        s["dark"] = s["fitzpatrick"].isin(DARK)
+        s["light"] = s["fitzpatrick"].isin(LIGHT)
         c = s.groupby(COURSE, as_index=False).agg(
             K=("k", "max"), last=("date", "max"), professional=("professional", "any"),
-            home=("home", "any"), alcohol=("alcohol", "any"),
-            fitzpatrick=("fitzpatrick", "first"))
+            home=("home", "any"), alcohol=("alcohol", "any"), dark=("dark", "any"),
+            light=("light", "any"), fitzpatrick=("fitzpatrick", "first"))
         self.courses = c
 
         a = tables["assessments"].copy()
@@ -247,12 +252,16 @@ def large(tmp_path_factory, params):
         warnings.simplefilter("error")  # a clean simulated bundle loads without a warning
         log = load_bundle(folder)
     result = evaluate_claims(log)
-    return tables, result.table.set_index("id")
+    table = result.table.set_index("id")
+    # the comparative claims' verdicts rest on the adjusted estimate; the reference below is
+    # the crude one, which the comparisons table gives beside it
+    crude = result.comparisons[result.comparisons["basis"] == "crude"].set_index("id")
+    return tables, table, crude
 
 
 @pytest.fixture(scope="module")
 def reference(large):
-    tables, _ = large
+    tables = large[0]
     ref = Reference(tables)
     out: dict[str, tuple] = {}  # id -> (estimate, ci_low, ci_high, n) or (estimate, n)
     c, s, e = ref.courses, ref.sessions, ref.events
@@ -291,13 +300,13 @@ def reference(large):
     # I-III
     notable = e.loc[e["notable"], COURSE].drop_duplicates().assign(notable=True)
     cn = c.merge(notable, on=COURSE, how="left").fillna({"notable": False})
-    dark = cn[cn["fitzpatrick"].isin(DARK)]["notable"]
-    light = cn[cn["fitzpatrick"].isin(LIGHT)]["notable"]
+    dark = cn[cn["dark"] & ~cn["light"]]["notable"]
+    light = cn[cn["light"] & ~cn["dark"]]["notable"]
     out["safe-all-skin-types"] = (dark.mean() - light.mean(), len(dark) + len(light))
 
     # mean final improvement, professional minus home courses (OLS slope)
     f = c[c["final"].notna()]
-    f = f[f["professional"] | f["home"]]
+    f = f[f["professional"] != f["home"]]  # one setting only: mixed courses are left out
     out["professional-beats-home"] = difference_reference(
         f["final"], f["professional"], f["patient_id"])
     # frequent alcohol minus the rest
@@ -338,6 +347,8 @@ def reference(large):
 
 # ------------------------------------------------------------------ tests
 CLAIMS = [c.id for c in load_catalogue().claims]
+CR2_COMPARISONS = ("professional-beats-home", "alcohol-reduces-effect",
+                   "bleeding-risk-anticoagulants")
 
 
 def _implied(claim, truth: float) -> str:
@@ -365,7 +376,7 @@ def test_the_truth_is_far_from_every_threshold(params):
 
 @pytest.mark.parametrize("claim_id", CLAIMS)
 def test_verdict_is_the_one_the_truth_implies(large, params, claim_id):
-    _, table = large
+    table = large[1]
     claim = load_catalogue().claim(claim_id)
     row = table.loc[claim_id]
     expected = _implied(claim, params.truth()[claim_id])
@@ -376,8 +387,8 @@ def test_verdict_is_the_one_the_truth_implies(large, params, claim_id):
 
 @pytest.mark.parametrize("claim_id", CLAIMS)
 def test_estimate_matches_the_independent_computation(large, reference, claim_id):
-    _, table = large
-    row = table.loc[claim_id]
+    _, table, crude = large
+    row = crude.loc[claim_id] if claim_id in crude.index else table.loc[claim_id]
     ref = reference[claim_id]
     estimate, n = ref[0], ref[-1]
     assert row["estimate"] == pytest.approx(estimate, rel=REL, abs=1e-9), claim_id
@@ -386,13 +397,17 @@ def test_estimate_matches_the_independent_computation(large, reference, claim_id
         # means and differences of means: OLS with a cluster-robust covariance and t intervals
         # (outcomes.stats.intervals.mean and mean_difference say they are exactly that); the risk
         # ratio: the Poisson GLM's cluster-robust interval
+        # The two-group comparisons' intervals are CR2 with Bell-McCaffrey df (checked against
+        # clubSandwich in test_regression.py), not statsmodels' CR1: with thousands of patients
+        # the two agree to about 1e-5.
         _, low, high, _ = ref
-        assert row["ci_low"] == pytest.approx(low, rel=1e-6, abs=1e-9), claim_id
-        assert row["ci_high"] == pytest.approx(high, rel=1e-6, abs=1e-9), claim_id
+        rel = 1e-4 if claim_id in CR2_COMPARISONS else 1e-6
+        assert row["ci_low"] == pytest.approx(low, rel=rel, abs=1e-9), claim_id
+        assert row["ci_high"] == pytest.approx(high, rel=rel, abs=1e-9), claim_id
 
 
 def test_patients_are_counted_as_clusters(large):
-    _, table = large
+    table = large[1]
     # every claim rests on units from fewer patients than units, except where units are
     # patients' single courses of one condition
     assert (table["n_patients"] <= table["n"]).all()

@@ -52,6 +52,8 @@ def verdict_of(record: dict) -> str:
         high = math.inf
     if record["n"] < MIN_UNITS[record["id"]] or low is None or high is None:
         return "inconclusive"
+    if record["reason"].endswith("are needed"):  # too few patients in a group, or events
+        return "inconclusive"
     claim_low, claim_high = {  # the claimed values, as an interval
         "range": (record["low"], record["high"]),
         "at_least": (record["threshold"], math.inf),

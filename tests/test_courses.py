@@ -6,6 +6,8 @@ docs/definitions.md.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -140,7 +142,7 @@ def test_scales_primary_choice_relative_and_change():
             assessment("A", "2024-01-20", 7, scale="severity_vas"),
             assessment("A", "2024-03-01", 6, scale="severity_vas"),
             assessment("A", "2024-01-01", 40), assessment("A", "2024-03-01", 30),
-            # hair density (higher is better, unbounded): 100 -> 150 is +50%
+            # hair density (higher is better, unbounded): 100 -> 150, the log ratio log 1.5
             assessment("H", "2024-01-01", 100, "alopecia", "hair_density"),
             assessment("H", "2024-02-01", 150, "alopecia", "hair_density"),
             # GAIS 2 ("much improved") needs no baseline: (4 - 2) / (4 - 1) = 0.667
@@ -150,7 +152,9 @@ def test_scales_primary_choice_relative_and_change():
     c = build_courses(log).courses.set_index("patient_id")
     assert c.loc["A", "scale"] == GB
     assert c.loc["A", "final_improvement"] == pytest.approx(0.25)
-    assert c.loc["H", "final_improvement"] == pytest.approx(0.5)
+    assert c.loc["H", "final_improvement"] == pytest.approx(math.log(1.5))
+    assert c.loc["H", "final_missing"] == "" and c.loc["A", "final_missing"] == ""
+    assert c.loc["A", "baseline_severity"] == pytest.approx(40 / 84)
     assert c.loc["G", "final_improvement"] == pytest.approx(2 / 3)
 
 

@@ -34,6 +34,11 @@ TABLE_DESCRIPTIONS = {
     "input": "Rows read, accepted, quarantined and warned about, per input table",
     "claims": "One row per claim: verdict, estimate, 95% interval, units, method, reason and the "
               "sources quoted",
+    "claims_comparisons": "The comparative claims' estimates by basis: crude, adjusted for what "
+                          "differs between the groups before treatment, and at an equal number "
+                          "of sessions (a mediator, not a confounder)",
+    "claims_sensitivity": "The verdicts at a family-wise level across the claims (Bonferroni), "
+                          "and with resolution times measured from onset",
     "conflicts": "Where the documents disagree, each side with what the data say",
     "recommendations": "Practice recommendations: share of sessions or courses following each",
     "by_condition": "Outcomes by condition: courses, patients, final improvement and shares "
@@ -88,6 +93,8 @@ class Results:
         t = {
             "input": input_summary(self.log),
             "claims": self.claims.flat(),
+            "claims_comparisons": self.claims.comparisons,
+            "claims_sensitivity": self.claims.sensitivity,
             "conflicts": conflicts_table(self.claims, self.adherence),
             "recommendations": self.adherence.table,
             "by_condition": self.by_condition.table,

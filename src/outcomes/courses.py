@@ -17,9 +17,16 @@ final
     Follow-up if there is one, else end of treatment, else the latest assessment after any session.
 improvement
     ``(baseline - score) / (baseline - best)`` on a bounded scale where lower is better (mirrored
-    where higher is better); the relative change from baseline on an unbounded scale; on a change
-    scale (GAIS) ``(no_change - score) / (no_change - best)``, which needs no baseline.
+    where higher is better); on an unbounded scale (hair density) the **log ratio** to baseline,
+    ``log(score / baseline)`` where higher is better (``log(baseline / score)`` where lower is),
+    so that a course from 1 to 181 hairs/cm² counts log 181 = 5.2 rather than a relative change of
+    180 that would outweigh every other course (a log ratio of 0.10 is a gain of 10.5%); on a
+    change scale (GAIS) ``(no_change - score) / (no_change - best)``, which needs no baseline.
     Bands: visible >= 0.10, considerable >= 0.25, major >= 0.50 (configurable).
+    Where an improvement cannot be computed, :class:`Undefined` names why (no baseline, a
+    baseline at the scale's best, a baseline or score of 0 on a log-ratio scale); the courses
+    table carries the reason of a course without a final improvement (``final_missing``), so
+    every course an estimate leaves out is counted with its reason.
 
 Each course is assessed on one **primary scale**: among the scales it was assessed on, the one
 typically used for its condition (``scales.toml``), then one with a usable baseline, then the one
@@ -53,6 +60,7 @@ from .errors import AnalysisError
 __all__ = [
     "CourseCol",
     "Courses",
+    "Undefined",
     "build_courses",
     "check_courses",
     "NO_EVENTS_TABLE",
@@ -81,6 +89,20 @@ class CourseCol:
     DURATION = "duration"
     OBSERVED = "observed"
     NOTABLE = "notable"
+    UNDEFINED = "undefined"
+    FINAL_MISSING = "final_missing"
+    BASELINE_SEVERITY = "baseline_severity"
+
+
+class Undefined:
+    """Why an improvement is undefined: the reasons counted where a course is left out."""
+
+    NO_BASELINE = "no baseline assessment"
+    AT_BEST = "improvement undefined (baseline at the scale's best)"
+    ZERO_BASELINE = "improvement undefined (baseline 0 on a log-ratio scale)"
+    ZERO_SCORE = "improvement undefined (score 0 on a log-ratio scale)"
+    NO_ASSESSMENT = "no assessment after a session"
+    UNKNOWN_SCALE = "improvement undefined (scale not declared)"
 
 #: Improvement bands (share of the possible improvement achieved), lowest first.
 DEFAULT_BANDS: dict[str, float] = {"visible": 0.10, "considerable": 0.25, "major": 0.50}
@@ -155,7 +177,7 @@ def improvement(score, baseline, scales: pd.Series, scale_table: dict[str, Scale
     -------
     ndarray of float
         NaN where it cannot be computed (no baseline; baseline already at the scale's best;
-        a zero baseline on a relative scale).
+        a baseline or score of 0 on a log-ratio scale): :func:`undefined_reason` says why.
     """
     score = np.asarray(score, dtype=float)
     baseline = np.asarray(baseline, dtype=float)
@@ -173,12 +195,78 @@ def improvement(score, baseline, scales: pd.Series, scale_table: dict[str, Scale
                 room = sign * (b - sc.best)
                 val = sign * (b - s) / room
                 val[~(room > 0)] = np.nan
-            elif sc.kind == "relative":
-                val = -sign * (s - b) / np.abs(b)
-                val[~(np.abs(b) > 0)] = np.nan
+            elif sc.kind == "relative":  # the log ratio to baseline (module notes)
+                val = -sign * np.log(s / b)
+                val[~((b > 0) & (s > 0))] = np.nan
             else:  # change scale: the score itself rates change
                 val = sign * (sc.no_change - s) / (sign * (sc.no_change - sc.best))
         out[m] = val
+    return out
+
+
+def undefined_reason(score, baseline, scales: pd.Series,
+                     scale_table: dict[str, Scale]) -> np.ndarray:
+    """Why :func:`improvement` is undefined on each row (an :class:`Undefined` text), or ``""``.
+
+    Parameters
+    ----------
+    score, baseline, scales, scale_table
+        As for :func:`improvement`.
+
+    Returns
+    -------
+    ndarray of str
+        ``""`` where the improvement is defined.
+
+    Examples
+    --------
+    >>> from outcomes.bundle.schema import load_scales
+    >>> undefined_reason([1, 3], [1, 5], pd.Series(["wrinkle_severity"] * 2), load_scales())
+    array(["improvement undefined (baseline at the scale's best)", ''], dtype=object)
+    """
+    score = np.asarray(score, dtype=float)
+    baseline = np.asarray(baseline, dtype=float)
+    names = np.asarray(scales.astype(str))
+    out = np.full(score.shape, "", dtype=object)
+    defined = ~np.isnan(improvement(score, baseline, scales, scale_table))
+    for name in pd.unique(names):
+        m = (names == name) & ~defined
+        sc = scale_table.get(name)
+        if sc is None:
+            out[m] = Undefined.UNKNOWN_SCALE
+            continue
+        b, s = baseline[m], score[m]
+        why = np.full(b.shape, Undefined.NO_BASELINE, dtype=object)
+        if sc.kind == "bounded":
+            why[~np.isnan(b)] = Undefined.AT_BEST
+        elif sc.kind == "relative":
+            why[~np.isnan(b) & (b <= 0)] = Undefined.ZERO_BASELINE
+            why[~np.isnan(b) & (b > 0) & (s <= 0)] = Undefined.ZERO_SCORE
+        out[m] = why
+    return out
+
+
+def baseline_severity(baseline, scales: pd.Series, scale_table: dict[str, Scale]) -> np.ndarray:
+    """How far a baseline lies from the scale's best, as a share of the scale's range.
+
+    ``|baseline - best| / (high - low)`` on a bounded scale: 0 at the best, 1 at the worst, so
+    that courses on different scales can be compared before treatment (an adjusted comparison's
+    covariate). NaN on unbounded and change scales and without a baseline.
+
+    Examples
+    --------
+    >>> from outcomes.bundle.schema import load_scales
+    >>> baseline_severity([5.0, 1.0], pd.Series(["wrinkle_severity"] * 2), load_scales())
+    array([0.5, 0. ])
+    """
+    b = np.asarray(baseline, dtype=float)
+    names = np.asarray(scales.astype(str))
+    out = np.full(b.shape, np.nan)
+    for name in pd.unique(names):
+        sc = scale_table.get(name)
+        if sc is not None and sc.kind == "bounded" and sc.high > sc.low:
+            m = names == name
+            out[m] = np.abs(b[m] - sc.best) / (sc.high - sc.low)
     return out
 
 
@@ -201,14 +289,17 @@ class Courses:
         the course mixes settings), ``clinic_id`` (first session's), ``fitzpatrick`` (first known),
         ``n_sessions``, ``first_date``, ``last_date``, ``scale`` (primary), ``baseline``,
         ``improvement_after_1``, ``end_improvement``, ``follow_up_improvement``,
-        ``final_improvement``, ``final_point``, ``reached_<band>`` for the final improvement
+        ``final_improvement``, ``final_point``, ``final_missing`` (why there is no final
+        improvement, :class:`Undefined`; ``""`` when there is one), ``baseline_severity``
+        (:func:`baseline_severity`), ``reached_<band>`` for the final improvement
         (NA where there is no final improvement), ``notable`` (any notable adverse event),
         ``pih`` (any PIH event) and ``flag_<item>`` (flagged at any session).
     points : DataFrame
         One row per assessment point of a course: ``course_id``, ``patient_id``, ``condition``,
         ``point`` (baseline, after_session, end_of_treatment, follow_up), ``after_session`` (k for
         after-session points, K for end of treatment and follow-up, 0 for baseline),
-        ``assessment_date``, ``days_after_last``, ``score``, ``improvement``.
+        ``assessment_date``, ``days_after_last``, ``score``, ``improvement``, ``undefined``
+        (why the improvement is undefined; ``""`` where it is defined and at baseline).
     events : DataFrame
         Accepted adverse events with their session's course and attributes, plus ``duration``
         (hours to resolution, or to last contact when censored), ``observed`` (resolved) and
@@ -241,12 +332,14 @@ class Courses:
         """Improvement after session k for k = 1..K, one row per course and k assessed.
 
         The point after session K is the end-of-treatment assessment. Columns ``course_id``,
-        ``patient_id``, ``condition``, ``after_session``, ``n_sessions``, ``improvement``.
+        ``patient_id``, ``condition``, ``after_session``, ``improvement``, ``undefined`` (why the
+        improvement is undefined, :class:`Undefined`; ``""`` where it is defined),
+        ``n_sessions``.
         """
         p = self.points
         keep = p[CourseCol.POINT].isin([Point.AFTER_SESSION, Point.END])
         cols = [CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, CourseCol.AFTER_SESSION,
-                CourseCol.IMPROVEMENT]
+                CourseCol.IMPROVEMENT, CourseCol.UNDEFINED]
         out = p.loc[keep, cols].merge(self.courses[[CourseCol.COURSE_ID, CourseCol.N_SESSIONS]],
                                       on=CourseCol.COURSE_ID, how="left")
         return out.sort_values([CourseCol.COURSE_ID, CourseCol.AFTER_SESSION], ignore_index=True)
@@ -390,6 +483,8 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     courses = _course_table(sessions)
     points, unassigned = _assessment_points(log, sessions, courses, patients)
     courses = _add_outcomes(courses, points, bands)
+    courses[CourseCol.BASELINE_SEVERITY] = baseline_severity(
+        courses[CourseCol.BASELINE], courses[Col.SCALE], log.scales)
     events = _events(log.adverse_events, sessions)
     courses = _add_event_flags(courses, events)
     return Courses(sessions, courses, points, events, bands, unassigned,
@@ -504,6 +599,7 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         Col.ASSESSMENT_DATE: pd.Series(dtype="datetime64[ns]"),
         "days_after_last": pd.Series(dtype=float), Col.SCALE: pd.Series(dtype="str"),
         Col.SCORE: pd.Series(dtype=float), CourseCol.IMPROVEMENT: pd.Series(dtype=float),
+        CourseCol.UNDEFINED: pd.Series(dtype=object),
     })
     if len(a) == 0 or len(c) == 0:
         return empty, len(a)
@@ -562,7 +658,9 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     base = p[p[CourseCol.POINT] == Point.BASELINE].set_index(CourseCol.COURSE_ID)[Col.SCORE]
     baseline = base.reindex(p[CourseCol.COURSE_ID]).to_numpy()
     p[CourseCol.IMPROVEMENT] = improvement(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
+    p[CourseCol.UNDEFINED] = undefined_reason(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
     p.loc[p[CourseCol.POINT] == Point.BASELINE, CourseCol.IMPROVEMENT] = np.nan
+    p.loc[p[CourseCol.POINT] == Point.BASELINE, CourseCol.UNDEFINED] = ""
     ids = p[CourseCol.COURSE_ID].to_numpy()
     p[Col.PATIENT_ID] = c[Col.PATIENT_ID].take(ids).to_numpy()
     p[Col.CONDITION] = c[Col.CONDITION].take(ids).reset_index(drop=True)
@@ -600,6 +698,12 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> 
     point[use_latest & final.notna()] = Point.AFTER_SESSION
     c["final_improvement"] = final
     c["final_point"] = point.astype("str")
+    # why a course has no final improvement: that of its latest point after a session (they
+    # share one baseline), or that it has none
+    why = (p[p[CourseCol.POINT] != Point.BASELINE]
+           .groupby(CourseCol.COURSE_ID)[CourseCol.UNDEFINED].last().reindex(ids).to_numpy())
+    missing = np.where(pd.isna(why), Undefined.NO_ASSESSMENT, why)
+    c[CourseCol.FINAL_MISSING] = np.where(final.isna().to_numpy(), missing, "").astype(object)
     for band, threshold in bands.items():
         reached = (final >= threshold).astype("boolean")
         reached[final.isna()] = pd.NA

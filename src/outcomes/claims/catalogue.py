@@ -29,7 +29,17 @@ from ..courses import DEFAULT_BANDS
 from ..errors import ConfigError
 from ..validators import NOTHING, Where, is_number, number_text, read_toml, show
 from .model import Catalogue, Claim, Conflict, Parameters, Recommendation, Source
-from .registry import CHECKS, ESTIMANDS, PARAM_KINDS, Method, Param
+from .registry import (
+    CHECKS,
+    COMPARATIVE,
+    ESTIMANDS,
+    EVENT_RATE,
+    MIN_EVENTS,
+    MIN_GROUP_PATIENTS,
+    PARAM_KINDS,
+    Method,
+    Param,
+)
 from .verdicts import MIN_UNITS, Rule
 
 __all__ = ["load_catalogue"]
@@ -38,7 +48,8 @@ _BUILTIN = "claims.toml"
 _SECTIONS = {"claims": "claim", "recommendations": "recommendation", "conflicts": "conflict"}
 _TOP_LEVEL = ("bands", *_SECTIONS)
 _CLAIM_FIELDS = ("id", "statement", "estimand", "parameters", "rule", "low", "high", "threshold",
-                 "strict", "min_units", "unit", "needs", "sources", "note")
+                 "strict", "min_units", "unit", "needs", "sources", "note", "min_group_patients",
+                 "min_events", "estimand_basis")
 _RECOMMENDATION_FIELDS = ("id", "statement", "check", "parameters", "unit", "needs", "sources",
                           "note")
 _CONFLICT_FIELDS = ("id", "topic", "entries", "note")
@@ -282,6 +293,36 @@ def _rule(raw: Mapping, where: Where) -> tuple[Rule, dict[str, float | None]]:
     return rule, bounds
 
 
+def _least(raw: Mapping, name: str, default: int, allowed: bool, which: str,
+           where: Where) -> int:
+    """A ``min_*`` field: a whole number >= 1, given only where it applies."""
+    if name not in raw:
+        return default
+    if not allowed:
+        raise where.error(name, f"no {name}: it applies only to {which} estimands",
+                          name, show_value=False, fix=f"Remove {name}.")
+    value = raw[name]
+    if not _whole(value) or value < 1:
+        raise where.error(name, "a whole number >= 1", value)
+    return int(value)
+
+
+def _basis(raw: Mapping, method: Method, where: Where) -> str:
+    """The estimand basis of a comparative claim (its default), or empty."""
+    bases = COMPARATIVE.get(method.key, ())
+    if "estimand_basis" not in raw:
+        return bases[0] if bases else ""
+    value = raw["estimand_basis"]
+    if not bases:
+        raise where.error("estimand_basis", "no estimand_basis: it applies only to the "
+                          f"comparative estimands {', '.join(COMPARATIVE)}", "estimand_basis",
+                          show_value=False, fix="Remove estimand_basis.")
+    if not isinstance(value, str) or value not in bases:
+        raise where.error("estimand_basis", f"one of {', '.join(bases)} (for {method.key})",
+                          value)
+    return value
+
+
 def _claim(raw: Mapping, bands: Mapping, where: Where) -> Claim:
     _check_fields(raw, _CLAIM_FIELDS, where)
     statement = _text(raw, "statement", where)
@@ -300,6 +341,11 @@ def _claim(raw: Mapping, bands: Mapping, where: Where) -> Claim:
         min_units=int(min_units), unit=_unit(raw, method, where),
         needs=_needs(raw, method, params, where), sources=_sources(raw, where),
         note=_text(raw, "note", where, required=False), origin=_origin(raw),
+        min_group_patients=_least(raw, "min_group_patients", MIN_GROUP_PATIENTS,
+                                  method.key in COMPARATIVE, "comparative", where),
+        min_events=_least(raw, "min_events", MIN_EVENTS, method.key in EVENT_RATE, "event-rate",
+                          where),
+        estimand_basis=_basis(raw, method, where),
     )
 
 
@@ -418,7 +464,8 @@ def _merge(base: dict[str, list[dict]], user: dict[str, list[dict]], file: str) 
                         target.pop(name, None)
             for key_field in ("estimand", "check"):
                 if key_field in raw and raw[key_field] != target.get(key_field):
-                    for name in ("parameters", "unit", "needs"):
+                    for name in ("parameters", "unit", "needs", "estimand_basis",
+                                 "min_group_patients", "min_events"):
                         target.pop(name, None)
             for name in changed:
                 if (name == "parameters" and isinstance(raw[name], dict)

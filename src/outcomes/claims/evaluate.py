@@ -8,6 +8,14 @@ from the definitions of :mod:`outcomes.courses` and the estimators of
 :mod:`outcomes.stats.intervals` and :mod:`outcomes.stats.survival` — nothing is re-implemented
 beside them. The verdicts come back as a :class:`~outcomes.claims.result.ClaimsResult`.
 
+Every unit an estimate leaves out is counted with its reason (``details["left_out"]``), and
+``n`` counts the units a claim rests on even when they are too few for an interval. The four
+comparative claims report the crude, the adjusted and (mean differences) the equal-sessions
+estimate (:mod:`outcomes.claims.compare`), their verdict resting on the one the catalogue names,
+and need at least ``min_group_patients`` patients per group and, for an event rate,
+``min_events`` events. Beside the verdicts stand two sensitivity views
+(:mod:`outcomes.claims.sensitivity`).
+
 Practice recommendations are audited (:func:`outcomes.audit.adherence.adherence`), not given a
 verdict; the conflicts between documents, which put both side by side, are drawn up by
 :mod:`outcomes.analysis`.
@@ -16,24 +24,48 @@ verdict; the conflicts between documents, which put both side by side, are drawn
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, vocabulary
-from ..courses import Courses, build_courses, flag_column
+from ..courses import Courses, Undefined, build_courses, flag_column
 from ..errors import AnalysisError
 from ..stats import intervals
 from ..stats.result import Col
 from ..stats.survival import kaplan_meier
 from .catalogue import load_catalogue
+from .compare import Basis, Comparison, compare, e_value
 from .model import Catalogue, Claim
-from .result import CLAIM_COLUMNS, ClaimsResult, estimate_text
+from .result import CLAIM_COLUMNS, COMPARISON_COLUMNS, ClaimsResult, estimate_text
+from .sensitivity import sensitivity_table
 from .verdicts import Verdict, decide
 
-__all__ = ["evaluate_claims", "ESTIMATORS"]
+__all__ = ["evaluate_claims", "evaluate_claim", "ESTIMATORS", "How", "Finding"]
+
+
+@dataclass(frozen=True)
+class How:
+    """How the estimators run: the interval level, the claim's basis, the onset view."""
+
+    #: One minus the confidence level of every interval.
+    alpha: float = 0.05
+    #: The estimate a comparative verdict rests on (the claim's ``estimand_basis``).
+    basis: str = Basis.ADJUSTED.value
+    #: Resolution times measured from the event's onset rather than from the session.
+    from_onset: bool = False
+
+
+@dataclass(frozen=True)
+class Short:
+    """A count a verdict needs at least so many of: how many there are, what they are, and the
+    catalogue field that sets the least (``min_group_patients`` or ``min_events``)."""
+
+    count: int
+    what: str
+    field: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +79,20 @@ class Finding:
     undecidable: bool = False
     details: dict = field(default_factory=dict)
     table: pd.DataFrame | None = None
+    #: Units and patients there are, whether or not an estimate could be made of them.
+    n_units: int = 0
+    n_patients: int = 0
+    #: Units left out of the estimate, counted by reason.
+    left_out: dict = field(default_factory=dict)
+    #: Counts the verdict needs at least so many of (comparative claims).
+    needs: tuple[Short, ...] = ()
+    #: Why the verdict is inconclusive although there is an estimate (empty otherwise).
+    withhold: str = ""
+    #: The estimate the verdict rests on, in words; and its E-value.
+    basis: str = ""
+    e_value: float = np.nan
+    #: The estimates of a comparison by basis (comparative claims).
+    comparison: Comparison | None = None
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -58,6 +104,45 @@ def _condition(frame: pd.DataFrame, params) -> pd.DataFrame:
 def _where(params, what: str) -> str:
     cond = params.get("condition")
     return f"{what} of {cond}" if cond else what
+
+
+def _counts(reasons) -> dict[str, int]:
+    """Reasons (``""`` for none) counted, most frequent first."""
+    r = pd.Series(np.asarray(reasons, dtype=object))
+    r = r[r.notna() & (r != "")]
+    return {str(k): int(v) for k, v in r.value_counts().items()}
+
+
+def _merge_counts(*parts: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in parts:
+        for k, v in part.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def _nothing(what: str, left_out: dict[str, int]) -> str:
+    """Why there is no estimate: no ``what``, and the units left out with their reasons."""
+    if not left_out:
+        return f"no {what}"
+    listed = "; ".join(f"{n} {reason}" for reason, n in left_out.items())
+    return f"no {what} (left out: {listed})"
+
+
+def _failed(exc: Exception, units: pd.DataFrame, **kw) -> Finding:
+    """The units exist but give no interval: inconclusive, with the units and patients."""
+    return Finding(reason=str(exc), undecidable=True, n_units=len(units),
+                   n_patients=int(units[Col.PATIENT_ID].nunique()), **kw)
+
+
+def _attempt(make: Callable[[], intervals.Estimate], units: pd.DataFrame, **kw) -> Finding:
+    """The finding of ``make()``, with the units and patients counted; :func:`_failed` when
+    ``make`` finds them too few for an interval."""
+    try:
+        return Finding(make(), n_units=len(units),
+                       n_patients=int(units[Col.PATIENT_ID].nunique()), **kw)
+    except AnalysisError as exc:
+        return _failed(exc, units, **kw)
 
 
 def _session_exposure(sessions: pd.DataFrame, params) -> pd.Series:
@@ -85,13 +170,36 @@ def _session_exposure(sessions: pd.DataFrame, params) -> pd.Series:
     return out
 
 
-def _course_exposure(courses: Courses, params) -> pd.Series:
-    """Per course (indexed by course_id): 1 if any session exposed, else 0 if any reference."""
+def _session_reasons(sessions: pd.DataFrame, exposure: pd.Series, params) -> np.ndarray:
+    """Why each session is in neither group (``""`` when it is in one)."""
+    column = params["column"]
+    recorded = sessions[column].notna().to_numpy()
+    why = np.where(recorded, f"{column} in neither group", f"{column} not recorded")
+    return np.where(exposure.isna().to_numpy(), why, "").astype(object)
+
+
+def _course_exposure(courses: Courses, params) -> tuple[pd.Series, pd.Series]:
+    """Per course (indexed by course_id): 1 exposed, 0 reference or NA; and why NA.
+
+    For ``contraindications`` a course is exposed when any session is (registry.py, "Groups");
+    for a vocabulary column a course with sessions in both groups is in neither (``mixed
+    <column>``)."""
     s = courses.sessions
-    g = pd.DataFrame({Col.COURSE_ID: s[Col.COURSE_ID].to_numpy(),
-                      "e": _session_exposure(s, params).to_numpy()})
-    by = g.groupby(Col.COURSE_ID)["e"].max()  # NA skipped: 1 beats 0
-    return by
+    e = _session_exposure(s, params)
+    g = pd.DataFrame({Col.COURSE_ID: s[Col.COURSE_ID].to_numpy(), "e": e.to_numpy(),
+                      "known": s[params["column"]].notna().to_numpy()})
+    by = g.groupby(Col.COURSE_ID).agg(low=("e", "min"), high=("e", "max"), known=("known", "any"))
+    high = by["high"].astype("Int8")
+    why = pd.Series(np.where(by["known"], f"{params['column']} in neither group",
+                             f"{params['column']} not recorded"), index=by.index, dtype=object)
+    if params["column"] == Col.CONTRAINDICATIONS:
+        value = high
+    else:
+        mixed = (by["low"] != by["high"]).fillna(False).to_numpy(dtype=bool)
+        value = high.mask(mixed)
+        why[mixed] = f"mixed {params['column']}"
+    why[value.notna().to_numpy()] = ""
+    return value, why
 
 
 def _missing_column(log: SessionLog, params) -> str:
@@ -107,6 +215,15 @@ def _labels(params) -> tuple[str, str]:
     return exposed, ("/".join(map(str, reference)) if reference else "the rest")
 
 
+def _group_words(params) -> tuple[str, str]:
+    """The groups as a reason names them: ``flagged``/``unflagged`` for contraindications."""
+    if params.get("reference") is None:
+        if params["column"] == Col.CONTRAINDICATIONS:
+            return "flagged", "unflagged"
+        return _labels(params)[0], "other"
+    return _labels(params)
+
+
 @dataclass(frozen=True)
 class _Groups:
     """The units of a comparison in the exposed (1) or reference (0) group, with their labels."""
@@ -115,13 +232,26 @@ class _Groups:
     group: np.ndarray
     exposed: str
     reference: str
+    words: tuple[str, str]
+    left_out: dict
 
     @classmethod
-    def of(cls, units: pd.DataFrame, exposure: pd.Series, params) -> _Groups:
-        """Keep the ``units`` whose ``exposure`` (1, 0 or NA, aligned with them) is not NA."""
+    def of(cls, units: pd.DataFrame, exposure: pd.Series, why, params) -> _Groups:
+        """Keep the ``units`` whose ``exposure`` (1, 0 or NA, aligned with them) is not NA; count
+        the others by ``why`` (aligned too)."""
         group = exposure.to_numpy()
         keep = ~pd.isna(group)
-        return cls(units[keep], group[keep].astype(int), *_labels(params))
+        left = _counts(np.asarray(why, dtype=object)[~keep])
+        return cls(units[keep], group[keep].astype(int), *_labels(params), _group_words(params),
+                   left)
+
+    def nothing(self, what: str) -> Finding | None:
+        """The finding when a group has no units (not testable, the units there are counted),
+        or None."""
+        if reason := self.empty(what):
+            return Finding(reason=reason, left_out=self.left_out, n_units=len(self.units),
+                           n_patients=int(self.units[Col.PATIENT_ID].nunique()))
+        return None
 
     def empty(self, what: str) -> str:
         """Why there is nothing to compare (a group without units), or empty."""
@@ -131,63 +261,158 @@ class _Groups:
         return (f"no {what} in one of the groups ({self.exposed}: {n_exposed}, "
                 f"{self.reference}: {n_reference})")
 
+    def patients(self) -> tuple[Short, ...]:
+        """The patients of each group, as counts a verdict needs at least so many of."""
+        ids = self.units[Col.PATIENT_ID].to_numpy()
+        return tuple(Short(int(pd.unique(ids[self.group == g]).size), f"{word} patients",
+                           "min_group_patients")
+                     for g, word in ((1, self.words[0]), (0, self.words[1])))
+
+
+_COURSE_CONFOUNDERS = (Col.CONDITION, Col.BASELINE_SEVERITY, Col.FITZPATRICK, Col.AGE_BAND,
+                       Col.SETTING)
+_SESSION_CONFOUNDERS = (Col.CONDITION, Col.SETTING, Col.FITZPATRICK, Col.AGE_BAND)
+
+
+def _confounders(columns, params) -> list[str]:
+    """What differs between the groups before treatment, but for the exposure itself."""
+    return [c for c in columns if c != params["column"]]
+
+
+def _compared(finding_kw: dict, y, g: _Groups, crude: intervals.Estimate, how: How, *,
+              confounders, contrast: str, unit_label: str, equal_sessions: bool = False,
+              e_ratio: bool, sd: float | None = None) -> Finding:
+    """The finding of a comparison: its estimates by basis; the verdict's (``how.basis``) in
+    the row, the others and its E-value beside it."""
+    comparison = compare(y, g.group, g.units, g.units[Col.PATIENT_ID].to_numpy(), crude=crude,
+                         confounders=confounders, contrast=contrast, alpha=how.alpha,
+                         unit_label=unit_label, equal_sessions=equal_sessions)
+    basis = Basis(how.basis)
+    details = dict(finding_kw.pop("details", {}))
+    for b, e in comparison.estimates.items():
+        details[b.value] = _text(e)
+    for b, why in comparison.failures.items():
+        details[b.value] = why
+    if basis is not Basis.CRUDE:
+        details["adjusted_for"] = ", ".join(comparison.adjusted_for.get(basis, ())) or "nothing"
+    chosen = comparison.estimates.get(basis)
+    withhold = ""
+    words = comparison.words(basis)
+    if chosen is None:  # the basis could not be computed: the crude shown, no verdict
+        withhold = comparison.failures[basis]
+        chosen, words = crude, f"crude (the {basis.value} estimate could not be computed)"
+    e_basis = chosen
+    if e_ratio and contrast == "difference":  # the E-value of a risk difference: its ratio
+        ratio = compare(y, g.group, g.units, g.units[Col.PATIENT_ID].to_numpy(), crude=crude,
+                        confounders=confounders if basis is not Basis.CRUDE else (),
+                        contrast="ratio", alpha=how.alpha, unit_label=unit_label)
+        e_basis = ratio.estimates.get(Basis.ADJUSTED)
+        details["e_value_of"] = "the risk ratio on the same basis"
+    point, bound = e_value(e_basis, ratio=e_ratio, sd=sd)
+    if np.isfinite(bound):
+        details["e_value_ci"] = float(bound)
+    return Finding(chosen, details=details, withhold=withhold, basis=words, e_value=point,
+                   comparison=comparison, n_units=len(g.units),
+                   n_patients=int(g.units[Col.PATIENT_ID].nunique()), **finding_kw)
+
 
 # ------------------------------------------------------------------------------ estimators
-def _km_median_sessions_to_band(log, courses: Courses, params) -> Finding:
+def _km_median_sessions_to_band(log, courses: Courses, params, how: How) -> Finding:
+    c = _condition(courses.courses, params)
     t = _condition(courses.sessions_to_band(params["band"]), params)
+    out = ~c[Col.COURSE_ID].isin(t[Col.COURSE_ID]).to_numpy()
+    left = _counts(c.loc[out, Col.FINAL_MISSING].replace("", Undefined.NO_ASSESSMENT))
     if len(t) == 0:
-        return Finding(reason=f"no {_where(params, 'courses')} with an improvement after a session")
+        return Finding(reason=_nothing(
+            f"{_where(params, 'courses')} with an improvement after a session", left),
+            left_out=left)
     km = kaplan_meier(t[Col.DURATION], t[Col.OBSERVED], cluster=t[Col.PATIENT_ID],
-                      unit_label="courses")
-    med = km.median()
+                      unit_label="courses", alpha=how.alpha)
     details = {"courses_reaching_band": int(t[Col.OBSERVED].sum())}
-    return Finding(med, details=details, table=km.table_)
+    return _attempt(km.median, t, details=details, table=km.table_, left_out=left)
 
 
-def _share_band_after_session(log, courses: Courses, params) -> Finding:
+def _share_band_after_session(log, courses: Courses, params, how: How) -> Finding:
     k, band = int(params["session"]), params["band"]
+    c = _condition(courses.courses, params)
     d = _condition(courses.dose, params)
-    d = d[(d[Col.AFTER_SESSION] == k) & d[Col.IMPROVEMENT].notna()]
+    d = d[d[Col.AFTER_SESSION] == k]
+    defined = d[Col.IMPROVEMENT].notna().to_numpy()
+    no_point = int((~c[Col.COURSE_ID].isin(d[Col.COURSE_ID])).sum())
+    left = _merge_counts(_counts(d.loc[~defined, Col.UNDEFINED]),
+                         {f"no assessment after session {k}": no_point} if no_point else {})
+    d = d[defined]
     if len(d) == 0:
-        return Finding(
-            reason=f"no {_where(params, 'courses')} with an assessment after session {k}")
+        return Finding(reason=_nothing(
+            f"{_where(params, 'courses')} with an improvement after session {k}", left),
+            left_out=left)
     y = d[Col.IMPROVEMENT].to_numpy() >= courses.bands[band]
-    est = intervals.proportion(y, cluster=d[Col.PATIENT_ID], unit_label="courses")
-    return Finding(est, details={"mean_improvement": float(d[Col.IMPROVEMENT].mean())})
+    return _attempt(lambda: intervals.proportion(y, cluster=d[Col.PATIENT_ID],
+                                                 unit_label="courses", alpha=how.alpha), d,
+                    details={"mean_improvement": float(d[Col.IMPROVEMENT].mean())},
+                    left_out=left)
 
 
-def _km_share_resolved_by(log, courses: Courses, params) -> Finding:
+def _resolution_times(courses: Courses, params, how: How) -> tuple[pd.DataFrame, dict]:
+    """The events of the claim's kinds with a time, from the session or from onset; and the
+    events left out, counted."""
     e = _condition(courses.events, params)
+    e = e[e[Col.EVENT].isin(list(params["events"]))]
+    timed = e[Col.DURATION].notna().to_numpy()
+    left = {"no resolution or last-contact time": int((~timed).sum())} if (~timed).any() else {}
+    e = e[timed]
+    if how.from_onset:
+        onset = e[Col.ONSET_HOURS].fillna(0.0).to_numpy(float)
+        e = e.assign(**{Col.DURATION: np.maximum(e[Col.DURATION].to_numpy(float) - onset, 0.0)})
+    return e, left
+
+
+def _km_share_resolved_by(log, courses: Courses, params, how: How) -> Finding:
+    e, left = _resolution_times(courses, params, how)
     kinds = list(params["events"])
-    e = e[e[Col.EVENT].isin(kinds) & e[Col.DURATION].notna()]
     if len(e) == 0:
-        return Finding(reason=f"no {'/'.join(kinds)} events" + (
-            f" after sessions of {params['condition']}" if params.get("condition") else ""))
+        where = f" after sessions of {params['condition']}" if params.get("condition") else ""
+        return Finding(reason=_nothing(f"{'/'.join(kinds)} events{where}", left), left_out=left)
     km = kaplan_meier(e[Col.DURATION], e[Col.OBSERVED], cluster=e[Col.PATIENT_ID],
-                      unit_label="events")
+                      unit_label="events", alpha=how.alpha)
     hours = float(params["hours"])
-    also = [float(h) for h in params.get("also_report_hours", ())]
-    est = km.estimate_at(hours, cumulative=True)
-    details = {f"resolved_by_{h:g}h": _text(km.estimate_at(h, cumulative=True)) for h in also}
+    details = {}
+    for h in params.get("also_report_hours", ()):
+        details[f"resolved_by_{float(h):g}h"] = _text_or_reason(
+            lambda h=h: km.estimate_at(float(h), cumulative=True))
     if params.get("report_median"):
-        details["median_hours"] = _text(km.median())
+        details["median_hours"] = _text_or_reason(km.median)
     details["censored"] = int((~e[Col.OBSERVED]).sum())
-    return Finding(est, details=details, table=km.table_)
+    if how.from_onset:
+        details["measured_from"] = "onset"
+    return _attempt(lambda: km.estimate_at(hours, cumulative=True), e, details=details,
+                    table=km.table_, left_out=left)
 
 
-def _risk_difference_notable(log, courses: Courses, params) -> Finding:
+def _risk_difference_notable(log, courses: Courses, params, how: How) -> Finding:
     if reason := _missing_column(log, params):
         return Finding(reason=reason)
     c = _condition(courses.courses, params)
-    g = _Groups.of(c, _course_exposure(courses, params).reindex(c[Col.COURSE_ID]), params)
-    if reason := g.empty("courses"):
-        return Finding(reason=reason)
+    value, why = _course_exposure(courses, params)
+    g = _Groups.of(c, value.reindex(c[Col.COURSE_ID]), why.reindex(c[Col.COURSE_ID]), params)
+    if none := g.nothing("courses"):
+        return none
     c = g.units
-    est = intervals.proportion_difference(c[Col.NOTABLE].to_numpy(), g.group,
-                                          cluster=c[Col.PATIENT_ID],
-                                          levels=(1, 0), unit_label="courses")
+    y = c[Col.NOTABLE].to_numpy()
     by_value = _share_by_value(c, params["column"], Col.NOTABLE)
-    return Finding(est, details={"groups": f"{g.exposed} minus {g.reference}"}, table=by_value)
+    needs = (*g.patients(), Short(int(y.sum()), "courses with a notable adverse event",
+                                  "min_events"))
+    kw = dict(details={"groups": f"{g.exposed} minus {g.reference}"}, table=by_value,
+              left_out=g.left_out, needs=needs)
+    try:
+        crude = intervals.proportion_difference(y, g.group, cluster=c[Col.PATIENT_ID],
+                                                levels=(1, 0), unit_label="courses",
+                                                alpha=how.alpha)
+    except AnalysisError as exc:
+        return _failed(exc, c, **kw)
+    return _compared(kw, y.astype(float), g, crude, how,
+                     confounders=_confounders(_COURSE_CONFOUNDERS, params),
+                     contrast="difference", unit_label="courses", e_ratio=True)
 
 
 def _share_by_value(c: pd.DataFrame, column: str, outcome: str) -> pd.DataFrame:
@@ -205,96 +430,122 @@ def _share_by_value(c: pd.DataFrame, column: str, outcome: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _risk_ratio_events(log, courses: Courses, params) -> Finding:
+def _risk_ratio_events(log, courses: Courses, params, how: How) -> Finding:
     if reason := _missing_column(log, params):
         return Finding(reason=reason)
     s = _condition(courses.sessions, params)
-    g = _Groups.of(s, _session_exposure(s, params), params)
-    if reason := g.empty("sessions"):
-        return Finding(reason=reason)
-    s, group, exp_label, ref_label = g.units, g.group, g.exposed, g.reference
-    kinds = list(params["events"])
+    exposure = _session_exposure(s, params)
+    g = _Groups.of(s, exposure, _session_reasons(s, exposure, params), params)
+    if none := g.nothing("sessions"):
+        return none
+    s, group = g.units, g.group
+    kinds = "/".join(params["events"])
     ev = courses.events
-    hit = ev.loc[ev[Col.EVENT].isin(kinds), Col.SESSION_ID].unique()
+    hit = ev.loc[ev[Col.EVENT].isin(list(params["events"])), Col.SESSION_ID].unique()
     y = s[Col.SESSION_ID].isin(hit).to_numpy()
-    details = {"groups": f"{exp_label} over {ref_label}",
+    details = {"groups": f"{g.exposed} over {g.reference}",
                "share_exposed": float(y[group == 1].mean()),
                "share_reference": float(y[group == 0].mean()),
                "sessions_exposed": int((group == 1).sum())}
-    for g, label in ((1, exp_label), (0, ref_label)):
-        if not y[group == g].any():
-            return Finding(reason=f"no {'/'.join(kinds)} event after any of the "
-                                  f"{int((group == g).sum())} sessions of {label}, so the risk "
-                                  "ratio has no finite interval", details=details,
-                           undecidable=True)
-    est = intervals.risk_ratio(y, group, cluster=s[Col.PATIENT_ID], levels=(1, 0),
-                               unit_label="sessions")
-    return Finding(est, details=details)
+    needs = (*g.patients(),
+             Short(int(y[group == 1].sum()), f"{g.words[0]} sessions followed by {kinds}",
+                   "min_events"),
+             Short(int(y.sum()), f"sessions followed by {kinds}", "min_events"))
+    kw = dict(details=details, left_out=g.left_out, needs=needs)
+    for level, label in ((1, g.exposed), (0, g.reference)):
+        if not y[group == level].any():
+            return Finding(reason=f"no {kinds} event after any of the "
+                                  f"{int((group == level).sum())} sessions of {label}, so the "
+                                  "risk ratio has no finite interval", undecidable=True,
+                           n_units=len(s), n_patients=int(s[Col.PATIENT_ID].nunique()), **kw)
+    try:
+        crude = intervals.risk_ratio(y, group, cluster=s[Col.PATIENT_ID], levels=(1, 0),
+                                     unit_label="sessions", alpha=how.alpha)
+    except AnalysisError as exc:
+        return _failed(exc, s, **kw)
+    return _compared(kw, y.astype(float), g, crude, how,
+                     confounders=_confounders(_SESSION_CONFOUNDERS, params),
+                     contrast="ratio", unit_label="sessions", e_ratio=True)
 
 
-def _final(courses: Courses, params) -> pd.DataFrame:
+def _final(courses: Courses, params) -> tuple[pd.DataFrame, dict]:
     c = _condition(courses.courses, params)
-    return c[c["final_improvement"].notna()]
+    has = c["final_improvement"].notna().to_numpy()
+    return c[has], _counts(c.loc[~has, Col.FINAL_MISSING])
 
 
-def _mean_final_improvement(log, courses: Courses, params) -> Finding:
-    c = _final(courses, params)
+def _mean_final_improvement(log, courses: Courses, params, how: How) -> Finding:
+    c, left = _final(courses, params)
     if len(c) == 0:
-        return Finding(reason=f"no {_where(params, 'courses')} with a final improvement")
-    est = intervals.mean(c["final_improvement"].to_numpy(), cluster=c[Col.PATIENT_ID],
-                         unit_label="courses")
-    return Finding(est)
+        return Finding(reason=_nothing(f"{_where(params, 'courses')} with a final improvement",
+                                       left), left_out=left)
+    y = c["final_improvement"].to_numpy()
+    return _attempt(lambda: intervals.mean(y, cluster=c[Col.PATIENT_ID], unit_label="courses",
+                                           alpha=how.alpha), c, left_out=left)
 
 
-def _mean_final_improvement_difference(log, courses: Courses, params) -> Finding:
+def _mean_final_improvement_difference(log, courses: Courses, params, how: How) -> Finding:
     if reason := _missing_column(log, params):
         return Finding(reason=reason)
-    c = _final(courses, params)
-    g = _Groups.of(c, _course_exposure(courses, params).reindex(c[Col.COURSE_ID]), params)
-    if reason := g.empty("courses with a final improvement"):
-        return Finding(reason=reason)
-    y, group = g.units["final_improvement"], g.group
-    est = intervals.mean_difference(y.to_numpy(), group, cluster=g.units[Col.PATIENT_ID],
-                                    levels=(1, 0), unit_label="courses")
+    c, undefined = _final(courses, params)
+    value, why = _course_exposure(courses, params)
+    g = _Groups.of(c, value.reindex(c[Col.COURSE_ID]), why.reindex(c[Col.COURSE_ID]), params)
+    left = _merge_counts(undefined, g.left_out)
+    if none := g.nothing("courses with a final improvement"):
+        return replace(none, left_out=left)
+    y, group = g.units["final_improvement"].to_numpy(float), g.group
     details = {"groups": f"{g.exposed} minus {g.reference}",
                "mean_exposed": float(y[group == 1].mean()),
                "mean_reference": float(y[group == 0].mean())}
-    return Finding(est, details=details)
+    kw = dict(details=details, left_out=left, needs=g.patients())
+    try:
+        crude = intervals.mean_difference(y, group, cluster=g.units[Col.PATIENT_ID],
+                                          levels=(1, 0), unit_label="courses", alpha=how.alpha)
+    except AnalysisError as exc:
+        return _failed(exc, g.units, **kw)
+    sd = float(np.std(y, ddof=1)) if len(y) > 1 else None
+    return _compared(kw, y, g, crude, how,
+                     confounders=_confounders(_COURSE_CONFOUNDERS, params),
+                     contrast="difference", unit_label="courses", equal_sessions=True,
+                     e_ratio=False, sd=sd)
 
 
-def _mean_followup_minus_end(log, courses: Courses, params) -> Finding:
+def _mean_followup_minus_end(log, courses: Courses, params, how: How) -> Finding:
     c = _condition(courses.courses, params)
-    c = c[c["follow_up_improvement"].notna() & c["end_improvement"].notna()]
+    both = (c["follow_up_improvement"].notna() & c["end_improvement"].notna()).to_numpy()
+    why = np.where(c[Col.FINAL_MISSING] != "", c[Col.FINAL_MISSING],
+                   "no end-of-treatment and follow-up improvement both")
+    left = _counts(why[~both])
+    c = c[both]
     if len(c) == 0:
-        return Finding(reason=f"no {_where(params, 'courses')} with both an end-of-treatment "
-                              "and a follow-up assessment")
+        return Finding(reason=_nothing(f"{_where(params, 'courses')} with both an "
+                                       "end-of-treatment and a follow-up assessment", left),
+                       left_out=left)
     diff = (c["follow_up_improvement"] - c["end_improvement"]).to_numpy()
-    return Finding(intervals.mean(diff, cluster=c[Col.PATIENT_ID], unit_label="courses"))
-
-
-def _session_values(log, courses: Courses, params):
-    column = params["column"]
-    if not log.has_column(SESSIONS.name, column):
-        return None, f"the sessions table has no column '{column}'"
-    s = _condition(courses.sessions, params)
-    s = s[s[column].notna()]
-    if len(s) == 0:
-        return None, f"no {_where(params, 'sessions')} record {column}"
-    return s, ""
+    return _attempt(lambda: intervals.mean(diff, cluster=c[Col.PATIENT_ID], unit_label="courses",
+                                           alpha=how.alpha), c, left_out=left)
 
 
 def _session_summary(statistic: Callable[..., intervals.Estimate]) -> Callable[..., Finding]:
     """The estimator of ``statistic`` (mean, median) of a numeric session column."""
-    def estimate(log, courses: Courses, params) -> Finding:
-        s, reason = _session_values(log, courses, params)
-        if s is None:
-            return Finding(reason=reason)
-        return Finding(statistic(s[params["column"]].to_numpy(float), cluster=s[Col.PATIENT_ID],
-                                 unit_label="sessions"))
+    def estimate(log, courses: Courses, params, how: How) -> Finding:
+        column = params["column"]
+        if not log.has_column(SESSIONS.name, column):
+            return Finding(reason=f"the sessions table has no column '{column}'")
+        s = _condition(courses.sessions, params)
+        recorded = s[column].notna().to_numpy()
+        left = {f"{column} not recorded": int((~recorded).sum())} if (~recorded).any() else {}
+        s = s[recorded]
+        if len(s) == 0:
+            return Finding(reason=f"no {_where(params, 'sessions')} record {column}",
+                           left_out=left)
+        return _attempt(lambda: statistic(s[column].to_numpy(float), cluster=s[Col.PATIENT_ID],
+                                          unit_label="sessions", alpha=how.alpha), s,
+                        left_out=left)
     return estimate
 
 
-#: Estimand key -> function(log, courses, parameters) -> Finding.
+#: Estimand key -> function(log, courses, parameters, how) -> Finding.
 ESTIMATORS: dict[str, Callable[..., Finding]] = {
     "km_median_sessions_to_band": _km_median_sessions_to_band,
     "share_band_after_session": _share_band_after_session,
@@ -307,6 +558,13 @@ ESTIMATORS: dict[str, Callable[..., Finding]] = {
     "mean_session_value": _session_summary(intervals.mean),
     "median_session_value": _session_summary(intervals.median),
 }
+
+
+def _text_or_reason(make: Callable[[], intervals.Estimate]) -> str:
+    try:
+        return _text(make())
+    except AnalysisError as exc:
+        return f"no interval: {exc}"
 
 
 def _text(e: intervals.Estimate) -> str:
@@ -327,6 +585,9 @@ def _unmet_needs(log: SessionLog, claim: Claim) -> list[str]:
 
 def _row(claim: Claim, verdict: Verdict, finding: Finding | None, reason: str) -> dict:
     e = finding.estimate if finding else None
+    details = dict(finding.details) if finding else {}
+    if finding is not None and finding.left_out:
+        details["left_out"] = dict(finding.left_out)
     return {
         "id": claim.id,
         "statement": claim.statement,
@@ -334,8 +595,8 @@ def _row(claim: Claim, verdict: Verdict, finding: Finding | None, reason: str) -
         "estimate": e.estimate if e else np.nan,
         "ci_low": e.ci_low if e else np.nan,
         "ci_high": e.ci_high if e else np.nan,
-        "n": e.n if e else 0,
-        "n_patients": e.n_clusters if e else 0,
+        "n": e.n if e else (finding.n_units if finding else 0),
+        "n_patients": e.n_clusters if e else (finding.n_patients if finding else 0),
         "unit": claim.unit,
         "rule": claim.rule.value,
         "threshold": claim.threshold if claim.threshold is not None else np.nan,
@@ -344,27 +605,55 @@ def _row(claim: Claim, verdict: Verdict, finding: Finding | None, reason: str) -
         "strict": claim.strict,
         "method": e.method if e else "",
         "reason": reason,
-        "details": dict(finding.details) if finding else {},
+        "details": details,
         "sources": [{"document": s.document, "quote": s.quote} for s in claim.sources],
+        "basis": finding.basis if finding else "",
+        "e_value": finding.e_value if finding else np.nan,
     }
 
 
-def evaluate_claim(log: SessionLog, courses: Courses, claim: Claim) -> tuple[dict, Finding | None]:
-    """Evaluate one claim; return its result row and the estimator's finding."""
+def _short(claim: Claim, finding: Finding) -> str:
+    """What a verdict lacks of the least information the claim needs (empty when nothing)."""
+    least = {"min_group_patients": claim.min_group_patients, "min_events": claim.min_events}
+    return "; ".join(f"{need.count} {need.what}; at least {least[need.field]} are needed"
+                     for need in finding.needs if need.count < least[need.field])
+
+
+def evaluate_claim(log: SessionLog, courses: Courses, claim: Claim, *,
+                   alpha: float = 0.05, from_onset: bool = False) -> tuple[dict, Finding | None]:
+    """Evaluate one claim; return its result row and the estimator's finding.
+
+    ``alpha`` is one minus the confidence level of its interval; ``from_onset`` measures
+    resolution times from the event's onset (a sensitivity view).
+    """
     if unmet := _unmet_needs(log, claim):
         return _row(claim, Verdict.NOT_TESTABLE, None, "; ".join(unmet)), None
+    how = How(alpha=alpha, basis=claim.estimand_basis or Basis.ADJUSTED.value,
+              from_onset=from_onset)
     try:
-        finding = ESTIMATORS[claim.estimand](log, courses, claim.parameters)
+        finding = ESTIMATORS[claim.estimand](log, courses, claim.parameters, how)
     except AnalysisError as exc:  # units exist but too few for an interval
         finding = Finding(reason=str(exc), undecidable=True)
     if finding.estimate is None:
         verdict = Verdict.INCONCLUSIVE if finding.undecidable else Verdict.NOT_TESTABLE
-        return _row(claim, verdict, finding, finding.reason), finding
+        reason = "; ".join(x for x in (_short(claim, finding), finding.reason) if x)
+        return _row(claim, verdict, finding, reason), finding
+    if withheld := _short(claim, finding) or finding.withhold:
+        return _row(claim, Verdict.INCONCLUSIVE, finding, withheld), finding
     e = finding.estimate
     decision = decide(e.ci_low, e.ci_high, claim.rule, low=claim.low, high=claim.high,
                       threshold=claim.threshold, strict=claim.strict, n=e.n,
                       min_units=claim.min_units, unit=claim.unit)
     return _row(claim, decision.verdict, finding, decision.reason), finding
+
+
+def _comparisons(findings: dict[str, Finding]) -> pd.DataFrame:
+    """One row per comparative claim and basis (:data:`COMPARISON_COLUMNS`)."""
+    parts = [f.comparison.frame().assign(id=claim_id) for claim_id, f in findings.items()
+             if f is not None and f.comparison is not None]
+    if not parts:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[COMPARISON_COLUMNS]
 
 
 def evaluate_claims(
@@ -397,14 +686,28 @@ def evaluate_claims(
         - ``id``, ``statement``: the claim.
         - ``verdict``: ``supported``, ``contradicted``, ``inconclusive`` or ``not_testable``.
         - ``estimate``, ``ci_low``, ``ci_high``: the estimate and its 95% interval (NaN when not
-          testable; an infinite bound when the data do not bound it).
-        - ``n``, ``n_patients``: units the estimate rests on (``unit``: courses, sessions or
-          events) and the patients they come from.
+          testable; an infinite bound when the data do not bound it). For a comparative claim,
+          the estimate its verdict rests on (``basis``).
+        - ``n``, ``n_patients``: units the claim rests on (``unit``: courses, sessions or
+          events) and the patients they come from — counted even when they are too few for an
+          interval.
         - ``rule``, ``threshold``, ``low``, ``high``, ``strict``: the claim's rule.
         - ``method``: the estimator and interval, with the clustering used.
-        - ``reason``: why inconclusive or not testable, in plain words (empty otherwise).
-        - ``details``: further numbers reported with the claim (dict).
+        - ``reason``: why inconclusive or not testable, in plain words (empty otherwise); for
+          a comparative claim with too few patients in a group or too few events, what is
+          short ("3 flagged patients; at least 10 are needed").
+        - ``details``: further numbers reported with the claim (dict): ``left_out`` counts the
+          units left out of the estimate by reason; a comparative claim gives its ``crude``,
+          ``adjusted`` and (mean differences) ``equal_sessions`` estimates as text, what the
+          adjusted one is ``adjusted_for``, and ``e_value_ci``.
         - ``sources``: the documents and exact quotes making the claim (list of dicts).
+        - ``basis``: for a comparative claim, the estimate the verdict rests on, in words
+          (``"adjusted for condition, baseline severity, ..."``); empty otherwise.
+        - ``e_value``: for a comparative claim, the E-value of that estimate (NaN otherwise).
+
+        ``comparisons`` has every estimate of each comparative claim, by basis; ``sensitivity``
+        the verdicts at a family-wise level and the resolution times from onset
+        (:mod:`outcomes.claims.sensitivity`).
 
     Examples
     --------
@@ -430,11 +733,15 @@ def evaluate_claims(
                   if c.parameters.get("condition") in (None, *conditions)]
     if courses is None:
         courses = build_courses(log, bands=dict(catalogue.bands))
-    rows, supporting = [], {}
+    rows, supporting, findings = [], {}, {}
     for claim in claims:
         row, finding = evaluate_claim(log, courses, claim)
         rows.append(row)
+        findings[claim.id] = finding
         if finding is not None and finding.table is not None:
             supporting[claim.id] = finding.table
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    return ClaimsResult(table=table, catalogue=catalogue, supporting=supporting, courses=courses)
+    views = sensitivity_table(log, courses, claims, table,
+                              lambda claim, **kw: evaluate_claim(log, courses, claim, **kw)[0])
+    return ClaimsResult(table=table, catalogue=catalogue, supporting=supporting, courses=courses,
+                        comparisons=_comparisons(findings), sensitivity=views)

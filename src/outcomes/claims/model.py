@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..validators import is_number, number_text
-from .registry import REGISTRY, Method
+from .registry import MIN_EVENTS, MIN_GROUP_PATIENTS, REGISTRY, Method
 from .verdicts import Rule
 
 __all__ = ["Parameters", "Source", "Claim", "Recommendation", "Conflict", "Catalogue",
@@ -109,6 +109,14 @@ class Claim:
         Supported only if the interval clears the threshold strictly.
     min_units : int
         Fewer units than this gives ``inconclusive``.
+    min_group_patients : int
+        Comparative claims: fewer patients than this in either group gives ``inconclusive``.
+    min_events : int
+        Event-rate claims: fewer events than this gives ``inconclusive``
+        (:mod:`outcomes.claims.registry`, "Comparative estimands").
+    estimand_basis : str
+        Comparative claims: the estimate the verdict rests on (``adjusted``, ``crude`` or
+        ``equal_sessions``); empty for the others.
     unit : str
         What ``n`` counts (the estimand's unit).
     needs : tuple of str
@@ -137,6 +145,9 @@ class Claim:
     sources: tuple[Source, ...]
     note: str = ""
     origin: str = "built-in"
+    min_group_patients: int = MIN_GROUP_PATIENTS
+    min_events: int = MIN_EVENTS
+    estimand_basis: str = ""
 
     @property
     def method(self) -> Method:
@@ -226,6 +237,7 @@ class Conflict:
 FRAME_COLUMNS = (
     "id", "statement", "estimand", "parameters", "rule", "low", "high", "threshold", "strict",
     "rule_text", "min_units", "unit", "needs", "documents", "n_sources", "origin",
+    "estimand_basis", "min_group_patients", "min_events",
 )
 
 
@@ -315,6 +327,10 @@ class Catalogue:
             - ``documents`` : source document file names, joined with ``"; "``.
             - ``n_sources`` : number of quoted passages.
             - ``origin`` : ``built-in``, or the user file that added or changed the claim.
+            - ``estimand_basis`` : for a comparative claim, the estimate its verdict rests on
+              (``adjusted``, ``crude`` or ``equal_sessions``); empty otherwise.
+            - ``min_group_patients``, ``min_events`` : the least information a comparative
+              verdict needs (patients per group; events, for an event-rate claim).
 
         Examples
         --------
@@ -343,9 +359,13 @@ class Catalogue:
                 "documents": "; ".join(dict.fromkeys(s.document for s in c.sources)),
                 "n_sources": len(c.sources),
                 "origin": c.origin,
+                "estimand_basis": c.estimand_basis,
+                "min_group_patients": c.min_group_patients,
+                "min_events": c.min_events,
             }
             for c in self.claims
         ]
         frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
         return frame.astype({"low": "float64", "high": "float64", "threshold": "float64",
-                             "strict": "bool", "min_units": "int64", "n_sources": "int64"})
+                             "strict": "bool", "min_units": "int64", "n_sources": "int64",
+                             "min_group_patients": "int64", "min_events": "int64"})

@@ -52,8 +52,32 @@ Groups (``column``, ``exposed``, ``reference``): ``column`` is a session column 
 (``setting``, ``fitzpatrick``, ``device``, ``contraindications``...). A session is exposed when
 its value is one of ``exposed`` (for the list column ``contraindications``: when it lists one of
 them), and reference when it is one of ``reference`` (or, without ``reference``, when it is not
-exposed and, for a vocabulary column, not blank). A course is exposed when any of its sessions is;
-otherwise reference when any of its sessions is; courses in neither group are left out.
+exposed and, for a vocabulary column, not blank). For ``contraindications`` a course is exposed
+("flagged") when any of its sessions is, otherwise reference. For a vocabulary column a course
+whose sessions fall in both groups (a course mixing professional and home sessions) is in
+neither: it is left out and counted as ``mixed <column>`` (``mixed setting``). Every unit an
+estimate leaves out is counted with its reason in the claim's ``details["left_out"]``.
+
+Comparative estimands and what a verdict on them needs
+------------------------------------------------------
+``mean_final_improvement_difference``, ``risk_difference_notable`` and ``risk_ratio_events``
+compare two groups (:data:`COMPARATIVE`). A claim using one may set
+
+``min_group_patients`` (default 10)
+    the fewest patients each group must have; with fewer the verdict is ``inconclusive`` and the
+    reason names the group that is short ("3 flagged patients; at least 10 are needed").
+``min_events`` (default 5, event-rate estimands only: :data:`EVENT_RATE`)
+    the fewest events a verdict needs. For the risk ratio: events after exposed sessions, and
+    events overall (the reference group's count enters through the overall one; without any
+    there is no finite interval anyway). For the risk difference of a notable event: courses
+    with one overall, since a claim that the exposed group is as safe is carried by the groups'
+    sizes, and a requirement on the exposed group's events would bar the very verdict it tests.
+``estimand_basis`` (default ``"adjusted"``)
+    which estimate the verdict rests on: ``"adjusted"`` for what differs between the groups
+    before treatment (regression standardisation over condition, baseline severity, Fitzpatrick
+    type, age band, and setting where it is not the exposure), ``"crude"``, or — for the mean
+    difference of final improvement only — ``"equal_sessions"``: adjusted, and at an equal
+    number of sessions (a mediator, not a confounder). All are reported in ``details``.
 
 Check keys (practice recommendations)
 -------------------------------------
@@ -77,7 +101,22 @@ from typing import Any
 from ..bundle.schema import TABLES
 from ..stats.result import Col
 
-__all__ = ["UNITS", "PARAM_KINDS", "Param", "Method", "REGISTRY", "ESTIMANDS", "CHECKS"]
+__all__ = ["UNITS", "PARAM_KINDS", "Param", "Method", "REGISTRY", "ESTIMANDS", "CHECKS",
+           "COMPARATIVE", "EVENT_RATE", "BASES", "MIN_GROUP_PATIENTS", "MIN_EVENTS"]
+
+#: Comparative estimand key -> the bases a verdict may rest on (the first is the default).
+COMPARATIVE: dict[str, tuple[str, ...]] = {
+    "mean_final_improvement_difference": ("adjusted", "crude", "equal_sessions"),
+    "risk_difference_notable": ("adjusted", "crude"),
+    "risk_ratio_events": ("adjusted", "crude"),
+}
+#: The comparative estimands that count events (``min_events`` applies to them).
+EVENT_RATE = ("risk_difference_notable", "risk_ratio_events")
+#: Every basis a comparative verdict can rest on.
+BASES = ("adjusted", "crude", "equal_sessions")
+#: Default fewest patients per compared group, and events of an event-rate claim.
+MIN_GROUP_PATIENTS = 10
+MIN_EVENTS = 5
 
 #: Units a claim's or recommendation's ``n`` can count.
 UNITS = ("courses", "sessions", "events", "patients")

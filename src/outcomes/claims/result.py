@@ -12,7 +12,7 @@ import html
 import json
 import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -21,13 +21,22 @@ from ..validators import number_text
 from .model import Catalogue
 from .verdicts import VERDICTS, Verdict
 
-__all__ = ["ClaimsResult", "CLAIM_COLUMNS", "SHORT_COLUMNS", "estimate_text", "wrap"]
+__all__ = ["ClaimsResult", "CLAIM_COLUMNS", "SHORT_COLUMNS", "COMPARISON_COLUMNS",
+           "SENSITIVITY_COLUMNS", "estimate_text", "wrap", "snap"]
 
 #: Columns of :attr:`ClaimsResult.table`, in order.
 CLAIM_COLUMNS = [
     "id", "statement", "verdict", "estimate", "ci_low", "ci_high", "n", "n_patients", "unit",
     "rule", "threshold", "low", "high", "strict", "method", "reason", "details", "sources",
+    "basis", "e_value",
 ]
+#: Columns of :attr:`ClaimsResult.comparisons`: every estimate of a comparative claim, by basis
+#: (``crude``, ``adjusted``, ``equal_sessions``; :mod:`outcomes.claims.compare`).
+COMPARISON_COLUMNS = ["id", "basis", "basis_words", "estimate", "ci_low", "ci_high", "n",
+                      "n_patients", "method"]
+#: Columns of :attr:`ClaimsResult.sensitivity` (:mod:`outcomes.claims.sensitivity`).
+SENSITIVITY_COLUMNS = ["view", "id", "level", "verdict", "estimate", "ci_low", "ci_high", "n",
+                       "n_patients", "method", "reason", "main_verdict", "changed"]
 #: The columns a short claims table shows (the dashboard's): what was found, and why not.
 SHORT_COLUMNS = ["id", "statement", "verdict", "estimate", "ci_low", "ci_high", "n",
                  "n_patients", "reason"]
@@ -37,17 +46,34 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+#: A bound this close to 0 or 1 is 0 or 1 (a Wilson bound computed as 5e-20 is 0).
+SNAP = 1e-12
+
+
+def snap(x: float) -> float:
+    """``x``, or 0 or 1 when it lies within :data:`SNAP` of them.
+
+    >>> snap(5e-20), snap(1 - 1e-13), snap(0.5)
+    (0.0, 1.0, 0.5)
+    """
+    for target in (0.0, 1.0):
+        if abs(x - target) < SNAP:
+            return target
+    return x
+
+
 def _number(x) -> str:
     if math.isinf(x):
         return "∞" if x > 0 else "-∞"
-    return number_text(x, 3)
+    return number_text(snap(x), 3)
 
 
 def estimate_text(estimate, ci_low, ci_high) -> str:
     """An estimate and its 95% interval as text, numbers to three significant digits.
 
     Empty when there is neither estimate nor interval; an estimate alone when it has no
-    interval; ``not reached`` for a median the data do not reach; an unbounded end as ``∞``.
+    interval; ``not reached`` for a median the data do not reach; an unbounded end as ``∞``;
+    a number within 1e-12 of 0 or 1 as 0 or 1 (:func:`snap`).
 
     >>> estimate_text(0.4213, 0.31, 0.55)
     '0.421 (95% CI 0.31 to 0.55)'
@@ -55,6 +81,8 @@ def estimate_text(estimate, ci_low, ci_high) -> str:
     'not reached (95% CI 2 to ∞)'
     >>> estimate_text(float("nan"), float("nan"), float("nan"))
     ''
+    >>> estimate_text(0.0, 5e-20, 0.3)
+    '0 (95% CI 0 to 0.3)'
     """
     if _missing(ci_low) and _missing(ci_high):
         return "" if _missing(estimate) else _number(estimate)
@@ -94,21 +122,35 @@ class ClaimsResult:
         :meth:`tables` gives them with the claims table.
     courses : Courses
         The courses the claims were computed from.
+    comparisons : DataFrame
+        Every estimate of each comparative claim, by basis (:data:`COMPARISON_COLUMNS`): crude,
+        adjusted for what differs between the groups before treatment, and at an equal number
+        of sessions (a mediator, not a confounder).
+    sensitivity : DataFrame
+        The verdicts in two sensitivity views (:data:`SENSITIVITY_COLUMNS`,
+        :mod:`outcomes.claims.sensitivity`): at a family-wise level across the claims, and with
+        resolution times measured from onset.
     """
 
     table: pd.DataFrame
     catalogue: Catalogue
     supporting: dict[str, pd.DataFrame]
     courses: Courses
+    comparisons: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=COMPARISON_COLUMNS))
+    sensitivity: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=SENSITIVITY_COLUMNS))
 
     def to_frame(self) -> pd.DataFrame:
         """The claims table (a copy)."""
         return self.table.copy()
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """All tables of the result: ``table`` (the claims) first, then per claim id the table
-        behind its estimate, for the claims that have one."""
-        return {"table": self.table, **self.supporting}
+        """All tables of the result: ``table`` (the claims) first, ``comparisons`` and
+        ``sensitivity``, then per claim id the table behind its estimate, for the claims that
+        have one."""
+        return {"table": self.table, "comparisons": self.comparisons,
+                "sensitivity": self.sensitivity, **self.supporting}
 
     def counts(self) -> pd.Series:
         """Number of claims per verdict."""
@@ -119,7 +161,7 @@ class ClaimsResult:
         out = []
         for row in self.table.to_dict("records"):
             rec = dict(row)
-            for key in ("estimate", "ci_low", "ci_high", "threshold", "low", "high"):
+            for key in ("estimate", "ci_low", "ci_high", "threshold", "low", "high", "e_value"):
                 rec[key] = _json_number(rec[key])
             rec["n"], rec["n_patients"] = int(rec["n"]), int(rec["n_patients"])
             rec["strict"] = bool(rec["strict"])

@@ -78,6 +78,11 @@ class Decision:
     claimed: str = ""
 
 
+def _one(unit: str) -> str:
+    """A unit word for one unit: ``courses`` -> ``course``."""
+    return unit[:-1] if unit.endswith("s") else unit
+
+
 def _text(x: float) -> str:
     return number_text(x, 3)
 
@@ -202,7 +207,8 @@ def decide(
     claimed = describe_rule(rule, low=low, high=high, threshold=threshold, strict=strict)
     if n is not None and n < min_units:
         return Decision(Verdict.INCONCLUSIVE,
-                        f"only {n} {unit}; a verdict needs at least {min_units}", claimed)
+                        f"only {n} {_one(unit) if n == 1 else unit}; a verdict needs at least "
+                        f"{min_units}", claimed)
     if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (ci_low, ci_high)):
         return Decision(Verdict.INCONCLUSIVE, "no interval could be computed", claimed)
     verdict = _JUDGES[rule](ci_low, ci_high, low, high, threshold, strict)

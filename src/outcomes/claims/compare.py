@@ -1,0 +1,294 @@
+"""Comparative claims: the crude estimate, the adjusted one, and the one at equal sessions.
+
+Four claims compare two groups of a clinic's own patients (professional against home courses,
+flagged drinkers against the rest, darker against lighter skin, sessions with blood thinners
+against the rest). The groups differ before treatment — in condition, baseline severity,
+Fitzpatrick type, age band, setting — so each claim reports three estimates
+(:class:`Basis`):
+
+``crude``
+    the groups as they came (the estimators of :mod:`outcomes.stats.intervals`);
+``adjusted``
+    regression standardisation (g-computation) over what differs between the groups before
+    treatment, with patient-clustered CR2 intervals
+    (:func:`outcomes.stats.adjusted.standardised_contrast`);
+``equal_sessions``
+    adjusted as above and, in addition, at an equal number of sessions. The number of sessions
+    is a consequence of the setting (home courses have more), not a cause of it: it is a
+    mediator, not a confounder, so this estimate answers another question — how the groups
+    compare session for session — and is labelled so.
+
+The catalogue names the estimate a verdict rests on (``estimand_basis``, default ``adjusted``);
+the others are reported beside it, and the E-value of the verdict's estimate with them.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import OutcomesError
+from ..stats.adjusted import e_value as _e_value
+from ..stats.adjusted import standardised_contrast
+from ..stats.intervals import Estimate
+from ..stats.result import Col
+
+__all__ = ["Basis", "Comparison", "EQUAL_SESSIONS_LABEL", "COVARIATE_WORDS", "covariates",
+           "compare", "basis_words", "e_value"]
+
+
+class Basis(enum.StrEnum):
+    """Which estimate of a comparison a verdict rests on."""
+
+    ADJUSTED = "adjusted"
+    CRUDE = "crude"
+    EQUAL_SESSIONS = "equal_sessions"
+
+
+#: How the equal-sessions estimate is labelled wherever it is shown.
+EQUAL_SESSIONS_LABEL = "at an equal number of sessions (a mediator, not a confounder)"
+
+#: Covariate column -> its name in words.
+COVARIATE_WORDS = {
+    Col.CONDITION: "condition",
+    Col.BASELINE_SEVERITY: "baseline severity",
+    Col.FITZPATRICK: "Fitzpatrick type",
+    Col.AGE_BAND: "age band",
+    Col.SETTING: "setting",
+    Col.N_SESSIONS: "number of sessions",
+}
+_UNKNOWN = "unknown"
+_MISSING_SUFFIX = "_recorded"
+
+
+#: A level of a text covariate with fewer patients than this in either group is pooled.
+MIN_LEVEL_PATIENTS = 5
+#: The pooled level.
+POOLED = "other (few units in a group)"
+
+
+def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, cluster=None, *,
+               min_level: int = MIN_LEVEL_PATIENTS) -> pd.DataFrame:
+    """The covariates of ``frame`` as a regression takes them.
+
+    Text (and categorical) columns keep their values, a missing one becoming ``"unknown"``;
+    with ``exposure`` given, the levels with fewer than ``min_level`` patients (``cluster``;
+    units without it) in either group are pooled into one level (:data:`POOLED`): a level seen
+    in one group only leaves nothing to compare within it (no positivity), and with a handful of
+    patients its interaction with the exposure would carry the whole standardisation. A
+    numeric column with missing values has them filled by its mean and gains a column
+    ``<name>_recorded`` (``yes``/``no``) saying where. A column that does not vary among the
+    units is left out (it cannot confound).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The units (courses or sessions).
+    columns : sequence of str
+        The covariate columns wanted (those ``frame`` lacks are skipped).
+    exposure : array of 0/1, optional
+        The group of each unit, for pooling sparse levels.
+    cluster : array-like, optional
+        The patient of each unit (patients are counted, not units).
+    min_level : int
+        Fewest patients of a level in each group before it is pooled.
+
+    Returns
+    -------
+    DataFrame
+        Aligned with ``frame``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"condition": ["a", "b", None], "age": [1.0, None, 3.0],
+    ...                   "same": ["x", "x", "x"]})
+    >>> covariates(f, ["condition", "age", "same"])
+      condition  age age_recorded
+    0         a  1.0          yes
+    1         b  2.0           no
+    2   unknown  3.0          yes
+    """
+    out: dict[str, np.ndarray] = {}
+    for name in columns:
+        if name not in frame.columns:
+            continue
+        v = frame[name]
+        if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
+            x = v.to_numpy(dtype=float, na_value=np.nan)
+            missing = np.isnan(x)
+            if missing.all():
+                continue
+            out[name] = np.where(missing, np.nanmean(x), x)
+            if missing.any():
+                out[name + _MISSING_SUFFIX] = np.where(missing, "no", "yes")
+        else:
+            text = v.astype("object")
+            values = np.asarray(text.where(text.notna(), _UNKNOWN).astype(str), dtype=object)
+            if exposure is not None:
+                values = _pooled(values, np.asarray(exposure), cluster, min_level)
+            out[name] = values
+    df = pd.DataFrame(out, index=frame.index)
+    return df[[c for c in df.columns if df[c].nunique(dropna=False) > 1]]
+
+
+def _pooled(values: np.ndarray, exposure: np.ndarray, cluster, min_level: int) -> np.ndarray:
+    """``values`` with the levels rare in either group (``exposure`` 1 or 0) pooled."""
+    who = np.arange(len(values)) if cluster is None else np.asarray(cluster)
+    cells = pd.DataFrame({"level": values, "group": exposure, "who": who})
+    counts = cells.groupby(["level", "group"])["who"].nunique().unstack(fill_value=0)
+    counts = counts.reindex(columns=[0, 1], fill_value=0)
+    rare = counts.index[counts.min(axis=1) < min_level]
+    return np.where(pd.Series(values).isin(rare).to_numpy(), POOLED, values)
+
+
+def _words(columns: Sequence[str]) -> list[str]:
+    names = [c[: -len(_MISSING_SUFFIX)] if c.endswith(_MISSING_SUFFIX) else c for c in columns]
+    return list(dict.fromkeys(COVARIATE_WORDS.get(c, c) for c in names))
+
+
+def basis_words(basis: str, adjusted_for: Sequence[str] = ()) -> str:
+    """A basis in words, as the claims table's ``basis`` column says it.
+
+    >>> basis_words("adjusted", ["condition", "baseline severity"])
+    'adjusted for condition, baseline severity'
+    >>> basis_words("equal_sessions", ["condition"])
+    'at an equal number of sessions (a mediator, not a confounder), adjusted for condition'
+    """
+    listed = ", ".join(adjusted_for)
+    if basis == Basis.CRUDE:
+        return "crude (the groups as they came, unadjusted)"
+    if basis == Basis.ADJUSTED:
+        return (f"adjusted for {listed}" if listed
+                else "adjusted (no characteristic before treatment varied)")
+    return EQUAL_SESSIONS_LABEL + (f", adjusted for {listed}" if listed else "")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The estimates of one comparative claim, by basis.
+
+    Attributes
+    ----------
+    estimates : dict of Basis to Estimate
+        The estimates that could be computed.
+    failures : dict of Basis to str
+        Why the others could not.
+    adjusted_for : dict of Basis to list of str
+        The covariates of each adjusted estimate, in words.
+    """
+
+    estimates: dict[Basis, Estimate] = field(default_factory=dict)
+    failures: dict[Basis, str] = field(default_factory=dict)
+    adjusted_for: dict[Basis, list[str]] = field(default_factory=dict)
+
+    def words(self, basis: Basis) -> str:
+        """The basis in words, with its covariates."""
+        return basis_words(basis, self.adjusted_for.get(basis, ()))
+
+    def frame(self) -> pd.DataFrame:
+        """One row per basis: ``basis``, ``basis_words``, ``estimate``, ``ci_low``,
+        ``ci_high``, ``n``, ``n_patients``, ``method`` (or why there is no estimate)."""
+        rows = []
+        for basis in Basis:
+            if basis not in self.estimates and basis not in self.failures:
+                continue
+            e = self.estimates.get(basis)
+            rows.append({"basis": basis.value, "basis_words": self.words(basis),
+                         "estimate": e.estimate if e else math.nan,
+                         "ci_low": e.ci_low if e else math.nan,
+                         "ci_high": e.ci_high if e else math.nan,
+                         "n": e.n if e else 0, "n_patients": e.n_clusters if e else 0,
+                         "method": e.method if e else self.failures[basis]})
+        return pd.DataFrame(rows, columns=["basis", "basis_words", "estimate", "ci_low",
+                                           "ci_high", "n", "n_patients", "method"])
+
+
+def _standardised(y, exposure, X: pd.DataFrame, cluster, *, contrast: str, alpha: float,
+                  unit_label: str) -> Estimate:
+    return standardised_contrast(y, exposure, X if len(X.columns) else None, cluster=cluster,
+                                 contrast=contrast, alpha=alpha, unit_label=unit_label)
+
+
+def compare(
+    y: np.ndarray,
+    exposure: np.ndarray,
+    units: pd.DataFrame,
+    cluster,
+    *,
+    crude: Estimate,
+    confounders: Sequence[str],
+    contrast: str,
+    alpha: float = 0.05,
+    unit_label: str = "courses",
+    equal_sessions: bool = False,
+) -> Comparison:
+    """The crude, adjusted and (optionally) equal-sessions estimates of one comparison.
+
+    Parameters
+    ----------
+    y : array of float
+        The outcome of each unit (an improvement, or 0/1 for an event).
+    exposure : array of int
+        1 exposed, 0 reference.
+    units : DataFrame
+        The units, aligned with ``y``, holding the ``confounders`` columns (and ``n_sessions``).
+    cluster : array-like
+        The patient of each unit.
+    crude : Estimate
+        The crude estimate (computed by the claim's own estimator).
+    confounders : sequence of str
+        Columns of what differs between the groups before treatment.
+    contrast : {"difference", "ratio"}
+    alpha : float
+        One minus the confidence level.
+    unit_label : str
+        What a unit is, for ``method``.
+    equal_sessions : bool
+        Also estimate at an equal number of sessions.
+
+    Returns
+    -------
+    Comparison
+    """
+    out = Comparison(estimates={Basis.CRUDE: crude})
+    wanted = [(Basis.ADJUSTED, list(confounders))]
+    if equal_sessions:
+        wanted.append((Basis.EQUAL_SESSIONS, [*confounders, Col.N_SESSIONS]))
+    y = np.asarray(y, dtype=float)
+    exposure = np.asarray(exposure, dtype=int)
+    for basis, columns in wanted:
+        X = covariates(units, columns, exposure, cluster).reset_index(drop=True)
+        out.adjusted_for[basis] = _words(X.columns)
+        try:
+            out.estimates[basis] = _standardised(y, exposure, X, cluster, contrast=contrast,
+                                                 alpha=alpha, unit_label=unit_label)
+        except (OutcomesError, ValueError, np.linalg.LinAlgError) as exc:
+            out.failures[basis] = f"no {basis.value} estimate: {exc}"
+    return out
+
+
+def e_value(estimate: Estimate | None, *, ratio: bool,
+            sd: float | None = None) -> tuple[float, float]:
+    """The E-values of an estimate and of its interval's end nearer the null (NaN, NaN when
+    there is no estimate or they cannot be computed).
+
+    A ratio is taken as it is; a difference of means through its standardised size (``sd``:
+    the outcome's standard deviation), as :func:`outcomes.stats.adjusted.e_value` documents.
+    """
+    if estimate is None or not np.isfinite(estimate.estimate):
+        return math.nan, math.nan
+    try:
+        if ratio:
+            point, bound = _e_value(estimate.estimate, estimate.ci_low, estimate.ci_high,
+                                    scale="ratio")
+        else:
+            point, bound = _e_value(estimate.estimate, estimate.ci_low, estimate.ci_high,
+                                    scale="difference", sd=sd)
+    except (OutcomesError, ValueError, ZeroDivisionError):
+        return math.nan, math.nan
+    return float(point), float(bound)
