@@ -197,9 +197,10 @@ def _grouped_rates(groups: np.ndarray, y: np.ndarray, patient: np.ndarray, n_gro
     :func:`outcomes.stats.intervals.proportion`, vectorised over groups), with the events counted.
     """
     rows = GroupedShares(groups, n_groups, patient).rows(y.astype(float), alpha, unit)
-    table = pd.DataFrame(rows).rename(columns={Col.N_PATIENTS: "n_clusters"})
-    table["events"] = np.bincount(groups, weights=y, minlength=n_groups).astype(np.int64)
-    return table[["n", "events", "estimate", "ci_low", "ci_high", "n_clusters", "method"]]
+    columns = [Col.N, Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH, Col.N_PATIENTS, Col.METHOD]
+    table = pd.DataFrame(rows, columns=columns).rename(columns={Col.N_PATIENTS: "n_clusters"})
+    table.insert(1, "events", np.bincount(groups, weights=y, minlength=n_groups).astype(np.int64))
+    return table
 
 
 @shared_doc(**FRAGMENTS)
