@@ -33,7 +33,11 @@ from .folder import OutputSet
 from .safety import neutralise_formulas
 
 __all__ = ["ExportResult", "write_tables", "write_pdf", "save_rejects", "README_SHEET",
-           "disclosure_rule"]
+           "disclosure_rule", "SUPPRESSIONS_TABLE", "INTERNAL_NOTICE"]
+
+#: The first line, sheet or heading of every internal output.
+INTERNAL_NOTICE = ("Internal: exact small counts and session identifiers — do not share outside "
+                   "the clinic.")
 
 #: Name of the first sheet of the workbook.
 README_SHEET = "README"
@@ -170,6 +174,22 @@ def _prepare(name, df, min_cell, margins, options):
 
 
 # --------------------------------------------------------------------------------- readme
+#: The table of a release listing every suppression (cell, rule, table).
+SUPPRESSIONS_TABLE = "suppressions"
+_SUPPRESSIONS_TEXT = ("Every cell hidden (primary: a count below min_cell; secondary: hidden so "
+                      "that another cannot be worked out), estimate withheld and text rewritten "
+                      "in this release: table, spreadsheet row, row in words, column, rule "
+                      "(never the hidden value)")
+
+
+def _with_suppressions(readme):
+    if isinstance(readme, pd.DataFrame):
+        extra = pd.DataFrame([(SUPPRESSIONS_TABLE, "", _SUPPRESSIONS_TEXT)],
+                             columns=[Col.TABLE, Col.COLUMN, _DESCRIPTION])
+        return pd.concat([readme, extra], ignore_index=True)
+    return {**readme, SUPPRESSIONS_TABLE: _SUPPRESSIONS_TEXT}
+
+
 def _readme_frame(readme, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Normalise ``readme`` to columns table, column, description (column "" for the table)."""
     if isinstance(readme, pd.DataFrame):
@@ -253,6 +273,7 @@ def write_tables(
     min_cell: int = 5,
     margins: Mapping[str, Margin | Sequence[Margin]] | None = None,
     options: Mapping[str, Mapping] | None = None,
+    published=None,
 ) -> ExportResult:
     """Write tables to ``out_dir/tables.xlsx`` and ``out_dir/tables/<name>.csv``, safely.
 
@@ -277,6 +298,10 @@ def write_tables(
     options : dict of str to dict, optional
         Per table, other keyword arguments of :func:`~outcomes.output.disclosure.disclose`
         (``count_columns``, ``estimate_columns``, ``unit_column``, ``ratio_columns``).
+    published : Published, optional
+        A release already decided (:meth:`outcomes.output.release.Release.publish`): its
+        tables are written as they are (``tables`` must be ``published.tables``), and its
+        suppressions as one more sheet and CSV, ``suppressions``.
 
     Returns
     -------
@@ -313,9 +338,15 @@ def write_tables(
     if unknown:
         raise AnalysisError(f"write_tables(): margins or options name tables {unknown} that "
                             f"are not among the tables {list(tables)}.")
-    frame = _readme_frame(readme, tables)
     written, found = {}, []
-    for name, df in tables.items():
+    if published is not None:
+        tables = {**published.tables, SUPPRESSIONS_TABLE: published.suppressions}
+        readme = _with_suppressions(readme)
+        for name, df in tables.items():
+            written[name] = neutralise_formulas(_spreadsheet_safe(_flatten(df)))
+        found.append(published.suppressions)
+    frame = _readme_frame(readme, tables)
+    for name, df in tables.items() if published is None else ():
         written[name], supp = _prepare(name, df, min_cell, margins, options)
         found.append(supp)
 

@@ -31,6 +31,7 @@ from ..output.labels import count_text
 from ..output.progress import Progress
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
+from .relations import report_release
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 
@@ -176,9 +177,10 @@ def write_report(
                           progress=progress.step)
         progress.step("writing tables")
         tables = results.tables(include_patient_rows=include_patient_rows)
+        published = report_release(tables, min_cell).publish()
         export = write_tables(
-            tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables}, min_cell=min_cell,
-            options=_disclosure_options(tables),
+            published.tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables},
+            min_cell=min_cell, published=published,
         )
         progress.step("drawing figures")
         page = _page(results, export.tables, export.suppressions, min_cell, command,
@@ -204,32 +206,6 @@ def write_report(
 REPORT_FILES = ("report.html", "report.pdf", "tables.xlsx", "tables/*.csv", ".report-print.html")
 
 
-def _disclosure_options(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
-    """Per exported table, how :func:`outcomes.output.disclosure.disclose` treats it."""
-    from ..output.disclosure import ColumnTotal
-    from .audit import disclosure_rules
-
-    options = {name: {"ratio_columns": _ratio_columns(t)} for name, t in tables.items()}
-    adherence = dict(disclosure_rules()["adherence"])
-    adherence["ratio_columns"] = _ratio_columns(tables["recommendations"])
-    options["recommendations"] = adherence
-    options["input"] = dict(margins=ColumnTotal("n_read", ["n_accepted", "n_quarantined"]),
-                            unit_column=None)
-    return options
-
-
-def _ratio_columns(table: pd.DataFrame) -> list[str]:
-    """Estimates withheld in any row with a hidden count.
-
-    Many estimates are shares of a count of the same row (events / sessions): shown beside a
-    hidden count they would give it back (share x n). Withholding every estimate of such a row
-    is the simple rule that covers them all.
-    """
-    from ..output.disclosure import is_estimate_column
-
-    return [c for c in table.columns if is_estimate_column(c)]
-
-
 # ------------------------------------------------------------------------------ the page
 #: In the printed (PDF) report, tables longer than this are named, not printed: they are in
 #: tables.xlsx and tables/*.csv (a PDF library lays out long tables very slowly).
@@ -250,8 +226,72 @@ class _ReportPage(Page):
         return super().table(df, caption, badges, **kwargs)
 
 
+def _numeric_like(released: pd.DataFrame, exact: pd.DataFrame) -> pd.DataFrame:
+    """A released table in the exact table's columns and types: hidden counts (``<5``, ``*``)
+    and withheld estimates become missing, so that a figure draws only what the tables show."""
+    out = released[[c for c in exact.columns if c in released.columns]].copy()
+    for c in out.columns:
+        if isinstance(exact[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(exact[c].dtype)
+        elif pd.api.types.is_numeric_dtype(exact[c]) and not pd.api.types.is_bool_dtype(exact[c]):
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+            if c == Col.N or c.startswith("n_"):  # a hidden count: drawn as a group too small
+                out[c] = out[c].fillna(0)
+    return out
+
+
+def _resolution_points(released: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFrame:
+    """The resolution curve on the released table's grid (0, 24, 48, 72, 168 hours), without
+    counts: a step curve through the shares shown, as OpenSAFELY's rounded Kaplan-Meier curves
+    carry no exact small counts."""
+    t = released[released[Col.MEASURE] == "resolved_by"]
+    est = pd.to_numeric(t[Col.ESTIMATE], errors="coerce")
+    t = t[est.notna().to_numpy(bool)]
+    rows = pd.DataFrame({
+        Col.EVENT: t[Col.EVENT].to_numpy(), "time": pd.to_numeric(t["hours"]).to_numpy(),
+        "survival": 1 - pd.to_numeric(t[Col.ESTIMATE]).to_numpy(),
+        Col.CI_LOW: 1 - pd.to_numeric(t[Col.CI_HIGH], errors="coerce").to_numpy(),
+        Col.CI_HIGH: 1 - pd.to_numeric(t[Col.CI_LOW], errors="coerce").to_numpy()})
+    for c in curve.columns:
+        if c not in rows:
+            rows[c] = float("nan")
+    return rows[list(curve.columns)]
+
+
+def released_results(r: Results, shown: dict, min_cell: int) -> Results:
+    """``r`` with each analysis' table replaced by the released one (for the figures)."""
+    import dataclasses
+
+    def swap(result, name, **extra):
+        if result is None or name not in shown:
+            return result
+        return dataclasses.replace(result, table=_numeric_like(shown[name], result.table),
+                                   **extra)
+
+    res = r.resolution
+    extra = dict(res.extra)
+    if "curve" in extra and "resolution" in shown:
+        extra["curve"] = _resolution_points(shown["resolution"], extra["curve"])
+    claims = r.claims
+    if "claims" in shown:
+        table = claims.table.copy()
+        for c in (Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH):
+            table[c] = pd.to_numeric(shown["claims"][c], errors="coerce").to_numpy()
+        claims = dataclasses.replace(claims, table=table)
+    by_condition = swap(r.by_condition, "by_condition")
+    if by_condition is not None:  # its figure labels each condition with n: shown ones only
+        t = by_condition.table
+        by_condition = dataclasses.replace(by_condition,
+                                           table=t[t[Col.N] >= min_cell].reset_index(drop=True))
+    return dataclasses.replace(
+        r, by_condition=by_condition, dose=swap(r.dose, "dose_response"),
+        spacing=swap(r.spacing, "spacing"), skin_type=swap(r.skin_type, "skin_type"),
+        resolution=swap(res, "resolution", extra=extra), claims=claims)
+
+
 def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, command,
           include_patient_rows: bool, compact: bool = False) -> Page:
+    r = released_results(r, shown, min_cell)
     log = r.log
     page = _ReportPage("Microneedling outcomes: what the data say", compact=compact,
                 subtitle=f"Bundle {log.source or '(unnamed)'} · outcomes {__version__}")
@@ -357,9 +397,15 @@ def _no_events(r: Results) -> str:
 
 def _outcomes(page: Page, r: Results, shown, min_cell) -> None:
     page.section("Outcomes by condition", "outcomes")
-    page.figure(r.by_condition.plot(), alt="Mean final improvement by condition with 95% "
-                                           "intervals and the band thresholds",
-                caption="Final improvement by condition (share of the possible improvement).")
+    t = r.by_condition.table
+    if (t[Col.MEASURE] == "final_improvement_mean").any():
+        page.figure(r.by_condition.plot(), alt="Mean final improvement by condition with 95% "
+                                               "intervals and the band thresholds",
+                    caption="Final improvement by condition (share of the possible "
+                            "improvement).")
+    else:
+        page.note(f"No figure: no condition has {min_cell} or more courses with a final "
+                  "improvement.")
     page.table(shown["by_condition"], caption="Outcomes by condition",
                empty="no course to describe (no accepted session).")
 
