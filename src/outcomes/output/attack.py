@@ -24,7 +24,8 @@ def close_open(values: dict, relations: list, hidden: dict) -> None:
     """Hide cells until no relation has exactly one hidden cell (greedy, in place).
 
     The cell hidden next in an open relation is a shown non-zero one (a zero only when none is
-    left), the one closing the most open relations at once, then the smallest.
+    left), the smallest (so that totals stay shown), then the one closing the most open
+    relations at once.
     """
     member = defaultdict(list)
     for k, r in enumerate(relations):
@@ -43,7 +44,7 @@ def close_open(values: dict, relations: list, hidden: dict) -> None:
         pool = [c for c in shown if values[c] > 0] or shown
         if not pool:
             continue
-        cell = min(pool, key=lambda c: (-sum(n_hidden(j) == 1 for j in member[c]), values[c], c))
+        cell = min(pool, key=lambda c: (values[c], -sum(n_hidden(j) == 1 for j in member[c]), c))
         hidden[cell] = SECONDARY
         todo.extend(j for j in member[cell] if n_hidden(j) == 1)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..audit.result import INTERNAL_NOTICE
 from ..errors import AnalysisError, OutcomesError
 from ..stats.result import Col
 from .disclosure import (
@@ -35,9 +36,6 @@ from .safety import neutralise_formulas
 __all__ = ["ExportResult", "write_tables", "write_pdf", "save_rejects", "README_SHEET",
            "disclosure_rule", "SUPPRESSIONS_TABLE", "INTERNAL_NOTICE"]
 
-#: The first line, sheet or heading of every internal output.
-INTERNAL_NOTICE = ("Internal: exact small counts and session identifiers — do not share outside "
-                   "the clinic.")
 
 #: Name of the first sheet of the workbook.
 README_SHEET = "README"
@@ -274,6 +272,7 @@ def write_tables(
     margins: Mapping[str, Margin | Sequence[Margin]] | None = None,
     options: Mapping[str, Mapping] | None = None,
     published=None,
+    exact: bool = False,
 ) -> ExportResult:
     """Write tables to ``out_dir/tables.xlsx`` and ``out_dir/tables/<name>.csv``, safely.
 
@@ -302,6 +301,9 @@ def write_tables(
         A release already decided (:meth:`outcomes.output.release.Release.publish`): its
         tables are written as they are (``tables`` must be ``published.tables``), and its
         suppressions as one more sheet and CSV, ``suppressions``.
+    exact : bool, default False
+        An internal output: the tables are written exactly (no disclosure control), and the
+        README sheet and every CSV say so on their first line (:data:`INTERNAL_NOTICE`).
 
     Returns
     -------
@@ -347,6 +349,9 @@ def write_tables(
         found.append(published.suppressions)
     frame = _readme_frame(readme, tables)
     for name, df in tables.items() if published is None else ():
+        if exact:
+            written[name] = neutralise_formulas(_spreadsheet_safe(_flatten(df)))
+            continue
         written[name], supp = _prepare(name, df, min_cell, margins, options)
         found.append(supp)
 
@@ -357,9 +362,16 @@ def write_tables(
     for name, df in written.items():
         csv_paths[name] = out_dir / _CSV_DIR / f"{files[name]}.csv"
         # CRLF line ends (RFC 4180): the csv writer then quotes any cell holding CR or LF
-        df.to_csv(csv_paths[name], index=False, encoding="utf-8", lineterminator="\r\n")
+        with open(csv_paths[name], "w", encoding="utf-8", newline="") as f:
+            if exact:
+                f.write(INTERNAL_NOTICE + "\r\n")
+            df.to_csv(f, index=False, lineterminator="\r\n")
     xlsx = out_dir / _XLSX_NAME
-    _write_workbook(xlsx, _readme_rows(frame, written, sheets, files, min_cell), written, sheets)
+    rows = _readme_rows(frame, written, sheets, files, min_cell)
+    if exact:
+        rows = [[INTERNAL_NOTICE, ""], ["About these tables", "exact counts (internal)"],
+                *rows[6:]]
+    _write_workbook(xlsx, rows, written, sheets)
 
     suppressions = (pd.concat(found, ignore_index=True) if found
                     else pd.DataFrame(columns=SUPPRESSION_COLUMNS))

@@ -349,7 +349,8 @@ class Release:
         table : DataFrame
             Never modified; a meaningful index becomes columns.
         count_columns : sequence of str, optional
-            Default: columns named ``n`` or ``n_...`` and any named by ``rules``.
+            Default: columns named ``n`` or ``n_...`` and any named by ``rules``. Names the
+            table does not have are ignored.
         estimate_columns : sequence of str, optional
             Default: :func:`~outcomes.output.disclosure.is_estimate_column`.
         unit_column : str or None, default "n"
@@ -371,9 +372,7 @@ class Release:
         counts = ([c for c in df.columns if is_count_column(c)] if count_columns is None
                   else list(count_columns))
         counts += [c for c in named if c in df.columns and c not in counts]
-        missing = [c for c in counts if c not in df.columns]
-        if missing:
-            raise AnalysisError(f"Release.add(): table {name!r} has no columns {missing}.")
+        counts = [c for c in counts if c in df.columns]  # a column a table lacks: no cells
         if estimate_columns is None:
             est = [c for c in df.columns if is_estimate_column(c) and c not in counts]
         else:

@@ -14,12 +14,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..audit.signals import ALL, DIMENSIONS
 from ..output.disclosure import ColumnTotal
 from ..output.release import Chain, CountRows, Link, Release, Same, Sum
 from ..stats.skin_type import DARK, DIFFERENCE, LIGHT
 
 __all__ = ["REPORT_RULES", "AUDIT_RULES", "CLAIMS_RULES", "report_release", "release_of",
-           "generalise_reasons"]
+           "generalise_reasons", "numeric_like", "truncate_at_risk"]
 
 _ADHERENCE = ColumnTotal("n", ["adherent", "nonadherent"])
 _LIGHT_TYPES, _DARK_TYPES = ("I", "II", "III"), ("IV", "V", "VI")
@@ -94,8 +95,8 @@ AUDIT_RULES: dict[str, dict] = {
                                   rules=[_ADHERENCE]),
     "signals": dict(count_columns=["n", "events", "n_clusters"],
                     estimate_columns=["estimate", "ci_low", "ci_high"],
-                    rules=[Sum("group", "all", by=["unit", "dimension"], counts=["n", "events"]),
-                           Same(["n", "events"], by=["unit", "group"])]),
+                    rules=[Sum("dimension", ALL, (d,), by="unit", counts=["n", "events"])
+                           for d in DIMENSIONS]),
 }
 
 
@@ -168,3 +169,17 @@ def generalise_reasons(table: pd.DataFrame) -> pd.DataFrame:
     t["what"] = what
     keys = [c for c in t.columns if c != "n_rows"]
     return t.groupby(keys, sort=False, dropna=False, as_index=False)["n_rows"].sum()
+
+
+def numeric_like(released: pd.DataFrame, exact: pd.DataFrame) -> pd.DataFrame:
+    """A released table in the exact table's columns and types: hidden counts (``<5``, ``*``)
+    and withheld estimates become missing, so that a figure draws only what the tables show."""
+    out = released[[c for c in exact.columns if c in released.columns]].copy()
+    for c in out.columns:
+        if isinstance(exact[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(exact[c].dtype)
+        elif pd.api.types.is_numeric_dtype(exact[c]) and not pd.api.types.is_bool_dtype(exact[c]):
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+            if c == "n" or c.startswith("n_"):  # a hidden count: drawn as a group too small
+                out[c] = out[c].fillna(0)
+    return out

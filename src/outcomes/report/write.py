@@ -31,7 +31,7 @@ from ..output.labels import count_text
 from ..output.progress import Progress
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
-from .relations import report_release
+from .relations import numeric_like, report_release
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 
@@ -226,20 +226,6 @@ class _ReportPage(Page):
         return super().table(df, caption, badges, **kwargs)
 
 
-def _numeric_like(released: pd.DataFrame, exact: pd.DataFrame) -> pd.DataFrame:
-    """A released table in the exact table's columns and types: hidden counts (``<5``, ``*``)
-    and withheld estimates become missing, so that a figure draws only what the tables show."""
-    out = released[[c for c in exact.columns if c in released.columns]].copy()
-    for c in out.columns:
-        if isinstance(exact[c].dtype, pd.CategoricalDtype):
-            out[c] = out[c].astype(exact[c].dtype)
-        elif pd.api.types.is_numeric_dtype(exact[c]) and not pd.api.types.is_bool_dtype(exact[c]):
-            out[c] = pd.to_numeric(out[c], errors="coerce")
-            if c == Col.N or c.startswith("n_"):  # a hidden count: drawn as a group too small
-                out[c] = out[c].fillna(0)
-    return out
-
-
 def _resolution_points(released: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFrame:
     """The resolution curve on the released table's grid (0, 24, 48, 72, 168 hours), without
     counts: a step curve through the shares shown, as OpenSAFELY's rounded Kaplan-Meier curves
@@ -265,7 +251,7 @@ def released_results(r: Results, shown: dict, min_cell: int) -> Results:
     def swap(result, name, **extra):
         if result is None or name not in shown:
             return result
-        return dataclasses.replace(result, table=_numeric_like(shown[name], result.table),
+        return dataclasses.replace(result, table=numeric_like(shown[name], result.table),
                                    **extra)
 
     res = r.resolution
