@@ -307,6 +307,7 @@ class _Table:
     rules: list
     count_rows: list
     keep_numbers: bool
+    shares_of: tuple | None = None
 
 
 class Release:
@@ -340,7 +341,7 @@ class Release:
     def add(self, name: str, table: pd.DataFrame, *, count_columns: Sequence[str] | None = None,
             estimate_columns: Sequence[str] | None = None, unit_column: str | None = Col.N,
             rules: Sequence[Rule] = (), count_rows: Sequence[CountRows] = (),
-            keep_numbers: bool = False) -> None:
+            keep_numbers: bool = False, shares_of: Sequence[str] | None = None) -> None:
         """Add a table (exact counts) to the release.
 
         Parameters
@@ -363,6 +364,11 @@ class Release:
             Rows whose estimate is itself a count.
         keep_numbers : bool, default False
             Leave the text columns alone (for tables of the package's own words).
+        shares_of : sequence of str, optional
+            The counts the row's estimates are shares of: estimates are withheld when one of
+            them (or the unit count) is hidden. Default: any count of the row (the safe rule);
+            ``()`` for estimates that are no share of a count of the row (Kaplan-Meier,
+            means), which are still withheld where ``estimate x n`` gives a small count.
         """
         if not isinstance(table, pd.DataFrame):
             raise AnalysisError(f"Release.add(): table {name!r} must be a DataFrame, got "
@@ -379,7 +385,7 @@ class Release:
             est = [c for c in estimate_columns if c in df.columns]
         unit = unit_column if unit_column in df.columns else None
         self._tables[name] = _Table(name, df, counts, est, unit, list(rules), list(count_rows),
-                                    keep_numbers)
+                                    keep_numbers, None if shares_of is None else tuple(shares_of))
 
     # -------------------------------------------------------------------------- publish
     def publish(self) -> Published:
@@ -420,6 +426,8 @@ class Release:
         df = t.df.copy()
         cells = {(i, c): r for (name, i, c), r in hidden.items() if name == t.name}
         protected = {i for (i, _c) in cells}
+        sharing = (protected if t.shares_of is None else
+                   {i for (i, c) in cells if c in t.shares_of or c == t.unit})
         for c in {c for (_i, c) in cells}:
             col = [_as_count(v) for v in df[c].astype(object)]
             for (i, cc), r in cells.items():
@@ -436,7 +444,7 @@ class Release:
                 why = f"estimates withheld: {t.unit} below {m} or hidden"
             elif units is not None and not math.isnan(units[i]) and units[i] < m:
                 why = f"estimates withheld: {t.unit} below {m}"
-            elif i in protected:
+            elif i in sharing:
                 why = "estimates withheld: a count in this row is suppressed"
             elif units is not None and _gives_small_count(t.df, i, units[i], m):
                 why = f"estimates withheld: estimate x {t.unit} gives a count below {m}"

@@ -20,7 +20,8 @@ from ..output.release import Chain, CountRows, Link, Release, Same, Sum
 from ..stats.skin_type import DARK, DIFFERENCE, LIGHT
 
 __all__ = ["REPORT_RULES", "AUDIT_RULES", "CLAIMS_RULES", "report_release", "release_of",
-           "generalise_reasons", "numeric_like", "truncate_at_risk"]
+           "generalise_reasons", "numeric_like", "truncate_at_risk",
+           "resolution_points", "DASHBOARD_TABLES"]
 
 _ADHERENCE = ColumnTotal("n", ["adherent", "nonadherent"])
 _LIGHT_TYPES, _DARK_TYPES = ("I", "II", "III"), ("IV", "V", "VI")
@@ -50,7 +51,7 @@ REPORT_RULES: dict[str, dict] = {
                     where={"measure": "n_courses"}),
                Link("estimate", "by_condition", "n_patients", on={"condition": "condition"},
                     where={"measure": "n_patients"})]),
-    "dose_response": dict(rules=[
+    "dose_response": dict(shares_of=(), rules=[
         Link("n", "dose_at_risk", "n_assessed", on={"condition": "condition",
                                                     "after_session": "after_session"},
              where={"measure": "improvement"}),
@@ -62,7 +63,7 @@ REPORT_RULES: dict[str, dict] = {
     "spacing": dict(),
     "incidence": dict(rules=[Sum("event", "any", counts=["n_events"]),
                              Same(["n", "n_patients"])]),
-    "resolution": dict(rules=[
+    "resolution": dict(shares_of=(), rules=[
         Same(["n", "n_patients", "n_resolved", "n_censored"], by="event"),
         ColumnTotal("n", ["n_resolved", "n_censored"]),
         Link("n", "incidence", "n_events", on={"event": "event"}),
@@ -98,6 +99,11 @@ AUDIT_RULES: dict[str, dict] = {
                     rules=[Sum("dimension", ALL, (d,), by="unit", counts=["n", "events"])
                            for d in DIMENSIONS]),
 }
+
+
+#: The tables of the dashboard's export, released together (rules of :data:`REPORT_RULES`).
+DASHBOARD_TABLES = ("claims", "dose_response", "dose_at_risk", "resolution",
+                    "resolution_at_risk")
 
 
 def release_of(tables: Mapping[str, pd.DataFrame], rules: Mapping[str, dict],
@@ -183,3 +189,21 @@ def numeric_like(released: pd.DataFrame, exact: pd.DataFrame) -> pd.DataFrame:
             if c == "n" or c.startswith("n_"):  # a hidden count: drawn as a group too small
                 out[c] = out[c].fillna(0)
     return out
+
+
+def resolution_points(released: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFrame:
+    """The resolution curve on the released table's grid (0, 24, 48, 72, 168 hours), without
+    counts: a step curve through the shares shown, as OpenSAFELY's rounded Kaplan-Meier curves
+    carry no exact small counts."""
+    t = released[released["measure"] == "resolved_by"]
+    est = pd.to_numeric(t["estimate"], errors="coerce")
+    t = t[est.notna().to_numpy(bool)]
+    rows = pd.DataFrame({
+        "event": t["event"].to_numpy(), "time": pd.to_numeric(t["hours"]).to_numpy(),
+        "survival": 1 - pd.to_numeric(t["estimate"]).to_numpy(),
+        "ci_low": 1 - pd.to_numeric(t["ci_high"], errors="coerce").to_numpy(),
+        "ci_high": 1 - pd.to_numeric(t["ci_low"], errors="coerce").to_numpy()})
+    for c in curve.columns:
+        if c not in rows:
+            rows[c] = float("nan")
+    return rows[list(curve.columns)]

@@ -31,7 +31,7 @@ from ..output.labels import count_text
 from ..output.progress import Progress
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
-from .relations import numeric_like, report_release
+from .relations import numeric_like, report_release, resolution_points
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 
@@ -226,24 +226,6 @@ class _ReportPage(Page):
         return super().table(df, caption, badges, **kwargs)
 
 
-def _resolution_points(released: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFrame:
-    """The resolution curve on the released table's grid (0, 24, 48, 72, 168 hours), without
-    counts: a step curve through the shares shown, as OpenSAFELY's rounded Kaplan-Meier curves
-    carry no exact small counts."""
-    t = released[released[Col.MEASURE] == "resolved_by"]
-    est = pd.to_numeric(t[Col.ESTIMATE], errors="coerce")
-    t = t[est.notna().to_numpy(bool)]
-    rows = pd.DataFrame({
-        Col.EVENT: t[Col.EVENT].to_numpy(), "time": pd.to_numeric(t["hours"]).to_numpy(),
-        "survival": 1 - pd.to_numeric(t[Col.ESTIMATE]).to_numpy(),
-        Col.CI_LOW: 1 - pd.to_numeric(t[Col.CI_HIGH], errors="coerce").to_numpy(),
-        Col.CI_HIGH: 1 - pd.to_numeric(t[Col.CI_LOW], errors="coerce").to_numpy()})
-    for c in curve.columns:
-        if c not in rows:
-            rows[c] = float("nan")
-    return rows[list(curve.columns)]
-
-
 def released_results(r: Results, shown: dict, min_cell: int) -> Results:
     """``r`` with each analysis' table replaced by the released one (for the figures)."""
     import dataclasses
@@ -257,7 +239,7 @@ def released_results(r: Results, shown: dict, min_cell: int) -> Results:
     res = r.resolution
     extra = dict(res.extra)
     if "curve" in extra and "resolution" in shown:
-        extra["curve"] = _resolution_points(shown["resolution"], extra["curve"])
+        extra["curve"] = resolution_points(shown["resolution"], extra["curve"])
     claims = r.claims
     if "claims" in shown:
         table = claims.table.copy()
