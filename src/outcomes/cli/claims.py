@@ -16,9 +16,10 @@ say whether the bundle supports it, contradicts it, cannot tell (inconclusive), 
 to test it (not_testable, with the missing table or column named).
 
 Without --release the output is internal: exact counts, however small, for the clinic's own
-staff (its first line says so; for json and csv that line goes to standard error). With --release it may leave the clinic:
-counts from 1 to MIN_CELL-1 are shown as <MIN_CELL, estimates resting on fewer units or giving a
-small count back are withheld, and counts are taken out of the method, reason and details text.
+staff (its first line says so; for json and csv that line goes to standard error). With
+--release it may leave the clinic: counts from 1 to MIN_CELL-1 are shown as <MIN_CELL, estimates
+resting on fewer units or giving a small count back are withheld, and counts are taken out of
+the method, reason and details text.
 
 Examples:
   outcomes claims data/sample
