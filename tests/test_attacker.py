@@ -199,6 +199,33 @@ def shares_giving_small_counts(tables: dict[str, pd.DataFrame], min_cell: int = 
     return found
 
 
+def km_steps_giving_small_counts(tables: dict[str, pd.DataFrame], min_cell: int = MIN_CELL):
+    """Kaplan-Meier shares shown one after the other whose step, times the number at risk,
+    is a count below ``min_cell`` (events between the two times)."""
+    found = []
+    specs = {"dose_response": ("reached_major_by", "condition", "after_session", "n", False),
+             "resolution": ("resolved_by", "event", "hours", "n_at_risk", True)}
+    for name, (measure, group, time, risk, risk_before) in specs.items():
+        t = tables.get(name)
+        if t is None or "measure" not in t:
+            continue
+        t = t[t["measure"] == measure]
+        for _g, rows in t.groupby(group, sort=False):
+            rows = rows.assign(_t=pd.to_numeric(rows[time])).sort_values("_t")
+            s_prev, n_prev = 1.0, _cell(rows["n"].iloc[0])
+            for _i, row in rows.iterrows():
+                f, n_here = _cell(row["estimate"]), _cell(row[risk])
+                if not isinstance(f, float):
+                    continue
+                n = n_prev if risk_before else n_here
+                if isinstance(n, float) and s_prev > 0:
+                    d = n * (1 - (1 - f) / s_prev)
+                    if 0.5 <= d < min_cell - 0.5:
+                        found.append((name, row[group], row[time], d))
+                s_prev, n_prev = 1 - f, n_here
+    return found
+
+
 def small_counts_in_text(folder: Path) -> list:
     """Every text cell of every CSV, JSON and HTML file of a release with a small count beside
     a unit word."""
@@ -251,6 +278,7 @@ def test_no_hidden_count_is_pinned(release, part):
     assert attacked > 0 or part == "dashboard" or release["n"] >= 200
     assert pinned == [], f"{len(pinned)} of {attacked} hidden cells pinned: {pinned[:5]}"
     assert shares_giving_small_counts(tables) == []
+    assert km_steps_giving_small_counts(tables) == []
 
 
 @pytest.mark.parametrize("part", ["report", "audit", "dashboard"])

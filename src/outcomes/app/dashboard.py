@@ -378,7 +378,12 @@ class Dashboard:
     def _make_release(self):
         """Everything the dashboard shows and exports, released as one
         (:class:`outcomes.output.release.Release`, with the report's relations)."""
-        from ..report.relations import REPORT_RULES, release_of, truncate_at_risk
+        from ..report.relations import (
+            REPORT_RULES,
+            release_of,
+            truncate_at_risk,
+            withhold_small_steps,
+        )
 
         tables = {}
         if self._claims is not None:
@@ -392,7 +397,8 @@ class Dashboard:
             tables["resolution"] = self._side_effects.table
             tables["resolution_at_risk"] = truncate_at_risk(self._side_effects.extra["at_risk"],
                                                             self.min_cell)
-        return release_of(tables, REPORT_RULES, self.min_cell).publish()
+        return withhold_small_steps(release_of(tables, REPORT_RULES, self.min_cell).publish(),
+                                    self.min_cell)
 
     def _make_claims_table(self) -> pd.DataFrame:
         if self._claims is None:

@@ -15,13 +15,14 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..audit.signals import ALL, DIMENSIONS
+from ..bundle.schema import TABLES
 from ..output.disclosure import ColumnTotal
 from ..output.release import Chain, CountRows, Link, Release, Same, Sum
 from ..stats.skin_type import DARK, DIFFERENCE, LIGHT
 
 __all__ = ["REPORT_RULES", "AUDIT_RULES", "CLAIMS_RULES", "report_release", "release_of",
            "generalise_reasons", "numeric_like", "truncate_at_risk",
-           "resolution_points", "DASHBOARD_TABLES"]
+           "resolution_points", "DASHBOARD_TABLES", "withhold_small_steps", "KM_STEPS"]
 
 _ADHERENCE = ColumnTotal("n", ["adherent", "nonadherent"])
 _LIGHT_TYPES, _DARK_TYPES = ("I", "II", "III"), ("IV", "V", "VI")
@@ -62,7 +63,8 @@ REPORT_RULES: dict[str, dict] = {
         Chain("n_at_risk", ["n_reached", "n_censored"], by="condition", order="after_session")]),
     "spacing": dict(),
     "incidence": dict(rules=[Sum("event", "any", counts=["n_events"]),
-                             Same(["n", "n_patients"])]),
+                             Same(["n", "n_patients"]),
+                             Link("n", "input", "n_accepted", other_where={"table": "sessions"})]),
     "resolution": dict(shares_of=(), rules=[
         Same(["n", "n_patients", "n_resolved", "n_censored"], by="event"),
         ColumnTotal("n", ["n_resolved", "n_censored"]),
@@ -87,7 +89,12 @@ AUDIT_RULES: dict[str, dict] = {
     "counts": dict(count_columns=["read", "accepted", "quarantined", "warned"], unit_column=None,
                    rules=[ColumnTotal("read", ["accepted", "quarantined"])]),
     "checks": dict(count_columns=["numerator", "denominator"],
-                   estimate_columns=["percentage"], unit_column="denominator"),
+                   estimate_columns=["percentage"], unit_column="denominator",
+                   rules=[rule for t in TABLES for rule in (
+                       Link("numerator", "counts", "accepted", on={"table": "table"},
+                            where={"id": f"{t}.required_conformant"}),
+                       Link("denominator", "counts", "read", on={"table": "table"},
+                            where={"id": f"{t}.required_conformant"}))]),
     "adherence": dict(count_columns=["n", "adherent", "nonadherent", "n_clusters"],
                       rules=[_ADHERENCE]),
     "adherence_by_clinic": dict(count_columns=["n", "adherent", "nonadherent", "n_clusters"],
@@ -207,3 +214,63 @@ def resolution_points(released: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFra
         if c not in rows:
             rows[c] = float("nan")
     return rows[list(curve.columns)]
+
+
+#: Kaplan-Meier rows of a release whose steps could give an event count back:
+#: table -> (measure, group column, time column, at-risk column (None: the row's n)).
+KM_STEPS = {
+    "dose_response": ("reached_major_by", "condition", "after_session", None),
+    "resolution": ("resolved_by", "event", "hours", "n_at_risk"),
+}
+
+
+def withhold_small_steps(published, min_cell: int):
+    """Withhold Kaplan-Meier shares whose step from the share shown before gives a small
+    count back.
+
+    A cumulative share ``F = 1 - S`` shown at two times, with the number at risk, gives the
+    events between them: ``d = n (1 - S(t1) / S(t0))``. Where ``d`` is a count from 1 to
+    ``min_cell - 1``, the later share (and its interval) is withheld, and the next step is taken
+    from the last share shown, as OpenSAFELY's rounded curves carry no exact small counts.
+
+    Returns ``published`` with the tables and the suppressions changed.
+    """
+    from ..output.disclosure import WITHHELD
+
+    tables = dict(published.tables)
+    records = []
+    for name, (measure, group, time, at_risk) in KM_STEPS.items():
+        t = tables.get(name)
+        if t is None or not {"measure", group, time, "estimate"} <= set(t.columns):
+            continue
+        t = t.copy()
+        est = pd.to_numeric(t["estimate"], errors="coerce")
+        rows = t.index[(t["measure"] == measure).to_numpy(bool)]
+        for _g, idx in pd.Series(rows, index=rows).groupby(t.loc[rows, group].to_numpy(),
+                                                            sort=False):
+            order = sorted(idx, key=lambda i: float(pd.to_numeric(t.at[i, time])))
+            s_prev, n_prev = 1.0, pd.to_numeric(t.at[order[0], "n"], errors="coerce")
+            for i in order:
+                f = est.at[i]
+                n_here = pd.to_numeric(t.at[i, at_risk or "n"], errors="coerce")
+                n = n_prev if at_risk else n_here
+                if pd.isna(f):
+                    continue
+                s = 1.0 - float(f)
+                d = float(n) * (1.0 - s / s_prev) if s_prev > 0 and pd.notna(n) else 0.0
+                if 0.5 <= d < min_cell - 0.5:
+                    for c in ("estimate", "ci_low", "ci_high"):
+                        if c in t:
+                            t.at[i, c] = float("nan")
+                    records.append((name, int(i) + 2, f"{group}={t.at[i, group]}, "
+                                    f"{time}={t.at[i, time]}", "estimate", WITHHELD,
+                                    "Kaplan-Meier share withheld: its step from the share "
+                                    f"shown before gives fewer than {min_cell} events"))
+                    continue
+                s_prev, n_prev = s, n_here
+        tables[name] = t
+    if not records:
+        return published
+    extra = pd.DataFrame(records, columns=published.suppressions.columns)
+    return published._replace(tables=tables, suppressions=pd.concat(
+        [published.suppressions, extra], ignore_index=True))

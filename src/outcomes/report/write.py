@@ -31,7 +31,12 @@ from ..output.labels import count_text
 from ..output.progress import Progress
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
-from .relations import numeric_like, report_release, resolution_points
+from .relations import (
+    numeric_like,
+    report_release,
+    resolution_points,
+    withhold_small_steps,
+)
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 
@@ -177,7 +182,7 @@ def write_report(
                           progress=progress.step)
         progress.step("writing tables")
         tables = results.tables(include_patient_rows=include_patient_rows)
-        published = report_release(tables, min_cell).publish()
+        published = withhold_small_steps(report_release(tables, min_cell).publish(), min_cell)
         export = write_tables(
             published.tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables},
             min_cell=min_cell, published=published,
