@@ -97,9 +97,11 @@ def disclosure_rule(min_cell: int = 5) -> str:
     """
     return (
         f"Counts from 1 to {min_cell - 1} are shown as {small_mark(min_cell)}. Where cells add "
-        f"up to a total, further cells are shown as {SECONDARY_MARK} so that a hidden count "
-        f"cannot be worked out by subtraction. Estimates resting on fewer than {min_cell} units "
-        f"are left blank, and the column '{NOTE_COLUMN}' says why. A count of 0 is shown as 0."
+        f"up to a total, or a count is shared with another table of the release, further cells "
+        f"are shown as {SECONDARY_MARK} so that a hidden count cannot be worked out from the "
+        f"release's other numbers. Estimates resting on fewer than {min_cell} units, or giving "
+        f"a small count back, are left blank, and the column '{NOTE_COLUMN}' says why; counts "
+        f"are taken out of text. A count of 0 is shown as 0."
     )
 
 

@@ -484,7 +484,9 @@ def _provenance(page: Page, log: SessionLog, suppressions: pd.DataFrame, min_cel
     files = pd.DataFrame({"file": list(log.checksums), "sha256": list(log.checksums.values())})
     page.table(files, caption="Input files and their SHA-256 checksums")
     if len(suppressions):
-        page.table(suppressions, caption=f"Every suppression ({len(suppressions)} cells)")
+        page.table(suppressions, caption=f"Every suppression ({len(suppressions)} cells; also "
+                                         "in tables.xlsx, sheet suppressions, and "
+                                         "tables/suppressions.csv)")
     else:
         page.note("No cell needed suppression.")
 
