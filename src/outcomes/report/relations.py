@@ -31,7 +31,8 @@ _LAST_HOURS = 168.0
 
 #: Per claims table: what :meth:`Release.add` needs.
 CLAIMS_RULES = {"count_columns": ["n", "n_patients"],
-                "estimate_columns": ["estimate", "ci_low", "ci_high"]}
+                "estimate_columns": ["estimate", "ci_low", "ci_high", "e_value", "e_value_ci",
+                                     "e_value_low", "e_value_high"]}
 
 #: Per report table, the keyword arguments of :meth:`Release.add`.
 REPORT_RULES: dict[str, dict] = {
