@@ -129,6 +129,8 @@ SCHEMA = {
         "passed": {"type": "boolean"},
         "exit_status": {"enum": [0, 3]},
         "min_cell": {"type": ["integer", "null"]},
+        "audience": {"enum": ["internal", "release"]},
+        "notice": {"type": ["string", "null"]},
         "input": {
             "type": "object",
             "required": ["counts", "checksums", "missing_tables"],
@@ -263,10 +265,14 @@ def test_json_follows_the_schema(dirty, min_cell):
     assert data["passed"] is False and data["exit_status"] == 3
     assert {f["group"] for f in data["signals"]["flagged"]
             if f["dimension"] == "clinic_id"} == {"C05"}
-    ids = data["adherence"]["nonadherent_sessions"]["contraindications"]
-    assert set(ids) == dirty.adherence.nonadherent_ids("contraindications")
-    sessions = data["input"]["counts"]["sessions"]
-    assert sessions["read"] == int(dirty.counts.loc["sessions", "read"])
+    if min_cell is None:  # internal: the sessions listed, counts exact
+        ids = data["adherence"]["nonadherent_sessions"]["contraindications"]
+        assert set(ids) == dirty.adherence.nonadherent_ids("contraindications")
+        sessions = data["input"]["counts"]["sessions"]
+        assert sessions["read"] == int(dirty.counts.loc["sessions", "read"])
+    else:  # a release lists no session
+        assert data["adherence"]["nonadherent_sessions"] == {}
+        assert data["audience"] == "release" and data["notice"] is None
 
 
 # ------------------------------------------------------------------------------ files
@@ -324,13 +330,14 @@ def tiny_outputs(tmp_path_factory):
     bundle = write_test_bundle(tmp_path_factory.mktemp("tiny"), valid_tables())
     result = audit(load_quiet(bundle))
     out = tmp_path_factory.mktemp("tiny_out")
-    return result, write_audit(result, out, min_cell=5), out
+    return result, write_audit(result, out, min_cell=5, release=True), out
 
 
 def test_outputs_are_written(tiny_outputs):
     result, written, out = tiny_outputs
-    for name in ("audit.html", "audit.json", "audit.xlsx", "audit_nonadherent_sessions.csv"):
+    for name in ("audit.html", "audit.json", "audit.xlsx", "tables/suppressions.csv"):
         assert (out / name).is_file(), name
+    assert not (out / "audit_nonadherent_sessions.csv").exists()  # a release lists no session
     assert written["html"] == out / "audit.html"
     from openpyxl import load_workbook
 
@@ -385,7 +392,7 @@ def test_result_protocol(dirty):
     pd.testing.assert_frame_equal(exact["signals"], dirty.signals.table)
     assert json.loads(dirty.to_json())["min_cell"] is None
     shown = audit_tables(dirty, min_cell=5)
-    assert list(shown) == [*exact, "suppressions"]
+    assert list(shown) == [*(k for k in exact if k != "nonadherent_sessions"), "suppressions"]
     assert dirty.plot().get_xlabel().startswith("share of sessions")
     assert "<table" in dirty._repr_html_()
 
@@ -463,3 +470,23 @@ def test_without_adverse_events_the_signals_say_why(tmp_path):
     signals = re.search(r'<section id="signals">(.*?)</section>', html, re.S).group(1)
     assert NO_EVENTS_TABLE in signals and "<table" not in signals
     assert not re.search(r"<tbody>\s*</tbody>", html)
+
+
+def test_internal_audit_is_exact_and_says_so(tmp_path):
+    """By default the audit is for the clinic's auditor: exact numerators and percentages,
+    the sessions listed, and the internal notice first in every file."""
+    result = audit(load_quiet(write_test_bundle(tmp_path / "b", valid_tables())))
+    written = write_audit(result, tmp_path / "out")
+    notice = "Internal: exact small counts and session identifiers"
+    assert notice in written["html"].read_text("utf-8")
+    for path in [written["nonadherent_csv"], *(p for k, p in written.items() if k.endswith("_csv"))]:
+        assert path.read_text("utf-8").startswith(notice), path.name
+    checks = pd.read_csv(written["checks_csv"], skiprows=1)
+    small = checks[(checks["numerator"] > 0) & (checks["numerator"] < 5)]
+    assert len(small) and small["percentage"].notna().all()
+    data = json.loads(written["json"].read_text("utf-8"))
+    assert data["audience"] == "internal" and data["notice"].startswith(notice)
+    from openpyxl import load_workbook
+
+    readme = load_workbook(written["xlsx"], read_only=True)["README"]
+    assert next(readme.iter_rows(values_only=True))[0].startswith(notice)

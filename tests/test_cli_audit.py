@@ -43,7 +43,8 @@ def test_clean_bundle_exits_0(clean_bundle, tmp_path, capsys):
 
 def test_failed_check_exits_3_and_still_writes(faulty_bundle, tmp_path, capsys):
     out = tmp_path / "audit"
-    assert main(["audit", str(faulty_bundle), "--out", str(out), "--min-cell", "3"]) == 3
+    assert main(["audit", str(faulty_bundle), "--out", str(out), "--release",
+                 "--min-cell", "3"]) == 3
     printed = capsys.readouterr().out
     assert "audit FAILED" in printed and "failed: sessions.required_conformant" in printed
     data = json.loads((out / "audit.json").read_text("utf-8"))

@@ -171,3 +171,20 @@ def test_small_bundle_gets_verdicts(capsys, tmp_path):
     code, out, err = run(capsys, str(path), "--format", "json")
     assert code == 0, err
     assert [r["id"] for r in json.loads(out)] == CLAIM_IDS
+
+
+def test_internal_output_says_so_and_release_hides_small_counts(capsys, tmp_path):
+    folder = tmp_path / "small"
+    write_bundle(simulate(12, 5), folder, format="csv")
+    code, out, err = run(capsys, str(folder), "--format", "json")
+    assert code == 0 and err.startswith("Internal: exact small counts")
+    exact = {r["id"]: r["n"] for r in json.loads(out)}
+    assert any(0 < n < 5 for n in exact.values())
+    code, out, err = run(capsys, str(folder), "--format", "json", "--release")
+    released = json.loads(out)
+    assert code == 0 and released["min_cell"] == 5
+    for row in released["claims"]:
+        assert not (isinstance(row["n"], int) and 0 < row["n"] < 5), row
+        if row["n"] == "<5":
+            assert row["estimate"] is None
+    assert len(released["suppressions"]) > 0

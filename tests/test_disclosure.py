@@ -342,3 +342,52 @@ def test_no_small_count_survives_and_no_sum_has_a_single_hidden_cell(rows):
     d = disclose(t, margins=margins)
     assert assert_no_small_counts(d.table).empty
     _check_every_sum_has_two_or_no_hidden(d.table, margins)
+
+
+# ------------------------------------------------------------------------------ releases
+def test_release_hides_a_shared_count_everywhere():
+    from outcomes.output.release import Link, Release, Sum
+
+    rel = Release(5)
+    rel.add("a", pd.DataFrame({"group": ["x", "y", "all"], "n": [3, 9, 12]}),
+            rules=[Sum("group", "all")])
+    rel.add("b", pd.DataFrame({"what": ["y"], "n": [9]}),
+            rules=[Link("n", "a", "n", on={"what": "group"})])
+    out = rel.publish()
+    assert out.tables["a"]["n"].tolist() == ["<5", "*", 12]
+    assert out.tables["b"]["n"].tolist() == ["*"]
+    assert out.pinned == 0
+
+
+def test_release_drops_a_relation_that_does_not_hold():
+    from outcomes.output.release import Release, Sum
+
+    rel = Release(5)
+    rel.add("a", pd.DataFrame({"group": ["x", "y", "all"], "n": [3, 9, 13]}),
+            rules=[Sum("group", "all")])
+    out = rel.publish()
+    assert out.relations == []
+    assert out.tables["a"]["n"].tolist() == ["<5", 9, 13]
+
+
+def test_release_withholds_a_share_that_gives_a_small_count_back():
+    from outcomes.output.release import Release
+
+    rel = Release(5)
+    rel.add("s", pd.DataFrame({"n": [35, 40], "estimate": [3 / 35, 0.5]}))
+    t = rel.publish().tables["s"]
+    assert np.isnan(t["estimate"].iloc[0]) and t["estimate"].iloc[1] == 0.5
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Wilson score (5 courses from 4 patients)", "Wilson score"),
+    ("Kaplan-Meier (3 independent events, 3 events); 2 at risk", "Kaplan-Meier"),
+    ("only 3 courses; a verdict needs at least 10", "only <5 courses; a verdict needs at least 10"),
+    ("t interval on 1 df (2 clusters)", "t interval on <5 df"),
+])
+def test_scrub_text_takes_small_counts_out(text, expected):
+    from outcomes.output.release import find_small_counts, scrub_text
+
+    assert find_small_counts(text)
+    assert scrub_text(text) == expected
+    assert not find_small_counts(scrub_text(text))

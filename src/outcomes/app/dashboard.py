@@ -32,7 +32,8 @@ from ..claims.result import SHORT_COLUMNS, estimate_text, wrap
 from ..claims.verdicts import VERDICTS, Verdict
 from ..courses import Courses, build_courses
 from ..errors import AnalysisError, OutcomesError, OutcomesWarning
-from ..output.disclosure import NOTE_COLUMN, disclose
+from ..output.disclosure import NOTE_COLUMN
+from ..output.release import Release
 from ..output.labels import PALETTE, VERDICT_COLOURS, count_text
 from ..stats.dose_response import DoseResponse, dose_response
 from ..stats.result import Col
@@ -57,6 +58,17 @@ _LABELS = {
 }
 #: Panels of the dashboard (keys of :attr:`Dashboard.messages`).
 PANELS = ("claims", "dose_response", "resolution")
+#: What each table of :meth:`Dashboard.export` holds.
+EXPORT_DESCRIPTIONS = {
+    "claims": "The claims about the filtered bundle's conditions: verdict, estimate, interval",
+    "dose_response": "Improvement after session k and sessions to major improvement, by "
+                     "condition",
+    "dose_at_risk": "Courses at risk at each session (while at least min_cell remain)",
+    "resolution": "Time to resolution of side effects: median and shares resolved by 24, 48, "
+                  "72 and 168 hours",
+    "resolution_at_risk": "Side effects still unresolved and followed (while at least "
+                          "min_cell remain)",
+}
 #: Most event types drawn in the resolution plot (the most frequent ones).
 MAX_EVENTS = 5
 
@@ -319,6 +331,7 @@ class Dashboard:
         self._dose: DoseResponse | None = None
         self._side_effects: Resolution | None = None
         self._claims_table = pd.DataFrame(columns=SHORT_COLUMNS)
+        self._released = Release(self.min_cell).publish()
         if self._counts["patients"] < self.min_cell:
             shown = self._count(self._counts["patients"])
             message = (f"Too little data: {shown} patients match these filters "
@@ -341,6 +354,7 @@ class Dashboard:
                                                lambda: resolution(self._courses))
         self._notes = list(dict.fromkeys(str(w.message) for w in caught
                                         if issubclass(w.category, OutcomesWarning)))
+        self._released = self._make_release()
         self._claims_table = self._make_claims_table()
         if self._claims is not None and self._claims_table.empty:
             self._messages["claims"] = "No claim of the catalogue is about the conditions chosen."
@@ -361,15 +375,81 @@ class Dashboard:
         condition = self.catalogue.claim(claim_id).parameters.get("condition")
         return condition is None or condition in chosen
 
+    def _make_release(self):
+        """Everything the dashboard shows and exports, released as one
+        (:class:`outcomes.output.release.Release`, with the report's relations)."""
+        from ..report.relations import (
+            REPORT_RULES,
+            release_of,
+            truncate_at_risk,
+            withhold_small_steps,
+        )
+
+        tables = {}
+        if self._claims is not None:
+            t = self._claims.table
+            t = t[[self._relevant(i) for i in t["id"]]].reset_index(drop=True)
+            tables["claims"] = t[SHORT_COLUMNS]
+        if self._dose is not None:
+            tables["dose_response"] = self._dose.table
+            tables["dose_at_risk"] = truncate_at_risk(self._dose.extra["at_risk"], self.min_cell)
+        if self._side_effects is not None:
+            tables["resolution"] = self._side_effects.table
+            tables["resolution_at_risk"] = truncate_at_risk(self._side_effects.extra["at_risk"],
+                                                            self.min_cell)
+        return withhold_small_steps(release_of(tables, REPORT_RULES, self.min_cell).publish(),
+                                    self.min_cell)
+
     def _make_claims_table(self) -> pd.DataFrame:
         if self._claims is None:
             return pd.DataFrame(columns=SHORT_COLUMNS)
-        t = self._claims.table
-        t = t[[self._relevant(i) for i in t["id"]]].reset_index(drop=True)
-        t = t[SHORT_COLUMNS]
-        return disclose(t, self.min_cell, count_columns=[Col.N, "n_patients"],
-                        estimate_columns=[Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH],
-                        unit_column=Col.N, name="dashboard claims").table
+        return self._released.tables["claims"]
+
+    def _shown(self, result, name: str):
+        """``result`` with its table as released (what the figure may draw)."""
+        import dataclasses
+
+        from ..report.relations import numeric_like, resolution_points
+
+        if result is None or name not in self._released.tables:
+            return result
+        table = self._released.tables[name]
+        extra = dict(result.extra)
+        if "curve" in extra:
+            extra["curve"] = resolution_points(table, extra["curve"])
+        return dataclasses.replace(result, table=numeric_like(table, result.table), extra=extra)
+
+    def export(self, folder) -> dict:
+        """Write what the dashboard shows as a release: ``tables.xlsx`` and ``tables/*.csv``
+        (claims, dose-response, resolution and their at-risk tables, protected together, with
+        the suppressions listed) and the two figures as PNG.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Created if needed; written as one set (:class:`outcomes.output.folder.OutputSet`).
+
+        Returns
+        -------
+        dict of str to Path
+            ``"xlsx"``, ``"<table>_csv"`` and ``"<panel>_png"``.
+        """
+        from ..output.export import write_tables
+        from ..output.folder import OutputSet
+
+        self._ensure()
+        published = self._released
+        readme = {name: EXPORT_DESCRIPTIONS.get(name, name) for name in published.tables}
+        output = OutputSet(folder, known=("tables.xlsx", "tables/*.csv", "*.png"))
+        with output as out:
+            res = write_tables(published.tables, out, readme=readme, min_cell=self.min_cell,
+                               published=published)
+            written = {"xlsx": res.xlsx, **{f"{k}_csv": v for k, v in res.csv.items()}}
+            for panel in ("dose_response", "resolution"):
+                path = out / f"{panel}.png"
+                path.write_bytes(self.png(panel))
+                written[f"{panel}_png"] = path
+        return {k: output.final(v) for k, v in written.items()}
 
     def _count(self, n: int) -> str:
         """A count as shown: ``"<5"`` between 1 and ``min_cell - 1``."""
@@ -454,17 +534,23 @@ class Dashboard:
         """Event types drawn in the resolution plot.
 
         The most frequent :data:`MAX_EVENTS` event types resting on at least ``min_cell``
-        events (a curve drawn from fewer would show single patients' times).
+        events (a curve drawn from fewer would show single patients' times) with a share shown
+        in the released table (the curve runs through those shares only).
         """
         self._ensure()
         if self._side_effects is None:
             return []
         n = self._side_effects.table.groupby(Col.EVENT, sort=False)[Col.N].max()
+        shown = self._released.tables.get("resolution")
+        if shown is not None:  # drawn from the released shares only
+            est = pd.to_numeric(shown[Col.ESTIMATE], errors="coerce")
+            n = n[n.index.isin(set(shown.loc[est.notna().to_numpy(bool), Col.EVENT]))]
         n = n[n >= self.min_cell].sort_values(ascending=False, kind="stable")
         return [str(e) for e in n.index[:MAX_EVENTS]]
 
     def _draw(self) -> None:
-        self._draw_one(self.dose_figure, "dose_response", self._dose,
+        self._draw_one(self.dose_figure, "dose_response", self._shown(self._dose,
+                                                                        "dose_response"),
                        "Improvement by session", min_n=self.min_cell)
         events = self.resolution_events()
         if self._side_effects is not None and not events:
@@ -472,7 +558,7 @@ class Dashboard:
                 f"No side effect has {self.min_cell} or more events in this filter; "
                 f"resolution curves are not drawn from fewer.")
         self._draw_one(self.resolution_figure, "resolution",
-                       self._side_effects if events else None,
+                       self._shown(self._side_effects, "resolution") if events else None,
                        "Side effects: time to resolution",
                        event=events, show_at_risk=False)
 

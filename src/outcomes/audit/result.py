@@ -25,7 +25,11 @@ from .config import AuditConfig
 from .quality import AT_LEAST
 from .signals import Signals
 
-__all__ = ["AuditResult", "audit_data", "JSON_SCHEMA_VERSION", "EXIT_PASSED", "EXIT_FAILED"]
+#: What an internal output says first (the same words as ``outcomes.output.export``'s).
+INTERNAL_NOTICE = ("Internal: exact small counts and session identifiers — do not share outside "
+                   "the clinic.")
+
+__all__ = ["AuditResult", "audit_data", "INTERNAL_NOTICE", "JSON_SCHEMA_VERSION", "EXIT_PASSED", "EXIT_FAILED"]
 
 #: Identifier of the layout of ``audit.json`` (changes when the layout changes).
 JSON_SCHEMA_VERSION = "outcomes.audit/1"
@@ -176,11 +180,17 @@ def audit_data(result: AuditResult, tables: dict[str, pd.DataFrame], *,
         :data:`outcomes.audit.quality.CHECK_COLUMNS`), ``adherence`` (``recommendations``,
         ``by_clinic``, ``by_operator``, ``nonadherent_sessions``: recommendation id -> list of
         session ids), ``signals`` (``ceilings``, ``rows``, ``flagged``), ``suppressions``
-        (cells hidden by the disclosure rules; empty when exact). Missing numbers are ``null``.
+        (cells hidden by the disclosure rules; empty when exact), ``audience`` (``internal``
+        when exact, else ``release``) and ``notice`` (the internal notice, or null). A release
+        (no ``nonadherent_sessions`` table) lists no session id. Missing numbers are ``null``.
     """
     ids = {rec: [] for rec in result.adherence.table["recommendation"]}
-    for rec, group in result.adherence.nonadherent.groupby("recommendation", sort=False):
-        ids[rec] = group["session_id"].astype(str).tolist()
+    listing = tables.get("nonadherent_sessions")
+    if listing is None:  # a release lists no session
+        ids = {}
+    else:
+        for rec, group in listing.groupby("recommendation", sort=False):
+            ids[rec] = group["session_id"].astype(str).tolist()
     flagged = result.signals.flagged
     return {
         "schema": JSON_SCHEMA_VERSION,
@@ -189,6 +199,8 @@ def audit_data(result: AuditResult, tables: dict[str, pd.DataFrame], *,
         "passed": result.passed,
         "exit_status": result.exit_status,
         "min_cell": min_cell,
+        "audience": "internal" if min_cell is None else "release",
+        "notice": INTERNAL_NOTICE if min_cell is None else None,
         "input": {
             "counts": {r["table"]: {k: v for k, v in r.items() if k != "table"}
                        for r in _records(tables["counts"])},

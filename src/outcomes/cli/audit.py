@@ -21,7 +21,14 @@ per operator, with the non-adherent session ids) and looks for safety signals (n
 adverse-event rates per clinic, operator, device and needle depth against a ceiling).
 Thresholds and ceilings are those of the package's audit.toml, changed by --config.
 
-Counts from 1 to MIN_CELL-1 are shown as "<MIN_CELL" in every file written.
+Two audiences. By default the audit is internal, for the clinic's own auditor: exact counts
+and percentages (data-quality reasons and check numerators included) and the non-adherent
+sessions listed by id; every file says so on its first line, sheet or heading ("Internal: exact
+small counts and session identifiers - do not share outside the clinic."). With --release the
+files may leave the clinic: counts from 1 to MIN_CELL-1 are shown as "<MIN_CELL", cells that
+would give them back (by subtraction, from a total or from another table) as "*", estimates
+resting on fewer units or giving a small count back are withheld, counts are taken out of text,
+no session is listed, and every suppression is listed in the workbook and tables/suppressions.csv.
 
 exit status:
   0  every check passed its threshold
@@ -31,6 +38,7 @@ exit status:
 
 Examples:
   outcomes audit data/sample --out build/audit
+  outcomes audit data/sample --out build/audit-release --release --min-cell 10
   outcomes audit clinic_export.xlsx --out audit/2026-11 --config audit.toml
 """
 
@@ -40,8 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
     parser.add_argument("--config", metavar="TOML",
                         help="audit settings changing the built-in audit.toml")
+    parser.add_argument("--release", action="store_true",
+                        help="write a release to share outside the clinic (small counts hidden, "
+                             "no session listed); default: the internal audit, exact")
     parser.add_argument("--min-cell", type=whole_number(1), default=5, metavar="N",
-                        help="smallest count shown; 1..N-1 are shown as <N (default 5)")
+                        help="with --release: smallest count shown; 1..N-1 are shown as <N "
+                             "(default 5)")
     parser.add_argument("--scales", metavar="TOML",
                         help="extra outcome scales to check assessment scores against")
     parser.add_argument("--quiet", action="store_true", help="print only the verdict line")
@@ -66,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:  # e.g. an adherence minimum naming an unknown recommendation
         print(f"outcomes audit: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    written = write_audit(result, args.out, min_cell=args.min_cell)
+    written = write_audit(result, args.out, min_cell=args.min_cell, release=args.release)
     checks = result.checks
     n_failed = int((~checks["passed"]).sum())
     verdict = "PASSED" if result.passed else "FAILED"

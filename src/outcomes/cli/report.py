@@ -18,9 +18,13 @@ Analyse a bundle and write, into DIR:
   tables/*.csv    the same tables as CSV
   report.pdf      with --pdf (needs the 'pdf' extra: pip install 'outcomes[pdf]')
 
-Counts from 1 to MIN_CELL-1 are shown as <MIN_CELL (with secondary suppression) and estimates
-resting on fewer units are withheld, in every output. No patient-level rows are written unless
---include-patient-rows is given.
+A report is a release, meant to leave the clinic: all its files are protected together. Counts
+from 1 to MIN_CELL-1 are shown as <MIN_CELL; cells that would give them back (by subtraction,
+from a total, from another table sharing the count, along an at-risk chain) as *; estimates
+resting on fewer units or giving a small count back are withheld; counts are taken out of text;
+at-risk tables stop below MIN_CELL and figures draw only what the tables show. Every
+suppression is listed in tables.xlsx (sheet suppressions) and tables/suppressions.csv. No
+patient-level rows are written unless --include-patient-rows is given.
 
 Example:
   outcomes report data/sample --out build/report
@@ -35,7 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--condition", nargs="+", metavar="CONDITION",
                    help="restrict the analysis to these conditions")
     p.add_argument("--min-cell", type=whole_number(1), default=5, metavar="N",
-                   help="smallest count shown (default 5)")
+                   help="smallest count shown in the release; 1..N-1 are shown as <N "
+                        "(default 5)")
     p.add_argument("--pdf", action="store_true", help="also write report.pdf")
     p.add_argument("--include-patient-rows", action="store_true",
                    help="also export the patient-level course table (pseudonymous ids)")

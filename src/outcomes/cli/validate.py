@@ -19,7 +19,8 @@ Read an anonymised session-log bundle (a folder of sessions/assessments/adverse_
 Parquet, or an .xlsx workbook with sheets of those names) and check it against the data
 contract. Prints, per table, how many rows were read, accepted, quarantined and warned about,
 the SHA-256 of each input file, and the first problems found. Row numbers are spreadsheet rows
-(the header is row 1). The input files are never changed.
+(the header is row 1). The input files are never changed. The output is internal (exact counts,
+row numbers and values), for the clinic's own staff: its first line says so.
 
 With --rejects DIR, writes DIR/<table>_rejects.csv (the quarantined rows, with their row number
 and every reason) and DIR/warnings.csv (every blanked value and ignored column).
@@ -85,7 +86,9 @@ def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
     -------
     str
     """
-    lines = [f"Bundle {log.source}", "", log.counts.to_string(), ""]
+    from ..audit.result import INTERNAL_NOTICE
+
+    lines = [INTERNAL_NOTICE, f"Bundle {log.source}", "", log.counts.to_string(), ""]
     if log.missing_tables:
         lines += [log.missing_text(), ""]
     lines.append("Input files (SHA-256):")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..audit.result import INTERNAL_NOTICE
 from ..errors import AnalysisError, OutcomesError
 from ..stats.result import Col
 from .disclosure import (
@@ -33,7 +34,8 @@ from .folder import OutputSet
 from .safety import neutralise_formulas
 
 __all__ = ["ExportResult", "write_tables", "write_pdf", "save_rejects", "README_SHEET",
-           "disclosure_rule"]
+           "disclosure_rule", "SUPPRESSIONS_TABLE", "INTERNAL_NOTICE"]
+
 
 #: Name of the first sheet of the workbook.
 README_SHEET = "README"
@@ -95,9 +97,11 @@ def disclosure_rule(min_cell: int = 5) -> str:
     """
     return (
         f"Counts from 1 to {min_cell - 1} are shown as {small_mark(min_cell)}. Where cells add "
-        f"up to a total, further cells are shown as {SECONDARY_MARK} so that a hidden count "
-        f"cannot be worked out by subtraction. Estimates resting on fewer than {min_cell} units "
-        f"are left blank, and the column '{NOTE_COLUMN}' says why. A count of 0 is shown as 0."
+        f"up to a total, or a count is shared with another table of the release, further cells "
+        f"are shown as {SECONDARY_MARK} so that a hidden count cannot be worked out from the "
+        f"release's other numbers. Estimates resting on fewer than {min_cell} units, or giving "
+        f"a small count back, are left blank, and the column '{NOTE_COLUMN}' says why; counts "
+        f"are taken out of text. A count of 0 is shown as 0."
     )
 
 
@@ -170,6 +174,22 @@ def _prepare(name, df, min_cell, margins, options):
 
 
 # --------------------------------------------------------------------------------- readme
+#: The table of a release listing every suppression (cell, rule, table).
+SUPPRESSIONS_TABLE = "suppressions"
+_SUPPRESSIONS_TEXT = ("Every cell hidden (primary: a count below min_cell; secondary: hidden so "
+                      "that another cannot be worked out), estimate withheld and text rewritten "
+                      "in this release: table, spreadsheet row, row in words, column, rule "
+                      "(never the hidden value)")
+
+
+def _with_suppressions(readme):
+    if isinstance(readme, pd.DataFrame):
+        extra = pd.DataFrame([(SUPPRESSIONS_TABLE, "", _SUPPRESSIONS_TEXT)],
+                             columns=[Col.TABLE, Col.COLUMN, _DESCRIPTION])
+        return pd.concat([readme, extra], ignore_index=True)
+    return {**readme, SUPPRESSIONS_TABLE: _SUPPRESSIONS_TEXT}
+
+
 def _readme_frame(readme, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Normalise ``readme`` to columns table, column, description (column "" for the table)."""
     if isinstance(readme, pd.DataFrame):
@@ -253,6 +273,8 @@ def write_tables(
     min_cell: int = 5,
     margins: Mapping[str, Margin | Sequence[Margin]] | None = None,
     options: Mapping[str, Mapping] | None = None,
+    published=None,
+    exact: bool = False,
 ) -> ExportResult:
     """Write tables to ``out_dir/tables.xlsx`` and ``out_dir/tables/<name>.csv``, safely.
 
@@ -277,6 +299,13 @@ def write_tables(
     options : dict of str to dict, optional
         Per table, other keyword arguments of :func:`~outcomes.output.disclosure.disclose`
         (``count_columns``, ``estimate_columns``, ``unit_column``, ``ratio_columns``).
+    published : Published, optional
+        A release already decided (:meth:`outcomes.output.release.Release.publish`): its
+        tables are written as they are (``tables`` must be ``published.tables``), and its
+        suppressions as one more sheet and CSV, ``suppressions``.
+    exact : bool, default False
+        An internal output: the tables are written exactly (no disclosure control), and the
+        README sheet and every CSV say so on their first line (:data:`INTERNAL_NOTICE`).
 
     Returns
     -------
@@ -313,9 +342,18 @@ def write_tables(
     if unknown:
         raise AnalysisError(f"write_tables(): margins or options name tables {unknown} that "
                             f"are not among the tables {list(tables)}.")
-    frame = _readme_frame(readme, tables)
     written, found = {}, []
-    for name, df in tables.items():
+    if published is not None:
+        tables = {**published.tables, SUPPRESSIONS_TABLE: published.suppressions}
+        readme = _with_suppressions(readme)
+        for name, df in tables.items():
+            written[name] = neutralise_formulas(_spreadsheet_safe(_flatten(df)))
+        found.append(published.suppressions)
+    frame = _readme_frame(readme, tables)
+    for name, df in tables.items() if published is None else ():
+        if exact:
+            written[name] = neutralise_formulas(_spreadsheet_safe(_flatten(df)))
+            continue
         written[name], supp = _prepare(name, df, min_cell, margins, options)
         found.append(supp)
 
@@ -326,9 +364,16 @@ def write_tables(
     for name, df in written.items():
         csv_paths[name] = out_dir / _CSV_DIR / f"{files[name]}.csv"
         # CRLF line ends (RFC 4180): the csv writer then quotes any cell holding CR or LF
-        df.to_csv(csv_paths[name], index=False, encoding="utf-8", lineterminator="\r\n")
+        with open(csv_paths[name], "w", encoding="utf-8", newline="") as f:
+            if exact:
+                f.write(INTERNAL_NOTICE + "\r\n")
+            df.to_csv(f, index=False, lineterminator="\r\n")
     xlsx = out_dir / _XLSX_NAME
-    _write_workbook(xlsx, _readme_rows(frame, written, sheets, files, min_cell), written, sheets)
+    rows = _readme_rows(frame, written, sheets, files, min_cell)
+    if exact:
+        rows = [[INTERNAL_NOTICE, ""], ["About these tables", "exact counts (internal)"],
+                *rows[6:]]
+    _write_workbook(xlsx, rows, written, sheets)
 
     suppressions = (pd.concat(found, ignore_index=True) if found
                     else pd.DataFrame(columns=SUPPRESSION_COLUMNS))

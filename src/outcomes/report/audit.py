@@ -15,17 +15,20 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._version import __version__
 from ..audit.result import AuditResult, audit_data
-from ..audit.signals import NOT_RECORDED, Signals
-from ..output.disclosure import SUPPRESSION_COLUMNS, ColumnTotal, disclose, small_mark
-from ..output.export import write_tables
+from ..audit.signals import ALL, NOT_RECORDED, Signals
+from ..output.disclosure import small_mark
+from ..output.export import INTERNAL_NOTICE, write_tables
 from ..output.folder import OutputSet
 from ..output.html import Page
 from ..output.safety import neutralise_formulas
+from ..stats.result import Col
 from ..validators import is_number
+from .relations import AUDIT_RULES, numeric_like, release_of
 
 __all__ = ["write_audit", "audit_tables", "audit_json", "disclosure_rules", "HTML_LISTED",
            "XLSX_LISTED"]
@@ -64,73 +67,67 @@ _README = {
 
 
 def disclosure_rules() -> dict[str, dict]:
-    """Per audit table, the keyword arguments of :func:`outcomes.output.disclosure.disclose`."""
-    adherent = ColumnTotal("n", ["adherent", "nonadherent"])
-    groups = dict(count_columns=["n", "adherent", "nonadherent"], margins=adherent,
-                  ratio_columns=["estimate"])
-    return {
-        "counts": dict(count_columns=["read", "accepted", "quarantined", "warned"],
-                       margins=ColumnTotal("read", ["accepted", "quarantined"]),
-                       unit_column=None),
-        "checks": dict(count_columns=["numerator", "denominator"],
-                       estimate_columns=["percentage"], ratio_columns=["percentage"],
-                       unit_column="denominator"),
-        "adherence": dict(count_columns=["n", "adherent", "nonadherent", "n_clusters"],
-                          margins=adherent, ratio_columns=["estimate"]),
-        "adherence_by_clinic": groups,
-        "adherence_by_operator": groups,
-        _LISTING: dict(count_columns=[], estimate_columns=[], unit_column=None),
-        "signals": dict(count_columns=["n", "events", "n_clusters"]),
-    }
+    """Per audit table, the keyword arguments of :meth:`outcomes.output.release.Release.add`
+    (the relations between its counts: :data:`outcomes.report.relations.AUDIT_RULES`)."""
+    return dict(AUDIT_RULES)
 
 
-def _disclosed(exact: dict[str, pd.DataFrame], min_cell: int | None) -> dict[str, pd.DataFrame]:
-    if min_cell is None:
-        return exact
-    rules = disclosure_rules()
-    out, suppressions = {}, []
-    for name, table in exact.items():
-        if name == _LISTING:
-            out[name] = table
-            continue
-        d = disclose(table.reset_index(drop=True), min_cell, name=name, **rules[name])
-        out[name] = d.table
-        suppressions.append(d.suppressions)
-    frames = [s for s in suppressions if len(s)]
-    out["suppressions"] = (pd.concat(frames, ignore_index=True) if frames
-                           else pd.DataFrame(columns=SUPPRESSION_COLUMNS))
-    return out
+def _released(result: AuditResult, min_cell: int):
+    """The audit's tables as one release: no session listing, every count decided once."""
+    exact = {k: v for k, v in result.tables().items() if k != _LISTING}
+    published = release_of(exact, AUDIT_RULES, min_cell).publish()
+    shown = dict(published.tables)
+    shown["signals"] = _overall_withheld(shown["signals"])
+    shown["suppressions"] = published.suppressions
+    return shown, published
+
+
+def _overall_withheld(sig: pd.DataFrame) -> pd.DataFrame:
+    """The ``overall`` rate is the rate of the 'all' row: withheld where that row's is."""
+    if sig.empty or "overall" not in sig:
+        return sig
+    sig = sig.copy()
+    overall = sig[sig["dimension"] == ALL].set_index("unit")[Col.ESTIMATE]
+    hidden = {u for u, v in overall.items() if pd.isna(v)}
+    sig.loc[sig["unit"].isin(hidden), "overall"] = np.nan
+    return sig
 
 
 def audit_tables(result: AuditResult, *, min_cell: int | None = 5) -> dict[str, pd.DataFrame]:
-    """Every table of the audit, disclosed: what the audit's files show.
+    """Every table of the audit as a file shows it.
 
     Parameters
     ----------
     result : AuditResult
     min_cell : int or None, default 5
-        Counts from 1 to ``min_cell - 1`` shown as ``"<min_cell"``, cells that would give them
-        back by subtraction as ``"*"``, and estimates resting on fewer units withheld
-        (:func:`outcomes.output.disclosure.disclose`). None: the exact tables.
+        The release (``outcomes audit --release``): counts from 1 to ``min_cell - 1`` shown as
+        ``"<min_cell"``, cells that would give them back as ``"*"`` (across every table of the
+        audit), estimates resting on fewer units withheld, counts taken out of text, and no
+        session listing (:class:`outcomes.output.release.Release`). None: the exact tables
+        (internal).
 
     Returns
     -------
     dict of str to DataFrame
-        The tables of :meth:`AuditResult.tables` and, when disclosed, ``suppressions`` (one row
-        per hidden cell, never its value).
+        The exact tables of :meth:`AuditResult.tables`; released: the same without
+        ``nonadherent_sessions`` and with ``suppressions`` (one row per hidden cell, never its
+        value).
     """
-    return _disclosed(result.tables(), min_cell)
+    if min_cell is None:
+        return result.tables()
+    return _released(result, min_cell)[0]
 
 
 def audit_json(result: AuditResult, *, min_cell: int | None = 5,
                indent: int | None = 2) -> str:
-    """The text of ``audit.json``: :func:`~outcomes.audit.result.audit_data` of the disclosed
-    tables (:func:`audit_tables`; ``min_cell=None``: exact)."""
+    """The text of ``audit.json``: :func:`~outcomes.audit.result.audit_data` of
+    :func:`audit_tables` (``min_cell=None``: internal, exact, with the session ids)."""
     data = audit_data(result, audit_tables(result, min_cell=min_cell), min_cell=min_cell)
     return json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
 
 
-def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> dict[str, Path]:
+def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5,
+                release: bool = False) -> dict[str, Path]:
     """Write ``audit.html``, ``audit.json`` and ``audit.xlsx`` (with CSV copies).
 
     Parameters
@@ -141,13 +138,19 @@ def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> d
         Output folder (created if needed), written as one set
         (:class:`outcomes.output.folder.OutputSet`).
     min_cell : int, default 5
-        Counts from 1 to ``min_cell - 1`` are shown as ``<min_cell`` in every file.
+        With ``release``: counts from 1 to ``min_cell - 1`` are shown as ``<min_cell``.
+    release : bool, default False
+        False: the internal audit, for the clinic's own auditor: exact counts and percentages,
+        the non-adherent sessions listed (``audit_nonadherent_sessions.csv``), every file
+        saying on its first line, sheet or heading that it is internal
+        (:data:`outcomes.output.export.INTERNAL_NOTICE`). True: a release, protected as one
+        (:func:`audit_tables`), with no session listing.
 
     Returns
     -------
     dict of str to Path
-        ``"html"``, ``"json"``, ``"xlsx"``, ``"nonadherent_csv"`` and the CSV copies of the
-        workbook's sheets (``"<table>_csv"``).
+        ``"html"``, ``"json"``, ``"xlsx"``, (internal) ``"nonadherent_csv"`` and the CSV copies
+        of the workbook's sheets (``"<table>_csv"``).
 
     Examples
     --------
@@ -156,11 +159,15 @@ def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> d
     >>> written = write_audit(audit(load_sample()), tempfile.mkdtemp())
     >>> written["html"].name, written["xlsx"].name
     ('audit.html', 'audit.xlsx')
+    >>> written["html"].read_text(encoding="utf-8").count("Internal: exact small counts")
+    1
     """
     output = OutputSet(out, known=AUDIT_FILES)
     with output as out_dir:
-        exact = result.tables()
-        shown = _disclosed(exact, min_cell)
+        if release:
+            shown, published = _released(result, min_cell)
+        else:
+            shown, published, min_cell = result.tables(), None, None
         written: dict[str, Path] = {"html": out_dir / "audit.html",
                                     "json": out_dir / "audit.json"}
         written["html"].write_text(_page(result, shown, min_cell).render(), encoding="utf-8")
@@ -168,7 +175,7 @@ def write_audit(result: AuditResult, out: str | Path, *, min_cell: int = 5) -> d
         written["json"].write_text(json.dumps(audit_data(result, shown, min_cell=min_cell),
                                               ensure_ascii=False, allow_nan=False),
                                    encoding="utf-8")
-        written.update(_write_workbook(exact, out_dir, min_cell))
+        written.update(_write_workbook(shown, out_dir, min_cell, published))
     return {k: output.final(v) for k, v in written.items()}
 
 
@@ -186,13 +193,24 @@ def _page(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> Pag
     verdict = "PASSED" if result.passed else "FAILED"
     checks = t["checks"]
     n_fail = int((~checks["passed"].astype(bool)).sum())
-    page = Page(f"Quality audit: {result.source or 'bundle'}",
-                subtitle=f"{verdict}: {len(checks) - n_fail} of {len(checks)} checks pass "
-                         f"(outcomes {__version__})")
-    page.note(f"Counts from 1 to {min_cell - 1} are shown as {small_mark(min_cell)}, cells that "
-              f"would give them back by subtraction as *, and estimates resting on fewer than "
-              f"{min_cell} units are left blank. Session, clinic and operator ids are the "
-              "bundle's pseudonymous keys; no patient id or date is shown.")
+    head = f"{verdict}: {len(checks) - n_fail} of {len(checks)} checks pass " \
+           f"(outcomes {__version__})"
+    if min_cell is None:
+        page = Page(f"Quality audit: {result.source or 'bundle'}",
+                    subtitle=f"{INTERNAL_NOTICE} {head}")
+        page.note("Exact counts, percentages and the sessions not following a recommendation, "
+                  "for the clinic's own auditor. For a copy to share, run 'outcomes audit "
+                  "--release'. Session, clinic and operator ids are the bundle's pseudonymous "
+                  "keys; no patient id or date is shown.")
+    else:
+        page = Page(f"Quality audit: {result.source or 'bundle'}", subtitle=head)
+        n_sup = len(t.get("suppressions", ()))
+        page.note(f"Release: counts from 1 to {min_cell - 1} are shown as "
+                  f"{small_mark(min_cell)}, cells that would give them back (by subtraction, "
+                  "from a total or from another table) as *, estimates resting on fewer than "
+                  f"{min_cell} units or giving a small count back are left blank, and no session "
+                  f"is listed. {n_sup} cells are suppressed, each listed at the end of this page, "
+                  "in the workbook's sheet 'suppressions' and in tables/suppressions.csv.")
     _verdict(page, checks, n_fail)
     page.section("Input", "input")
     page.table(t["counts"], caption="Rows per input table")
@@ -261,7 +279,13 @@ def _signals(page: Page, result: AuditResult, sig: pd.DataFrame, min_cell: int) 
     above = sig[sig["above_overall"].astype(bool) & ~sig["above_ceiling"].astype(bool)]
     if len(above):
         page.table(above, caption="Groups above the overall rate (below the ceiling)")
-    visible = result.signals.table[result.signals.table["n"] >= min_cell]
+    exact = result.signals.table
+    if min_cell is None:
+        visible = exact[exact["n"] >= 1]
+    else:  # drawn from the released rows: what the tables show, nothing more
+        shown = numeric_like(sig, exact)
+        visible = shown[shown["n"] >= min_cell]
+    min_cell = min_cell or 1
     for unit in ("sessions", "courses"):
         part = visible[(visible["unit"] == unit) & (visible["dimension"] == "clinic_id")]
         if not len(part):
@@ -293,6 +317,8 @@ def _adherence(page: Page, t: dict[str, pd.DataFrame]) -> None:
                empty="no session the recommendations apply to has a clinic_id.")
     page.table(t["adherence_by_operator"], caption="Adherence per operator",
                empty="no session the recommendations apply to has an operator_id.")
+    if _LISTING not in t:  # a release lists no session
+        return
     page.section("Sessions not following a recommendation", "nonadherent", level=3)
     if t[_LISTING].empty:
         page.note("Every session audited follows every recommendation it is audited against.")
@@ -315,33 +341,43 @@ def _settings(page: Page, result: AuditResult, min_cell: int) -> None:
         "flag dimensions": ", ".join(cfg.flag_dimensions),
         "adherence minimums": ", ".join(f"{k} {v:g}%" for k, v in
                                         cfg.adherence_minimum.items()) or "none",
-        "smallest count shown": min_cell,
+        "smallest count shown": min_cell or "every count shown exactly (internal)",
     })
 
 
 # ------------------------------------------------------------------------------ the workbook
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    """A long table as UTF-8 CSV (pyarrow's writer: about ten times pandas' speed)."""
+    """A long internal table as UTF-8 CSV, the notice on its first line (pyarrow's writer:
+    about ten times pandas' speed)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    pcsv.write_csv(pa.Table.from_pandas(df, preserve_index=False), path)
+    with open(path, "wb") as f:
+        f.write((INTERNAL_NOTICE + "\n").encode("utf-8"))
+        pcsv.write_csv(pa.Table.from_pandas(df, preserve_index=False), f)
 
 
-def _write_workbook(exact: dict[str, pd.DataFrame], out_dir: Path,
-                    min_cell: int) -> dict[str, Path]:
+def _write_workbook(shown: dict[str, pd.DataFrame], out_dir: Path, min_cell: int | None,
+                    published) -> dict[str, Path]:
     """``audit.xlsx`` and ``tables/<name>.csv`` through :func:`outcomes.output.export.write_tables`;
-    the full list of non-adherent sessions in ``audit_nonadherent_sessions.csv``."""
+    internal: the full list of non-adherent sessions in ``audit_nonadherent_sessions.csv`` and
+    the notice on the first line of every CSV and of the README sheet."""
     written: dict[str, Path] = {}
-    full = out_dir / "audit_nonadherent_sessions.csv"
-    _write_csv(neutralise_formulas(exact[_LISTING]), full)
-    written["nonadherent_csv"] = full
-    sheets = {**exact, _LISTING: exact[_LISTING].head(XLSX_LISTED)}
-    # out_dir is the run's private staging folder, so the export's tables.xlsx can be written
-    # there and renamed; its CSVs are already where the audit puts them (tables/)
-    res = write_tables(sheets, out_dir, readme=_README, min_cell=min_cell,
-                       options=disclosure_rules())
+    if published is None:
+        full = out_dir / "audit_nonadherent_sessions.csv"
+        _write_csv(neutralise_formulas(shown[_LISTING]), full)
+        written["nonadherent_csv"] = full
+        sheets = {**shown, _LISTING: shown[_LISTING].head(XLSX_LISTED)}
+        res = write_tables(sheets, out_dir, readme=_README, min_cell=1, exact=True)
+    else:
+        res = write_tables(published.tables, out_dir, readme=_README, min_cell=min_cell,
+                           published=dataclass_replace(published, shown))
     written["xlsx"] = out_dir / "audit.xlsx"
     os.replace(res.xlsx, written["xlsx"])
     written.update({f"{name}_csv": path for name, path in res.csv.items()})
     return written
+
+
+def dataclass_replace(published, shown):
+    """``published`` with the tables as shown (the overall rate withheld with its row)."""
+    return published._replace(tables={k: shown[k] for k in published.tables})

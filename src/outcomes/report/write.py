@@ -31,6 +31,12 @@ from ..output.labels import count_text
 from ..output.progress import Progress
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
+from .relations import (
+    numeric_like,
+    report_release,
+    resolution_points,
+    withhold_small_steps,
+)
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 
@@ -176,9 +182,10 @@ def write_report(
                           progress=progress.step)
         progress.step("writing tables")
         tables = results.tables(include_patient_rows=include_patient_rows)
+        published = withhold_small_steps(report_release(tables, min_cell).publish(), min_cell)
         export = write_tables(
-            tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables}, min_cell=min_cell,
-            options=_disclosure_options(tables),
+            published.tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables},
+            min_cell=min_cell, published=published,
         )
         progress.step("drawing figures")
         page = _page(results, export.tables, export.suppressions, min_cell, command,
@@ -204,32 +211,6 @@ def write_report(
 REPORT_FILES = ("report.html", "report.pdf", "tables.xlsx", "tables/*.csv", ".report-print.html")
 
 
-def _disclosure_options(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
-    """Per exported table, how :func:`outcomes.output.disclosure.disclose` treats it."""
-    from ..output.disclosure import ColumnTotal
-    from .audit import disclosure_rules
-
-    options = {name: {"ratio_columns": _ratio_columns(t)} for name, t in tables.items()}
-    adherence = dict(disclosure_rules()["adherence"])
-    adherence["ratio_columns"] = _ratio_columns(tables["recommendations"])
-    options["recommendations"] = adherence
-    options["input"] = dict(margins=ColumnTotal("n_read", ["n_accepted", "n_quarantined"]),
-                            unit_column=None)
-    return options
-
-
-def _ratio_columns(table: pd.DataFrame) -> list[str]:
-    """Estimates withheld in any row with a hidden count.
-
-    Many estimates are shares of a count of the same row (events / sessions): shown beside a
-    hidden count they would give it back (share x n). Withholding every estimate of such a row
-    is the simple rule that covers them all.
-    """
-    from ..output.disclosure import is_estimate_column
-
-    return [c for c in table.columns if is_estimate_column(c)]
-
-
 # ------------------------------------------------------------------------------ the page
 #: In the printed (PDF) report, tables longer than this are named, not printed: they are in
 #: tables.xlsx and tables/*.csv (a PDF library lays out long tables very slowly).
@@ -250,8 +231,40 @@ class _ReportPage(Page):
         return super().table(df, caption, badges, **kwargs)
 
 
+def released_results(r: Results, shown: dict, min_cell: int) -> Results:
+    """``r`` with each analysis' table replaced by the released one (for the figures)."""
+    import dataclasses
+
+    def swap(result, name, **extra):
+        if result is None or name not in shown:
+            return result
+        return dataclasses.replace(result, table=numeric_like(shown[name], result.table),
+                                   **extra)
+
+    res = r.resolution
+    extra = dict(res.extra)
+    if "curve" in extra and "resolution" in shown:
+        extra["curve"] = resolution_points(shown["resolution"], extra["curve"])
+    claims = r.claims
+    if "claims" in shown:
+        table = claims.table.copy()
+        for c in (Col.ESTIMATE, Col.CI_LOW, Col.CI_HIGH):
+            table[c] = pd.to_numeric(shown["claims"][c], errors="coerce").to_numpy()
+        claims = dataclasses.replace(claims, table=table)
+    by_condition = swap(r.by_condition, "by_condition")
+    if by_condition is not None:  # its figure labels each condition with n: shown ones only
+        t = by_condition.table
+        by_condition = dataclasses.replace(by_condition,
+                                           table=t[t[Col.N] >= min_cell].reset_index(drop=True))
+    return dataclasses.replace(
+        r, by_condition=by_condition, dose=swap(r.dose, "dose_response"),
+        spacing=swap(r.spacing, "spacing"), skin_type=swap(r.skin_type, "skin_type"),
+        resolution=swap(res, "resolution", extra=extra), claims=claims)
+
+
 def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, command,
           include_patient_rows: bool, compact: bool = False) -> Page:
+    r = released_results(r, shown, min_cell)
     log = r.log
     page = _ReportPage("Microneedling outcomes: what the data say", compact=compact,
                 subtitle=f"Bundle {log.source or '(unnamed)'} · outcomes {__version__}")
@@ -357,9 +370,15 @@ def _no_events(r: Results) -> str:
 
 def _outcomes(page: Page, r: Results, shown, min_cell) -> None:
     page.section("Outcomes by condition", "outcomes")
-    page.figure(r.by_condition.plot(), alt="Mean final improvement by condition with 95% "
-                                           "intervals and the band thresholds",
-                caption="Final improvement by condition (share of the possible improvement).")
+    t = r.by_condition.table
+    if (t[Col.MEASURE] == "final_improvement_mean").any():
+        page.figure(r.by_condition.plot(), alt="Mean final improvement by condition with 95% "
+                                               "intervals and the band thresholds",
+                    caption="Final improvement by condition (share of the possible "
+                            "improvement).")
+    else:
+        page.note(f"No figure: no condition has {min_cell} or more courses with a final "
+                  "improvement.")
     page.table(shown["by_condition"], caption="Outcomes by condition",
                empty="no course to describe (no accepted session).")
 
@@ -465,7 +484,9 @@ def _provenance(page: Page, log: SessionLog, suppressions: pd.DataFrame, min_cel
     files = pd.DataFrame({"file": list(log.checksums), "sha256": list(log.checksums.values())})
     page.table(files, caption="Input files and their SHA-256 checksums")
     if len(suppressions):
-        page.table(suppressions, caption=f"Every suppression ({len(suppressions)} cells)")
+        page.table(suppressions, caption=f"Every suppression ({len(suppressions)} cells; also "
+                                         "in tables.xlsx, sheet suppressions, and "
+                                         "tables/suppressions.csv)")
     else:
         page.note("No cell needed suppression.")
 
