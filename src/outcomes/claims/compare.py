@@ -267,7 +267,7 @@ def compare(
         try:
             out.estimates[basis] = _standardised(y, exposure, X, cluster, contrast=contrast,
                                                  alpha=alpha, unit_label=unit_label)
-        except (OutcomesError, ValueError, np.linalg.LinAlgError) as exc:
+        except (OutcomesError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             out.failures[basis] = f"no {basis.value} estimate: {exc}"
     return out
 
@@ -289,6 +289,6 @@ def e_value(estimate: Estimate | None, *, ratio: bool,
         else:
             point, bound = _e_value(estimate.estimate, estimate.ci_low, estimate.ci_high,
                                     scale="difference", sd=sd)
-    except (OutcomesError, ValueError, ZeroDivisionError):
+    except (OutcomesError, ValueError, ArithmeticError):
         return math.nan, math.nan
     return float(point), float(bound)
