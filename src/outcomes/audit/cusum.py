@@ -131,7 +131,10 @@ def control_limits(p: np.ndarray, starts: np.ndarray, *, odds_ratio: float = 2.0
         Case-mix risks of the providers' sessions, concatenated provider after provider.
     starts : ndarray of int
         Index of each provider's first session.
-    odds_ratio, false_alarm : float
+    odds_ratio : float
+    false_alarm : float or ndarray of float
+        Probability of at least one signal over the provider's sessions (one per provider, or
+        one for all).
     simulations : int
         Replicates of in-control outcomes.
     seed : int
@@ -146,7 +149,7 @@ def control_limits(p: np.ndarray, starts: np.ndarray, *, odds_ratio: float = 2.0
     --------
     >>> h = control_limits(np.full(200, 0.1), np.array([0]), simulations=2000, seed=1)
     >>> round(float(h[0]), 2)
-    4.11
+    4.1
     """
     rng = np.random.default_rng(seed)
     n = len(p)
@@ -160,8 +163,11 @@ def control_limits(p: np.ndarray, starts: np.ndarray, *, odds_ratio: float = 2.0
         b = min(chunk, simulations - first)
         y = rng.random((b, n)) < p
         maxima.append(max_cusum(np.where(y, up, down), starts))
-    m = np.concatenate(maxima, axis=0)
-    return np.quantile(m, 1.0 - false_alarm, axis=0, method="higher")
+    m = np.sort(np.concatenate(maxima, axis=0), axis=0)
+    level = np.broadcast_to(np.asarray(false_alarm, dtype=float), (len(starts),))
+    # the smallest simulated maximum exceeded by at most false_alarm of the replicates
+    k = np.clip(np.ceil((1.0 - level) * simulations).astype(np.int64) - 1, 0, simulations - 1)
+    return m[k, np.arange(len(starts))]
 
 
 @dataclass(frozen=True)
@@ -207,16 +213,17 @@ class Cusum:
                          f"{pd.Timestamp(r.first_signal).date()} (h = {r.control_limit:.3g})")
         return "\n".join(lines)
 
-    def plot(self, ax=None, *, dimension: str = Col.CLINIC_ID, group: str | None = None):
+    def plot(self, ax=None, *, dimension: str = Col.CLINIC_ID, group: str | None = None,
+             by: str = "date"):
         """The chart of one provider (:func:`outcomes.plots.audit.cusum_chart`)."""
         from ..plots.audit import cusum_chart
 
-        return cusum_chart(self, ax=ax, dimension=dimension, group=group)
+        return cusum_chart(self, ax=ax, dimension=dimension, group=group, by=by)
 
 
 def cusum(sessions: pd.DataFrame, y: np.ndarray, risk: np.ndarray, *,
           dimensions=CUSUM_DIMENSIONS, odds_ratio: float = 2.0, false_alarm: float = 0.05,
-          simulations: int = 1000, seed: int = 20001) -> Cusum:
+          scope: str = "dimension", simulations: int = 1000, seed: int = 20001) -> Cusum:
     """Risk-adjusted Bernoulli CUSUM per provider over session dates.
 
     Parameters
@@ -232,13 +239,21 @@ def cusum(sessions: pd.DataFrame, y: np.ndarray, risk: np.ndarray, *,
     odds_ratio : float
         Odds ratio of the deterioration to detect (> 1).
     false_alarm : float
-        Probability, per provider, of a signal over its observed sessions when in control.
+        Probability of a false signal over the observed sessions when every provider is in
+        control: of any provider of the dimension (``scope="dimension"``), or of each provider
+        (``scope="provider"``).
+    scope : {"dimension", "provider"}
+        With ``dimension``, each of the k providers of a dimension gets the level
+        ``1 - (1 - false_alarm)^(1/k)`` (Sidak: exact, the providers' sessions being disjoint
+        and their outcomes independent under control), so a dimension raises a false alarm
+        with probability ``false_alarm``.
     simulations : int
     seed : int
 
     Returns
     -------
     Cusum
+        ``false_alarm`` in its table is the level of each provider.
 
     Examples
     --------
@@ -272,7 +287,10 @@ def cusum(sessions: pd.DataFrame, y: np.ndarray, risk: np.ndarray, *,
     labels = [(dim, g) for dim, f in parts for g in pd.unique(f["g"])]
     sizes = np.concatenate([f.groupby("g", sort=False).size().to_numpy() for _, f in parts])
     starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
-    h = control_limits(risk[order], starts, odds_ratio=odds_ratio, false_alarm=false_alarm,
+    per_dim = {dim: f["g"].nunique() for dim, f in parts}
+    level = np.array([1.0 - (1.0 - false_alarm) ** (1.0 / per_dim[dim]) if scope == "dimension"
+                      else false_alarm for dim, _ in labels])
+    h = control_limits(risk[order], starts, odds_ratio=odds_ratio, false_alarm=level,
                        simulations=simulations, seed=seed)
     dates = np.concatenate([f["d"].to_numpy() for _, f in parts])
     ids = np.concatenate([f["s"].to_numpy() for _, f in parts])
@@ -295,7 +313,7 @@ def cusum(sessions: pd.DataFrame, y: np.ndarray, risk: np.ndarray, *,
             paths[(dim, group)] = pd.DataFrame({Col.SESSION_DATE: dates[sl], "cusum": c})
         rows.append({"dimension": dim, "group": group, "n": int(n), "events": int(yy.sum()),
                      "expected": float(pp.sum()), "odds_ratio": float(odds_ratio),
-                     "false_alarm": float(false_alarm), "control_limit": float(h[u]),
+                     "false_alarm": float(level[u]), "control_limit": float(h[u]),
                      "signals": len(hits),
                      "first_signal": dates[sl][hits[0]] if hits else pd.NaT,
                      "status": "signal" if hits else "no_signal"})

@@ -64,7 +64,8 @@ def _course_providers(sessions: pd.DataFrame, courses: pd.DataFrame, dims) -> pd
 
 
 def monitoring(courses: Courses, *, method: str = "additive", min_groups: int = 5,
-               odds_ratio: float = 2.0, false_alarm: float = 0.05, simulations: int = 1000,
+               odds_ratio: float = 2.0, false_alarm: float = 0.05, scope: str = "dimension",
+               simulations: int = 1000,
                seed: int = 20001, funnel_dimensions=FUNNEL_DIMENSIONS,
                cusum_dimensions=(Col.CLINIC_ID, Col.OPERATOR_ID)) -> Monitoring:
     """Funnel plots and risk-adjusted CUSUM of a bundle's providers.
@@ -77,7 +78,7 @@ def monitoring(courses: Courses, *, method: str = "additive", min_groups: int = 
         Overdispersion correction of the funnel limits.
     min_groups : int
         Fewest providers with which an overdispersion is estimated.
-    odds_ratio, false_alarm, simulations, seed
+    odds_ratio, false_alarm, scope, simulations, seed
         The CUSUM's settings (:func:`outcomes.audit.cusum.cusum`).
     funnel_dimensions, cusum_dimensions : sequence of str
 
@@ -119,5 +120,5 @@ def monitoring(courses: Courses, *, method: str = "additive", min_groups: int = 
     f = funnel(s, y, risk, patient, courses=course_table, course_patient=course_patient,
                dimensions=funnel_dimensions, method=method, min_groups=min_groups)
     cu = cusum(s, y, risk, dimensions=cusum_dimensions, odds_ratio=odds_ratio,
-               false_alarm=false_alarm, simulations=simulations, seed=seed)
+               false_alarm=false_alarm, scope=scope, simulations=simulations, seed=seed)
     return Monitoring(f, cu)

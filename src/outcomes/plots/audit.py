@@ -74,7 +74,8 @@ def funnel_plot(funnel, ax=None, *, indicator: str = "notable_per_session",
     return ax
 
 
-def cusum_chart(cusum, ax=None, *, dimension: str = "clinic_id", group: str | None = None):
+def cusum_chart(cusum, ax=None, *, dimension: str = "clinic_id", group: str | None = None,
+                by: str = "date"):
     """The risk-adjusted CUSUM of one provider over session dates, its control limit and
     signals.
 
@@ -85,6 +86,9 @@ def cusum_chart(cusum, ax=None, *, dimension: str = "clinic_id", group: str | No
     dimension : str
     group : str, optional
         The provider (default: the first that signalled in ``dimension``).
+    by : {"date", "session"}
+        The horizontal axis: session dates, or the provider's session number in date order
+        (for a page that shows no date).
 
     Returns
     -------
@@ -99,14 +103,19 @@ def cusum_chart(cusum, ax=None, *, dimension: str = "clinic_id", group: str | No
     path = cusum.paths[key]
     h = float(cusum.table.loc[(cusum.table["dimension"] == key[0])
                               & (cusum.table["group"] == key[1]), "control_limit"].iloc[0])
-    ax.step(path["session_date"], path["cusum"], where="post", color=PALETTE["blue"])
-    ax.axhline(h, color=PALETTE["vermillion"], ls="--", label=f"h = {h:.2f}")
     s = cusum.signals
     s = s[(s["dimension"] == key[0]) & (s["group"] == key[1])]
-    ax.scatter(s["session_date"], s["cusum"], color=PALETTE["vermillion"], zorder=3,
-               label="signal")
+    if by == "date":
+        x, xs, xlabel = path["session_date"], s["session_date"], "session date"
+    else:
+        x = np.arange(1, len(path) + 1)
+        xs = np.cumsum(s["sessions_since_reset"].to_numpy())
+        xlabel = "session of the provider, in date order"
+    ax.step(x, path["cusum"], where="post", color=PALETTE["blue"])
+    ax.axhline(h, color=PALETTE["vermillion"], ls="--", label=f"h = {h:.2f}")
+    ax.scatter(xs, s["cusum"], color=PALETTE["vermillion"], zorder=3, label="signal")
     ax.set_ylabel("CUSUM (log-likelihood ratio)")
-    ax.set_xlabel("session date")
+    ax.set_xlabel(xlabel)
     ax.set_title(f"Risk-adjusted CUSUM, {key[0].removesuffix('_id')} {key[1]}")
     ax.legend(loc="upper left", fontsize="small")
     return ax

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._version import __version__
+from .monitoring import MONITORING_CAPTIONS, MONITORING_RULES, monitoring_section
 from ..audit.result import AuditResult, audit_data
 from ..audit.signals import NOT_RECORDED, Signals
 from ..output.disclosure import SUPPRESSION_COLUMNS, ColumnTotal, disclose, small_mark
@@ -38,7 +39,8 @@ XLSX_LISTED = 10_000
 _LISTING = "nonadherent_sessions"
 
 _STATUS_BADGES = {"pass": "badge badge-supported", "fail": "badge badge-contradicted",
-                  "not_applicable": "badge badge-not_testable"}
+                  "not_applicable": "badge badge-not_testable",
+                  "is_error": "badge badge-contradicted"}
 
 _README = {
     "counts": "Rows read, accepted, quarantined and warned (an optional value blanked) per "
@@ -81,6 +83,7 @@ def disclosure_rules() -> dict[str, dict]:
         "adherence_by_operator": groups,
         _LISTING: dict(count_columns=[], estimate_columns=[], unit_column=None),
         "signals": dict(count_columns=["n", "events", "n_clusters"]),
+        **MONITORING_RULES,
     }
 
 
@@ -202,6 +205,7 @@ def _page(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> Pag
         page.definition_list({f"SHA-256 of {k}": v for k, v in result.checksums.items()})
     _checks(page, checks)
     _signals(page, result, t["signals"], min_cell)
+    monitoring_section(page, result, t, min_cell)
     _adherence(page, t)
     _settings(page, result, min_cell)
     sup = t.get("suppressions")
@@ -339,7 +343,7 @@ def _write_workbook(exact: dict[str, pd.DataFrame], out_dir: Path,
     sheets = {**exact, _LISTING: exact[_LISTING].head(XLSX_LISTED)}
     # out_dir is the run's private staging folder, so the export's tables.xlsx can be written
     # there and renamed; its CSVs are already where the audit puts them (tables/)
-    res = write_tables(sheets, out_dir, readme=_README, min_cell=min_cell,
+    res = write_tables(sheets, out_dir, readme={**_README, **MONITORING_CAPTIONS}, min_cell=min_cell,
                        options=disclosure_rules())
     written["xlsx"] = out_dir / "audit.xlsx"
     os.replace(res.xlsx, written["xlsx"])
