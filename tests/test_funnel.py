@@ -144,8 +144,9 @@ def _one_run(patients: int, seed: int, multiplier: float) -> tuple[set, set, int
     c = m.cusum.table
     signalled = set(c.loc[(c["dimension"] == "clinic_id") & (c["signals"] > 0), "group"])
     dims_signalled = int(c.loc[c["signals"] > 0, "dimension"].nunique())
-    return (set(clinic.loc[clinic["alarm"], "group"]), signalled, int(f["alarm"].sum()),
-            len(f), dims_signalled)
+    high = clinic["status"] == "alarm_high"
+    return (set(clinic.loc[high, "group"]), signalled, int(f["alarm"].sum()), len(f),
+            dims_signalled, set(clinic.loc[clinic["alarm"], "group"]))
 
 
 @pytest.mark.slow
@@ -153,10 +154,11 @@ def test_planted_clinic_alarms_alone_and_the_null_keeps_its_level():
     """Done-when of issue 14. 30 bundles of 2,000 patients with clinic C05 at twice the
     notable-event risk, 30 with none (about 60 s CPU).
 
-    Measured when written: C05 alone in alarm in 30 of 30 (MC SE 0), the CUSUM signalled for
-    C05 in 30 of 30; under the null, funnel alarms in 1 of 840 providers (0.12%, nominal
-    0.2% two-sided) and a CUSUM signal in 4 of 60 (dimension, bundle) pairs (6.7%, MC SE
-    3.2%; nominal 5%).
+    The alarm that sounds is the one on the side of harm (above the 99.8% limit: the gate
+    ``monitoring.funnel_alarm``); C05 must be the only clinic in it. A low-side alarm on
+    another clinic can come with it: the planted clinic raises the case-mix reference that
+    every clinic is compared with (indirect standardisation), so the largest clinic may fall
+    below its lower limit (3 of 30 bundles when written).
     """
     seeds = 30
     alone = cusum_hit = 0
@@ -170,7 +172,7 @@ def test_planted_clinic_alarms_alone_and_the_null_keeps_its_level():
     assert cusum_hit / seeds >= 0.9, f"CUSUM signalled for C05 in {cusum_hit} of {seeds}"
     n_alarm = n_units = n_dims = 0
     for k in range(seeds):
-        _, _, alarms, units, dims = _one_run(2000, 7000 + k, 1.0)
+        _, _, alarms, units, dims, _ = _one_run(2000, 7000 + k, 1.0)
         n_alarm, n_units, n_dims = n_alarm + alarms, n_units + units, n_dims + dims
     level, fam = 0.002, 0.05
     assert n_alarm / n_units <= level + 2 * math.sqrt(level * (1 - level) / n_units), (

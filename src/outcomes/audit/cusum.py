@@ -42,6 +42,10 @@ CUSUM_SIGNAL_COLUMNS = ["dimension", "group", "signal", "session_date", "session
                         "sessions_since_reset", "events_since_reset", "expected_since_reset",
                         "cusum", "control_limit"]
 _WINDOW = 4096
+#: Fewest simulated exceedances from which a limit is read off the replicates directly.
+_EXCEEDANCES = 20
+#: Share of the largest replicates to which the exponential tail is fitted otherwise.
+_TAIL = 0.1
 _CHUNK = 4_000_000
 
 
@@ -102,6 +106,13 @@ def max_cusum(w: np.ndarray, starts: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (replicates, providers)
 
+    Notes
+    -----
+    With ``S`` the running sum over all providers and ``b_u`` its value just before provider
+    u starts, ``C_t = S_t - min(b_u, min_{s<=t in u} S_s)``. The running minimum within each
+    provider is one ``minimum.accumulate`` over ``S - K u`` (``K`` above the range of ``S``, so
+    no earlier provider's value is below a later one's), plus ``K u``.
+
     Examples
     --------
     >>> max_cusum(np.array([[0.5, -1.0, 0.7, 0.2, -0.1]]), np.array([0, 2])).round(6).tolist()
@@ -109,15 +120,18 @@ def max_cusum(w: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """
     w = np.atleast_2d(np.asarray(w, dtype=float))
     n = w.shape[1]
-    unit = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    lengths = np.diff(np.r_[starts, n])
     s = np.cumsum(w, axis=1)
-    base = np.concatenate([np.zeros((w.shape[0], 1)), s[:, starts[1:] - 1]], axis=1)
-    su = s - base[:, unit]
-    big = 2.0 * float(np.max(np.abs(su), initial=0.0)) + 1.0
-    shifted = su - big * unit
-    low = np.minimum.accumulate(shifted, axis=1) + big * unit
-    c = su - np.minimum(low, 0.0)
-    return np.maximum.reduceat(c, starts, axis=1)
+    big = 2.0 * float(s.max(initial=0.0) - s.min(initial=0.0)) + 1.0
+    offset = np.repeat(np.arange(len(starts), dtype=float) * big, lengths)
+    low = s - offset
+    np.minimum.accumulate(low, axis=1, out=low)
+    low += offset
+    base = np.zeros((w.shape[0], len(starts)))
+    base[:, 1:] = s[:, starts[1:] - 1]
+    np.minimum(low, np.repeat(base, lengths, axis=1), out=low)
+    s -= low
+    return np.maximum.reduceat(s, starts, axis=1)
 
 
 def control_limits(p: np.ndarray, starts: np.ndarray, *, odds_ratio: float = 2.0,
@@ -142,14 +156,18 @@ def control_limits(p: np.ndarray, starts: np.ndarray, *, odds_ratio: float = 2.0
     Returns
     -------
     ndarray of float
-        One ``h`` per provider: the ``1 - false_alarm`` quantile (the next value up) of the
-        simulated largest chart value.
+        One ``h`` per provider: the smallest simulated largest chart value exceeded by at most
+        ``false_alarm`` of the replicates. When that leaves fewer than 20 replicates above it
+        (``false_alarm x simulations < 20``, e.g. a small level shared by many providers), the
+        tail ``P(max > h) ~ 0.1 exp(-(h - u) / m)`` is fitted to the top 10% of replicates
+        (u their lowest, m their mean excess over u; the largest value of a CUSUM has an
+        exponential tail) and ``h`` is read off it (never below the direct value).
 
     Examples
     --------
     >>> h = control_limits(np.full(200, 0.1), np.array([0]), simulations=2000, seed=1)
     >>> round(float(h[0]), 2)
-    4.1
+    4.0
     """
     rng = np.random.default_rng(seed)
     n = len(p)
@@ -161,13 +179,24 @@ def control_limits(p: np.ndarray, starts: np.ndarray, *, odds_ratio: float = 2.0
     maxima = []
     for first in range(0, simulations, chunk):
         b = min(chunk, simulations - first)
-        y = rng.random((b, n)) < p
+        y = rng.random((b, n), dtype=np.float32) < p
         maxima.append(max_cusum(np.where(y, up, down), starts))
     m = np.sort(np.concatenate(maxima, axis=0), axis=0)
     level = np.broadcast_to(np.asarray(false_alarm, dtype=float), (len(starts),))
     # the smallest simulated maximum exceeded by at most false_alarm of the replicates
     k = np.clip(np.ceil((1.0 - level) * simulations).astype(np.int64) - 1, 0, simulations - 1)
-    return m[k, np.arange(len(starts))]
+    h = m[k, np.arange(len(starts))]
+    # too few replicates above the limit to read it off: extrapolate the exponential tail of
+    # the largest value of a CUSUM (Siegmund), fitted to the top TAIL share of replicates
+    rare = level * simulations < _EXCEEDANCES
+    if rare.any():
+        top = int(np.ceil((1.0 - _TAIL) * simulations)) - 1
+        u0 = m[top]
+        excess = np.maximum(m[top + 1:] - u0, 0.0).mean(axis=0)
+        with np.errstate(divide="ignore"):
+            tail_h = u0 + excess * np.log(_TAIL / level)
+        h = np.where(rare & (excess > 0), np.maximum(tail_h, h), h)
+    return h
 
 
 @dataclass(frozen=True)

@@ -306,7 +306,7 @@ def _clusters(g, patient, k) -> np.ndarray:
 def funnel(sessions: pd.DataFrame, y: np.ndarray, risk: np.ndarray, patient: np.ndarray, *,
            courses: pd.DataFrame | None = None, course_patient: np.ndarray | None = None,
            dimensions=FUNNEL_DIMENSIONS, method: str = "additive",
-           min_groups: int = 5) -> Funnel:
+           min_groups: int = 10) -> Funnel:
     """Funnel-plot tables of notable events per session and final improvement per course.
 
     Parameters

@@ -63,7 +63,7 @@ def _course_providers(sessions: pd.DataFrame, courses: pd.DataFrame, dims) -> pd
     return out
 
 
-def monitoring(courses: Courses, *, method: str = "additive", min_groups: int = 5,
+def monitoring(courses: Courses, *, method: str = "additive", min_groups: int = 10,
                odds_ratio: float = 2.0, false_alarm: float = 0.05, scope: str = "dimension",
                simulations: int = 1000,
                seed: int = 20001, funnel_dimensions=FUNNEL_DIMENSIONS,
