@@ -54,11 +54,36 @@ def hand():
 
 
 def test_spacing_15_31(hand):
-    # spacings: a 30, 30, 12; b 28 x4; h 10, 20
+    # spacings: a 30, 30, 12; b 28 x4 (professional); h 10, 20 (home: the home rule's, so the
+    # home session 10 days after the last is not held against "15 days to a month")
     r = row(hand, "spacing-15-30-days")
-    assert (r["n"], r["adherent"], r["nonadherent"]) == (9, 7, 2)
-    assert rec_ids(hand, "spacing-15-30-days") == {"a4", "h2"}
-    assert r["estimate"] == pytest.approx(7 / 9)
+    assert (r["n"], r["adherent"], r["nonadherent"]) == (7, 6, 1)
+    assert rec_ids(hand, "spacing-15-30-days") == {"a4"}
+    assert r["estimate"] == pytest.approx(6 / 7)
+    assert r["in_conflict"] == 0 and r["conflict"] == "spacing"
+
+
+def test_rules_that_disagree_show_the_conflict_rather_than_flag():
+    """Professional sessions 20 days apart follow 002 (15 days to a month) but not 003 (4-6
+    weeks); 35 days apart, the other way round. Neither is flagged by the rule it breaks: both
+    are counted in in_conflict. 10 days apart follows neither: non-adherent to both."""
+    log = make_log([
+        session("P1", "p1", "2024-01-01"), session("P1", "p2", "2024-01-21"),  # 20 days
+        session("P1", "p3", "2024-02-25"),  # 35 days
+        session("P1", "p4", "2024-03-06"),  # 10 days
+        session("P2", "q1", "2024-01-01", setting="home"),
+        session("P2", "q2", "2024-01-10", setting="home"),  # 9 days: home rule only
+    ])
+    result = adherence(build_courses(log), catalogue=CATALOGUE, log=log)
+    general, pro = row(result, "spacing-15-30-days"), row(result, "spacing-professional-4-6-weeks")
+    assert (general["n"], general["adherent"], general["in_conflict"]) == (2, 1, 1)
+    assert (pro["n"], pro["adherent"], pro["in_conflict"]) == (2, 1, 1)
+    assert rec_ids(result, "spacing-15-30-days") == {"p4"}
+    assert rec_ids(result, "spacing-professional-4-6-weeks") == {"p4"}
+    assert general["conflict"] == pro["conflict"] == "spacing"
+    assert "spacing-professional-4-6-weeks" in general["reason"]
+    home = row(result, "spacing-home-1-2-weeks")
+    assert (home["n"], home["adherent"]) == (1, 1)
 
 
 def test_spacing_by_setting(hand):
@@ -87,7 +112,7 @@ def test_per_clinic_and_operator(hand):
     c = hand.by_clinic.query("recommendation == 'spacing-15-30-days'")
     got = {(None if pd.isna(k) else k): (n, a) for k, n, a in
            zip(c["clinic_id"], c["n"], c["adherent"], strict=True)}
-    assert got == {"A": (3, 2), "B": (4, 4), None: (2, 1)}
+    assert got == {"A": (3, 2), "B": (4, 4)}  # home sessions: the home rule's
     # a course counts once in each operator that gave one of its sessions
     o = hand.by_operator.query("recommendation == 'acne-scars-monthly-course'")
     got = dict(zip(o["operator_id"], zip(o["n"], o["adherent"], strict=True), strict=True))
@@ -133,14 +158,24 @@ def _independent(sessions: pd.DataFrame, catalogue) -> dict[str, set[str]]:
     course = s.groupby(["patient_id", "condition"], sort=False)
     s["gap"] = course["date"].diff().dt.days
     out = {}
+    # the catalogue's spacing rules: 002's 15-31 days names no setting; 003's professional
+    # 28-42 days disagrees with it (a declared conflict); 003's home 7-14 days governs home
+    # sessions alone
+    within = {r.id: s["gap"].between(*r.parameters["days"]) for r in catalogue.recommendations
+              if r.check == "spacing_within"}
+    follows_other = {"spacing-15-30-days": within["spacing-professional-4-6-weeks"]
+                     & (s["setting"] == "professional"),
+                     "spacing-professional-4-6-weeks": within["spacing-15-30-days"]}
     for rec in catalogue.recommendations:
         p = rec.parameters
         if rec.check == "spacing_within":
             m = s["gap"].notna()
             if "setting" in p:
                 m &= s["setting"] == p["setting"]
-            lo, hi = p["days"]
-            out[rec.id] = set(s.loc[m & ~s["gap"].between(lo, hi), "session_id"])
+            else:
+                m &= s["setting"] != "home"
+            m &= ~follows_other.get(rec.id, pd.Series(False, index=s.index))
+            out[rec.id] = set(s.loc[m & ~within[rec.id], "session_id"])
         elif rec.check == "course_sessions_and_spacing":
             lo, hi = p["days"]
             n_lo, n_hi = p["sessions"]

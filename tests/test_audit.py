@@ -14,7 +14,7 @@ import pytest
 from bundles import valid_tables
 from bundles import write_bundle as write_test_bundle
 from outcomes import AuditResult, ConfigError, audit
-from outcomes.audit.config import GATE_ID, load_audit_config
+from outcomes.audit.config import CUSUM_GATE, FUNNEL_GATE, GATE_ID, GATES, load_audit_config
 from outcomes.audit.quality import CHECK_COLUMNS, CHECKS
 from outcomes.audit.result import JSON_SCHEMA_VERSION
 from outcomes.bundle.load import load_bundle
@@ -27,7 +27,8 @@ CLEAN = dict(fault_rate=0.0, contraindicated_share=0.0, alcohol_share=0.0,
              anticoagulant_share=0.0, spacing_deviation_share=0.0,
              clinic_ae_multiplier={"C05": 1.0})
 COUNT_KEYS = {"n", "numerator", "denominator", "adherent", "nonadherent", "events",
-              "n_clusters", "read", "accepted", "quarantined", "warned"}
+              "n_clusters", "read", "accepted", "quarantined", "warned", "sessions_since_reset",
+              "events_since_reset"}
 
 
 def load_quiet(path):
@@ -68,7 +69,7 @@ def test_clean_bundle_passes_every_check(clean):
     assert clean.checks["passed"].all(), clean.failed
     assert clean.signals.flagged_groups("clinic_id") == []
     assert list(clean.checks.columns) == CHECK_COLUMNS
-    assert set(clean.checks["id"]) == {c.id for c in CHECKS} | {GATE_ID}
+    assert set(clean.checks["id"]) == {c.id for c in CHECKS} | {g.id for g in GATES}
     assert "PASSED" in clean.summary()
 
 
@@ -77,7 +78,7 @@ def test_faulty_bundle_fails_exactly_the_affected_checks(dirty):
     assert set(dirty.failed["id"]) == {
         "sessions.required_conformant", "assessments.required_conformant",
         "adverse_events.required_conformant", "adverse_events.session_unknown",
-        "sessions.duplicate_id", GATE_ID,
+        "sessions.duplicate_id", GATE_ID, FUNNEL_GATE.id, CUSUM_GATE.id,
     }
     assert dirty.signals.flagged_groups("clinic_id") == ["C05"]
     gate = dirty.checks.set_index("id").loc[GATE_ID]
@@ -120,7 +121,8 @@ SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "required": ["schema", "outcomes_version", "source", "passed", "exit_status", "min_cell",
-                 "input", "config", "checks", "adherence", "signals", "suppressions"],
+                 "input", "config", "checks", "adherence", "signals", "monitoring",
+                 "suppressions"],
     "additionalProperties": False,
     "properties": {
         "schema": {"const": JSON_SCHEMA_VERSION},
@@ -155,7 +157,7 @@ SCHEMA = {
                 "numerator": _COUNT, "denominator": _COUNT, "percentage": _NUMBER,
                 "threshold": {"type": "number", "minimum": 0, "maximum": 100},
                 "direction": {"enum": ["at_least", "at_most"]},
-                "status": {"enum": ["pass", "fail", "not_applicable"]},
+                "status": {"enum": ["pass", "fail", "not_applicable", "is_error"]},
                 "passed": {"type": "boolean"},
             },
         }},
@@ -191,6 +193,37 @@ SCHEMA = {
                 }},
                 "flagged": {"type": "array", "items": {
                     "type": "object", "required": ["unit", "dimension", "group"]}},
+            },
+        },
+        "monitoring": {
+            "type": "object",
+            "required": ["funnel", "cusum", "cusum_signals"],
+            "additionalProperties": False,
+            "properties": {
+                "funnel": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["indicator", "dimension", "group", "n", "events", "expected",
+                                 "estimate", "lower_95", "upper_95", "lower_998", "upper_998",
+                                 "status", "alert", "alarm"],
+                    "properties": {"n": _COUNT, "n_clusters": _COUNT,
+                                   "status": {"enum": ["alarm_high", "alert_high", "in_control",
+                                                       "alert_low", "alarm_low",
+                                                       "not_applicable"]},
+                                   "alarm": {"type": "boolean"}},
+                }},
+                "cusum": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["dimension", "group", "n", "events", "expected",
+                                 "control_limit", "signals", "status"],
+                    "properties": {"n": _COUNT, "events": _COUNT,
+                                   "status": {"enum": ["signal", "no_signal"]}},
+                }},
+                "cusum_signals": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["dimension", "group", "signal", "session_date",
+                                 "sessions_since_reset", "events_since_reset"],
+                    "properties": {"sessions_since_reset": _COUNT, "events_since_reset": _COUNT},
+                }},
             },
         },
         "suppressions": _ROWS,
@@ -387,7 +420,8 @@ def test_result_protocol(dirty):
     pd.testing.assert_frame_equal(dirty.to_frame(), dirty.checks)
     exact = dirty.tables()
     assert list(exact) == ["counts", "checks", "adherence", "adherence_by_clinic",
-                           "adherence_by_operator", "nonadherent_sessions", "signals"]
+                           "adherence_by_operator", "nonadherent_sessions", "signals",
+                           "funnel", "cusum", "cusum_signals"]
     assert all(isinstance(t, pd.DataFrame) for t in exact.values())
     pd.testing.assert_frame_equal(exact["signals"], dirty.signals.table)
     assert json.loads(dirty.to_json())["min_cell"] is None
@@ -400,7 +434,7 @@ def test_result_protocol(dirty):
 # ------------------------------------------------------------------------------ configuration
 def test_default_configuration():
     cfg = load_audit_config()
-    assert set(cfg.thresholds) == {c.id for c in CHECKS} | {GATE_ID}
+    assert set(cfg.thresholds) == {c.id for c in CHECKS} | {g.id for g in GATES}
     assert cfg.files == ("audit.toml",)
     assert cfg.flag_dimensions == ("clinic_id",)
     assert 0 < cfg.ceilings["sessions"] < cfg.ceilings["courses"] < 1

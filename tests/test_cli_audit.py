@@ -94,3 +94,50 @@ def test_bad_min_cell_is_a_usage_error(tmp_path, extra):
 
 def test_out_is_required(tmp_path):
     assert main(["audit", str(tmp_path)]) == 2
+
+
+def test_rescore_from_a_stored_audit_without_the_data(faulty_bundle, tmp_path, capsys):
+    out = tmp_path / "audit"
+    assert main(["audit", str(faulty_bundle), "--out", str(out), "--quiet"]) == 3
+    stored = json.loads((out / "audit.json").read_text("utf-8"))
+    failed = [c["id"] for c in stored["checks"] if not c["passed"]]
+    lax = tmp_path / "lax.toml"
+    lines = ["[checks]"] + [f'"{c["id"]}" = {100 if c["direction"] == "at_most" else 0}'
+                            for c in stored["checks"] if c["id"] in failed]
+    lax.write_text("\n".join(lines) + "\n", "utf-8")
+    capsys.readouterr()
+    code = main(["audit", "--rescore", str(out / "audit.json"), "--config", str(lax),
+                 "--out", str(tmp_path / "re")])
+    new = json.loads((tmp_path / "re" / "audit_rescored.json").read_text("utf-8"))
+    still = [c["id"] for c in new["checks"] if not c["passed"]]
+    assert code == (0 if not still else 3) == new["exit_status"]
+    assert set(new["rescored"]["changed"]) | set(still) >= set(failed)
+    assert "re-scored" in capsys.readouterr().out
+
+
+def test_rescore_or_path_is_needed(tmp_path, capsys):
+    assert main(["audit", "--out", str(tmp_path / "o")]) == 2
+    assert "--rescore" in capsys.readouterr().err
+    bad = tmp_path / "x.json"
+    bad.write_text("{}", "utf-8")
+    assert main(["audit", "--rescore", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "cannot re-score" in capsys.readouterr().err
+
+
+def test_monitoring_alarm_sounds_in_the_exit_status_and_is_configurable(tmp_path, capsys):
+    bundle = tmp_path / "planted"
+    write_bundle(simulate(1500, seed=43, **{**CLEAN, "clinic_ae_multiplier": {"C05": 3.0}}),
+                 bundle, format="parquet")
+    assert main(["audit", str(bundle), "--out", str(tmp_path / "a")]) == 3
+    printed = capsys.readouterr().out
+    assert "funnel alarm: clinic_id C05" in printed
+    assert "failed: monitoring.funnel_alarm" in printed
+    html = (tmp_path / "a" / "audit.html").read_text("utf-8")
+    assert 'id="monitoring"' in html and "Funnel plot of notable_per_session" in html
+    assert "Risk-adjusted CUSUM of clinic_id C05" in html
+    quiet = tmp_path / "quiet.toml"
+    quiet.write_text('[checks]\n"monitoring.funnel_alarm" = 100\n"monitoring.cusum_signal" = 100\n'
+                     '"signals.above_ceiling" = 100\n', "utf-8")
+    code = main(["audit", str(bundle), "--out", str(tmp_path / "b"), "--config", str(quiet),
+                 "--quiet"])
+    assert code == 0, capsys.readouterr().out

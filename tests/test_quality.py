@@ -45,7 +45,8 @@ def load_quiet(path):
 def test_every_check_has_a_kahn_category_a_direction_and_a_default_threshold():
     ids = [c.id for c in CHECKS]
     assert len(ids) == len(set(ids))
-    assert set(THRESHOLDS) == {*ids, "signals.above_ceiling"}  # no threshold of a typo
+    assert set(THRESHOLDS) == {*ids, "signals.above_ceiling", "monitoring.funnel_alarm",
+                               "monitoring.cusum_signal"}  # no threshold of a typo
     for c in CHECKS:
         assert c.category in ("conformance", "completeness", "plausibility")
         assert c.direction in (AT_LEAST, AT_MOST)
@@ -233,3 +234,70 @@ def test_input_is_not_modified(tmp_path):
     run(log)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(log.table(name), frame)
+
+
+# ------------------------------------------------------------------ statuses and re-scoring
+def test_statuses_are_the_data_quality_dashboards():
+    from outcomes.audit.config import FUNNEL_GATE
+    from outcomes.audit.quality import IS_ERROR, STATUSES, error_row
+
+    assert STATUSES == ("pass", "fail", "not_applicable", "is_error")
+    row = error_row(FUNNEL_GATE, 0.0, "LinAlgError: singular matrix")
+    assert row["status"] == IS_ERROR and row["passed"] is False
+    assert "could not run: LinAlgError" in row["description"]
+
+
+def test_monitoring_that_cannot_run_is_an_error_not_a_traceback(monkeypatch):
+    from outcomes.audit import run as audit_run
+
+    def broken(*args, **kwargs):
+        raise ValueError("no convergence")
+
+    monkeypatch.setattr(audit_run, "monitoring", broken)
+    log = make_log([session("P1", "s1", "2024-01-01"), session("P1", "s2", "2024-02-01")])
+    result = audit_run.audit(log)
+    checks = result.checks.set_index("id")
+    for cid in ("monitoring.funnel_alarm", "monitoring.cusum_signal"):
+        assert checks.loc[cid, "status"] == "is_error" and not checks.loc[cid, "passed"]
+    assert result.monitoring is None and result.exit_status == 3
+    assert "funnel" not in result.tables()
+
+
+def test_rescore_without_the_data():
+    from outcomes import audit, load_sample
+    from outcomes.audit.rescore import rescore
+    from outcomes.errors import ConfigError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stored = audit(load_sample()).to_dict()
+    same = rescore(stored)
+    assert same["rescored"]["changed"] == [] and same["passed"] == stored["passed"]
+    lax = {"checks": {c["id"]: 100.0 for c in stored["checks"] if c["direction"] == "at_most"}
+           | {c["id"]: 0.0 for c in stored["checks"] if c["direction"] == "at_least"}}
+    new = rescore(stored, lax)
+    assert new["passed"] is True and new["exit_status"] == 0
+    assert set(new["rescored"]["changed"]) == {c["id"] for c in stored["checks"]
+                                               if not c["passed"]}
+    dup = next(c for c in new["checks"] if c["id"] == "sessions.duplicate_id")
+    assert dup["threshold"] == 100.0 and dup["status"] == "pass"
+    # a numerator withheld as "<5" of 1000: 0.1%-0.4%, decided when the threshold agrees
+    small = copy_with(stored, "sessions.duplicate_id", numerator="<5", denominator=1000,
+                      percentage=None)
+    assert _status(rescore(small, {"checks": {"sessions.duplicate_id": 1.0}})) == "pass"
+    assert _status(rescore(small, {"checks": {"sessions.duplicate_id": 0.0}})) == "fail"
+    assert _status(rescore(small, {"checks": {"sessions.duplicate_id": 0.25}})) == "is_error"
+    with pytest.raises(ConfigError, match="outcomes.audit/1"):
+        rescore({"schema": "something else"})
+
+
+def copy_with(data, cid, **values):
+    import copy
+
+    out = copy.deepcopy(data)
+    next(c for c in out["checks"] if c["id"] == cid).update(values)
+    return out
+
+
+def _status(data):
+    return next(c for c in data["checks"] if c["id"] == "sessions.duplicate_id")["status"]

@@ -1,9 +1,12 @@
 """The quality audit: data-quality checks, protocol adherence, safety signals by provider, and
 :func:`audit`, which runs them with the settings of ``audit.toml``.
 
-One module per job: ``quality`` (the checks), ``adherence`` (practice recommendations),
-``signals`` (notable adverse-event rates), ``config`` (``audit.toml`` and ``load_audit_config``),
-``result`` (``AuditResult``) and ``run`` (``audit``). Nothing here writes files: the audit's files
+One module per job: ``quality`` (the checks and their statuses), ``adherence`` (practice
+recommendations, in scope), ``signals`` (notable adverse-event rates), ``casemix`` (the case-mix
+model), ``funnel`` (funnel plots, Spiegelhalter 2005), ``cusum`` (risk-adjusted CUSUM, Steiner
+2000), ``monitoring`` (both, on one bundle), ``config`` (``audit.toml`` and
+``load_audit_config``), ``result`` (``AuditResult``), ``rescore`` (a stored ``audit.json``
+against new thresholds) and ``run`` (``audit``). Nothing here writes files: the audit's files
 are :func:`outcomes.report.audit.write_audit`'s.
 
 Why this package can be called: ``outcomes.audit`` is both the public function

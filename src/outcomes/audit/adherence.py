@@ -20,6 +20,14 @@ How each catalogue ``check`` key is audited (parameters as declared in
     Sessions adhere when their ``contraindications`` list names none of ``contraindications``
     (a blank list names none).
 
+**Scope.** A recommendation applies to the sessions it speaks of. One that names no setting yields
+to one of the same check that names a setting, for the sessions of that setting (home spacing
+to home sessions, professional spacing to professional ones), unless the catalogue lists the two
+as a conflict (``[[conflicts]]``): then the documents disagree about the same sessions, and a
+session that follows the other rule is neither adherent nor non-adherent to this one. It is
+counted in ``in_conflict`` (outside ``n``), with the conflict's id in ``conflict``, rather than
+flagged for following one of two rules that disagree.
+
 Courses, session numbers, spacing and contraindication flags are those of
 :func:`outcomes.courses.build_courses`; nothing is re-defined here. Everything is vectorised.
 """
@@ -57,6 +65,7 @@ TESTED, NOT_TESTABLE = "tested", "not_testable"
 ADHERENCE_COLUMNS = [
     "recommendation", "check", "unit", "statement", "parameters", "n", "adherent",
     "nonadherent", "estimate", "ci_low", "ci_high", "n_clusters", "method", "status", "reason",
+    "in_conflict", "conflict",
 ]
 #: Columns of the per-clinic and per-operator tables (after the group column), in order.
 GROUP_COLUMNS = ["n", "adherent", "nonadherent", "estimate"]
@@ -254,6 +263,38 @@ class Adherence(Result):
         return ax
 
 
+def _scopes(catalogue: Catalogue) -> tuple[dict[str, set], dict[str, list]]:
+    """Per recommendation: the settings it yields to a more specific rule of the same check,
+    and the rules in a declared conflict with it (their id and the conflict's)."""
+    recs = catalogue.recommendations
+    pairs = {}
+    for conflict in catalogue.conflicts:
+        ids = [e for e in conflict.entries if isinstance(e, str)]
+        for a in ids:
+            for b in ids:
+                if a != b:
+                    pairs[(a, b)] = conflict.id
+    excluded: dict[str, set] = {r.id: set() for r in recs}
+    rivals: dict[str, list] = {r.id: [] for r in recs}
+    for a in recs:
+        for b in recs:
+            if a.id == b.id or a.check != b.check or a.unit != b.unit:
+                continue
+            if (a.id, b.id) in pairs:
+                rivals[a.id].append((b, pairs[(a.id, b.id)]))
+            elif Col.SETTING not in a.parameters and Col.SETTING in b.parameters:
+                excluded[a.id].add(b.parameters[Col.SETTING])
+    return excluded, rivals
+
+
+def _in_scope(courses: Courses, u: _Units, excluded: set) -> _Units:
+    if not excluded or not len(u.rows):
+        return u
+    setting = courses.sessions[Col.SETTING].astype("str").to_numpy()[u.rows]
+    keep = ~np.isin(setting, list(excluded))
+    return _Units(u.rows[keep], u.adherent[keep], u.reason[keep])
+
+
 def _missing_needs(rec: Recommendation, log: SessionLog | None) -> list[str]:
     if log is None:
         return []
@@ -340,11 +381,11 @@ def adherence(
     --------
     >>> from outcomes import adherence, build_courses, load_sample
     >>> result = adherence(build_courses(load_sample()))
-    >>> result.table[["recommendation", "n", "estimate"]].round(3).head(3)
-                       recommendation     n  estimate
-    0              spacing-15-30-days  1212     0.531
-    1  spacing-professional-4-6-weeks   823     0.539
-    2          spacing-home-1-2-weeks   389     0.781
+    >>> result.table[["recommendation", "n", "estimate", "in_conflict"]].round(3).head(3)
+                       recommendation    n  estimate  in_conflict
+    0              spacing-15-30-days  628     0.944          195
+    1  spacing-professional-4-6-weeks  479     0.927          344
+    2          spacing-home-1-2-weeks  389     0.781            0
     """
     catalogue = load_catalogue() if catalogue is None else catalogue
     s = courses.sessions
@@ -352,6 +393,7 @@ def adherence(
     patient = patient_codes(courses)[course_of]
     groups = {column: _codes(s[column]) for column in (Col.CLINIC_ID, Col.OPERATOR_ID)}
     rows, by_group, bad = [], {column: [] for column in groups}, []
+    excluded, rivals = _scopes(catalogue)
     for rec in catalogue.recommendations:
         if rec.check not in _EVALUATORS:
             raise ValueError(f"Recommendation {rec.id!r}: check key {rec.check!r} is not "
@@ -360,13 +402,28 @@ def adherence(
                "statement": rec.statement, "parameters": rec.parameters.to_text(),
                "n": 0, "adherent": 0, "nonadherent": 0, "estimate": np.nan,
                "ci_low": np.nan, "ci_high": np.nan, "n_clusters": 0, "method": "",
-               "status": TESTED, "reason": ""}
+               "status": TESTED, "reason": "", "in_conflict": 0, "conflict": ""}
         missing = _missing_needs(rec, log)
         if missing:
             row.update(status=NOT_TESTABLE, reason="the bundle has no " + ", ".join(missing))
             rows.append(row)
             continue
-        u = _EVALUATORS[rec.check](courses, rec.parameters)
+        u = _in_scope(courses, _EVALUATORS[rec.check](courses, rec.parameters),
+                      excluded[rec.id])
+        if rivals[rec.id] and rec.unit == "sessions" and len(u.rows):
+            # a session following a rule that disagrees with this one is not held against it
+            follows_other = np.zeros(len(s), dtype=bool)
+            for other, _ in rivals[rec.id]:
+                v = _in_scope(courses, _EVALUATORS[other.check](courses, other.parameters),
+                              excluded[other.id])
+                follows_other[v.rows[v.adherent]] = True
+            torn = ~u.adherent & follows_other[u.rows]
+            names = sorted({o.id for o, _ in rivals[rec.id]})
+            row.update(in_conflict=int(torn.sum()),
+                       conflict=", ".join(sorted({c for _, c in rivals[rec.id]})),
+                       reason="sessions following " + ", ".join(names) + " instead are "
+                              "counted in in_conflict, not as non-adherent")
+            u = _Units(u.rows[~torn], u.adherent[~torn], u.reason[~torn])
         course_unit = rec.unit == "courses"
         if course_unit:  # one unit per course
             _, first = np.unique(course_of[u.rows], return_index=True)

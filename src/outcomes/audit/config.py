@@ -22,7 +22,8 @@ from ..validators import Where, is_number, read_toml
 from .quality import AT_MOST, CHECKS, Check
 from .signals import DIMENSIONS
 
-__all__ = ["AuditConfig", "load_audit_config", "GATE", "GATE_ID"]
+__all__ = ["AuditConfig", "load_audit_config", "GATE", "GATE_ID", "FUNNEL_GATE", "CUSUM_GATE",
+           "GATES"]
 
 #: Id of the safety gate check.
 GATE_ID = "signals.above_ceiling"
@@ -31,18 +32,37 @@ GATE = Check(
     GATE_ID, "safety", "", "groups",
     "groups of the flag dimensions (see [signals] flag_dimensions) whose notable adverse-event "
     "rate interval, per session or per course, lies entirely above the ceiling", AT_MOST)
+#: The funnel gate: providers of the [monitoring] gate_dimensions in alarm (beyond 99.8%).
+FUNNEL_GATE = Check(
+    "monitoring.funnel_alarm", "safety", "", "providers",
+    "providers of the gate dimensions (see [monitoring] gate_dimensions) whose risk-adjusted "
+    "notable adverse-event rate lies above its 99.8% funnel limit, or whose mean final "
+    "improvement lies below it", AT_MOST)
+#: The CUSUM gate: providers of the gate dimensions whose chart signalled.
+CUSUM_GATE = Check(
+    "monitoring.cusum_signal", "safety", "", "providers",
+    "providers of the gate dimensions (see [monitoring] gate_dimensions) whose risk-adjusted "
+    "CUSUM of notable adverse events crossed its control limit", AT_MOST)
+#: Every check beside the data-quality ones, with a threshold in ``[checks]``.
+GATES = (GATE, FUNNEL_GATE, CUSUM_GATE)
+_OVERDISPERSION = ("additive", "multiplicative", "none")
+_MONITORED = ("clinic_id", "operator_id", "device")
 _BUILTIN = "audit.toml"
 _SECTIONS = {
     "checks": "thresholds of the checks",
     "plausibility": "plausible values",
     "signals": "safety-signal settings",
     "adherence": "adherence minimums",
+    "monitoring": "funnel-plot and CUSUM settings",
 }
 _KEYS = {
     "plausibility": ("spacing_min_days", "spacing_max_days", "finished_after_days"),
     "signals": ("ceiling_per_session", "ceiling_per_course", "min_units", "confidence",
                 "depth_edges_mm", "dimensions", "flag_dimensions"),
     "adherence": ("minimum",),
+    "monitoring": ("overdispersion", "min_groups", "funnel_dimensions", "cusum_dimensions",
+                   "gate_dimensions", "odds_ratio", "false_alarm", "false_alarm_scope",
+                   "simulations", "seed"),
 }
 
 
@@ -72,6 +92,10 @@ class AuditConfig:
         Least percentage adhering, per recommendation id (only those listed are gated).
     files : tuple of str
         Names of the files read (``"audit.toml"``, then the user's file).
+    monitoring : dict
+        The ``[monitoring]`` settings: ``overdispersion`` (additive, multiplicative or none),
+        ``min_groups``, ``funnel_dimensions``, ``cusum_dimensions``, ``gate_dimensions``,
+        ``odds_ratio``, ``false_alarm``, ``false_alarm_scope``, ``simulations``, ``seed``.
     """
 
     thresholds: dict[str, float]
@@ -85,6 +109,7 @@ class AuditConfig:
     flag_dimensions: tuple[str, ...]
     adherence_minimum: dict[str, float] = field(default_factory=dict)
     files: tuple[str, ...] = (_BUILTIN,)
+    monitoring: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The settings as plain JSON-able values, in the layout of ``audit.toml``."""
@@ -102,6 +127,8 @@ class AuditConfig:
                         "dimensions": list(self.dimensions),
                         "flag_dimensions": list(self.flag_dimensions)},
             "adherence": {"minimum": dict(self.adherence_minimum)},
+            "monitoring": {k: list(v) if isinstance(v, tuple) else v
+                           for k, v in self.monitoring.items()},
         }
 
 
@@ -136,7 +163,7 @@ def _builtin_text() -> str:
 
 def _merge(base: dict, user: Mapping, where: Where) -> None:
     """Apply a user's settings onto ``base`` in place, refusing unknown sections and keys."""
-    known_checks = [c.id for c in (*CHECKS, GATE)]
+    known_checks = [c.id for c in (*CHECKS, *GATES)]
     for section, value in user.items():
         if section not in _SECTIONS:
             raise where.error(f"[{section}]", "one of the sections "
@@ -163,7 +190,7 @@ def _merge(base: dict, user: Mapping, where: Where) -> None:
 def _validate(data: dict, files: tuple[str, ...], where: Where) -> AuditConfig:
     checks = data.get("checks", {})
     thresholds = {}
-    for c in (*CHECKS, GATE):
+    for c in (*CHECKS, *GATES):
         if c.id not in checks:
             raise where.error(f'[checks] "{c.id}"', "a threshold (percentage 0-100)")
         thresholds[c.id] = _number(where, f'[checks] "{c.id}"', checks[c.id], 0, 100,
@@ -199,11 +226,44 @@ def _validate(data: dict, files: tuple[str, ...], where: Where) -> AuditConfig:
     for rec, value in data.get("adherence", {}).get("minimum", {}).items():
         minimum[rec] = _number(where, f'[adherence.minimum] "{rec}"', value, 0, 100,
                                "a percentage between 0 and 100")
+    monitoring = _monitoring(data.get("monitoring", {}), where)
     return AuditConfig(
-        thresholds=thresholds, spacing_days=(lo, hi), finished_after_days=fin,
+        monitoring=monitoring, thresholds=thresholds, spacing_days=(lo, hi), finished_after_days=fin,
         ceilings=ceilings, min_units=min_units, confidence=confidence,
         depth_edges=tuple(float(e) for e in edges),
         dimensions=dims, flag_dimensions=flag, adherence_minimum=minimum, files=files)
+
+
+def _choice(where: Where, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise where.error(key, "one of " + ", ".join(allowed), value)
+    return value
+
+
+def _monitoring(mo: dict, where: Where) -> dict:
+    od = _choice(where, "[monitoring] overdispersion", mo.get("overdispersion"), _OVERDISPERSION)
+    funnel_dims = _names(where, "[monitoring] funnel_dimensions", mo.get("funnel_dimensions"),
+                         _MONITORED)
+    cusum_dims = _names(where, "[monitoring] cusum_dimensions", mo.get("cusum_dimensions"),
+                        _MONITORED[:2])
+    gate = _names(where, "[monitoring] gate_dimensions", mo.get("gate_dimensions"), _MONITORED)
+    return {
+        "overdispersion": od,
+        "min_groups": _whole(where, "[monitoring] min_groups", mo.get("min_groups"), 2,
+                             "a whole number >= 2"),
+        "funnel_dimensions": funnel_dims, "cusum_dimensions": cusum_dims,
+        "gate_dimensions": gate,
+        "odds_ratio": _number(where, "[monitoring] odds_ratio", mo.get("odds_ratio"), 1,
+                              expected="an odds ratio above 1 (e.g. 2)", low_open=True),
+        "false_alarm": _number(where, "[monitoring] false_alarm", mo.get("false_alarm"), 0, 1,
+                               "a probability between 0 and 1 (e.g. 0.05)", low_open=True,
+                               high_open=True),
+        "false_alarm_scope": _choice(where, "[monitoring] false_alarm_scope",
+                                     mo.get("false_alarm_scope"), ("dimension", "provider")),
+        "simulations": _whole(where, "[monitoring] simulations", mo.get("simulations"), 20,
+                              "a whole number >= 20"),
+        "seed": _whole(where, "[monitoring] seed", mo.get("seed"), 0, "a whole number >= 0"),
+    }
 
 
 def load_audit_config(config: str | Path | Mapping | None = None) -> AuditConfig:

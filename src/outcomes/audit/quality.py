@@ -46,6 +46,9 @@ __all__ = [
     "PASS",
     "FAIL",
     "NOT_APPLICABLE",
+    "IS_ERROR",
+    "STATUSES",
+    "error_row",
     "quality_checks",
     "check_row",
     "decide_check",
@@ -53,6 +56,10 @@ __all__ = [
 
 AT_LEAST, AT_MOST = "at_least", "at_most"
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+#: Status of a check that could not run (DataQualityDashboard's "Is Error"); it does not pass.
+IS_ERROR = "is_error"
+#: Every status, DataQualityDashboard's Passed, Failed, Not Applicable and Is Error.
+STATUSES = (PASS, FAIL, NOT_APPLICABLE, IS_ERROR)
 
 #: Columns of every checks table, in this order.
 CHECK_COLUMNS = [
@@ -209,6 +216,15 @@ def check_row(check: Check, numerator: int, denominator: int, threshold: float) 
         "denominator": int(denominator), "percentage": pct, "threshold": float(threshold),
         "direction": check.direction, "status": status, "passed": passed,
     }
+
+
+def error_row(check: Check, threshold: float, reason: str) -> dict:
+    """The row of a check that could not run: status ``is_error``, not passed, no counts;
+    the reason is appended to the description."""
+    row = check_row(check, 0, 0, threshold)
+    row.update(description=f"{check.description} [could not run: {reason}]",
+               status=IS_ERROR, passed=False)
+    return row
 
 
 # ---------------------------------------------------------------------------- helpers

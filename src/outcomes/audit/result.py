@@ -22,6 +22,7 @@ from .._docs import FRAGMENTS, shared_doc
 from .._version import __version__
 from .adherence import Adherence
 from .config import AuditConfig
+from .monitoring import Monitoring
 from .quality import AT_LEAST
 from .signals import Signals
 
@@ -61,6 +62,9 @@ class AuditResult:
         The settings used.
     missing_tables : tuple of str
         Optional tables the bundle did not have.
+    monitoring : Monitoring or None
+        Funnel plots and CUSUM charts per provider (None when they could not run: their
+        checks say why).
     """
 
     checks: pd.DataFrame
@@ -71,6 +75,7 @@ class AuditResult:
     source: str
     config: AuditConfig
     missing_tables: tuple[str, ...] = ()
+    monitoring: Monitoring | None = None
 
     @property
     def passed(self) -> bool:
@@ -100,6 +105,8 @@ class AuditResult:
                          f"{r.denominator}); threshold {word} {r.threshold:g}%")
         lines.append(self.signals.summary())
         lines.append(self.adherence.summary())
+        if self.monitoring is not None:
+            lines.append(self.monitoring.summary())
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -131,7 +138,9 @@ class AuditResult:
         dict of str to DataFrame
             ``counts`` (input rows per table, a ``table`` column), ``checks``, ``adherence``,
             ``adherence_by_clinic``, ``adherence_by_operator``, ``nonadherent_sessions`` and
-            ``signals``. The same tables with the small-count disclosure rules applied are
+            ``signals``, and with the monitoring ``funnel`` (one row per indicator, dimension
+            and provider), ``cusum`` (one row per provider) and ``cusum_signals`` (one row per
+            signal). The same tables with the small-count disclosure rules applied are
             :func:`outcomes.report.audit.audit_tables`'.
         """
         counts = self.counts.copy()
@@ -144,7 +153,15 @@ class AuditResult:
             "adherence_by_operator": self.adherence.by_operator.copy(),
             "nonadherent_sessions": self.adherence.nonadherent.copy(),
             "signals": self.signals.table.copy(),
+            **self._monitoring_tables(),
         }
+
+    def _monitoring_tables(self) -> dict[str, pd.DataFrame]:
+        if self.monitoring is None:
+            return {}
+        return {"funnel": self.monitoring.funnel.table.copy(),
+                "cusum": self.monitoring.cusum.table.copy(),
+                "cusum_signals": self.monitoring.cusum.signals.copy()}
 
     def to_dict(self) -> dict:
         """The audit as plain JSON-able data, exact: :func:`audit_data` of :meth:`tables`.
@@ -220,6 +237,9 @@ def audit_data(result: AuditResult, tables: dict[str, pd.DataFrame], *,
             "rows": _records(tables["signals"]),
             "flagged": _records(flagged[["unit", "dimension", "group"]]),
         },
+        "monitoring": {name: _records(tables[name]) for name in ("funnel", "cusum",
+                                                                 "cusum_signals")
+                       if name in tables},
         "suppressions": _records(tables["suppressions"]) if "suppressions" in tables else [],
     }
 

@@ -9,7 +9,14 @@
 * the safety signals of :mod:`outcomes.audit.signals`: notable adverse-event rates per clinic,
   operator, device and needle-depth band against the overall rate and a ceiling; a group of the
   configured ``flag_dimensions`` whose whole interval lies above the ceiling fails the gate
-  check ``signals.above_ceiling``.
+  check ``signals.above_ceiling``;
+* the provider monitoring of :mod:`outcomes.audit.monitoring`: funnel plots (Spiegelhalter 2005)
+  and risk-adjusted CUSUM charts (Steiner et al. 2000) per clinic, operator and device; a
+  provider of the ``[monitoring] gate_dimensions`` in alarm fails ``monitoring.funnel_alarm``,
+  one whose chart signalled fails ``monitoring.cusum_signal``.
+
+A check's status is DataQualityDashboard's: ``pass``, ``fail``, ``not_applicable`` (nothing to
+check: no table, column or unit; it passes) or ``is_error`` (it could not run; it fails).
 
 Thresholds, plausible ranges and ceilings come from ``audit.toml``, changed by a user file of the
 same shape (:func:`outcomes.audit.config.load_audit_config`). The result
@@ -24,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+from numpy.linalg import LinAlgError
 
 from ..bundle.log import SessionLog
 from ..bundle.schema import TABLES
@@ -31,8 +39,9 @@ from ..claims.catalogue import Catalogue, load_catalogue
 from ..courses import Courses, build_courses
 from ..validators import Where
 from .adherence import Adherence, adherence
-from .config import GATE, GATE_ID, AuditConfig, load_audit_config
-from .quality import AT_LEAST, CHECK_COLUMNS, Check, check_row, quality_checks
+from .config import CUSUM_GATE, FUNNEL_GATE, GATE, GATE_ID, AuditConfig, load_audit_config
+from .monitoring import Monitoring, monitoring
+from .quality import AT_LEAST, CHECK_COLUMNS, Check, check_row, error_row, quality_checks
 from .result import AuditResult
 from .signals import Signals, safety_signals
 
@@ -45,6 +54,28 @@ def _gate_row(signals: Signals, config: AuditConfig) -> dict:
     groups = t.loc[m, ["dimension", "group"]].drop_duplicates()
     flagged = t.loc[m & t["above_ceiling"].astype(bool), ["dimension", "group"]].drop_duplicates()
     return check_row(GATE, len(flagged), len(groups), config.thresholds[GATE_ID])
+
+
+def _monitoring_rows(mon: Monitoring | None, config: AuditConfig,
+                     error: str | None) -> list[dict]:
+    """The funnel and CUSUM gates over the providers of ``gate_dimensions``: ``is_error`` when
+    the monitoring could not run, ``not_applicable`` when there is no provider."""
+    th = config.thresholds
+    if mon is None:
+        return [error_row(FUNNEL_GATE, th[FUNNEL_GATE.id], error or "unknown error"),
+                error_row(CUSUM_GATE, th[CUSUM_GATE.id], error or "unknown error")]
+    gate = config.monitoring.get("gate_dimensions", ())
+    f = mon.funnel.table
+    f = f[f["dimension"].isin(gate) & f["estimate"].notna()]
+    harm = (((f["indicator"] == "notable_per_session") & (f["status"] == "alarm_high"))
+            | ((f["indicator"] == "final_improvement") & (f["status"] == "alarm_low")))
+    keys = ["dimension", "group"]
+    providers = len(f[keys].drop_duplicates())
+    alarmed = len(f.loc[harm, keys].drop_duplicates())
+    c = mon.cusum.table
+    c = c[c["dimension"].isin(gate)]
+    return [check_row(FUNNEL_GATE, alarmed, providers, th[FUNNEL_GATE.id]),
+            check_row(CUSUM_GATE, int((c["signals"] > 0).sum()), len(c), th[CUSUM_GATE.id])]
 
 
 def _adherence_rows(result: Adherence, config: AuditConfig, catalogue: Catalogue) -> list[dict]:
@@ -105,7 +136,8 @@ def audit(
     False
     >>> result.failed["id"].tolist()
     ['adverse_events.required_conformant', 'adverse_events.session_unknown',
-     'sessions.duplicate_id', 'signals.above_ceiling']
+     'sessions.duplicate_id', 'signals.above_ceiling', 'monitoring.funnel_alarm',
+     'monitoring.cusum_signal']
     """
     cfg = config if isinstance(config, AuditConfig) else load_audit_config(config)
     catalogue = load_catalogue() if catalogue is None else catalogue
@@ -117,9 +149,21 @@ def audit(
     sig = safety_signals(courses, ceilings=cfg.ceilings, depth_edges=cfg.depth_edges,
                          dimensions=cfg.dimensions, alpha=1.0 - cfg.confidence,
                          min_units=cfg.min_units)
-    extra = [_gate_row(sig, cfg), *_adherence_rows(adh, cfg, catalogue)]
+    mo = cfg.monitoring
+    mon, error = None, None
+    try:
+        mon = monitoring(courses, method=mo["overdispersion"], min_groups=mo["min_groups"],
+                         odds_ratio=mo["odds_ratio"], false_alarm=mo["false_alarm"],
+                         scope=mo["false_alarm_scope"],
+                         simulations=mo["simulations"], seed=mo["seed"],
+                         funnel_dimensions=mo["funnel_dimensions"],
+                         cusum_dimensions=mo["cusum_dimensions"])
+    except (ValueError, ArithmeticError, LinAlgError) as exc:  # reported as "is_error"
+        error = f"{type(exc).__name__}: {exc}"
+    extra = [_gate_row(sig, cfg), *_monitoring_rows(mon, cfg, error),
+             *_adherence_rows(adh, cfg, catalogue)]
     checks = pd.concat([checks, pd.DataFrame(extra, columns=CHECK_COLUMNS)], ignore_index=True)
     counts = log.counts.reindex(list(TABLES)).fillna(0).astype("int64")
-    return AuditResult(checks=checks, adherence=adh, signals=sig, counts=counts,
+    return AuditResult(checks=checks, adherence=adh, signals=sig, counts=counts, monitoring=mon,
                        checksums=dict(log.checksums), source=log.source, config=cfg,
                        missing_tables=tuple(log.missing_tables))

@@ -33,9 +33,11 @@ MAPPING_HELP = ("a TOML file reading a clinic's own export as the contract (its 
                 "words, date formats, units); 'outcomes mapping' drafts one")
 
 
-def add_bundle_argument(parser: argparse.ArgumentParser) -> None:
-    """The positional ``PATH`` of the bundle every analysing command reads, and ``--mapping``."""
-    parser.add_argument("path", metavar="PATH", help=BUNDLE_HELP)
+def add_bundle_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """The positional ``PATH`` of the bundle every analysing command reads, and ``--mapping``
+    (``required=False``: PATH may be left out, for a command that can work without data)."""
+    parser.add_argument("path", metavar="PATH", help=BUNDLE_HELP,
+                        **({} if required else {"nargs": "?"}))
     parser.add_argument("--mapping", metavar="FILE", help=MAPPING_HELP)
 
 

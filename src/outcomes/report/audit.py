@@ -28,6 +28,7 @@ from ..output.html import Page
 from ..output.safety import neutralise_formulas
 from ..stats.result import Col
 from ..validators import is_number
+from .monitoring import MONITORING_CAPTIONS, monitoring_section
 from .relations import AUDIT_RULES, numeric_like, release_of
 
 __all__ = ["write_audit", "audit_tables", "audit_json", "disclosure_rules", "HTML_LISTED",
@@ -41,7 +42,8 @@ XLSX_LISTED = 10_000
 _LISTING = "nonadherent_sessions"
 
 _STATUS_BADGES = {"pass": "badge badge-supported", "fail": "badge badge-contradicted",
-                  "not_applicable": "badge badge-not_testable"}
+                  "not_applicable": "badge badge-not_testable",
+                  "is_error": "badge badge-contradicted"}
 
 _README = {
     "counts": "Rows read, accepted, quarantined and warned (an optional value blanked) per "
@@ -65,6 +67,8 @@ _README = {
                "and whether the interval lies entirely above the overall rate or the ceiling.",
 }
 
+_README_ALL = {**_README, **MONITORING_CAPTIONS}
+
 
 def disclosure_rules() -> dict[str, dict]:
     """Per audit table, the keyword arguments of :meth:`outcomes.output.release.Release.add`
@@ -75,6 +79,10 @@ def disclosure_rules() -> dict[str, dict]:
 def _released(result: AuditResult, min_cell: int):
     """The audit's tables as one release: no session listing, every count decided once."""
     exact = {k: v for k, v in result.tables().items() if k != _LISTING}
+    if "cusum_signals" in exact:  # a signal's session is a listing: its month is enough
+        sig = exact["cusum_signals"].drop(columns=["session_id"], errors="ignore")
+        exact["cusum_signals"] = sig.assign(
+            session_date=pd.to_datetime(sig["session_date"]).dt.strftime("%Y-%m"))
     published = release_of(exact, AUDIT_RULES, min_cell).publish()
     shown = dict(published.tables)
     shown["signals"] = _overall_withheld(shown["signals"])
@@ -220,6 +228,7 @@ def _page(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> Pag
         page.definition_list({f"SHA-256 of {k}": v for k, v in result.checksums.items()})
     _checks(page, checks)
     _signals(page, result, t["signals"], min_cell)
+    monitoring_section(page, result, t, min_cell)
     _adherence(page, t)
     _settings(page, result, min_cell)
     sup = t.get("suppressions")
@@ -368,9 +377,9 @@ def _write_workbook(shown: dict[str, pd.DataFrame], out_dir: Path, min_cell: int
         _write_csv(neutralise_formulas(shown[_LISTING]), full)
         written["nonadherent_csv"] = full
         sheets = {**shown, _LISTING: shown[_LISTING].head(XLSX_LISTED)}
-        res = write_tables(sheets, out_dir, readme=_README, min_cell=1, exact=True)
+        res = write_tables(sheets, out_dir, readme=_README_ALL, min_cell=1, exact=True)
     else:
-        res = write_tables(published.tables, out_dir, readme=_README, min_cell=min_cell,
+        res = write_tables(published.tables, out_dir, readme=_README_ALL, min_cell=min_cell,
                            published=dataclass_replace(published, shown))
     written["xlsx"] = out_dir / "audit.xlsx"
     os.replace(res.xlsx, written["xlsx"])

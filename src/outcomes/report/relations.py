@@ -25,6 +25,7 @@ __all__ = ["REPORT_RULES", "AUDIT_RULES", "CLAIMS_RULES", "report_release", "rel
            "resolution_points", "DASHBOARD_TABLES", "withhold_small_steps", "KM_STEPS"]
 
 _ADHERENCE = ColumnTotal("n", ["adherent", "nonadherent"])
+_ADHERENCE_COUNTS = ["n", "adherent", "nonadherent", "n_clusters", "in_conflict"]
 _LIGHT_TYPES, _DARK_TYPES = ("I", "II", "III"), ("IV", "V", "VI")
 #: The last time of the resolution at-risk table (hours).
 _LAST_HOURS = 168.0
@@ -96,16 +97,20 @@ AUDIT_RULES: dict[str, dict] = {
                             where={"id": f"{t}.required_conformant"}),
                        Link("denominator", "counts", "read", on={"table": "table"},
                             where={"id": f"{t}.required_conformant"}))]),
-    "adherence": dict(count_columns=["n", "adherent", "nonadherent", "n_clusters"],
-                      rules=[_ADHERENCE]),
-    "adherence_by_clinic": dict(count_columns=["n", "adherent", "nonadherent", "n_clusters"],
-                                rules=[_ADHERENCE]),
-    "adherence_by_operator": dict(count_columns=["n", "adherent", "nonadherent", "n_clusters"],
-                                  rules=[_ADHERENCE]),
+    "adherence": dict(count_columns=_ADHERENCE_COUNTS, rules=[_ADHERENCE]),
+    "adherence_by_clinic": dict(count_columns=_ADHERENCE_COUNTS, rules=[_ADHERENCE]),
+    "adherence_by_operator": dict(count_columns=_ADHERENCE_COUNTS, rules=[_ADHERENCE]),
     "signals": dict(count_columns=["n", "events", "n_clusters"],
                     estimate_columns=["estimate", "ci_low", "ci_high"],
                     rules=[Sum("dimension", ALL, (d,), by="unit", counts=["n", "events"])
                            for d in DIMENSIONS]),
+    "funnel": dict(count_columns=["n", "n_clusters", "events"],
+                   estimate_columns=["observed", "expected", "estimate", "z", "lower_95",
+                                     "upper_95", "lower_998", "upper_998"]),
+    "cusum": dict(count_columns=["n", "events"], estimate_columns=["expected"]),
+    "cusum_signals": dict(count_columns=["sessions_since_reset", "events_since_reset"],
+                          estimate_columns=["expected_since_reset", "cusum"],
+                          unit_column="sessions_since_reset"),
 }
 
 

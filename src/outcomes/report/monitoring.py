@@ -1,0 +1,97 @@
+"""The audit page's provider-monitoring section: funnel plots, CUSUM charts of the providers that
+signalled, and the tables behind them, with their disclosure rules.
+
+Kept apart from :mod:`outcomes.report.audit` so the audit page calls one function. The page
+shows no date: CUSUM charts run over the provider's session number, and a signal's date is
+given as its month.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..output.html import Page
+
+__all__ = ["monitoring_section", "MONITORING_CAPTIONS"]
+
+#: What each monitoring table holds (for the workbook's captions).
+MONITORING_CAPTIONS = {
+    "funnel": "Funnel plots: risk-adjusted notable adverse events per session (O/E) and mean "
+              "final improvement per course, per provider, with 95% and 99.8% limits.",
+    "cusum": "Risk-adjusted Bernoulli CUSUM per provider: control limit chosen by simulation "
+             "for the false-alarm probability, and the signals.",
+    "cusum_signals": "Each CUSUM signal: the session at which the chart crossed its limit, and "
+                     "the sessions, events and expected events since it last restarted.",
+}
+_FUNNEL_SHOWN = ["dimension", "group", "n", "events", "expected", "estimate", "lower_95",
+                 "upper_95", "lower_998", "upper_998", "status"]
+_RED, _GREY, _GREEN = ("badge badge-contradicted", "badge badge-not_testable",
+                       "badge badge-supported")
+_STATUS_BADGES = {"alarm_high": _RED, "alarm_low": _RED, "alert_high": _GREY,
+                  "alert_low": _GREY, "in_control": _GREEN, "signal": _RED, "no_signal": _GREEN}
+
+
+def monitoring_section(page: Page, result, t: dict[str, pd.DataFrame], min_cell: int) -> None:
+    """Add the section "Provider monitoring" to the audit page.
+
+    Parameters
+    ----------
+    page : Page
+    result : AuditResult
+    t : dict of str to DataFrame
+        The disclosed tables (``funnel``, ``cusum``, ``cusum_signals``).
+    min_cell : int
+        Providers with fewer units are left off the figures.
+    """
+    page.section("Provider monitoring", "monitoring")
+    mon = result.monitoring
+    if mon is None or "funnel" not in t:
+        page.note("The funnel plots and CUSUM charts could not be computed; see the checks "
+                  "monitoring.funnel_alarm and monitoring.cusum_signal.")
+        return
+    mo = result.config.monitoring
+    page.paragraph(
+        "Funnel plots (Spiegelhalter 2005): each provider's notable adverse events per session "
+        "as observed over expected (O/E), the expected count from a case-mix model (condition, "
+        "Fitzpatrick type, setting, needle depth; no provider term), and its mean final "
+        "improvement per course adjusted for case mix, against its volume. Outside the 95% "
+        "limits: alert; outside the 99.8% limits: alarm. Overdispersion between providers: "
+        f"{mo['overdispersion']} (winsorised z-scores). Risk-adjusted Bernoulli CUSUM (Steiner "
+        f"et al. 2000) per provider, tuned to an odds ratio of {mo['odds_ratio']:g}, with a "
+        f"control limit chosen by simulation so that an in-control provider signals over its "
+        f"sessions with probability {mo['false_alarm']:g}.")
+    f = t["funnel"]
+    if f.empty and t["cusum"].empty:
+        page.note(mon.funnel.notes or "No provider to compare.")
+        return
+    exact = mon.funnel.table
+    for (indicator, dim), part in exact.groupby(["indicator", "dimension"], sort=False):
+        shown = part[part["n"] >= min_cell]
+        if len(shown) < 2:
+            continue
+        from ..audit.funnel import Funnel
+
+        sub = Funnel(table=shown.reset_index(drop=True), sd=mon.funnel.sd)
+        ax = sub.plot(indicator=indicator, dimension=dim)
+        page.figure(ax, alt=f"Funnel plot of {indicator} by {dim}",
+                    caption=f"{indicator.replace('_', ' ')} by {dim.removesuffix('_id')} "
+                            f"(providers of at least {min_cell} units)")
+    alerts = f[f["status"].astype(str) != "in_control"]
+    page.table(alerts[[c for c in _FUNNEL_SHOWN if c in alerts.columns]],
+               caption="Providers in alert or alarm", badges={"status": _STATUS_BADGES},
+               empty="Every provider lies within its 95% limits.")
+    page.table(f[[c for c in _FUNNEL_SHOWN if c in f.columns]], caption="Funnel-plot table",
+               badges={"status": _STATUS_BADGES}, empty=mon.funnel.notes or "No provider.")
+    cu = t["cusum"].drop(columns=["first_signal"], errors="ignore")
+    page.table(cu, caption="Risk-adjusted CUSUM per provider", badges={"status": _STATUS_BADGES},
+               empty=mon.cusum.notes or "No provider to monitor.")
+    sig = t["cusum_signals"].copy()
+    if len(sig):
+        sig["session_date"] = pd.to_datetime(sig["session_date"]).dt.strftime("%Y-%m")
+        sig = sig.rename(columns={"session_date": "month"}).drop(columns=["session_id"])
+        page.table(sig, caption="CUSUM signals (month of the session that crossed the limit)")
+    for dim, group in mon.cusum.paths:
+        ax = mon.cusum.plot(dimension=dim, group=group, by="session")
+        page.figure(ax, alt=f"Risk-adjusted CUSUM of {dim} {group}",
+                    caption=f"Risk-adjusted CUSUM of {dim.removesuffix('_id')} {group}, which "
+                            "signalled")
