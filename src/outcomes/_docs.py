@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["shared_doc", "fill_doc", "FRAGMENTS"]
+__all__ = ["shared_doc", "fill_doc", "FRAGMENTS", "INTERNAL_NOTICE"]
 
 _T = TypeVar("_T")
 
@@ -96,3 +96,9 @@ def shared_doc(**fragments: str) -> Callable[[_T], _T]:
         return obj
 
     return decorate
+
+
+#: What every internal output says on its first line, sheet or heading (disclosure.md): the
+#: console, ``outcomes validate``, ``outcomes claims`` without ``--release`` and the audit by default.
+INTERNAL_NOTICE = ("Internal: exact small counts and session identifiers — do not share outside "
+                   "the clinic.")

@@ -22,13 +22,11 @@ from .._docs import FRAGMENTS, shared_doc
 from .._version import __version__
 from .adherence import Adherence
 from .config import AuditConfig
+from .._docs import INTERNAL_NOTICE
 from .monitoring import Monitoring
 from .quality import AT_LEAST
 from .signals import Signals
 
-#: What an internal output says first (the same words as ``outcomes.output.export``'s).
-INTERNAL_NOTICE = ("Internal: exact small counts and session identifiers — do not share outside "
-                   "the clinic.")
 
 __all__ = ["AuditResult", "audit_data", "INTERNAL_NOTICE", "JSON_SCHEMA_VERSION", "EXIT_PASSED", "EXIT_FAILED"]
 

@@ -86,7 +86,7 @@ def report(log: SessionLog, shown: int = DEFAULT_SHOWN) -> str:
     -------
     str
     """
-    from ..audit.result import INTERNAL_NOTICE
+    from .._docs import INTERNAL_NOTICE
 
     lines = [INTERNAL_NOTICE, f"Bundle {log.source}", "", log.counts.to_string(), ""]
     if log.missing_tables:

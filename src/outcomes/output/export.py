@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..audit.result import INTERNAL_NOTICE
+from .._docs import INTERNAL_NOTICE
 from ..errors import AnalysisError, OutcomesError
 from ..stats.result import Col
 from .disclosure import (

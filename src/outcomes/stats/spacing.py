@@ -189,7 +189,7 @@ def spacing(
       spacing_bin           measure  estimate    n
     0        < 14  improvement_gain     0.021  135
     1        < 14  side_effect_rate     0.773  304
-    2       14–20  improvement_gain     0.054   38
+    2       14–20  improvement_gain     0.052   38
     3       14–20  side_effect_rate     0.768   69
     >>> ax = spacing(courses).plot(measure="side_effect_rate")
     """
