@@ -40,8 +40,9 @@ def monitoring_section(page: Page, result, t: dict[str, pd.DataFrame], min_cell:
     result : AuditResult
     t : dict of str to DataFrame
         The disclosed tables (``funnel``, ``cusum``, ``cusum_signals``).
-    min_cell : int
-        Providers with fewer units are left off the figures.
+    min_cell : int or None
+        Release: providers with fewer units, or whose estimate the released table withholds,
+        are left off the funnel plots, and no CUSUM chart is drawn. None: internal, all drawn.
     """
     page.section("Provider monitoring", "monitoring")
     mon = result.monitoring
@@ -65,8 +66,12 @@ def monitoring_section(page: Page, result, t: dict[str, pd.DataFrame], min_cell:
         page.note(mon.funnel.notes or "No provider to compare.")
         return
     exact = mon.funnel.table
+    if min_cell:  # a release draws only the providers whose estimate its table shows
+        keys = ["indicator", "dimension", "group"]
+        visible = f.loc[pd.to_numeric(f["estimate"], errors="coerce").notna(), keys]
+        exact = exact.merge(visible.astype(exact[keys].dtypes.to_dict()), on=keys)
     for (indicator, dim), part in exact.groupby(["indicator", "dimension"], sort=False):
-        shown = part[part["n"] >= min_cell]
+        shown = part[part["n"] >= (min_cell or 1)]
         if len(shown) < 2:
             continue
         from ..audit.funnel import Funnel
@@ -88,8 +93,13 @@ def monitoring_section(page: Page, result, t: dict[str, pd.DataFrame], min_cell:
     sig = t["cusum_signals"].copy()
     if len(sig):
         sig["session_date"] = pd.to_datetime(sig["session_date"]).dt.strftime("%Y-%m")
-        sig = sig.rename(columns={"session_date": "month"}).drop(columns=["session_id"])
+        sig = sig.rename(columns={"session_date": "month"}).drop(columns=["session_id"], errors="ignore")
         page.table(sig, caption="CUSUM signals (month of the session that crossed the limit)")
+    if min_cell and mon.cusum.paths:  # a path steps at every event: a listing of sessions
+        page.note("A release draws no CUSUM chart: a chart steps at each session with an event, "
+                  "which would list them. The internal audit draws one per provider that "
+                  "signalled.")
+        return
     for dim, group in mon.cusum.paths:
         ax = mon.cusum.plot(dimension=dim, group=group, by="session")
         page.figure(ax, alt=f"Risk-adjusted CUSUM of {dim} {group}",
