@@ -374,7 +374,7 @@ def test_outputs_are_written(tiny_outputs):
     assert written["html"] == out / "audit.html"
     from openpyxl import load_workbook
 
-    sheets = load_workbook(out / "audit.xlsx", read_only=True).sheetnames
+    sheets = load_workbook(out / "audit.xlsx").sheetnames
     assert {"README", "checks", "signals", "adherence"} <= set(sheets)
     assert not [p for p in out.iterdir() if p.name.startswith(".audit-")]  # no leftovers
 
@@ -522,5 +522,5 @@ def test_internal_audit_is_exact_and_says_so(tmp_path):
     assert data["audience"] == "internal" and data["notice"].startswith(notice)
     from openpyxl import load_workbook
 
-    readme = load_workbook(written["xlsx"], read_only=True)["README"]
+    readme = load_workbook(written["xlsx"])["README"]
     assert next(readme.iter_rows(values_only=True))[0].startswith(notice)

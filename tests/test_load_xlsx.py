@@ -78,9 +78,13 @@ def test_a_stale_dimension_tag_truncates_no_row(tmp_path):
     path = write_bundle(tmp_path, tables, "xlsx")
     set_dimension(path, SESSIONS_SHEET, "A1:F100")
     # the doctored workbook is one openpyxl's read-only mode would truncate ...
-    sheet = load_workbook(path, read_only=True)["sessions"]
-    assert (sheet.max_row, sheet.max_column) == (100, 6)
-    assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 100
+    book = load_workbook(path, read_only=True)  # read-only keeps the file open until closed
+    try:
+        sheet = book["sessions"]
+        assert (sheet.max_row, sheet.max_column) == (100, 6)
+        assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 100
+    finally:
+        book.close()
     # ... and every row and column of it is read
     log = load_quietly(path)
     assert log.counts.loc["sessions", "read"] == 1591

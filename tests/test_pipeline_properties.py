@@ -28,6 +28,7 @@ and render every figure.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -353,6 +354,7 @@ class Run:
 def run_pipeline(path: Path, out: Path, *, dashboard=CHOICE_FILTERS) -> Run:
     """Every step on one bundle; raises on the first property that fails."""
     log = load(path)
+    gc.collect()  # what earlier tests left unclosed is collected here, not counted below
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = check_report(log, out / "report")  # analyse() runs inside, once

@@ -52,7 +52,7 @@ def test_html_names_every_claim_and_verdict_with_figures(large):
 
 def test_exports_workbook_and_csvs(large):
     _, out, _, _ = large
-    book = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
+    book = openpyxl.load_workbook(out / "tables.xlsx")
     assert book.sheetnames[0] == "README"
     csvs = sorted(p.stem for p in (out / "tables").glob("*.csv"))
     for name in ("claims", "by_condition", "dose_response", "resolution", "skin_type", "spacing",
@@ -86,7 +86,7 @@ def test_tiny_bundle_exports_no_small_count(tmp_path):
     for path in (out / "tables").glob("*.csv"):
         found = assert_no_small_counts(pd.read_csv(path, dtype=str), 5)
         offending += [f"{path.name}: {r.column}={r.value}" for r in found.itertuples()]
-    book = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
+    book = openpyxl.load_workbook(out / "tables.xlsx")
     for sheet in book.sheetnames[1:]:
         rows = list(book[sheet].values)
         df = pd.DataFrame(rows[1:], columns=rows[0]).astype(str)
