@@ -36,6 +36,7 @@ from ..stats.result import Col
 
 __all__ = [
     "Disclosed",
+    "flatten",
     "RowTotal",
     "ColumnTotal",
     "disclose",
@@ -72,6 +73,17 @@ ESTIMATE_NAMES = frozenset({
 RATIO_PREFIXES = ("share", "proportion", "pct", "percent", "rate")
 #: Column-name prefixes of other estimates.
 ESTIMATE_PREFIXES = ("mean_", "median_", *RATIO_PREFIXES)
+
+
+def flatten(df: pd.DataFrame) -> pd.DataFrame:
+    """Index to columns when it means something; column labels to text."""
+    if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
+        df = df.reset_index()
+    columns = [" ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else str(c)
+               for c in df.columns]
+    if columns != list(df.columns):
+        df = df.set_axis(columns, axis=1)
+    return df
 
 
 def small_mark(min_cell: int) -> str:

@@ -28,6 +28,7 @@ from .disclosure import (
     SUPPRESSION_COLUMNS,
     Margin,
     disclose,
+    flatten,
     small_mark,
 )
 from .folder import OutputSet
@@ -136,17 +137,6 @@ def _unique(base: str, taken: set[str], limit: int) -> str:
 
 
 # --------------------------------------------------------------------------------- tables
-def _flatten(df: pd.DataFrame) -> pd.DataFrame:
-    """Index to columns when it means something; column labels to text."""
-    if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
-        df = df.reset_index()
-    columns = [" ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else str(c)
-               for c in df.columns]
-    if columns != list(df.columns):
-        df = df.set_axis(columns, axis=1)
-    return df
-
-
 def _spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     """Drop control characters xlsx cannot hold; time zones to UTC (Excel has none)."""
     out = df.copy()
@@ -168,7 +158,7 @@ def _prepare(name, df, min_cell, margins, options):
     kwargs = dict(options.get(name, {}))
     if name in margins:
         kwargs["margins"] = margins[name]
-    disclosed = disclose(_flatten(df), min_cell, name=name, **kwargs)
+    disclosed = disclose(flatten(df), min_cell, name=name, **kwargs)
     safe = neutralise_formulas(_spreadsheet_safe(disclosed.table))
     return safe, disclosed.suppressions
 
@@ -347,12 +337,12 @@ def write_tables(
         tables = {**published.tables, SUPPRESSIONS_TABLE: published.suppressions}
         readme = _with_suppressions(readme)
         for name, df in tables.items():
-            written[name] = neutralise_formulas(_spreadsheet_safe(_flatten(df)))
+            written[name] = neutralise_formulas(_spreadsheet_safe(flatten(df)))
         found.append(published.suppressions)
     frame = _readme_frame(readme, tables)
     for name, df in tables.items() if published is None else ():
         if exact:
-            written[name] = neutralise_formulas(_spreadsheet_safe(_flatten(df)))
+            written[name] = neutralise_formulas(_spreadsheet_safe(flatten(df)))
             continue
         written[name], supp = _prepare(name, df, min_cell, margins, options)
         found.append(supp)

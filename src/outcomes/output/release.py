@@ -46,12 +46,12 @@ from .disclosure import (
     PRIMARY,
     SECONDARY,
     SECONDARY_MARK,
-    SUPPRESSION_COLUMNS,
     WITHHELD,
     ColumnTotal,
     RowTotal,
     _row_labels,
     _suppression_frame,
+    flatten,
     is_count_column,
     is_estimate_column,
     small_mark,
@@ -373,7 +373,7 @@ class Release:
         if not isinstance(table, pd.DataFrame):
             raise AnalysisError(f"Release.add(): table {name!r} must be a DataFrame, got "
                                 f"{type(table).__name__}.")
-        df = _flatten(table)
+        df = flatten(table).reset_index(drop=True)
         named = [c for r in rules for c in _rule_columns(r)]
         counts = ([c for c in df.columns if is_count_column(c)] if count_columns is None
                   else list(count_columns))
@@ -544,14 +544,6 @@ def _widen(cell, values, relations, hidden):
 
 
 # ------------------------------------------------------------------------------ helpers
-def _flatten(df: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
-        df = df.reset_index()
-    columns = [" ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else str(c)
-               for c in df.columns]
-    return df.set_axis(columns, axis=1).reset_index(drop=True)
-
-
 def _as_count(v):
     if isinstance(v, float | np.floating) and float(v).is_integer():
         return int(v)
