@@ -35,7 +35,7 @@ from matplotlib.figure import Figure, SubFigure
 from ..claims.verdicts import VERDICTS
 from .labels import VERDICT_COLOURS, format_value, is_missing
 
-__all__ = ["Page", "escape", "VERDICT_BADGES", "CSS"]
+__all__ = ["Page", "Block", "Section", "escape", "VERDICT_BADGES", "CSS"]
 
 #: ``badges`` argument of :meth:`Page.table` for a column of verdicts: value -> CSS class.
 VERDICT_BADGES = {v: f"badge badge-{v}" for v in VERDICTS}
@@ -197,11 +197,29 @@ def figure_data_uri(fig: Figure, fmt: str = "svg", dpi: int = 150) -> str:
 
 # --------------------------------------------------------------------------------- page
 @dataclass
-class _Section:
+class Block:
+    """One block of a page: its ``kind``, its HTML and the data another renderer needs.
+
+    ``kind`` is one of "paragraph", "note" (``data["text"]``), "definition_list"
+    (``data["items"]``), "table" (``data["frame"]``, ``data["caption"]``, ``data["digits"]``),
+    "details" (the same as a table, collapsed, with ``data["summary"]``), "figure"
+    (``data["png"]`` bytes, ``data["alt"]``, ``data["caption"]``) and "raw" (``data["text"]``:
+    a plain-text rendering of the fragment, or None when it has none).
+    """
+
+    kind: str
+    html: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Section:
+    """A section of a page: title, anchor, level (2 or 3) and its blocks."""
+
     title: str
     id: str
     level: int
-    blocks: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
 
 class Page:
@@ -238,12 +256,23 @@ class Page:
         self.subtitle = subtitle
         self.toc = toc
         self.lang = lang
-        self._intro: list[str] = []
-        self._sections: list[_Section] = []
+        self._intro: list[Block] = []
+        self._sections: list[Section] = []
+
+    @property
+    def intro(self) -> list[Block]:
+        """The blocks above the first section."""
+        return list(self._intro)
+
+    @property
+    def sections(self) -> list[Section]:
+        """The sections, in order (for renderers other than HTML: PDF, Word)."""
+        return list(self._sections)
 
     # ----------------------------------------------------------------------------- blocks
-    def _add(self, block: str) -> Page:
-        (self._sections[-1].blocks if self._sections else self._intro).append(block)
+    def _add(self, kind: str, block: str, **data) -> Page:
+        target = self._sections[-1].blocks if self._sections else self._intro
+        target.append(Block(kind, block, data))
         return self
 
     def section(self, title: str, id: str | None = None, *, level: int = 2) -> Page:
@@ -264,22 +293,22 @@ class Page:
             anchor = _slug(id)
             if anchor in taken:
                 raise ValueError(f"section(): id {anchor!r} is already used on this page.")
-        self._sections.append(_Section(str(title), anchor, level))
+        self._sections.append(Section(str(title), anchor, level))
         return self
 
     def paragraph(self, text: str) -> Page:
         """Add a paragraph of plain text (escaped)."""
-        return self._add(f"<p>{escape(text)}</p>")
+        return self._add("paragraph", f"<p>{escape(text)}</p>", text=str(text))
 
     def note(self, text: str) -> Page:
         """Add a highlighted note of plain text (escaped)."""
-        return self._add(f'<p class="note">{escape(text)}</p>')
+        return self._add("note", f'<p class="note">{escape(text)}</p>', text=str(text))
 
     def definition_list(self, items: Mapping) -> Page:
         """Add a list of terms and their values (both escaped; numbers formatted)."""
         body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(format_value(v))}</dd>"
                        for k, v in items.items())
-        return self._add(f"<dl>{body}</dl>")
+        return self._add("definition_list", f"<dl>{body}</dl>", items=dict(items))
 
     def table(self, df: pd.DataFrame, caption: str | None = None,
               badges: Mapping[str, Mapping] | None = None, *, index: bool = False,
@@ -305,7 +334,16 @@ class Page:
         if empty is not None and len(df) == 0:
             return self.note(f"{caption or 'Table'}: {empty}")
         shown = df.reset_index() if index else df
-        return self._add(_table_html(shown, caption, badges, digits))
+        return self._add("table", _table_html(shown, caption, badges, digits), frame=shown,
+                         caption=caption, digits=digits)
+
+    def details(self, summary: str, df: pd.DataFrame, caption: str | None = None, *,
+                digits: int = 3) -> Page:
+        """Add a long table collapsed under ``summary`` (an HTML ``<details>``), open on print."""
+        inner = _table_html(df, caption, None, digits)
+        return self._add("details", f"<details><summary>{escape(summary)}</summary>{inner}"
+                         "</details>", frame=df, caption=caption, digits=digits,
+                         summary=str(summary))
 
     def figure(self, fig_or_ax, alt: str, caption: str | None = None, *,
                format: str = "svg", dpi: int = 150) -> Page:
@@ -326,15 +364,19 @@ class Page:
         fig = _root_figure(fig_or_ax)
         try:
             uri = figure_data_uri(fig, format, dpi)
+            png = uri if format == "png" else figure_data_uri(fig, "png", dpi)
         finally:
             plt.close(fig)
         cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-        return self._add(f'<figure><img src="{uri}" alt="{escape(alt)}">{cap}</figure>')
+        return self._add("figure", f'<figure><img src="{uri}" alt="{escape(alt)}">{cap}</figure>',
+                         png=base64.b64decode(png.split(",", 1)[1]), alt=str(alt),
+                         caption=caption)
 
-    def raw_html(self, fragment: str) -> Page:
+    def raw_html(self, fragment: str, text: str | None = None) -> Page:
         """Add an HTML fragment as it is. Only for fragments generated by the package itself,
-        never for text that comes from data or users."""
-        return self._add(str(fragment))
+        never for text that comes from data or users; ``text`` is its plain-text rendering for
+        renderers that do not read HTML (PDF, Word)."""
+        return self._add("raw", str(fragment), text=text)
 
     # ----------------------------------------------------------------------------- output
     def _toc_html(self) -> str:
@@ -357,15 +399,16 @@ class Page:
         items = "".join(parts)
         return f'<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
 
-    def _section_html(self, s: _Section) -> str:
+    def _section_html(self, s: Section) -> str:
         h = f"h{s.level}"
         return (f'<section id="{s.id}"><{h}>{escape(s.title)}</{h}>'
-                + "\n".join(s.blocks) + "</section>")
+                + "\n".join(b.html for b in s.blocks) + "</section>")
 
     def render(self) -> str:
         """Return the whole page as HTML text."""
         sub = f'<p class="subtitle">{escape(self.subtitle)}</p>' if self.subtitle else ""
-        body = "\n".join([*self._intro, *(self._section_html(s) for s in self._sections)])
+        body = "\n".join([*(b.html for b in self._intro),
+                          *(self._section_html(s) for s in self._sections)])
         return (
             "<!DOCTYPE html>\n"
             f'<html lang="{escape(self.lang)}">\n<head>\n<meta charset="utf-8">\n'
