@@ -77,7 +77,7 @@ def _cell(value):
     if text == "*":
         return "*"
     try:
-        return float(text)
+        return float(text.replace(",", ""))
     except ValueError:
         return text
 

@@ -178,7 +178,7 @@ def test_format_value():
 def test_definition_list_and_note():
     text = Page("t").definition_list({"min_cell": 5, "rows": 1234567}).note("careful").render()
     assert "<dt>min_cell</dt><dd>5</dd>" in text
-    assert "<dd>1234567</dd>" in text
+    assert "<dd>1,234,567</dd>" in text
     assert '<p class="note">careful</p>' in text
 
 

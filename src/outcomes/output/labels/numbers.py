@@ -59,7 +59,7 @@ def format_number(x, digits: int = 3) -> str:
     Examples
     --------
     >>> [format_number(v) for v in (0, 1e-17, 0.123456, 0.000123456, 12345.6, 2.5, -0.5, 1.0)]
-    ['0', '0', '0.123', '0.000123', '12,346', '2.5', '−0.5', '1']
+    ['0', '0', '0.123', '0.000123', '12,346', '2.5', '-0.5', '1']
     >>> format_number(float("inf")), format_number(None)
     ('∞', '')
     """
@@ -67,7 +67,7 @@ def format_number(x, digits: int = 3) -> str:
         return ""
     x = _snap(float(x))
     if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
+        return "∞" if x > 0 else "-∞"
     if x == 0:
         return "0"
     magnitude = math.floor(math.log10(abs(x)))
@@ -75,7 +75,7 @@ def format_number(x, digits: int = 3) -> str:
     text = f"{abs(x):,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return ("−" if x < 0 else "") + text
+    return ("-" if x < 0 else "") + text
 
 
 def format_count(n) -> str:
@@ -127,7 +127,7 @@ def format_share(p, sign: bool = False) -> str:
         return f"{v:.0f}%"
     text = f"{abs(v):.{_percent_digits(abs(v))}f}%"
     if v < 0:
-        return "−" + text
+        return "-" + text
     return ("+" + text) if sign and v > 0 else text
 
 
@@ -135,7 +135,7 @@ def _points(x: float) -> str:
     """A difference of shares in percentage points, signed, one decimal."""
     v = 100 * _snap(float(x))
     text = f"{abs(v):.1f}"
-    return ("−" if v < 0 and text != "0.0" else "+" if v > 0 and text != "0.0" else "") + text
+    return ("-" if v < 0 and text != "0.0" else "+" if v > 0 and text != "0.0" else "") + text
 
 
 def format_hours(h) -> str:
