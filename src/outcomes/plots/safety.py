@@ -13,8 +13,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 
+from ..output.labels import column_label, format_count, format_number, format_share, label
 from ..stats.result import Col
-from .style import PALETTE, axes, claimed_range, colour, not_enough_data
+from .claimed import CLAIM_ALPHA, CLAIM_COLOUR, claim_name, claims_testing
+from .style import (PALETTE, TEXT_PT, TICK_PT, axes, claimed_range, colour, not_enough_data,
+                    readable)
+from .style import panels as _grid
 
 __all__ = ["plot_resolution", "plot_spacing", "plot_skin_type", "plot_incidence",
            "resolution_curves"]
@@ -24,9 +28,23 @@ _DIVERGING = LinearSegmentedColormap.from_list(
     "okabe_ito_diverging", [PALETTE["vermillion"], "#FFFFFF", PALETTE["blue"]])
 
 
+#: Vocabulary of each group column's values.
+_VOCABULARY = {Col.EVENT: "event", Col.CONDITION: "condition", "setting": "setting",
+               "device": "device", "fitzpatrick": "fitzpatrick"}
+
+
 def _group_label(row: pd.Series, cols: list[str]) -> str:
-    parts = [str(row[c]) for c in cols if pd.notna(row[c])]
-    return " · ".join(parts) if parts else "all"
+    parts = [_words(row[c], c) for c in cols if pd.notna(row[c])]
+    return " · ".join(parts) if parts else "All"
+
+
+def _words(value, column: str) -> str:
+    """A group value in words (an event selection ``erythema+pih`` word by word)."""
+    text = str(value)
+    vocab = _VOCABULARY.get(column)
+    if column == Col.EVENT and "+" in text:
+        return " or ".join(label(part, "event") for part in text.split("+"))
+    return label(text, vocab)
 
 
 # =========================================================================== resolution
@@ -46,7 +64,7 @@ def _empty(ax, table: pd.DataFrame, default: str, title: str):
 def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
                       group_cols=(), threshold: float | None = None,
                       horizon: float | None = None, xmax: float | None = None,
-                      show_at_risk: bool = True):
+                      show_at_risk: bool = True, first_colour: int = 0):
     """Kaplan-Meier share resolved against hours, with bands and at-risk counts under the axis.
 
     Parameters
@@ -68,6 +86,8 @@ def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
         Right end of the hours axis; default a little beyond the largest at-risk hour.
     show_at_risk : bool, default True
         Write the number of events still unresolved and followed under the axis.
+    first_colour : int, default 0
+        Series colour of the first curve (panels of one figure continue the colours).
 
     Returns
     -------
@@ -96,11 +116,12 @@ def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
         lo = np.where(S == 1.0, 1.0, np.where(np.isnan(lo), S, lo))
         hi = np.where(np.isnan(hi), S, hi)
         t, S, lo, hi = np.r_[0.0, t], np.r_[1.0, S], np.r_[1.0, lo], np.r_[1.0, hi]
-        label = _group_label(key, cols)
-        labels.append(label)
-        col = colour(i)
-        ax.step(t, 1.0 - S, where="post", color=col, label=label, linewidth=1.8)
-        ax.fill_between(t, 1.0 - hi, 1.0 - lo, step="post", color=col, alpha=0.2, linewidth=0)
+        name = _group_label(key, cols)
+        labels.append(name)
+        col = colour(first_colour + i)
+        ax.step(t, 1.0 - S, where="post", color=col, label=name, linewidth=1.8, zorder=3)
+        ax.fill_between(t, 1.0 - hi, 1.0 - lo, step="post", color=col, alpha=0.2, linewidth=0,
+                        zorder=2)
     if threshold is not None:
         claimed_range(ax, low=threshold, high=1.0,
                       label=f"claimed: at least {threshold:.0%} resolved"
@@ -113,8 +134,9 @@ def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
     ax.set_xlabel("hours after the session")
     ax.set_ylabel("share resolved (Kaplan–Meier, 95% CI)")
     ax.set_xticks(ticks)
+    readable(ax)
     if len(keys) or threshold is not None:
-        ax.legend(loc="lower right", fontsize="small", frameon=False)
+        ax.legend(loc="lower right", fontsize=TICK_PT, frameon=False)
     if show_at_risk and len(at_risk):
         # rows of counts under the hours axis, at fixed offsets (points) below it so that the
         # layout engine makes room for them
@@ -123,7 +145,7 @@ def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
         def under(x, row, text, col, ha="center", coords="data"):
             ax.annotate(text, xy=(x, 0), xycoords=(coords, "axes fraction"),
                         xytext=(0, top - 11.0 * row), textcoords="offset points", ha=ha,
-                        va="top", fontsize="x-small", color=col, annotation_clip=False)
+                        va="top", fontsize=TEXT_PT, color=col, annotation_clip=False)
 
         under(0.0, 0, "events at risk (unresolved, followed):", "#444444", ha="left",
               coords="axes fraction")
@@ -133,12 +155,63 @@ def resolution_curves(curve: pd.DataFrame, at_risk: pd.DataFrame, ax=None, *,
                 m &= (at_risk[c] == key[c]).to_numpy()
             for _, r in at_risk[m].iterrows():
                 if r["hours"] <= right:
-                    under(float(r["hours"]), i + 1, f"{int(r['n_at_risk'])}", colour(i))
+                    under(float(r["hours"]), i + 1, f"{int(r['n_at_risk'])}",
+                          colour(first_colour + i))
     return ax
 
 
+def _with_gaps(curve: pd.DataFrame, table: pd.DataFrame, by=()) -> pd.DataFrame:
+    """``curve`` with a missing point at each time whose share the table withholds, so that the
+    step curve is broken there instead of holding the share before it."""
+    if Col.MEASURE not in table or "hours" not in table or curve.empty:
+        return curve
+    t = table[(table[Col.MEASURE] == "resolved_by")]
+    hidden = t[~np.isfinite(pd.to_numeric(t[Col.ESTIMATE], errors="coerce").to_numpy(float))]
+    if hidden.empty:
+        return curve
+    cols = [c for c in (*by, Col.EVENT) if c in curve.columns and c in hidden.columns]
+    gaps = hidden[cols].copy()
+    gaps["time"] = pd.to_numeric(hidden["hours"], errors="coerce").to_numpy()
+    for c in ("survival", "ci_low", "ci_high"):
+        gaps[c] = np.nan
+    keys = set(map(tuple, curve[cols].astype(str).to_numpy())) if cols else {()}
+    gaps = gaps[[tuple(r) in keys for r in gaps[cols].astype(str).to_numpy()]] if cols else gaps
+    out = pd.concat([curve, gaps.reindex(columns=curve.columns)], ignore_index=True)
+    return out.sort_values([*cols, "time"], kind="stable").reset_index(drop=True)
+
+
+def _claimed_resolution(ax, claims, event: str, right: float) -> list:
+    """The catalogue's claims on the share of ``event`` resolved by a time: the hours band
+    (24–48 h when the claim also reports 24 h), the claim's time as a dashed line, and the
+    claimed share at that time as a translucent bar."""
+    drawn = []
+    for claim in claims_testing(claims, "km_share_resolved_by", events=event):
+        hours = float(claim.parameters.get("hours", float("nan")))
+        if not math.isfinite(hours):
+            continue
+        earlier = [float(h) for h in claim.parameters.get("also_report_hours", ()) or ()
+                   if float(h) < hours]
+        name = claim_name(claim, 50)
+        if earlier:
+            ax.axvspan(min(earlier), hours, color=CLAIM_COLOUR, alpha=CLAIM_ALPHA, lw=0,
+                       zorder=0, label=f"{name} ({min(earlier):g}–{hours:g} h)")
+        ax.axvline(hours, color=CLAIM_COLOUR, ls="--", lw=1.2, zorder=1,
+                   label=None if earlier else f"{name} ({hours:g} h)")
+        if claim.threshold is not None:
+            words = "at least" if getattr(claim.rule, "value", claim.rule) == "at_least" \
+                else "at most"
+            lo, hi = ((claim.threshold, 1.0) if words == "at least" else (0.0, claim.threshold))
+            ax.fill_between([hours - 0.02 * right, hours + 0.02 * right], lo, hi,
+                            color=CLAIM_COLOUR, alpha=0.35, lw=0, zorder=1,
+                            label=f"claimed: {words} {format_share(claim.threshold)} resolved "
+                                  f"by {hours:g} h")
+        drawn.append(claim)
+    return drawn
+
+
 def plot_resolution(result, ax=None, *, event=None, threshold: float | None = None,
-                    horizon: float | None = None, **kwargs):
+                    horizon: float | None = None, claims=True, panels: bool | None = None,
+                    columns: int = 3, **kwargs):
     """Resolution curves of a :class:`~outcomes.stats.side_effects.Resolution`.
 
     Parameters
@@ -149,12 +222,21 @@ def plot_resolution(result, ax=None, *, event=None, threshold: float | None = No
         Event selections (labels of ``result.table.event``) to draw; default all.
     threshold, horizon : float, optional
         A claim to draw: share ``threshold`` resolved by ``horizon`` hours.
+    claims : bool or Catalogue, default True
+        Draw the catalogue's claims on the time to resolve each event drawn (True: the
+        built-in catalogue), when ``threshold`` is not given.
+    panels : bool, optional
+        One panel per event (shared axes, at most ``columns`` wide); default panels when ``ax``
+        is None and several events are drawn.
+    columns : int, default 3
     **kwargs
         Passed to :func:`resolution_curves` (``xmax``, ``show_at_risk``).
 
     Returns
     -------
     matplotlib Axes
+        The axes drawn on (with panels the first; ``ax.figure`` holds them all). A share the
+        table withholds breaks the curve at its time.
     """
     curve, at_risk = result.extra["curve"], result.extra["at_risk"]
     if event is not None:
@@ -169,10 +251,49 @@ def plot_resolution(result, ax=None, *, event=None, threshold: float | None = No
         at_risk = at_risk[at_risk[Col.EVENT].isin(wanted)]
     if curve.empty:
         return _empty(ax, result.table, "no side effects to time", result.title)
-    ax = resolution_curves(curve, at_risk, ax, group_cols=list(result.by), threshold=threshold,
-                           horizon=horizon, **kwargs)
-    ax.set_title(result.title)
-    return ax
+    curve = _with_gaps(curve, result.table, tuple(result.by))
+    events = list(dict.fromkeys(curve[Col.EVENT]))
+    by = list(result.by)
+    own = threshold is not None or not claims
+    use_panels = (ax is None and len(events) > 1) if panels is None else bool(panels)
+    if not use_panels:
+        ax = resolution_curves(curve, at_risk, ax, group_cols=by, threshold=threshold,
+                               horizon=horizon, **kwargs)
+        if not own:
+            for e in events:
+                _claimed_resolution(ax, claims, e, ax.get_xlim()[1])
+            ax.legend(loc="lower right", fontsize=TICK_PT, frameon=False)
+        ax.set_title(result.title, fontsize=TICK_PT + 1)
+        return ax
+    fig, axs = _grid(len(events), ax, columns=columns, size=(3.4, 2.6))
+    right = None
+    n_before = 0
+    for a, e in zip(axs, events, strict=True):
+        sub = curve[curve[Col.EVENT] == e]
+        resolution_curves(sub, at_risk[at_risk[Col.EVENT] == e], a, group_cols=by,
+                          threshold=threshold, horizon=horizon, first_colour=n_before,
+                          **kwargs)
+        n_before += max(1, len(sub[[*by, Col.EVENT]].drop_duplicates()))
+        right = a.get_xlim()[1]
+        if not own:
+            _claimed_resolution(a, claims, e, right)
+        a.set_title(_words(e, Col.EVENT), fontsize=TICK_PT + 1)
+        if a.get_legend() is not None:
+            a.get_legend().remove()
+        a.set_xlabel("hours after the session" if a is axs[-1] or
+                     axs.index(a) + columns >= len(axs) else "", fontsize=TICK_PT)
+        a.set_ylabel("")
+    seen = {}
+    for a in axs:
+        for h, lab in zip(*a.get_legend_handles_labels(), strict=True):
+            if lab.startswith(("Claim", "claimed")):
+                seen.setdefault(lab, h)
+    if seen:
+        fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
+                   fontsize=TICK_PT, frameon=False, ncols=1)
+    fig.supylabel("share resolved (Kaplan–Meier, 95% CI)", fontsize=TICK_PT + 1)
+    fig.suptitle(result.title, fontsize=TICK_PT + 2)
+    return axs[0]
 
 
 # =========================================================================== spacing
