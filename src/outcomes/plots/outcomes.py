@@ -224,7 +224,7 @@ def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditi
     use_panels = _use_panels(panels, ax, len(chosen))
     if use_panels:
         xlabel = "session k"
-        fig, axs = _grid(len(chosen), ax, columns=columns)
+        fig, axs = _grid(len(chosen), ax, columns=columns, size=(1.8, 1.7))
     else:
         axs = [axes(ax, figsize=(6.4 + (1.4 if len(chosen) > 4 else 0.0), 4.0))] * len(chosen)
         axs = axs or [axes(ax)]
@@ -350,7 +350,7 @@ def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = T
     title = f"Sessions to a {result.band} improvement, Kaplan-Meier with 95% interval{view}"
     if use_panels:
         xlabel = "session k"
-        fig, axs = _grid(len(chosen), ax, columns=columns)
+        fig, axs = _grid(len(chosen), ax, columns=columns, size=(1.8, 1.7))
     else:
         rows = len(chosen) + 1 if at_risk else 0
         one = axes(ax, figsize=(6.4 + (1.4 if len(chosen) > 4 else 0.0), 4.0 + 0.14 * rows))
