@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import math
 
-from ..output.labels import PALETTE
-
 __all__ = ["catalogue_of", "claims_testing", "claim_name", "shade", "CLAIM_COLOUR",
            "CLAIM_ALPHA"]
 
 #: Colour and opacity of a claimed range: translucent, under every estimate (zorder 0).
-CLAIM_COLOUR = PALETTE["green"]
+#: (not a series colour, so that a range is never read as a curve)
+CLAIM_COLOUR = "#4D9221"
 CLAIM_ALPHA = 0.15
 
 

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..output.labels import PALETTE, SERIES_COLOURS, VERDICT_COLOURS, series_style
+from .claimed import CLAIM_ALPHA, CLAIM_COLOUR
 
 __all__ = ["PALETTE", "VERDICT_COLOURS", "SERIES_COLOURS", "series_style", "colour", "axes",
            "claimed_range", "not_enough_data", "error_bars", "TICK_PT", "TEXT_PT", "readable",
@@ -93,7 +94,7 @@ def claimed_range(ax, low=None, high=None, orientation="horizontal", label="clai
     lims = ax.get_ylim() if orientation == "horizontal" else ax.get_xlim()
     lo = lims[0] if low is None else low
     hi = lims[1] if high is None else high
-    span(lo, hi, color=PALETTE["green"], alpha=0.15, label=label, zorder=0, lw=0)
+    span(lo, hi, color=CLAIM_COLOUR, alpha=CLAIM_ALPHA, label=label, zorder=0, lw=0)
     return ax
 
 
