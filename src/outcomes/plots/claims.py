@@ -184,7 +184,8 @@ def _panel(ax, kind: str, rows: list, words: str, cat) -> None:
             ch = r.ci_high if _finite(r.ci_high) else right
             ax.plot([max(cl, left), min(ch, right)], [y, y], color=colour, lw=2.2, zorder=3)
             ax.plot([r.estimate], [y], ls="none", marker=VERDICT_SHAPES.get(r.verdict, "o"),
-                    color=colour, ms=7, zorder=4, markeredgecolor="#000000",
+                    color=colour, ms=8 if r.verdict == "contradicted" else 7, zorder=4,
+                    markeredgecolor=colour if r.verdict == "contradicted" else "#000000",
                     markeredgewidth=0.6)
     ax.set_xlim(left, right)
     ax.set_ylim(-0.6, n - 0.4)

@@ -116,7 +116,7 @@ def _figure_legend(fig, axs) -> None:
             seen.setdefault(lab, h)
     if seen:
         fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
-                   fontsize=TICK_PT, frameon=False, ncols=1 if len(seen) > 2 else len(seen))
+                   fontsize=TICK_PT, frameon=False, ncols=1)
 
 
 def _finite_or(values: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -242,8 +242,7 @@ def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditi
         elif bands:
             a.axhline(0.0, color="#777777", lw=0.8, zorder=1)
         if use_panels:
-            a.set_title(styles[chosen[i]]["label"], fontsize=TICK_PT + 1,
-                        color=styles[chosen[i]]["color"])
+            a.set_title(styles[chosen[i]]["label"], fontsize=TICK_PT)
     if use_panels:
         _label_panels(fig, axs, xlabel, ylabel, title, columns)
         return axs[0]
@@ -370,13 +369,13 @@ def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = T
                                     band=result.band):
             k_max = max(k_max, int(math.ceil(claim.high or claim.threshold or 0)))
     for i, a in enumerate(dict.fromkeys(axs)):
-        a.axhline(0.5, color="#777777", lw=0.8, ls=":", zorder=1)
+        a.axhline(0.5, color="#777777", lw=0.8, ls=":", zorder=1,
+                  label="half of the courses (where it crosses: the median)")
         a.set_xlim(0, k_max + 0.5)
         a.set_ylim(-0.02, 1.02)
         a.set_xticks(range(0, k_max + 1))
         if use_panels:
-            a.set_title(styles[chosen[i]]["label"], fontsize=TICK_PT + 1,
-                        color=styles[chosen[i]]["color"])
+            a.set_title(styles[chosen[i]]["label"], fontsize=TICK_PT)
             _claimed_sessions(a, result, chosen[i], claims)
     if not use_panels:
         for name in chosen:
