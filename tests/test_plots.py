@@ -192,9 +192,16 @@ def test_resolution_claims_drawn_from_the_catalogue(courses):
     assert _xspan(bands[0]) == pytest.approx((earlier, hours))
     lines = [ln for ln in redness.get_lines() if ln.get_linestyle() == "--"]
     assert any(np.allclose(ln.get_xdata(), hours) for ln in lines)
-    bars = [c for c in redness.collections if "at least 90%" in c.get_label()]
-    assert bars and bars[0].get_paths()[0].vertices[:, 1].min() == pytest.approx(
-        claim.threshold)
+    from outcomes.plots.claimed import CLAIM_COLOUR
+
+    bars = [c for c in redness.collections
+            if to_hex(c.get_facecolor()[0]) == CLAIM_COLOUR.lower()]
+    assert len(bars) == 2  # at 48 h (this claim) and at 72 h (the few-days claim)
+    ys = sorted(bars[0].get_paths()[0].vertices[:, 1])
+    assert (ys[0], ys[-1]) == pytest.approx((claim.threshold, 1.0))
+    ends = [b.get_paths()[0].vertices[:, 0] for b in bars]
+    xs = sorted((x.min() + x.max()) / 2 for x in ends)
+    assert xs[0] == pytest.approx(hours)
     scabs = next(a for a in fig.axes if a.get_title() == "Scabbing")
     assert any(np.allclose(ln.get_xdata(), 72.0) for ln in scabs.get_lines()
                if ln.get_linestyle() == "--")

@@ -179,31 +179,33 @@ def _with_gaps(curve: pd.DataFrame, table: pd.DataFrame, by=()) -> pd.DataFrame:
     return out.sort_values([*cols, "time"], kind="stable").reset_index(drop=True)
 
 
-def _claimed_resolution(ax, claims, event: str, right: float) -> list:
+def _claimed_resolution(ax, claims, event: str, right: float, seen=None) -> list:
     """The catalogue's claims on the share of ``event`` resolved by a time: the hours band
     (24–48 h when the claim also reports 24 h), the claim's time as a dashed line, and the
-    claimed share at that time as a translucent bar."""
+    claimed share at that time as a translucent bar; one legend entry per claim. Claims in
+    ``seen`` (ids) are not drawn again."""
+    seen = set() if seen is None else seen
     drawn = []
     for claim in claims_testing(claims, "km_share_resolved_by", events=event):
         hours = float(claim.parameters.get("hours", float("nan")))
-        if not math.isfinite(hours):
+        if claim.id in seen or not math.isfinite(hours):
             continue
+        seen.add(claim.id)
         earlier = [float(h) for h in claim.parameters.get("also_report_hours", ()) or ()
                    if float(h) < hours]
-        name = claim_name(claim, 50)
+        at_least = getattr(claim.rule, "value", claim.rule) == "at_least"
+        share = ("" if claim.threshold is None else
+                 f": {'≥' if at_least else '≤'} {format_share(claim.threshold)} by {hours:g} h")
+        name = claim_name(claim, 40) + share
         if earlier:
             ax.axvspan(min(earlier), hours, color=CLAIM_COLOUR, alpha=CLAIM_ALPHA, lw=0,
-                       zorder=0, label=f"{name} ({min(earlier):g}–{hours:g} h)")
+                       zorder=0, label=f"{name} (band: {min(earlier):g}–{hours:g} h)")
         ax.axvline(hours, color=CLAIM_COLOUR, ls="--", lw=1.2, zorder=1,
-                   label=None if earlier else f"{name} ({hours:g} h)")
+                   label=None if earlier else name)
         if claim.threshold is not None:
-            words = "at least" if getattr(claim.rule, "value", claim.rule) == "at_least" \
-                else "at most"
-            lo, hi = ((claim.threshold, 1.0) if words == "at least" else (0.0, claim.threshold))
+            lo, hi = (claim.threshold, 1.0) if at_least else (0.0, claim.threshold)
             ax.fill_between([hours - 0.02 * right, hours + 0.02 * right], lo, hi,
-                            color=CLAIM_COLOUR, alpha=0.35, lw=0, zorder=1,
-                            label=f"claimed: {words} {format_share(claim.threshold)} resolved "
-                                  f"by {hours:g} h")
+                            color=CLAIM_COLOUR, alpha=0.35, lw=0, zorder=1)
         drawn.append(claim)
     return drawn
 
@@ -259,9 +261,11 @@ def plot_resolution(result, ax=None, *, event=None, threshold: float | None = No
         ax = resolution_curves(curve, at_risk, ax, group_cols=by, threshold=threshold,
                                horizon=horizon, **kwargs)
         if not own:
+            seen: set = set()
             for e in events:
-                _claimed_resolution(ax, claims, e, ax.get_xlim()[1])
-            ax.legend(loc="lower right", fontsize=TICK_PT, frameon=False)
+                _claimed_resolution(ax, claims, e, ax.get_xlim()[1], seen)
+            ax.legend(loc="lower right", fontsize=TICK_PT - 1 if seen else TICK_PT,
+                      frameon=False)
         ax.set_title(result.title, fontsize=TICK_PT + 1)
         return ax
     fig, axs = _grid(len(events), ax, columns=columns, size=(2.4, 2.0))
@@ -285,7 +289,7 @@ def plot_resolution(result, ax=None, *, event=None, threshold: float | None = No
     seen = {}
     for a in axs:
         for h, lab in zip(*a.get_legend_handles_labels(), strict=True):
-            if lab.startswith(("Claim", "claimed")):
+            if lab.startswith("Claim"):
                 seen.setdefault(lab, h)
     if seen:
         fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
