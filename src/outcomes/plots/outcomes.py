@@ -99,13 +99,22 @@ def _band_lines(ax, bands: dict, orientation: str = "horizontal", text: bool = T
 
 
 def _legend(ax, n: int, inside: str = "best") -> None:
-    """A legend inside the axes for a few curves, beside them (right) for many."""
-    if not ax.get_legend_handles_labels()[0]:
+    """A legend inside the axes for a few curves, beside them (right) for many; the claims'
+    long entries under the figure."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
         return
-    if n <= 4:
-        ax.legend(fontsize=TICK_PT, frameon=False, loc=inside)
-    else:
-        ax.legend(fontsize=TICK_PT, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    curves = [(h, lab) for h, lab in zip(handles, labels, strict=True)
+              if not lab.startswith("Claim")]
+    claimed = [(h, lab) for h, lab in zip(handles, labels, strict=True)
+               if lab.startswith("Claim")]
+    if curves:
+        kw = ({"loc": inside} if n <= 4 else
+              {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)})
+        ax.legend(*zip(*curves, strict=True), fontsize=TICK_PT, frameon=False, **kw)
+    if claimed:
+        ax.figure.legend(*zip(*claimed, strict=True), loc="outside lower center",
+                         fontsize=TICK_PT, frameon=False, ncols=1)
 
 
 def _figure_legend(fig, axs) -> None:
@@ -290,7 +299,7 @@ def _claimed_sessions(ax, result, name: str, claims) -> None:
     for claim in claims_testing(claims, "km_median_sessions_to_band", condition=name,
                                 band=result.band):
         lo, hi = (claim.low, claim.high) if claim.low is not None else (None, None)
-        shade(ax, claim, label=claim_name(claim) + (
+        shade(ax, claim, label=claim_name(claim, 45) + (
             f" (median {lo:g}–{hi:g} sessions)" if lo is not None else ""))
 
 
@@ -341,8 +350,8 @@ def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = T
     chosen = _pick_conditions(list(dict.fromkeys(t[Col.CONDITION])), conditions)
     styles = _styles(chosen)
     use_panels = _use_panels(panels, ax, len(chosen))
-    ylabel = (f"share of courses with a {result.band} improvement\n"
-              f"(≥ {result.threshold:g}) by session k")
+    ylabel = (f"share of courses with a {result.band}\n"
+              f"improvement (≥ {result.threshold:g}) by session k")
     xlabel = "session k (number of sessions completed)"
     view = (f" (courses with at least {result.min_sessions} sessions)"
             if getattr(result, "min_sessions", None) else "")
