@@ -353,7 +353,7 @@ def test_plot(worked):
     assert "final improvement" in ax.get_xlabel()
     labels = [t.get_text() for t in ax.get_yticklabels()]
     # bottom to top: all, wrinkles, acne scars; with their numbers of courses
-    assert labels == ["all conditions (n = 7)", "wrinkles (n = 3)", "acne scars (n = 4)"]
+    assert labels == ["All conditions (n = 7)", "Wrinkles (n = 3)", "Acne scars (n = 4)"]
     # band thresholds drawn as vertical lines at 0.1, 0.25, 0.5 (plus the zero line)
     xs = sorted({round(line.get_xdata()[0], 6) for line in ax.get_lines()
                  if len(set(line.get_xdata())) == 1})

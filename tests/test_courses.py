@@ -219,7 +219,7 @@ def test_result_protocol(worked):
     _, ax = plt.subplots()
     assert c.plot(ax=ax) is ax
     # one bar stack per condition: acne scars has a 3-session course, wrinkles a 2-session one
-    assert ax.get_legend_handles_labels()[1] == ["acne scars", "wrinkles"]
+    assert ax.get_legend_handles_labels()[1] == ["Acne scars", "Wrinkles"]
     assert [[b.get_height() for b in bars] for bars in ax.containers] == [[0, 0, 1], [0, 1, 0]]
     assert ax.get_xlabel() == "sessions per course"
     assert build_courses(make_log([], [], [])).plot() is not None  # no courses: empty axes

@@ -278,9 +278,11 @@ def test_summary_and_wide(worked):
 
 def test_plots(random_courses):
     r = dose_response(random_courses)
-    ax = r.plot()
-    assert "session k" in ax.get_xlabel() and "improvement" in ax.get_ylabel()
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"acne scars", "wrinkles"}
+    ax = r.plot()  # two conditions: one panel each
+    assert "session k" in ax.get_xlabel() and "improvement" in ax.figure.get_supylabel()
+    assert [a.get_title() for a in ax.figure.axes] == ["Acne scars", "Wrinkles"]
+    ax = r.plot(panels=False)
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"Acne scars", "Wrinkles"}
     ax = r.plot(kind="gain", conditions="all")
     assert "gain" in ax.get_ylabel()
     fig, given = plt.subplots()

@@ -456,7 +456,9 @@ def test_resolution_without_events_is_empty_with_a_reason():
 # --------------------------------------------------------------------------- plots
 def test_plots_draw_intervals_and_labels(worked, sim):
     r = resolution(sim, events=["erythema", "erythema+pih"])
-    ax = r.plot(threshold=0.9, horizon=48)
+    ax = r.plot(threshold=0.9, horizon=48)  # two event selections: one panel each
+    assert len(ax.figure.axes) == 2 and "share resolved" in ax.figure.get_supylabel()
+    ax = r.plot(threshold=0.9, horizon=48, panels=False)
     assert ax.get_xlabel() == "hours after the session"
     assert "share resolved" in ax.get_ylabel()
     texts = [t.get_text() for t in ax.texts]

@@ -152,7 +152,7 @@ def test_forest_plot(worked):
     result = skin_type(worked)
     ax = result.plot(outcome="notable", threshold=0.05)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0].startswith("type I ") and labels[-1].startswith("difference IV–VI")
+    assert labels[0].startswith("Type I ") and labels[-1].startswith("Difference IV–VI")
     assert "share of courses" in ax.get_xlabel()
     assert any("at most 0.05" in t.get_text() for t in ax.texts)
     # one interval line per row with a finite interval

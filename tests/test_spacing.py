@@ -157,7 +157,7 @@ def test_input_untouched_and_heatmap(worked):
     assert [x.get_text() for x in ax.get_xticklabels()] == ["< 14", "14–20", "21–31", "32–45",
                                                             "46–90", "> 90"]
     cells = [t.get_text() for t in ax.texts]
-    assert any("n=2" in c for c in cells)
+    assert any("n = 2" in c for c in cells)
     ax = result.plot(measure=RATE)
     assert "share of sessions" in ax.get_title()
     with pytest.raises(AnalysisError, match="measure"):
