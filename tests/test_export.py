@@ -1,21 +1,18 @@
-"""Exports: disclosure and formula neutralisation on the way out, workbook layout, PDF."""
+"""Exports: disclosure and formula neutralisation on the way out, workbook layout."""
 
 from __future__ import annotations
 
 import doctest
-import sys
 
-import matplotlib.pyplot as plt
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 import outcomes.output.export as export_module
-from outcomes.errors import AnalysisError, OutcomesError
+from outcomes.errors import AnalysisError
 from outcomes.output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts
-from outcomes.output.export import README_SHEET, write_pdf, write_tables
-from outcomes.output.html import VERDICT_BADGES, Page
+from outcomes.output.export import README_SHEET, write_tables
 
 INJECTIONS = ["=1+1", "+SUM(A1)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A2)", "\tx", "\rx"]
 
@@ -199,40 +196,3 @@ def test_formula_in_a_column_name_and_control_characters(tmp_path):
     assert csv.iloc[:, 0].tolist() == ["a=b", "'=cmd"]
     rows = _sheet_rows(res.xlsx, res.sheets["t"])
     assert rows[0][0].value == "'=HYPERLINK(\"x\")" and rows[2][0].value == "'=cmd"
-
-
-# ----------------------------------------------------------------------------- PDF
-def _report(tmp_path):
-    fig, ax = plt.subplots(figsize=(4, 3))
-    ax.plot([0, 1, 2], [0, 1, 4])
-    page = Page("Report <test>", subtitle="subtitle")
-    page.section("Claims").table(
-        pd.DataFrame({"claim": ["a", "b"], "verdict": ["supported", "not_testable"],
-                      "estimate": [0.5, np.nan]}),
-        caption="Verdicts", badges={"verdict": VERDICT_BADGES})
-    page.section("Figure").figure(ax, alt="a curve", caption="A curve")
-    page.section("Outside").raw_html('<img src="http://127.0.0.1:9/x.png" alt="remote">')
-    return page.write(tmp_path / "report.html")
-
-
-def test_write_pdf_makes_a_pdf_with_pages(tmp_path):
-    import pypdf  # installed with xhtml2pdf by the pdf extra
-    pdf = write_pdf(_report(tmp_path), tmp_path / "out" / "report.pdf")
-    assert pdf == tmp_path / "out" / "report.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF")
-    reader = pypdf.PdfReader(pdf)
-    assert len(reader.pages) >= 1
-    text = "".join(p.extract_text() for p in reader.pages)
-    assert "Report <test>" in text and "supported" in text
-
-
-def test_write_pdf_without_backend_says_which_extra(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "xhtml2pdf", None)  # import now raises ImportError
-    with pytest.raises(OutcomesError, match=r"outcomes\[pdf\]"):
-        write_pdf(_report(tmp_path), tmp_path / "r.pdf")
-    assert not (tmp_path / "r.pdf").exists()
-
-
-def test_write_pdf_missing_html_is_an_outcomes_error(tmp_path):
-    with pytest.raises(OutcomesError, match="missing.html"):
-        write_pdf(tmp_path / "missing.html", tmp_path / "r.pdf")

@@ -5,12 +5,12 @@ table) and one CSV per table (``tables/<name>.csv``). Every table passes through
 :func:`outcomes.output.disclosure.disclose` (small counts hidden) and then
 :func:`outcomes.output.safety.neutralise_formulas` (text a spreadsheet would run made inert) first.
 
-:func:`write_pdf` prints an HTML report (from :class:`outcomes.output.html.Page`) to PDF.
+The PDF and the Word document are rendered from a report's page by :mod:`outcomes.output.pdf`
+and :mod:`outcomes.output.word`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._docs import INTERNAL_NOTICE
-from ..errors import AnalysisError, OutcomesError
+from ..errors import AnalysisError
 from ..stats.result import Col
 from .disclosure import (
     NOTE_COLUMN,
@@ -34,7 +34,7 @@ from .disclosure import (
 from .folder import OutputSet
 from .safety import neutralise_formulas
 
-__all__ = ["ExportResult", "write_tables", "write_pdf", "save_rejects", "README_SHEET",
+__all__ = ["ExportResult", "write_tables", "save_rejects", "README_SHEET",
            "disclosure_rule", "SUPPRESSIONS_TABLE", "INTERNAL_NOTICE"]
 
 
@@ -368,88 +368,6 @@ def write_tables(
     suppressions = (pd.concat(found, ignore_index=True) if found
                     else pd.DataFrame(columns=SUPPRESSION_COLUMNS))
     return ExportResult(xlsx, csv_paths, sheets, suppressions, written)
-
-
-# --------------------------------------------------------------------------------- PDF
-_PDF_EXTRA = ("Printing a report to PDF needs the optional PDF support of outcomes: "
-              "pip install 'outcomes[pdf]' (it installs xhtml2pdf).")
-
-
-def _offline(uri: str, rel: str | None = None) -> str:
-    """xhtml2pdf link callback: embedded ``data:`` resources only, nothing fetched."""
-    return uri if uri.startswith("data:") else ""
-
-
-def write_pdf(html_path, pdf_path) -> Path:
-    """Print an HTML report to PDF, without a browser or any system library.
-
-    The backend is xhtml2pdf (with ReportLab): pure Python wheels from the package index,
-    installed by the optional extra ``pdf``. It was chosen because the alternatives need what CI
-    machines lack: WeasyPrint needs the system libraries Pango and HarfBuzz, headless Chromium
-    is a system package of 500 MB, and LaTeX is absent. xhtml2pdf reads CSS 2.1 (it ignores
-    what it does not know) and draws the SVG figures :class:`outcomes.output.html.Page` embeds.
-    It is never allowed to fetch anything: only ``data:`` URIs are read.
-
-    Parameters
-    ----------
-    html_path : str or Path
-        A self-contained HTML file, e.g. written by :meth:`outcomes.output.html.Page.write`.
-    pdf_path : str or Path
-        Where to write the PDF (folders created; replaced only once the PDF is complete).
-
-    Returns
-    -------
-    Path
-        ``pdf_path``.
-
-    Raises
-    ------
-    OutcomesError
-        If xhtml2pdf is not installed (the message says which extra to install), the HTML file
-        cannot be read, or the conversion fails.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from outcomes.output.html import Page
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> html = Page("Report").paragraph("Hello").write(folder / "report.html")
-    >>> pdf = write_pdf(html, folder / "report.pdf")
-    >>> pdf.name, pdf.read_bytes()[:5]
-    ('report.pdf', b'%PDF-')
-    """
-    try:
-        from xhtml2pdf import pisa
-    except ImportError:
-        raise OutcomesError(_PDF_EXTRA) from None
-    html_path, pdf_path = Path(html_path), Path(pdf_path)
-    try:
-        source = html_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OutcomesError(f"Cannot read the HTML report {html_path.name}: {exc}.") from None
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    try:
-        _convert(pisa, source, tmp, html_path.name)
-        os.replace(tmp, pdf_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return pdf_path
-
-
-def _convert(pisa, source: str, dest: Path, label: str) -> None:
-    log = logging.getLogger("xhtml2pdf")
-    level = log.level
-    log.setLevel(logging.ERROR)  # it warns about every CSS property it skips
-    try:
-        with open(dest, "wb") as f:
-            status = pisa.CreatePDF(source, dest=f, encoding="utf-8", link_callback=_offline)
-    finally:
-        log.setLevel(level)
-    if status.err:
-        raise OutcomesError(f"Printing {label} to PDF failed with {status.err} error(s) "
-                            f"in xhtml2pdf; check the HTML is well formed.")
 
 
 def save_rejects(log, folder: str | Path) -> list[Path]:

@@ -24,10 +24,11 @@ from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
 from ..claims.verdicts import Rule, describe_rule
 from ..courses import NO_EVENTS_TABLE
-from ..output.export import disclosure_rule, write_pdf, write_tables
+from ..output.export import disclosure_rule, write_tables
 from ..output.folder import OutputSet
 from ..output.html import VERDICT_BADGES, Page, escape
 from ..output.labels import count_text
+from ..output.pdf import write_pdf
 from ..output.progress import Progress
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
@@ -164,7 +165,8 @@ def write_report(
         Counts from 1 to ``min_cell - 1`` are shown as ``<min_cell``; estimates resting on
         fewer units are withheld.
     pdf : bool, default False
-        Also print the report to ``report.pdf`` (needs the ``pdf`` extra).
+        Also typeset the same page as ``report.pdf`` (:mod:`outcomes.output.pdf`; needs the
+        ``pdf`` extra).
     include_patient_rows : bool, default False
         Also export the patient-level course table.
     command : sequence of str, optional
@@ -194,14 +196,8 @@ def write_report(
         html_path = page.write(out / "report.html")
         pdf_path = None
         if pdf:
-            progress.step("printing report.pdf")
-            compact = _page(results, export.tables, export.suppressions, min_cell, command,
-                            include_patient_rows, compact=True)
-            compact_path = compact.write(out / ".report-print.html")
-            try:
-                pdf_path = write_pdf(compact_path, out / "report.pdf")
-            finally:
-                compact_path.unlink(missing_ok=True)
+            progress.step("typesetting report.pdf")
+            pdf_path = write_pdf(page, out / "report.pdf")
     return ReportResult(output.final(html_path), output.final(export.xlsx),
                         {k: output.final(v) for k, v in export.csv.items()},
                         output.final(pdf_path), export.suppressions, results, export.tables)

@@ -1,0 +1,141 @@
+"""report.pdf, typeset by Typst from the report's page: whole claim ids, nothing off the page,
+no two words over each other, no badge over a claim id, no raw code; Typst source made only of
+string literals for data."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from pdf_words import badge_collisions, outside, overlapping, raw_codes, read_pdf
+
+import outcomes
+from outcomes.cli import main
+from outcomes.errors import OutcomesError
+from outcomes.output.html import VERDICT_BADGES, Page
+from outcomes.output.pdf import TEXT_WIDTH, column_widths, typst_source, write_pdf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _report(folder, out):
+    assert main(["report", str(folder), "--out", str(out), "--quiet", "--pdf"]) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        log = outcomes.load_bundle(folder)
+    ids = list(outcomes.evaluate_claims(log).table["id"])
+    return out / "report.pdf", ids
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory):
+    return _report(ROOT / "data" / "sample", tmp_path_factory.mktemp("sample") / "report")
+
+
+@pytest.fixture(scope="module")
+def small_pdf(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("small")
+    outcomes.write_bundle(outcomes.simulate(20, seed=5), tmp / "bundle")
+    return _report(tmp / "bundle", tmp / "report")
+
+
+@pytest.fixture(params=["sample", "small"])
+def report_pdf(request):
+    return request.getfixturevalue(f"{request.param}_pdf")
+
+
+# ----------------------------------------------------------------------------- the report
+def test_every_claim_id_appears_whole(report_pdf):
+    path, ids = report_pdf
+    pages = read_pdf(path)
+    words = {w["text"] for p in pages for w in p.words}
+    assert ids and [i for i in ids if i not in words] == []
+
+
+def test_no_word_leaves_the_page_and_none_overlaps(report_pdf):
+    path, _ = report_pdf
+    pages = read_pdf(path)
+    assert len(pages) >= 3
+    assert {k: outside(p) for k, p in enumerate(pages, 1) if outside(p)} == {}
+    assert {k: overlapping(p.words)[:5] for k, p in enumerate(pages, 1)
+            if overlapping(p.words)} == {}
+    assert {k: badge_collisions(p) for k, p in enumerate(pages, 1) if badge_collisions(p)} == {}
+
+
+def test_no_raw_code_in_the_text(report_pdf):
+    path, ids = report_pdf
+    text = "\n".join(p.text for p in read_pdf(path))
+    assert "Claims" in text and "Methods" in text
+    assert sorted(set(raw_codes(text, ids))) == []
+
+
+# ----------------------------------------------------------------------------- the renderer
+def _page() -> Page:
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1, 2], [0, 1, 4])
+    page = Page('Report <test> #import "x" $y$ \\ ]', subtitle="subtitle *bold* @ref")
+    page.section("Claims").table(
+        pd.DataFrame({"id": ["redness-24-48h", "b"], "verdict": ["supported", "not_testable"],
+                      "estimate": [0.5, np.nan]}),
+        caption="Verdicts", badges={"verdict": VERDICT_BADGES})
+    page.section("Figure").figure(ax, alt="a curve", caption="A curve")
+    page.section("Outside").raw_html('<img src="http://127.0.0.1:9/x.png" alt="remote">',
+                                     text="an image")
+    page.note("#set page(width: 1pt) = not a heading").definition_list({"a_b": "#c"})
+    return page
+
+
+def test_data_text_is_never_markup(tmp_path):
+    pdf = write_pdf(_page(), tmp_path / "out" / "report.pdf")
+    assert pdf == tmp_path / "out" / "report.pdf" and pdf.read_bytes().startswith(b"%PDF")
+    pages = read_pdf(pdf)
+    text = "\n".join(p.text for p in pages)
+    for shown in ('Report <test> #import "x" $y$ \\ ]', "subtitle *bold* @ref",
+                  "#set page(width: 1pt) = not a heading", "Supported", "Not testable",
+                  "redness-24-48h", "A curve", "an image"):
+        assert shown in text
+    assert pages[0].width == pytest.approx(595.28, abs=0.5)  # A4, the page not resized
+    assert not list((tmp_path / "out").glob(".*tmp"))
+
+
+def test_figures_are_embedded_at_the_text_width(tmp_path):
+    source, figures = typst_source(_page())
+    assert list(figures) == ["figure-1.png"] and figures["figure-1.png"][:4] == b"\x89PNG"
+    assert f"width: {TEXT_WIDTH:.1f}pt" in source
+
+
+def test_wide_tables_fit_or_are_split_with_the_first_column_repeated(tmp_path):
+    wide = pd.DataFrame({"condition": ["acne_scars", "wrinkles"],
+                         **{f"measure_{k}": ["estimate (interval) words " * 2, "x"]
+                            for k in range(24)}})
+    page = Page("Wide").section("Wide").table(wide, caption="Wide")
+    pages = read_pdf(write_pdf(page, tmp_path / "wide.pdf"))
+    assert all(not outside(p) and not overlapping(p.words) for p in pages)
+    text = "\n".join(p.text for p in pages)
+    assert "Wide (part 1 of" in text and "Wide (part 2 of" in text
+    assert text.count("Acne scars") >= 2  # the first column repeated in every part
+
+
+def test_long_words_are_broken_and_short_tables_keep_natural_widths():
+    from outcomes.output.cells import table_text
+    t = table_text(pd.DataFrame({"sha256": ["f" * 64], "file": ["sessions.csv"]}))
+    widths = column_widths(t, 8)
+    assert widths is not None and sum(widths) <= TEXT_WIDTH
+
+
+def test_long_tables_are_named_not_printed(tmp_path):
+    page = Page("Long").section("Long").table(pd.DataFrame({"n": range(200)}), caption="All")
+    pages = read_pdf(write_pdf(page, tmp_path / "long.pdf", max_rows=80))
+    assert len(pages) == 1 and "All: 200 rows, not printed here" in pages[0].text
+
+
+def test_without_typst_the_message_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "typst", None)  # import now raises ImportError
+    with pytest.raises(OutcomesError, match=r"outcomes\[pdf\]"):
+        write_pdf(_page(), tmp_path / "r.pdf")
+    assert not (tmp_path / "r.pdf").exists()
