@@ -30,6 +30,7 @@ from ..output.html import VERDICT_BADGES, Page, escape
 from ..output.labels import count_text
 from ..output.pdf import write_pdf
 from ..output.progress import Progress
+from ..output.word import write_docx
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
 from .relations import (
@@ -102,6 +103,8 @@ class ReportResult:
     html, xlsx : Path
     csv : dict of str to Path
     pdf : Path or None
+    docx : Path or None
+        ``report.docx``, when asked for (after the other fields, so that positions hold).
     suppressions : DataFrame
         Every hidden cell (also listed in the report's provenance section).
     results : Results
@@ -118,6 +121,7 @@ class ReportResult:
     suppressions: pd.DataFrame
     results: Results
     exported: dict[str, pd.DataFrame]
+    docx: Path | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables exactly as exported, small counts suppressed (the ones to show)."""
@@ -127,6 +131,7 @@ class ReportResult:
         """Plain text: the files written and how many cells were suppressed."""
         files = [self.html.name, self.xlsx.name, f"{len(self.csv)} CSV files"]
         files += [self.pdf.name] if self.pdf else []
+        files += [self.docx.name] if self.docx else []
         return (f"Report written to {self.html.parent}: {', '.join(files)}.\n"
                 f"{len(self.suppressions)} cells suppressed (listed in the report's provenance "
                 "section).")
@@ -143,11 +148,13 @@ def write_report(
     conditions: Iterable[str] | None = None,
     min_cell: int = 5,
     pdf: bool = False,
+    docx: bool = False,
     include_patient_rows: bool = False,
     command: Sequence[str] | None = None,
     quiet: bool = True,
 ) -> ReportResult:
-    """Write ``report.html``, ``tables.xlsx`` and ``tables/*.csv`` (and ``report.pdf``).
+    """Write ``report.html``, ``tables.xlsx`` and ``tables/*.csv`` (and ``report.pdf``,
+    ``report.docx``).
 
     Parameters
     ----------
@@ -167,6 +174,9 @@ def write_report(
     pdf : bool, default False
         Also typeset the same page as ``report.pdf`` (:mod:`outcomes.output.pdf`; needs the
         ``pdf`` extra).
+    docx : bool, default False
+        Also write the same page as ``report.docx`` (:mod:`outcomes.output.word`; needs the
+        ``docx`` extra).
     include_patient_rows : bool, default False
         Also export the patient-level course table.
     command : sequence of str, optional
@@ -179,7 +189,7 @@ def write_report(
     ReportResult
     """
     output = OutputSet(out_dir, known=REPORT_FILES)
-    with Progress(9 + bool(pdf), quiet=quiet) as progress, output as out:
+    with Progress(9 + bool(pdf) + bool(docx), quiet=quiet) as progress, output as out:
         results = analyse(log, catalogue=catalogue, conditions=conditions,
                           progress=progress.step)
         progress.step("writing tables")
@@ -198,13 +208,19 @@ def write_report(
         if pdf:
             progress.step("typesetting report.pdf")
             pdf_path = write_pdf(page, out / "report.pdf")
+        docx_path = None
+        if docx:
+            progress.step("writing report.docx")
+            docx_path = write_docx(page, out / "report.docx")
     return ReportResult(output.final(html_path), output.final(export.xlsx),
                         {k: output.final(v) for k, v in export.csv.items()},
-                        output.final(pdf_path), export.suppressions, results, export.tables)
+                        output.final(pdf_path), export.suppressions, results, export.tables,
+                        output.final(docx_path))
 
 
 #: The files a report names: a re-run removes those it did not write again.
-REPORT_FILES = ("report.html", "report.pdf", "tables.xlsx", "tables/*.csv", ".report-print.html")
+REPORT_FILES = ("report.html", "report.pdf", "report.docx", "tables.xlsx", "tables/*.csv",
+                ".report-print.html")
 
 
 # ------------------------------------------------------------------------------ the page

@@ -1,6 +1,10 @@
-"""report.pdf, typeset by Typst from the report's page: whole claim ids, nothing off the page,
-no two words over each other, no badge over a claim id, no raw code; Typst source made only of
-string literals for data."""
+"""report.pdf and report.docx, rendered from the report's page.
+
+The PDF (typeset by Typst): whole claim ids, nothing off the page, no two words over each other,
+no badge over a claim id, no raw code; data enter the Typst source only as string literals.
+The Word document: the claims table with every claim, the section tables with header rows that
+repeat, the figures, and no raw code in any heading, header or cell.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +16,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from pdf_words import badge_collisions, outside, overlapping, raw_codes, read_pdf
 
 import outcomes
 from outcomes.cli import main
 from outcomes.errors import OutcomesError
 from outcomes.output.html import VERDICT_BADGES, Page
 from outcomes.output.pdf import TEXT_WIDTH, column_widths, typst_source, write_pdf
+from pdf_words import badge_collisions, outside, overlapping, raw_codes, read_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _report(folder, out):
-    assert main(["report", str(folder), "--out", str(out), "--quiet", "--pdf"]) == 0
+    assert main(["report", str(folder), "--out", str(out), "--quiet", "--pdf", "--docx"]) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", outcomes.DataQualityWarning)
         log = outcomes.load_bundle(folder)
@@ -139,3 +143,32 @@ def test_without_typst_the_message_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(OutcomesError, match=r"outcomes\[pdf\]"):
         write_pdf(_page(), tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists()
+
+
+# ----------------------------------------------------------------------------- Word
+def _docx_text(path):
+    import docx
+
+    doc = docx.Document(path)
+    texts = [p.text for p in doc.paragraphs]
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    return doc, texts, tables
+
+
+def test_word_document_holds_the_claims_and_section_tables(report_pdf):
+    path, ids = report_pdf
+    doc, texts, tables = _docx_text(path.with_suffix(".docx"))
+    assert "Claims" in texts and "Methods" in texts
+    claims = [t for t in tables if t[0][:2] == ["Claim", "Verdict"]]
+    assert claims and {row[0] for row in claims[0][1:]} == set(ids)
+    assert len(tables) >= 5 and all(len(t) >= 1 for t in tables)
+    header = doc.tables[0].rows[0]._tr.trPr.xml
+    assert "tblHeader" in header  # the header row repeats on every page
+    assert len(doc.inline_shapes) >= 2  # figures, from their PNG
+
+
+def test_word_document_has_no_raw_code(report_pdf):
+    path, ids = report_pdf
+    _, texts, tables = _docx_text(path.with_suffix(".docx"))
+    cells = [c for t in tables for row in t for c in row]
+    assert sorted(set(raw_codes("\n".join(texts + cells), ids))) == []
