@@ -56,6 +56,13 @@ def _sheet_rows(path, sheet):
     return [[c for c in row] for row in ws.iter_rows()]
 
 
+def _codes(path, sheet) -> dict[str, str]:
+    """Header in words -> column code, from the README sheet (headers are words)."""
+    rows = list(openpyxl.load_workbook(path)[README_SHEET].values)
+    start = next(i for i, r in enumerate(rows) if r[:2] == ("sheet", "csv file"))
+    return {r[5]: r[3] for r in rows[start + 1:] if r[0] == sheet and r[3]}
+
+
 def test_docstring_examples_run():
     result = doctest.testmod(export_module)
     assert result.failed == 0 and result.attempted > 0
@@ -66,9 +73,10 @@ def test_files_and_sheets(exported, tmp_path):
     assert exported.xlsx == tmp_path / "tables.xlsx" and exported.xlsx.exists()
     assert {k: p.relative_to(tmp_path).as_posix() for k, p in exported.csv.items()} == {
         "events": "tables/events.csv", "claims": "tables/claims.csv",
-        "comments": "tables/comments.csv"}
+        "comments": "tables/comments.csv", "suppressions": "tables/suppressions.csv"}
     wb = openpyxl.load_workbook(exported.xlsx)
-    assert wb.sheetnames == [README_SHEET, "events", "claims", "comments"]
+    assert wb.sheetnames == [README_SHEET, "events", "claims", "comments", "suppressions",
+                             "provenance"]
     assert not list(tmp_path.glob(".*tmp"))
 
 
@@ -114,8 +122,8 @@ def test_sheet_names_are_short_unique_and_legal(tmp_path):
     assert all(len(s) <= 31 for s in sheets)
     assert len({s.lower() for s in sheets} | {"readme"}) == len(sheets) + 1
     assert not any(set(s) & set("[]:*?/\\") for s in sheets)
-    assert openpyxl.load_workbook(res.xlsx).sheetnames == [README_SHEET, *sheets]
-    assert len({p.name.lower() for p in res.csv.values()}) == len(names)
+    assert openpyxl.load_workbook(res.xlsx).sheetnames == [README_SHEET, *sheets, "provenance"]
+    assert len({p.name.lower() for p in res.csv.values()}) == len(names) + 1  # suppressions
     assert all(p.parent == tmp_path / "tables" for p in res.csv.values())
 
 
@@ -130,7 +138,8 @@ def test_no_small_count_leaves_in_csv_or_xlsx(exported):
     for name, path in exported.csv.items():
         assert assert_no_small_counts(pd.read_csv(path)).empty, name
         rows = _sheet_rows(exported.xlsx, exported.sheets[name])
-        header = [c.value for c in rows[0]]
+        codes = _codes(exported.xlsx, exported.sheets[name])
+        header = [codes[c.value] for c in rows[0]]
         body = pd.DataFrame([[c.value for c in r] for r in rows[1:]], columns=header)
         assert assert_no_small_counts(body).empty, name
 
@@ -180,7 +189,8 @@ def test_numbers_including_negative_ones_stay_numbers(exported):
     claims = pd.read_csv(exported.csv["claims"])
     assert claims["estimate"].iloc[0] == -1.5
     rows = _sheet_rows(exported.xlsx, exported.sheets["comments"])
-    header = [c.value for c in rows[0]]
+    codes = _codes(exported.xlsx, exported.sheets["comments"])
+    header = [codes[c.value] for c in rows[0]]
     delta = [r[header.index("delta")] for r in rows[1:]]
     assert [c.value for c in delta] == [-1.5, -2, 0, 1, -0.25, 3]
     assert all(c.data_type == "n" for c in delta)

@@ -11,7 +11,6 @@ and :mod:`outcomes.output.word`.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,17 @@ from .disclosure import (
 )
 from .folder import OutputSet
 from .safety import neutralise_formulas
+from .workbook import (
+    PAPER_ROWS,
+    PROVENANCE_SHEET,
+    describe,
+    header_words,
+    number_format,
+    provenance_rows,
+    sheet_order,
+    table_title,
+    write_workbook,
+)
 
 __all__ = ["ExportResult", "write_tables", "save_rejects", "README_SHEET",
            "disclosure_rule", "SUPPRESSIONS_TABLE", "INTERNAL_NOTICE"]
@@ -109,7 +119,7 @@ def disclosure_rule(min_cell: int = 5) -> str:
 # --------------------------------------------------------------------------------- names
 def _sheet_names(names: Sequence[str]) -> dict[str, str]:
     """Excel sheet names: no ``[]:*?/\\``, at most 31 characters, unique ignoring case."""
-    taken = {README_SHEET.lower(), "history"}
+    taken = {README_SHEET.lower(), "history", PROVENANCE_SHEET}
     out = {}
     for name in names:
         base = _SHEET_BAD.sub("_", name).strip("'").strip() or "table"
@@ -206,7 +216,7 @@ def _readme_frame(readme, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return frame
 
 
-def _readme_rows(frame, written, sheets, files, min_cell) -> list[list]:
+def _readme_rows(frame, written, sheets, files, min_cell, order) -> list[list]:
     rows: list[list] = [
         ["About these tables", ""],
         ["Disclosure rule", disclosure_rule(min_cell)],
@@ -215,44 +225,29 @@ def _readme_rows(frame, written, sheets, files, min_cell) -> list[list]:
         [SECONDARY_MARK, "a count hidden so that another cannot be worked out from a total"],
         ["Text cells", "text starting with = + - @ tab or carriage return begins with an "
                        "apostrophe, so that spreadsheet programs do not run it"],
+        ["Headers", "each sheet's header row is in words; the CSV files (tables/*.csv) keep "
+                    "the column codes for programs, and the rows below give both"],
+        ["Number formats", "counts #,##0; shares (columns named share..., proportion..., "
+                           "rate...) 0.0%; percentages 0.0; other whole numbers 0; other "
+                           "numbers 0.000 (an estimate column holds the kind its row's "
+                           "measure or unit says); blank cells are missing or withheld values"],
+        ["Sheets", f"the short tables a paper prints first (at most {PAPER_ROWS} rows), then "
+                   f"the long ones, then {SUPPRESSIONS_TABLE} and {PROVENANCE_SHEET} "
+                   "(package, command, parameters, input checksums, time)"],
         [],
-        ["sheet", "csv file", Col.TABLE, Col.COLUMN, _DESCRIPTION],
+        ["sheet", "csv file", Col.TABLE, Col.COLUMN, _DESCRIPTION, "header", "number format"],
     ]
     text = {(t, c): d for t, c, d in frame.itertuples(index=False, name=None)}
-    for name, df in written.items():
+    for name in order:
+        df = written[name]
         csv_name = f"{_CSV_DIR}/{files[name]}.csv"
-        rows.append([sheets[name], csv_name, name, "", text.get((name, ""), "")])
-        for col in df.columns:
-            note = text.get((name, str(col))) or COMMON_COLUMNS.get(str(col), "")
-            rows.append([sheets[name], csv_name, name, str(col), note])
+        rows.append([sheets[name], csv_name, name, "", text.get((name, ""), ""),
+                     table_title(name), ""])
+        for col, head in zip(df.columns, header_words(df.columns), strict=True):
+            note = describe(name, str(col), text, COMMON_COLUMNS)
+            rows.append([sheets[name], csv_name, name, str(col), note, head,
+                         number_format(col, df[col]) or "text"])
     return rows
-
-
-# --------------------------------------------------------------------------------- writing
-def _write_workbook(path: Path, readme_rows, written, sheets) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    width = max(len(r) for r in readme_rows)
-    readme = pd.DataFrame([r + [None] * (width - len(r)) for r in readme_rows])
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            neutralise_formulas(readme).to_excel(writer, sheet_name=README_SHEET,
-                                                 header=False, index=False)
-            for name, df in written.items():
-                df.to_excel(writer, sheet_name=sheets[name], index=False)
-                _tidy_sheet(writer.sheets[sheets[name]], df)
-            _tidy_sheet(writer.sheets[README_SHEET], None)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _tidy_sheet(ws, df) -> None:
-    """Freeze the header row and give columns a readable width."""
-    if df is not None:
-        ws.freeze_panes = "A2"
-    for column in ws.columns:
-        longest = max((len(str(c.value)) for c in column if c.value is not None), default=8)
-        ws.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 60)
 
 
 def write_tables(
@@ -265,6 +260,7 @@ def write_tables(
     options: Mapping[str, Mapping] | None = None,
     published=None,
     exact: bool = False,
+    provenance: Mapping | None = None,
 ) -> ExportResult:
     """Write tables to ``out_dir/tables.xlsx`` and ``out_dir/tables/<name>.csv``, safely.
 
@@ -296,6 +292,10 @@ def write_tables(
     exact : bool, default False
         An internal output: the tables are written exactly (no disclosure control), and the
         README sheet and every CSV say so on their first line (:data:`INTERNAL_NOTICE`).
+    provenance : dict, optional
+        What made the tables, for the ``provenance`` sheet: ``command`` (text),
+        ``parameters`` (dict) and ``checksums`` (input file -> SHA-256). The package version,
+        min_cell and the time are always recorded.
 
     Returns
     -------
@@ -346,6 +346,11 @@ def write_tables(
             continue
         written[name], supp = _prepare(name, df, min_cell, margins, options)
         found.append(supp)
+    if published is None and not exact:
+        listed = (pd.concat(found, ignore_index=True) if found
+                  else pd.DataFrame(columns=SUPPRESSION_COLUMNS))
+        written[SUPPRESSIONS_TABLE] = neutralise_formulas(_spreadsheet_safe(listed))
+        frame = _readme_frame(_with_suppressions(frame), written)
 
     out_dir = Path(out_dir)
     (out_dir / _CSV_DIR).mkdir(parents=True, exist_ok=True)
@@ -359,11 +364,13 @@ def write_tables(
                 f.write(INTERNAL_NOTICE + "\r\n")
             df.to_csv(f, index=False, lineterminator="\r\n")
     xlsx = out_dir / _XLSX_NAME
-    rows = _readme_rows(frame, written, sheets, files, min_cell)
+    order = sheet_order(written, last=[SUPPRESSIONS_TABLE])
+    rows = _readme_rows(frame, written, sheets, files, min_cell, order)
     if exact:
         rows = [[INTERNAL_NOTICE, ""], ["About these tables", "exact counts (internal)"],
                 *rows[6:]]
-    _write_workbook(xlsx, rows, written, sheets)
+    write_workbook(xlsx, rows, written, sheets, order,
+                   (PROVENANCE_SHEET, provenance_rows(provenance, min_cell, exact)))
 
     suppressions = (pd.concat(found, ignore_index=True) if found
                     else pd.DataFrame(columns=SUPPRESSION_COLUMNS))

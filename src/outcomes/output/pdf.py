@@ -107,7 +107,7 @@ def text_width(text: str, size: float, *, bold: bool = False) -> float:
     >>> round(text_width("redness-24-48h", 10), 1), text_width("", 10)
     (78.5, 0.0)
     """
-    return sum(_advance(ch, bold) for ch in str(text)) * size
+    return float(sum(_advance(ch, bold) for ch in str(text)) * size)
 
 
 _AFTER = re.compile(r"(?<=[,;=&])")
@@ -371,7 +371,7 @@ def typst_source(page, *, max_rows: int = MAX_ROWS) -> tuple[str, dict[str, byte
     >>> from outcomes.output.html import Page
     >>> page = Page("Audit #1 $x$").section("Claims").table(
     ...     pd.DataFrame({"id": ["redness-24-48h"], "verdict": ["supported"]}))
-    >>> source, figures = typst_source(page, max_rows=max_rows)
+    >>> source, figures = typst_source(page)
     >>> '#box("redness-24-48h");' in source, '"Audit #1 $x$"' in source, figures
     (True, True, {})
     """

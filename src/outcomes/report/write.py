@@ -198,6 +198,7 @@ def write_report(
         export = write_tables(
             published.tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables},
             min_cell=min_cell, published=published,
+            provenance=_workbook_provenance(log, command, min_cell, include_patient_rows),
         )
         progress.step("drawing figures")
         page = _page(results, export.tables, export.suppressions, min_cell, command,
@@ -216,6 +217,14 @@ def write_report(
                         {k: output.final(v) for k, v in export.csv.items()},
                         output.final(pdf_path), export.suppressions, results, export.tables,
                         output.final(docx_path))
+
+
+def _workbook_provenance(log: SessionLog, command, min_cell: int, patient_rows: bool) -> dict:
+    """What the workbook's provenance sheet records beside the package and the time."""
+    return {"command": " ".join(shlex.quote(a) for a in command) if command else None,
+            "parameters": {"bundle": log.source or "(unnamed)", "min_cell": min_cell,
+                           "patient-level rows": "included" if patient_rows else "not included"},
+            "checksums": dict(log.checksums)}
 
 
 #: The files a report names: a re-run removes those it did not write again.
