@@ -172,3 +172,126 @@ def test_word_document_has_no_raw_code(report_pdf):
     _, texts, tables = _docx_text(path.with_suffix(".docx"))
     cells = [c for t in tables for row in t for c in row]
     assert sorted(set(raw_codes("\n".join(texts + cells), ids))) == []
+
+
+# ----------------------------------------------------------------------------- workbook
+def _readme(book):
+    rows = list(book["README"].values)
+    start = next(i for i, r in enumerate(rows) if r[:2] == ("sheet", "csv file"))
+    return [r for r in rows[start + 1:] if r[0]]
+
+
+def _undescribed(book) -> list:
+    described = {(r[0], r[3]): r[4] for r in _readme(book) if r[3]}
+    missing = []
+    for ws in book.worksheets[1:]:
+        if ws.title == "provenance":
+            continue
+        headers = {r[5]: r[3] for r in _readme(book) if r[0] == ws.title and r[3]}
+        for cell in next(ws.iter_rows(max_row=1)):
+            code = headers.get(cell.value)
+            if code is None or not described.get((ws.title, code)):
+                missing.append((ws.title, cell.value))
+    return missing
+
+
+def _book(path):
+    import openpyxl
+
+    return openpyxl.load_workbook(path)
+
+
+def test_workbook_readme_describes_every_column_of_every_sheet(report_pdf):
+    path, _ = report_pdf
+    book = _book(path.parent / "tables.xlsx")
+    assert len(book.sheetnames) >= 10
+    assert _undescribed(book) == []
+
+
+@pytest.fixture(scope="module")
+def audit_book(small_pdf, tmp_path_factory):
+    bundle = small_pdf[0].parents[1] / "bundle"
+    out = tmp_path_factory.mktemp("audit") / "audit"
+    assert main(["audit", str(bundle), "--out", str(out), "--quiet"]) in (0, 3)
+    return out / "audit.xlsx"
+
+
+def test_audit_workbook_describes_every_column_too(audit_book):
+    book = _book(audit_book)
+    assert "checks" in book.sheetnames and book.sheetnames[-1] == "provenance"
+    assert _undescribed(book) == []
+
+
+def test_workbook_headers_are_words_and_numbers_are_formatted(report_pdf):
+    path, ids = report_pdf
+    book = _book(path.parent / "tables.xlsx")
+    headers, unformatted, empty, numbers = [], [], 0, 0
+    for ws in book.worksheets[1:]:
+        headers += [str(c.value) for c in next(ws.iter_rows(max_row=1))]
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, int | float) and not isinstance(c.value, bool):
+                    numbers += 1
+                    if c.number_format == "General":
+                        unformatted.append((ws.title, c.coordinate))
+                empty += c.value == ""
+    assert numbers > 100 and unformatted == [] and empty == 0
+    assert sorted(set(raw_codes("\n".join(headers), ids))) == []
+
+
+def test_workbook_provenance_and_the_suppressions_sheet_the_report_names(report_pdf):
+    path, _ = report_pdf
+    book = _book(path.parent / "tables.xlsx")
+    assert book.sheetnames[0] == "README" and book.sheetnames[-2:] == ["suppressions",
+                                                                      "provenance"]
+    items = dict(row[:2] for row in book["provenance"].values if row[0])
+    assert items["Package"] == f"outcomes {outcomes.__version__}"
+    assert items["Command"] and "Written at (UTC)" in items  # "(Python API)" under main()
+    assert items["Parameter: min_cell"] == "5"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        log = outcomes.load_bundle(path.parents[1] / "bundle" if "small" in str(path)
+                                   else ROOT / "data" / "sample")
+    assert {f: items.get(f) for f in log.checksums} == dict(log.checksums)
+    text = "\n".join(p.text for p in read_pdf(path))
+    text += (path.parent / "report.html").read_text("utf-8")
+    import re
+    named = set(re.findall(r"\bsheet (\w+)", text))
+    assert named <= set(book.sheetnames), named - set(book.sheetnames)
+
+
+_SHOWN = {"#,##0": r"-?\d{1,3}(,\d{3})*", "0.0%": r"-?\d+\.\d%", "0.000": r"-?\d+\.\d{3}",
+          "0": r"-?\d+", "0.0": r"-?\d+\.\d"}
+
+
+def test_workbook_opens_in_libreoffice_with_every_number_formatted(report_pdf, tmp_path):
+    """Calc shows every number as its format says (openpyxl's formats where Calc is absent)."""
+    import re
+    import shutil
+    import subprocess
+
+    import pandas as pd
+
+    path, _ = report_pdf
+    book = _book(path.parent / "tables.xlsx")
+    expected = {}  # (sheet, row, column) -> format
+    for ws in book.worksheets[1:]:
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, int | float) and not isinstance(c.value, bool):
+                    expected[(ws.title, c.row - 1, c.column - 1)] = c.number_format
+    assert expected and set(expected.values()) <= set(_SHOWN)
+    soffice = shutil.which("soffice")
+    if soffice is None:  # CI without LibreOffice: the formats as stored
+        return
+    subprocess.run([soffice, "--headless", "--norestore",
+                    f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
+                    "--outdir", str(tmp_path), str(path.parent / "tables.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    shown = {ws: pd.read_csv(tmp_path / f"tables-{ws}.csv", dtype=str, keep_default_na=False,
+                             header=None)
+             for ws in {k[0] for k in expected}}
+    wrong = [(k, fmt, shown[k[0]].iat[k[1], k[2]]) for k, fmt in expected.items()
+             if not re.fullmatch(_SHOWN[fmt], shown[k[0]].iat[k[1], k[2]])]
+    assert wrong[:5] == []
