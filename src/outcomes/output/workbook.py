@@ -203,12 +203,10 @@ def write_workbook(path: Path, readme_rows, written: Mapping[str, pd.DataFrame],
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    width = max(len(r) for r in readme_rows)
-    readme_rows = [list(r) + [None] * (width - len(r)) for r in readme_rows]
     book = Workbook()
     ws = book.active
     ws.title = "README"
-    for row in neutralise_formulas(pd.DataFrame(readme_rows).astype(object)).pipe(_cells):
+    for row in _text_rows(readme_rows):
         ws.append(row)
     _widths(ws)
     bold = Font(bold=True)
@@ -234,8 +232,7 @@ def write_workbook(path: Path, readme_rows, written: Mapping[str, pd.DataFrame],
         ws.freeze_panes = "A2"
         _widths(ws)
     ws = book.create_sheet(provenance_sheet[0])
-    for row in neutralise_formulas(pd.DataFrame(provenance_sheet[1]).astype(object)).pipe(
-            _cells):
+    for row in _text_rows(provenance_sheet[1]):
         ws.append(row)
     ws["A1"].font = ws["B1"].font = bold
     _widths(ws)
@@ -245,6 +242,13 @@ def write_workbook(path: Path, readme_rows, written: Mapping[str, pd.DataFrame],
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _text_rows(rows) -> list[list]:
+    """Rows of a text sheet (README, provenance): padded, formulas neutralised, real blanks."""
+    width = max(len(r) for r in rows)
+    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+    return _cells(neutralise_formulas(frame))
 
 
 def _widths(ws) -> None:
