@@ -28,14 +28,15 @@ class PdfPage:
     width: float
     height: float
     words: list[dict]
-    rects: list[dict]
+    rects: list[dict]  # filled shapes: rectangles and curves
     text: str
 
 
 def read_pdf(path) -> list[PdfPage]:
     with pdfplumber.open(path) as pdf:
-        return [PdfPage(float(p.width), float(p.height), p.extract_words(), list(p.rects),
-                        p.extract_text() or "") for p in pdf.pages]
+        # a rounded box (a verdict badge) is drawn as a curve, a square one as a rect
+        return [PdfPage(float(p.width), float(p.height), p.extract_words(),
+                        [*p.rects, *p.curves], p.extract_text() or "") for p in pdf.pages]
 
 
 def _boxes(words) -> np.ndarray:

@@ -33,6 +33,7 @@ import matplotlib
 
 from ..errors import OutcomesError
 from .cells import TableText, table_text, words
+from .fragment import BLOCK_TAGS, Node, badge_code, parse
 from .labels import VERDICT_COLOURS, format_value
 
 __all__ = ["write_pdf", "typst_source", "typst_string", "text_width", "column_widths",
@@ -340,8 +341,43 @@ def _block(block, figures: dict[str, bytes], max_rows: int) -> str:
         figures[name] = data["png"]
         return _figure(data, name)
     if kind == "raw":
+        nodes = parse(block.html)
+        if nodes is not None and any(n.tag for n in nodes):
+            return _nodes(nodes) + "\n"
         return f"{_inline(words(data['text']), 9.5)}\n" if data.get("text") else ""
     raise OutcomesError(f"write_pdf(): unknown block kind {kind!r}.")
+
+
+# --------------------------------------------------------------------------------- fragments
+_WRAP = {"strong": "#strong[{}]", "b": "#strong[{}]", "em": "#emph[{}]", "i": "#emph[{}]",
+         "cite": "#emph[{}]", "sup": "#super[{}]", "sub": "#sub[{}]",
+         "small": "#text(size: 0.85em)[{}]"}
+
+
+def _node(node: Node) -> str:
+    """Typst markup of one node of an HTML fragment (:mod:`outcomes.output.fragment`)."""
+    if not node.tag:
+        text = re.sub(r"\s+", " ", node.text)
+        return _inline(words(text), 9.5) if text.strip() else ("#\" \";" if text else "")
+    if node.tag == "br":
+        return "#linebreak();"
+    code = badge_code(node)
+    if code:
+        return _badge(node.plain().strip(), code, 9.5)
+    if node.tag in ("ol", "ul"):
+        items = [f"[{_nodes(c.children)}]" for c in node.children if c.tag == "li"]
+        call = "enum" if node.tag == "ol" else "list"
+        return f"#{call}(spacing: 0.8em, {', '.join(items)});\n" if items else ""
+    inner = _nodes(node.children)
+    if node.tag in BLOCK_TAGS:
+        if node.tag == "dt":
+            inner = f"#strong[{inner}]"
+        return f"#block(above: 0.5em, below: 0.5em)[{inner}]\n"
+    return _WRAP.get(node.tag, "{}").format(inner)
+
+
+def _nodes(nodes: list[Node]) -> str:
+    return "".join(_node(n) for n in nodes)
 
 
 _PREAMBLE = f"""#set document(title: {{title}})

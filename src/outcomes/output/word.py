@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import OutcomesError
 from .cells import table_text, words
+from .fragment import BLOCK_TAGS, Node, badge_code, parse
 from .labels import VERDICT_COLOURS, format_value
 
 __all__ = ["write_docx", "DOCX_EXTRA", "MAX_ROWS"]
@@ -100,6 +101,65 @@ def _shade_paragraph(par, fill: str) -> None:
     par._p.get_or_add_pPr().append(shd)
 
 
+def _shade_run(run, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:fill"), fill)
+    run._r.get_or_add_rPr().append(shd)
+
+
+def _runs(par, nodes: list[Node], style: frozenset = frozenset()) -> None:
+    """Inline nodes of an HTML fragment as runs of ``par`` (badges bold and shaded)."""
+    import re
+
+    for node in nodes:
+        if not node.tag:
+            text = re.sub(r"\s+", " ", node.text)
+            if text:
+                run = par.add_run(words(text) if text.strip() else text)
+                run.bold = "b" in style or None
+                run.italic = "i" in style or None
+                run.font.superscript = "sup" in style or None
+            continue
+        code = badge_code(node)
+        if code:
+            run = par.add_run(node.plain().strip())
+            run.bold = True
+            _shade_run(run, _lighten(VERDICT_COLOURS.get(code, "#777777")))
+        elif node.tag == "br":
+            par.add_run().add_break()
+        else:
+            extra = {"strong": "b", "b": "b", "em": "i", "i": "i", "cite": "i", "sup": "sup"}
+            _runs(par, node.children, style | {extra[node.tag]} if node.tag in extra else style)
+
+
+def _fragment(doc, nodes: list[Node], style: str | None = None) -> None:
+    """An HTML fragment as paragraphs: one per list item or paragraph, runs within."""
+    inline: list[Node] = []
+
+    def flush():
+        if any(n.tag or n.text.strip() for n in inline):
+            _runs(doc.add_paragraph(style=style), inline)
+        inline.clear()
+
+    for node in nodes:
+        if node.tag in ("ol", "ul"):
+            flush()
+            kind = "List Number" if node.tag == "ol" else "List Bullet"
+            for item in node.children:
+                if item.tag == "li":
+                    _fragment(doc, item.children, kind)
+        elif node.tag in BLOCK_TAGS:
+            flush()
+            _fragment(doc, node.children, style)
+        else:
+            inline.append(node)
+    flush()
+
+
 def _block(doc, block, max_rows: int) -> None:
     from docx.shared import Mm, Pt
 
@@ -127,7 +187,10 @@ def _block(doc, block, max_rows: int) -> None:
             run = doc.add_paragraph().add_run(words(data["caption"]))
             run.font.size, run.italic = Pt(9), True
     elif kind == "raw":
-        if data.get("text"):
+        nodes = parse(block.html)
+        if nodes is not None and any(n.tag for n in nodes):
+            _fragment(doc, nodes)
+        elif data.get("text"):
             doc.add_paragraph(words(data["text"]))
     else:
         raise OutcomesError(f"write_docx(): unknown block kind {kind!r}.")
