@@ -1,8 +1,10 @@
 """A page (:class:`outcomes.output.html.Page`) typeset as an A4 PDF by Typst.
 
 The PDF is rendered from the same blocks as the HTML page, not from its HTML: the title, the
-contents, headings, paragraphs, notes, definition lists, tables, collapsed tables (printed in
-full) and figures (the PNG of each). The compiler is the ``typst`` wheel from the package index
+contents, headings, paragraphs, notes, definition lists, tables and collapsed tables (printed
+open; a table longer than :data:`MAX_ROWS` rows is named in a note, it is in the workbook),
+figures (the PNG of each) and the package's own HTML fragments (lists of claims with their
+badges, read by :mod:`outcomes.output.fragment`; anything else as the fragment's text). The compiler is the ``typst`` wheel from the package index
 (the optional extra ``pdf``): no browser, no LaTeX, no system library. The fonts are DejaVu
 Sans and DejaVu Sans Bold, the ones matplotlib ships, and no system font is read, so that the
 same page gives the same PDF on every machine.
