@@ -139,9 +139,13 @@ def test_a_drawing_falls_back_to_its_text(tmp_path):
 
 
 def test_figures_are_embedded_at_the_text_width(tmp_path):
-    source, figures = typst_source(_page())
-    assert list(figures) == ["figure-1.png"] and figures["figure-1.png"][:4] == b"\x89PNG"
-    assert f"width: {TEXT_WIDTH:.1f}pt" in source
+    page = _page()
+    page.section("PNG").figure(plt.subplots()[1], alt="a raster", format="png")
+    source, figures = typst_source(page)
+    assert list(figures) == ["figure-1.svg", "figure-2.png"]  # vector where the page has it
+    assert b"<svg" in figures["figure-1.svg"][:400] and figures["figure-2.png"][:4] == b"\x89PNG"
+    assert source.count(f"width: {TEXT_WIDTH:.1f}pt") == 2
+    assert read_pdf(write_pdf(page, tmp_path / "figures.pdf"))
 
 
 def test_wide_tables_fit_or_are_split_with_the_first_column_repeated(tmp_path):

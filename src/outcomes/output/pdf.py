@@ -3,9 +3,10 @@
 The PDF is rendered from the same blocks as the HTML page, not from its HTML: the title, the
 contents, headings, paragraphs, notes, definition lists, tables and collapsed tables (printed
 open; a table longer than :data:`MAX_ROWS` rows is named in a note, it is in the workbook),
-figures (the PNG of each) and the package's own HTML fragments (lists of claims with their
-badges, read by :mod:`outcomes.output.fragment`; anything else as the fragment's text). The compiler is the ``typst`` wheel from the package index
-(the optional extra ``pdf``): no browser, no LaTeX, no system library. The fonts are DejaVu
+figures (the SVG of each, else its PNG) and the package's own HTML fragments (lists of claims
+with their badges, read by :mod:`outcomes.output.fragment`; anything else as the fragment's
+text). The compiler is the ``typst`` wheel from the package index (the optional extra
+``pdf``): no browser, no LaTeX, no system library. The fonts are DejaVu
 Sans and DejaVu Sans Bold, the ones matplotlib ships, and no system font is read, so that the
 same page gives the same PDF on every machine.
 
@@ -24,6 +25,7 @@ coloured boxes with the verdict written in them, as wide as their words.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import struct
@@ -291,8 +293,11 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
+_SVG_URI = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+
+
 def _figure(data: dict, name: str) -> str:
-    w, h = _png_size(data["png"])
+    w, h = _png_size(data["png"])  # the SVG has the PNG's proportions
     height = TEXT_WIDTH * h / w
     size = f"width: {TEXT_WIDTH:.1f}pt" if height <= FIGURE_HEIGHT else \
         f"height: {FIGURE_HEIGHT}pt"
@@ -338,9 +343,10 @@ def _block(block, figures: dict[str, bytes], max_rows: int) -> str:
     if kind == "details":
         summary = _note(data["summary"]) if data.get("summary") else ""
         return summary + table_markup(data["frame"], data.get("caption"), data.get("digits", 3))
-    if kind == "figure":
-        name = f"figure-{len(figures) + 1}.png"
-        figures[name] = data["png"]
+    if kind == "figure":  # the SVG when the page has one (sharp in print), else the PNG
+        svg = _SVG_URI.search(block.html)
+        name = f"figure-{len(figures) + 1}.{'svg' if svg else 'png'}"
+        figures[name] = base64.b64decode(svg.group(1)) if svg else data["png"]
         return _figure(data, name)
     if kind == "raw":
         nodes = parse(block.html)
@@ -412,6 +418,8 @@ def typst_source(page, *, max_rows: int = MAX_ROWS) -> tuple[str, dict[str, byte
     >>> source, figures = typst_source(page)
     >>> '#box("redness-24-48h");' in source, '"Audit #1 $x$"' in source, figures
     (True, True, {})
+
+    Figures are the page's SVG (vector, text as paths) where it has one, else its PNG.
     """
     figures: dict[str, bytes] = {}
     out = [_PREAMBLE.replace("{title}", typst_string(page.title))]
