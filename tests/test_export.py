@@ -1,21 +1,18 @@
-"""Exports: disclosure and formula neutralisation on the way out, workbook layout, PDF."""
+"""Exports: disclosure and formula neutralisation on the way out, workbook layout."""
 
 from __future__ import annotations
 
 import doctest
-import sys
 
-import matplotlib.pyplot as plt
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 import outcomes.output.export as export_module
-from outcomes.errors import AnalysisError, OutcomesError
+from outcomes.errors import AnalysisError
 from outcomes.output.disclosure import ColumnTotal, RowTotal, assert_no_small_counts
-from outcomes.output.export import README_SHEET, write_pdf, write_tables
-from outcomes.output.html import VERDICT_BADGES, Page
+from outcomes.output.export import README_SHEET, write_tables
 
 INJECTIONS = ["=1+1", "+SUM(A1)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A2)", "\tx", "\rx"]
 
@@ -59,6 +56,13 @@ def _sheet_rows(path, sheet):
     return [[c for c in row] for row in ws.iter_rows()]
 
 
+def _codes(path, sheet) -> dict[str, str]:
+    """Header in words -> column code, from the README sheet (headers are words)."""
+    rows = list(openpyxl.load_workbook(path)[README_SHEET].values)
+    start = next(i for i, r in enumerate(rows) if r[:2] == ("sheet", "csv file"))
+    return {r[5]: r[3] for r in rows[start + 1:] if r[0] == sheet and r[3]}
+
+
 def test_docstring_examples_run():
     result = doctest.testmod(export_module)
     assert result.failed == 0 and result.attempted > 0
@@ -69,9 +73,10 @@ def test_files_and_sheets(exported, tmp_path):
     assert exported.xlsx == tmp_path / "tables.xlsx" and exported.xlsx.exists()
     assert {k: p.relative_to(tmp_path).as_posix() for k, p in exported.csv.items()} == {
         "events": "tables/events.csv", "claims": "tables/claims.csv",
-        "comments": "tables/comments.csv"}
+        "comments": "tables/comments.csv", "suppressions": "tables/suppressions.csv"}
     wb = openpyxl.load_workbook(exported.xlsx)
-    assert wb.sheetnames == [README_SHEET, "events", "claims", "comments"]
+    assert wb.sheetnames == [README_SHEET, "events", "claims", "comments", "suppressions",
+                             "provenance"]
     assert not list(tmp_path.glob(".*tmp"))
 
 
@@ -117,8 +122,8 @@ def test_sheet_names_are_short_unique_and_legal(tmp_path):
     assert all(len(s) <= 31 for s in sheets)
     assert len({s.lower() for s in sheets} | {"readme"}) == len(sheets) + 1
     assert not any(set(s) & set("[]:*?/\\") for s in sheets)
-    assert openpyxl.load_workbook(res.xlsx).sheetnames == [README_SHEET, *sheets]
-    assert len({p.name.lower() for p in res.csv.values()}) == len(names)
+    assert openpyxl.load_workbook(res.xlsx).sheetnames == [README_SHEET, *sheets, "provenance"]
+    assert len({p.name.lower() for p in res.csv.values()}) == len(names) + 1  # suppressions
     assert all(p.parent == tmp_path / "tables" for p in res.csv.values())
 
 
@@ -133,7 +138,8 @@ def test_no_small_count_leaves_in_csv_or_xlsx(exported):
     for name, path in exported.csv.items():
         assert assert_no_small_counts(pd.read_csv(path)).empty, name
         rows = _sheet_rows(exported.xlsx, exported.sheets[name])
-        header = [c.value for c in rows[0]]
+        codes = _codes(exported.xlsx, exported.sheets[name])
+        header = [codes[c.value] for c in rows[0]]
         body = pd.DataFrame([[c.value for c in r] for r in rows[1:]], columns=header)
         assert assert_no_small_counts(body).empty, name
 
@@ -183,7 +189,8 @@ def test_numbers_including_negative_ones_stay_numbers(exported):
     claims = pd.read_csv(exported.csv["claims"])
     assert claims["estimate"].iloc[0] == -1.5
     rows = _sheet_rows(exported.xlsx, exported.sheets["comments"])
-    header = [c.value for c in rows[0]]
+    codes = _codes(exported.xlsx, exported.sheets["comments"])
+    header = [codes[c.value] for c in rows[0]]
     delta = [r[header.index("delta")] for r in rows[1:]]
     assert [c.value for c in delta] == [-1.5, -2, 0, 1, -0.25, 3]
     assert all(c.data_type == "n" for c in delta)
@@ -199,40 +206,3 @@ def test_formula_in_a_column_name_and_control_characters(tmp_path):
     assert csv.iloc[:, 0].tolist() == ["a=b", "'=cmd"]
     rows = _sheet_rows(res.xlsx, res.sheets["t"])
     assert rows[0][0].value == "'=HYPERLINK(\"x\")" and rows[2][0].value == "'=cmd"
-
-
-# ----------------------------------------------------------------------------- PDF
-def _report(tmp_path):
-    fig, ax = plt.subplots(figsize=(4, 3))
-    ax.plot([0, 1, 2], [0, 1, 4])
-    page = Page("Report <test>", subtitle="subtitle")
-    page.section("Claims").table(
-        pd.DataFrame({"claim": ["a", "b"], "verdict": ["supported", "not_testable"],
-                      "estimate": [0.5, np.nan]}),
-        caption="Verdicts", badges={"verdict": VERDICT_BADGES})
-    page.section("Figure").figure(ax, alt="a curve", caption="A curve")
-    page.section("Outside").raw_html('<img src="http://127.0.0.1:9/x.png" alt="remote">')
-    return page.write(tmp_path / "report.html")
-
-
-def test_write_pdf_makes_a_pdf_with_pages(tmp_path):
-    import pypdf  # installed with xhtml2pdf by the pdf extra
-    pdf = write_pdf(_report(tmp_path), tmp_path / "out" / "report.pdf")
-    assert pdf == tmp_path / "out" / "report.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF")
-    reader = pypdf.PdfReader(pdf)
-    assert len(reader.pages) >= 1
-    text = "".join(p.extract_text() for p in reader.pages)
-    assert "Report <test>" in text and "supported" in text
-
-
-def test_write_pdf_without_backend_says_which_extra(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "xhtml2pdf", None)  # import now raises ImportError
-    with pytest.raises(OutcomesError, match=r"outcomes\[pdf\]"):
-        write_pdf(_report(tmp_path), tmp_path / "r.pdf")
-    assert not (tmp_path / "r.pdf").exists()
-
-
-def test_write_pdf_missing_html_is_an_outcomes_error(tmp_path):
-    with pytest.raises(OutcomesError, match="missing.html"):
-        write_pdf(tmp_path / "missing.html", tmp_path / "r.pdf")

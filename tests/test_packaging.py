@@ -19,8 +19,10 @@ def _normalise(spec: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = set(map(_normalise, project["dependencies"]))
-    for extra in ("notebooks", "dev", "pdf"):
-        wanted |= set(map(_normalise, project["optional-dependencies"][extra]))
+    extras = project["optional-dependencies"]
+    assert {"notebooks", "dev", "pdf", "docx"} <= set(extras)
+    for extra in extras.values():
+        wanted |= set(map(_normalise, extra))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {_normalise(d) for d in env["dependencies"] if isinstance(d, str)}
     conda -= {("python", ">=3.11"), ("pip", "")}

@@ -87,9 +87,12 @@ def test_tiny_bundle_exports_no_small_count(tmp_path):
         found = assert_no_small_counts(pd.read_csv(path, dtype=str), 5)
         offending += [f"{path.name}: {r.column}={r.value}" for r in found.itertuples()]
     book = openpyxl.load_workbook(out / "tables.xlsx")
-    for sheet in book.sheetnames[1:]:
-        rows = list(book[sheet].values)
-        df = pd.DataFrame(rows[1:], columns=rows[0]).astype(str)
+    readme = list(book["README"].values)
+    start = next(i for i, r in enumerate(readme) if r[:2] == ("sheet", "csv file"))
+    for sheet in book.sheetnames[1:-1]:  # the last sheet is the provenance
+        codes = {r[5]: r[3] for r in readme[start + 1:] if r[0] == sheet and r[3]}
+        rows = list(book[sheet].values)  # headers in words: back to the codes
+        df = pd.DataFrame(rows[1:], columns=[codes[h] for h in rows[0]]).astype(str)
         found = assert_no_small_counts(df, 5)
         offending += [f"{sheet}: {r.column}={r.value}" for r in found.itertuples()]
     assert offending == []

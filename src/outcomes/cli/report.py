@@ -16,7 +16,9 @@ Analyse a bundle and write, into DIR:
                   provenance
   tables.xlsx     every table, one sheet each, with a README sheet
   tables/*.csv    the same tables as CSV
-  report.pdf      with --pdf (needs the 'pdf' extra: pip install 'outcomes[pdf]')
+  report.pdf      with --pdf: the same report typeset for A4 (needs the 'pdf' extra:
+                  pip install 'outcomes[pdf]')
+  report.docx     with --docx: the same report as a Word document (needs the 'docx' extra)
 
 A report is a release, meant to leave the clinic: all its files are protected together. Counts
 from 1 to MIN_CELL-1 are shown as <MIN_CELL; cells that would give them back (by subtraction,
@@ -42,6 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="smallest count shown in the release; 1..N-1 are shown as <N "
                         "(default 5)")
     p.add_argument("--pdf", action="store_true", help="also write report.pdf")
+    p.add_argument("--docx", action="store_true", help="also write report.docx")
     p.add_argument("--include-patient-rows", action="store_true",
                    help="also export the patient-level course table (pseudonymous ids)")
     p.add_argument("--scales", metavar="FILE", help="a TOML file declaring further outcome scales")
@@ -55,13 +58,15 @@ def run(args: argparse.Namespace) -> int:
     log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
     result = write_report(
         log, args.out, catalogue=args.claims, conditions=args.condition,
-        min_cell=args.min_cell, pdf=args.pdf, include_patient_rows=args.include_patient_rows,
+        min_cell=args.min_cell, pdf=args.pdf, docx=args.docx,
+        include_patient_rows=args.include_patient_rows,
         command=["outcomes", *sys.argv[1:]] if sys.argv and "outcomes" in sys.argv[0] else None,
         quiet=args.quiet,
     )
     counts = result.results.claims.counts()
+    extra = [str(p) for p in (result.pdf, result.docx) if p]
     print(f"Wrote {result.html}, {result.xlsx} and {len(result.csv)} CSV files"
-          + (f" and {result.pdf}" if result.pdf else ""))
+          + "".join(f" and {p}" for p in extra))
     print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     if log.n_quarantined:
         print(f"{log.n_quarantined} input rows were quarantined and left out "

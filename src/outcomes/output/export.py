@@ -5,13 +5,12 @@ table) and one CSV per table (``tables/<name>.csv``). Every table passes through
 :func:`outcomes.output.disclosure.disclose` (small counts hidden) and then
 :func:`outcomes.output.safety.neutralise_formulas` (text a spreadsheet would run made inert) first.
 
-:func:`write_pdf` prints an HTML report (from :class:`outcomes.output.html.Page`) to PDF.
+The PDF and the Word document are rendered from a report's page by :mod:`outcomes.output.pdf`
+and :mod:`outcomes.output.word`.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._docs import INTERNAL_NOTICE
-from ..errors import AnalysisError, OutcomesError
+from ..errors import AnalysisError
 from ..stats.result import Col
 from .disclosure import (
     NOTE_COLUMN,
@@ -33,8 +32,19 @@ from .disclosure import (
 )
 from .folder import OutputSet
 from .safety import neutralise_formulas
+from .workbook import (
+    PAPER_ROWS,
+    PROVENANCE_SHEET,
+    describe,
+    header_words,
+    number_format,
+    provenance_rows,
+    sheet_order,
+    table_title,
+    write_workbook,
+)
 
-__all__ = ["ExportResult", "write_tables", "write_pdf", "save_rejects", "README_SHEET",
+__all__ = ["ExportResult", "write_tables", "save_rejects", "README_SHEET",
            "disclosure_rule", "SUPPRESSIONS_TABLE", "INTERNAL_NOTICE"]
 
 
@@ -109,7 +119,7 @@ def disclosure_rule(min_cell: int = 5) -> str:
 # --------------------------------------------------------------------------------- names
 def _sheet_names(names: Sequence[str]) -> dict[str, str]:
     """Excel sheet names: no ``[]:*?/\\``, at most 31 characters, unique ignoring case."""
-    taken = {README_SHEET.lower(), "history"}
+    taken = {README_SHEET.lower(), "history", PROVENANCE_SHEET}
     out = {}
     for name in names:
         base = _SHEET_BAD.sub("_", name).strip("'").strip() or "table"
@@ -206,7 +216,7 @@ def _readme_frame(readme, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return frame
 
 
-def _readme_rows(frame, written, sheets, files, min_cell) -> list[list]:
+def _readme_rows(frame, written, sheets, files, min_cell, order) -> list[list]:
     rows: list[list] = [
         ["About these tables", ""],
         ["Disclosure rule", disclosure_rule(min_cell)],
@@ -215,44 +225,29 @@ def _readme_rows(frame, written, sheets, files, min_cell) -> list[list]:
         [SECONDARY_MARK, "a count hidden so that another cannot be worked out from a total"],
         ["Text cells", "text starting with = + - @ tab or carriage return begins with an "
                        "apostrophe, so that spreadsheet programs do not run it"],
+        ["Headers", "each sheet's header row is in words; the CSV files (tables/*.csv) keep "
+                    "the column codes for programs, and the rows below give both"],
+        ["Number formats", "counts #,##0; shares (columns named share..., proportion..., "
+                           "rate...) 0.0%; percentages 0.0; other whole numbers 0; other "
+                           "numbers 0.000 (an estimate column holds the kind its row's "
+                           "measure or unit says); blank cells are missing or withheld values"],
+        ["Sheets", f"the short tables a paper prints first (at most {PAPER_ROWS} rows), then "
+                   f"the long ones, then {SUPPRESSIONS_TABLE} and {PROVENANCE_SHEET} "
+                   "(package, command, parameters, input checksums, time)"],
         [],
-        ["sheet", "csv file", Col.TABLE, Col.COLUMN, _DESCRIPTION],
+        ["sheet", "csv file", Col.TABLE, Col.COLUMN, _DESCRIPTION, "header", "number format"],
     ]
     text = {(t, c): d for t, c, d in frame.itertuples(index=False, name=None)}
-    for name, df in written.items():
+    for name in order:
+        df = written[name]
         csv_name = f"{_CSV_DIR}/{files[name]}.csv"
-        rows.append([sheets[name], csv_name, name, "", text.get((name, ""), "")])
-        for col in df.columns:
-            note = text.get((name, str(col))) or COMMON_COLUMNS.get(str(col), "")
-            rows.append([sheets[name], csv_name, name, str(col), note])
+        rows.append([sheets[name], csv_name, name, "", text.get((name, ""), ""),
+                     table_title(name), ""])
+        for col, head in zip(df.columns, header_words(df.columns), strict=True):
+            note = describe(name, str(col), text, COMMON_COLUMNS)
+            rows.append([sheets[name], csv_name, name, str(col), note, head,
+                         number_format(col, df[col]) or "text"])
     return rows
-
-
-# --------------------------------------------------------------------------------- writing
-def _write_workbook(path: Path, readme_rows, written, sheets) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    width = max(len(r) for r in readme_rows)
-    readme = pd.DataFrame([r + [None] * (width - len(r)) for r in readme_rows])
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            neutralise_formulas(readme).to_excel(writer, sheet_name=README_SHEET,
-                                                 header=False, index=False)
-            for name, df in written.items():
-                df.to_excel(writer, sheet_name=sheets[name], index=False)
-                _tidy_sheet(writer.sheets[sheets[name]], df)
-            _tidy_sheet(writer.sheets[README_SHEET], None)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _tidy_sheet(ws, df) -> None:
-    """Freeze the header row and give columns a readable width."""
-    if df is not None:
-        ws.freeze_panes = "A2"
-    for column in ws.columns:
-        longest = max((len(str(c.value)) for c in column if c.value is not None), default=8)
-        ws.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 60)
 
 
 def write_tables(
@@ -265,6 +260,7 @@ def write_tables(
     options: Mapping[str, Mapping] | None = None,
     published=None,
     exact: bool = False,
+    provenance: Mapping | None = None,
 ) -> ExportResult:
     """Write tables to ``out_dir/tables.xlsx`` and ``out_dir/tables/<name>.csv``, safely.
 
@@ -296,6 +292,10 @@ def write_tables(
     exact : bool, default False
         An internal output: the tables are written exactly (no disclosure control), and the
         README sheet and every CSV say so on their first line (:data:`INTERNAL_NOTICE`).
+    provenance : dict, optional
+        What made the tables, for the ``provenance`` sheet: ``command`` (text),
+        ``parameters`` (dict) and ``checksums`` (input file -> SHA-256). The package version,
+        min_cell and the time are always recorded.
 
     Returns
     -------
@@ -346,6 +346,11 @@ def write_tables(
             continue
         written[name], supp = _prepare(name, df, min_cell, margins, options)
         found.append(supp)
+    if published is None and not exact:
+        listed = (pd.concat(found, ignore_index=True) if found
+                  else pd.DataFrame(columns=SUPPRESSION_COLUMNS))
+        written[SUPPRESSIONS_TABLE] = neutralise_formulas(_spreadsheet_safe(listed))
+        frame = _readme_frame(_with_suppressions(frame), written)
 
     out_dir = Path(out_dir)
     (out_dir / _CSV_DIR).mkdir(parents=True, exist_ok=True)
@@ -359,97 +364,17 @@ def write_tables(
                 f.write(INTERNAL_NOTICE + "\r\n")
             df.to_csv(f, index=False, lineterminator="\r\n")
     xlsx = out_dir / _XLSX_NAME
-    rows = _readme_rows(frame, written, sheets, files, min_cell)
+    order = sheet_order(written, last=[SUPPRESSIONS_TABLE])
+    rows = _readme_rows(frame, written, sheets, files, min_cell, order)
     if exact:
         rows = [[INTERNAL_NOTICE, ""], ["About these tables", "exact counts (internal)"],
                 *rows[6:]]
-    _write_workbook(xlsx, rows, written, sheets)
+    write_workbook(xlsx, rows, written, sheets, order,
+                   (PROVENANCE_SHEET, provenance_rows(provenance, min_cell, exact)))
 
     suppressions = (pd.concat(found, ignore_index=True) if found
                     else pd.DataFrame(columns=SUPPRESSION_COLUMNS))
     return ExportResult(xlsx, csv_paths, sheets, suppressions, written)
-
-
-# --------------------------------------------------------------------------------- PDF
-_PDF_EXTRA = ("Printing a report to PDF needs the optional PDF support of outcomes: "
-              "pip install 'outcomes[pdf]' (it installs xhtml2pdf).")
-
-
-def _offline(uri: str, rel: str | None = None) -> str:
-    """xhtml2pdf link callback: embedded ``data:`` resources only, nothing fetched."""
-    return uri if uri.startswith("data:") else ""
-
-
-def write_pdf(html_path, pdf_path) -> Path:
-    """Print an HTML report to PDF, without a browser or any system library.
-
-    The backend is xhtml2pdf (with ReportLab): pure Python wheels from the package index,
-    installed by the optional extra ``pdf``. It was chosen because the alternatives need what CI
-    machines lack: WeasyPrint needs the system libraries Pango and HarfBuzz, headless Chromium
-    is a system package of 500 MB, and LaTeX is absent. xhtml2pdf reads CSS 2.1 (it ignores
-    what it does not know) and draws the SVG figures :class:`outcomes.output.html.Page` embeds.
-    It is never allowed to fetch anything: only ``data:`` URIs are read.
-
-    Parameters
-    ----------
-    html_path : str or Path
-        A self-contained HTML file, e.g. written by :meth:`outcomes.output.html.Page.write`.
-    pdf_path : str or Path
-        Where to write the PDF (folders created; replaced only once the PDF is complete).
-
-    Returns
-    -------
-    Path
-        ``pdf_path``.
-
-    Raises
-    ------
-    OutcomesError
-        If xhtml2pdf is not installed (the message says which extra to install), the HTML file
-        cannot be read, or the conversion fails.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from outcomes.output.html import Page
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> html = Page("Report").paragraph("Hello").write(folder / "report.html")
-    >>> pdf = write_pdf(html, folder / "report.pdf")
-    >>> pdf.name, pdf.read_bytes()[:5]
-    ('report.pdf', b'%PDF-')
-    """
-    try:
-        from xhtml2pdf import pisa
-    except ImportError:
-        raise OutcomesError(_PDF_EXTRA) from None
-    html_path, pdf_path = Path(html_path), Path(pdf_path)
-    try:
-        source = html_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OutcomesError(f"Cannot read the HTML report {html_path.name}: {exc}.") from None
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    try:
-        _convert(pisa, source, tmp, html_path.name)
-        os.replace(tmp, pdf_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return pdf_path
-
-
-def _convert(pisa, source: str, dest: Path, label: str) -> None:
-    log = logging.getLogger("xhtml2pdf")
-    level = log.level
-    log.setLevel(logging.ERROR)  # it warns about every CSS property it skips
-    try:
-        with open(dest, "wb") as f:
-            status = pisa.CreatePDF(source, dest=f, encoding="utf-8", link_callback=_offline)
-    finally:
-        log.setLevel(level)
-    if status.err:
-        raise OutcomesError(f"Printing {label} to PDF failed with {status.err} error(s) "
-                            f"in xhtml2pdf; check the HTML is well formed.")
 
 
 def save_rejects(log, folder: str | Path) -> list[Path]:

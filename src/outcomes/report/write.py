@@ -24,11 +24,13 @@ from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
 from ..claims.verdicts import Rule, describe_rule
 from ..courses import NO_EVENTS_TABLE
-from ..output.export import disclosure_rule, write_pdf, write_tables
+from ..output.export import disclosure_rule, write_tables
 from ..output.folder import OutputSet
 from ..output.html import VERDICT_BADGES, Page, escape
 from ..output.labels import count_text
+from ..output.pdf import write_pdf
 from ..output.progress import Progress
+from ..output.word import write_docx
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
 from .relations import (
@@ -101,6 +103,8 @@ class ReportResult:
     html, xlsx : Path
     csv : dict of str to Path
     pdf : Path or None
+    docx : Path or None
+        ``report.docx``, when asked for (after the other fields, so that positions hold).
     suppressions : DataFrame
         Every hidden cell (also listed in the report's provenance section).
     results : Results
@@ -117,6 +121,7 @@ class ReportResult:
     suppressions: pd.DataFrame
     results: Results
     exported: dict[str, pd.DataFrame]
+    docx: Path | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables exactly as exported, small counts suppressed (the ones to show)."""
@@ -126,6 +131,7 @@ class ReportResult:
         """Plain text: the files written and how many cells were suppressed."""
         files = [self.html.name, self.xlsx.name, f"{len(self.csv)} CSV files"]
         files += [self.pdf.name] if self.pdf else []
+        files += [self.docx.name] if self.docx else []
         return (f"Report written to {self.html.parent}: {', '.join(files)}.\n"
                 f"{len(self.suppressions)} cells suppressed (listed in the report's provenance "
                 "section).")
@@ -142,11 +148,13 @@ def write_report(
     conditions: Iterable[str] | None = None,
     min_cell: int = 5,
     pdf: bool = False,
+    docx: bool = False,
     include_patient_rows: bool = False,
     command: Sequence[str] | None = None,
     quiet: bool = True,
 ) -> ReportResult:
-    """Write ``report.html``, ``tables.xlsx`` and ``tables/*.csv`` (and ``report.pdf``).
+    """Write ``report.html``, ``tables.xlsx`` and ``tables/*.csv`` (and ``report.pdf``,
+    ``report.docx``).
 
     Parameters
     ----------
@@ -164,7 +172,11 @@ def write_report(
         Counts from 1 to ``min_cell - 1`` are shown as ``<min_cell``; estimates resting on
         fewer units are withheld.
     pdf : bool, default False
-        Also print the report to ``report.pdf`` (needs the ``pdf`` extra).
+        Also typeset the same page as ``report.pdf`` (:mod:`outcomes.output.pdf`; needs the
+        ``pdf`` extra).
+    docx : bool, default False
+        Also write the same page as ``report.docx`` (:mod:`outcomes.output.word`; needs the
+        ``docx`` extra).
     include_patient_rows : bool, default False
         Also export the patient-level course table.
     command : sequence of str, optional
@@ -177,7 +189,7 @@ def write_report(
     ReportResult
     """
     output = OutputSet(out_dir, known=REPORT_FILES)
-    with Progress(9 + bool(pdf), quiet=quiet) as progress, output as out:
+    with Progress(9 + bool(pdf) + bool(docx), quiet=quiet) as progress, output as out:
         results = analyse(log, catalogue=catalogue, conditions=conditions,
                           progress=progress.step)
         progress.step("writing tables")
@@ -186,6 +198,7 @@ def write_report(
         export = write_tables(
             published.tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables},
             min_cell=min_cell, published=published,
+            provenance=_workbook_provenance(log, command, min_cell, include_patient_rows),
         )
         progress.step("drawing figures")
         page = _page(results, export.tables, export.suppressions, min_cell, command,
@@ -194,21 +207,29 @@ def write_report(
         html_path = page.write(out / "report.html")
         pdf_path = None
         if pdf:
-            progress.step("printing report.pdf")
-            compact = _page(results, export.tables, export.suppressions, min_cell, command,
-                            include_patient_rows, compact=True)
-            compact_path = compact.write(out / ".report-print.html")
-            try:
-                pdf_path = write_pdf(compact_path, out / "report.pdf")
-            finally:
-                compact_path.unlink(missing_ok=True)
+            progress.step("typesetting report.pdf")
+            pdf_path = write_pdf(page, out / "report.pdf")
+        docx_path = None
+        if docx:
+            progress.step("writing report.docx")
+            docx_path = write_docx(page, out / "report.docx")
     return ReportResult(output.final(html_path), output.final(export.xlsx),
                         {k: output.final(v) for k, v in export.csv.items()},
-                        output.final(pdf_path), export.suppressions, results, export.tables)
+                        output.final(pdf_path), export.suppressions, results, export.tables,
+                        output.final(docx_path))
+
+
+def _workbook_provenance(log: SessionLog, command, min_cell: int, patient_rows: bool) -> dict:
+    """What the workbook's provenance sheet records beside the package and the time."""
+    return {"command": " ".join(shlex.quote(a) for a in command) if command else None,
+            "parameters": {"bundle": log.source or "(unnamed)", "min_cell": min_cell,
+                           "patient-level rows": "included" if patient_rows else "not included"},
+            "checksums": dict(log.checksums)}
 
 
 #: The files a report names: a re-run removes those it did not write again.
-REPORT_FILES = ("report.html", "report.pdf", "tables.xlsx", "tables/*.csv", ".report-print.html")
+REPORT_FILES = ("report.html", "report.pdf", "report.docx", "tables.xlsx", "tables/*.csv",
+                ".report-print.html")
 
 
 # ------------------------------------------------------------------------------ the page
