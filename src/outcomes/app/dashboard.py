@@ -380,7 +380,9 @@ class Dashboard:
         if self._view is not None:  # the kernel is busy until the end: say so
             self._view.busy()
         self._compute()
-        self._draw()
+        with warnings.catch_warnings():  # none reaches the page
+            warnings.simplefilter("ignore")
+            self._draw()
         if self._view is not None:
             self._view.render()
 
@@ -637,9 +639,13 @@ class Dashboard:
         return [str(e) for e in n.index[:MAX_EVENTS]]
 
     def _draw(self) -> None:
-        self._draw_one(self.dose_figure, "dose_response", self._shown(self._dose,
-                                                                        "dose_response"),
-                       "Improvement by session", min_n=self.min_cell)
+        from .claimed import dose_ranges, resolution_ranges, shade
+
+        dose = self._shown(self._dose, "dose_response")
+        self._draw_one(self.dose_figure, "dose_response", dose, "Improvement by session",
+                       min_n=self.min_cell)
+        if dose is not None and not self._messages["dose_response"]:
+            shade(self.dose_figure, dose_ranges(self.catalogue, dose.conditions()))
         events = self.resolution_events()
         if self._side_effects is not None and not events:
             self._messages["resolution"] = (
@@ -649,6 +655,8 @@ class Dashboard:
                        self._shown(self._side_effects, "resolution") if events else None,
                        "Side effects: time to resolution",
                        event=events, show_at_risk=False)
+        if events and not self._messages["resolution"]:
+            shade(self.resolution_figure, resolution_ranges(self.catalogue, events))
 
     def _draw_one(self, figure, panel: str, result, title: str, **kwargs) -> None:
         figure.clear()
@@ -659,8 +667,11 @@ class Dashboard:
                 return
             except OutcomesError as exc:
                 self._messages[panel] = str(exc)
-                figure.clear()
-                ax = figure.add_subplot()
+            except Exception as exc:  # noqa: BLE001 - a page never shows a traceback
+                self._messages[panel] = (f"This plot could not be drawn "
+                                         f"({type(exc).__name__}: {exc}).")
+            figure.clear()
+            ax = figure.add_subplot()
         ax.set_axis_off()
         ax.set_title(title, fontsize=10)
         ax.text(0.5, 0.5, wrap(self._messages[panel] or "Nothing to show.", 60),
