@@ -41,8 +41,9 @@ _TOOLTIPS = {
 }
 _BANNER_STYLE = ("background:#fff8e1;border:1px solid #e0c068;border-radius:4px;"
                  "padding:6px 10px;margin:4px 0;color:#333")
-_PLOT_ALT = {"dose_response": "Plot: improvement by session, by condition",
-             "resolution": "Plot: side effects, share still unresolved by hours since session"}
+_PLOT_ALT = {"dose_response": "improvement after each session, by condition, with its 95% "
+                              "interval",
+             "resolution": "share of side effects resolved by hours after the session"}
 
 
 def value_label(name: str, code: str) -> str:
@@ -154,9 +155,8 @@ class DashboardView:
                 width="calc(50% - 8px)", min_width="380px", max_width=f"{dashboard.px}px",
                 height="auto", margin="0 8px 0 0", object_fit="contain")) for p in PLOTS},
         }
-        for p in PLOTS:
+        for p in PLOTS:  # (Voilà's widgets draw no image with a tooltip: say it in words)
             self.views[p].add_class(f"outcomes-plot-{p.replace('_', '-')}")
-            self.views[p].tooltip = _PLOT_ALT[p]
         span = ("" if low is None else
                 f"<small>Sessions from {low:%Y-%m-%d} to {high:%Y-%m-%d}</small>")
         c = self.controls
@@ -174,7 +174,10 @@ class DashboardView:
              self.views["banner"], filters, self.views["status"],
              w.HTML("<h3 style='margin:8px 0 2px'>Claims: what these data say</h3>"),
              self.views["claims"],
-             w.HTML("<h3 style='margin:8px 0 2px'>Plots</h3>"),
+             w.HTML("<h3 style='margin:8px 0 2px'>Plots</h3>"
+                    f"<p class='outcomes-plot-descriptions' style='margin:0'><small>Left: "
+                    f"{_PLOT_ALT['dose_response']}. Right: {_PLOT_ALT['resolution']}. The "
+                    f"green band is what a claim says.</small></p>"),
              w.HBox([self.views[p] for p in PLOTS], layout=w.Layout(flex_flow="row wrap")),
              w.HTML("<h3 style='margin:8px 0 2px'>Export what you see</h3>"),
              w.HBox([c["export"], self.views["download"]],
