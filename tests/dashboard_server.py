@@ -24,10 +24,17 @@ CONSOLE_SCRIPT = Path(sys.executable).with_name("outcomes")
 URL = re.compile(r"(http://127\.0\.0\.1:\d+/)")
 
 
+#: Where the command's Python keeps its compiled modules across runs, as an installed package
+#: does (some sandboxes set PYTHONDONTWRITEBYTECODE, and every start would compile them again).
+PYCACHE = ROOT / "build" / "pycache"
+
+
 def environment(home: Path) -> dict[str, str]:
     """This environment with a throw-away home and Jupyter folders."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("JUPYTER", "JPY_", "OUTCOMES_DASHBOARD")) and k != "MPLBACKEND"}
+           if not k.startswith(("JUPYTER", "JPY_", "OUTCOMES_DASHBOARD"))
+           and k not in ("MPLBACKEND", "PYTHONDONTWRITEBYTECODE")}
+    env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
     for name in ("home", "mpl", "config", "data", "runtime"):
         (home / name).mkdir(parents=True, exist_ok=True)
     src = str(ROOT / "src")

@@ -90,3 +90,13 @@ def test_serves_the_page_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert status == 0, out
     assert "The dashboard has stopped." in out
     assert "Traceback" not in out and "KeyboardInterrupt" not in out
+
+
+def test_the_served_notebook_is_the_repository_notebook():
+    """The package ships the notebook Voilà serves; it is the one tests/test_notebooks.py runs."""
+    from tests.dashboard_server import ROOT
+
+    from outcomes.app.serve import NOTEBOOK
+
+    assert NOTEBOOK.is_file()
+    assert NOTEBOOK.read_bytes() == (ROOT / "notebooks" / NOTEBOOK.name).read_bytes()

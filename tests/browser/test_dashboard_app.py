@@ -111,8 +111,9 @@ def _reset(page) -> dict:
 
 
 def test_no_code_and_no_warning_box(page):
-    assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .cm-editor, .jp-InputPrompt")\
-        .filter(visible=True).count() == 0
+    code = page.locator(".jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .cm-editor, "
+                        ".jp-InputPrompt, .jp-OutputPrompt")
+    assert code.filter(visible=True).count() == 0
     stderr = page.locator("[data-mime-type='application/vnd.jupyter.stderr'], "
                           ".jp-RenderedText[data-mime-type*='stderr'], .output_stderr")
     assert stderr.filter(visible=True).count() == 0
@@ -127,12 +128,12 @@ def test_no_code_and_no_warning_box(page):
 
 def test_each_filter_updates_the_table_and_both_plots(page):
     before = _reset(page)
-    page.get_by_label("Condition").select_option(label="Acne scars")
+    page.get_by_label("Condition", exact=True).select_option(label="Acne scars")
     after = _changed(page, before, "condition")
     assert "condition: Acne scars" in after["status"]
 
     before = _reset(page)
-    page.get_by_label("Clinic").select_option(label="Clinic C01")
+    page.get_by_label("Clinic", exact=True).select_option(label="Clinic C01")
     after = _changed(page, before, "clinic")
     assert "clinic: C01" in after["status"] and "Too little data" not in after["status"]
     assert page.locator(".outcomes-claims tbody tr").count() > 0
@@ -149,7 +150,7 @@ def test_each_filter_updates_the_table_and_both_plots(page):
     assert "skin type (fitzpatrick): Type IV" in after["status"]
 
     before = _reset(page)
-    start = page.get_by_label("From")
+    start = page.get_by_label("From", exact=True)
     start.fill("2024-01-01")
     start.press("Enter")
     after = _changed(page, before, "dates")
@@ -200,7 +201,7 @@ def test_keyboard_reaches_and_operates_every_control(page):
 
 def test_export_downloads_what_is_shown_within_min_cell(page, tmp_path):
     before = _reset(page)
-    page.get_by_label("Clinic").select_option(label="Clinic C01")
+    page.get_by_label("Clinic", exact=True).select_option(label="Clinic C01")
     _changed(page, before, "clinic before export")
     page.get_by_role("button", name="Prepare export").click()
     link = page.locator("a.outcomes-download")
