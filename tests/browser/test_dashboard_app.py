@@ -140,12 +140,12 @@ def test_each_filter_updates_the_table_and_both_plots(page):
     page.screenshot(path=str(ARTEFACTS / "dashboard-app-clinic-C01.png"), full_page=True)
 
     before = _reset(page)
-    page.get_by_role("checkbox", name="At home").check()
+    page.get_by_role("checkbox", name="At home", exact=True).check()
     after = _changed(page, before, "setting")
     assert "setting: At home" in after["status"]
 
     before = _reset(page)
-    page.get_by_role("checkbox", name="Type IV").check()
+    page.get_by_role("checkbox", name="Type IV", exact=True).check()
     after = _changed(page, before, "skin type")
     assert "skin type (fitzpatrick): Type IV" in after["status"]
 
@@ -185,7 +185,7 @@ def test_keyboard_reaches_and_operates_every_control(page):
 
     # operate by keyboard: Space ticks a skin type, Enter on the reset button clears it
     before = _state(page)
-    page.get_by_role("checkbox", name="Type II").focus()
+    page.get_by_role("checkbox", name="Type II", exact=True).focus()
     page.keyboard.press("Space")
     after = _changed(page, before, "keyboard skin type")
     assert "Type II" in after["status"]
