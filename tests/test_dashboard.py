@@ -198,7 +198,24 @@ def test_resolution_curves_rest_on_at_least_min_cell_events(dash):
     assert events and all(n[e] >= 5 for e in events)
     legend = dash.resolution_figure.axes[0].get_legend()
     labels = [t.get_text() for t in legend.get_texts()]
-    assert set(labels) == set(events)
+    assert {t for t in labels if not t.startswith("claimed")} == set(events)
+
+
+def test_claimed_ranges_are_drawn_on_the_plots(dash):
+    from matplotlib.patches import Polygon, Rectangle
+
+    def spans(figure):
+        return {str(p.get_label()) for ax in figure.axes for p in ax.patches
+                if isinstance(p, Polygon | Rectangle) and str(p.get_label()).startswith("claimed")}
+
+    dash.update(condition="acne_scars")
+    assert "claimed: 4–6 sessions (Acne scars)" in spans(dash.dose_figure)
+    if "erythema" in dash.resolution_events():
+        assert "claimed: Redness (erythema) fades within 24–48 h" in spans(
+            dash.resolution_figure)
+    dash.update(condition="wrinkles")
+    assert not spans(dash.dose_figure)  # no session range is claimed for wrinkles
+    dash.reset()
 
 
 def test_bad_filters_raise_with_the_allowed_values(dash):
@@ -208,6 +225,8 @@ def test_bad_filters_raise_with_the_allowed_values(dash):
         dash.update(condition="warts")
     with pytest.raises(outcomes.AnalysisError, match="expected a date"):
         dash.update(start="next tuesday")
+    with pytest.raises(outcomes.AnalysisError, match="YYYY-MM-DD"):
+        dash.update(end="31/12/2024")  # dates are ISO dates
     with pytest.raises(outcomes.AnalysisError, match="SessionLog"):
         outcomes.Dashboard(pd.DataFrame())
 

@@ -74,9 +74,15 @@ EXPORT_DESCRIPTIONS = {
 MAX_EVENTS = 5
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _as_date(value, name: str) -> pd.Timestamp | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
+        raise AnalysisError(f"{name}: expected a date as YYYY-MM-DD (e.g. 2024-03-18); got "
+                            f"{value!r}.")
     try:
         out = pd.Timestamp(value)
     except (TypeError, ValueError):
