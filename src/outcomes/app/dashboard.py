@@ -1,7 +1,8 @@
 """The clinician dashboard: filters that update the claims table and two plots in place.
 
 One job: put the package's claims, dose-response and side-effect analyses behind a handful of
-filters (condition, setting, skin type, clinic, dates) in Jupyter. Every number comes from the
+filters (condition, setting, skin type, clinic, dates), in JupyterLab or as a web app
+(``outcomes dashboard PATH``, :mod:`outcomes.app.serve`). Every number comes from the
 analyses themselves (:func:`outcomes.claims.evaluate.evaluate_claims`,
 :func:`outcomes.stats.dose_response.dose_response`,
 :func:`outcomes.stats.side_effects.resolution`); the dashboard only filters the bundle
@@ -9,10 +10,13 @@ analyses themselves (:func:`outcomes.claims.evaluate.evaluate_claims`,
 the reports' disclosure rule (:func:`outcomes.output.disclosure.disclose`): a count between 1 and
 ``min_cell - 1`` is shown as ``"<5"`` and estimates resting on fewer units are withheld.
 
-The widgets (``ipywidgets``, part of the ``notebooks`` extra) are built on first display, so
+The widgets (``ipywidgets``, part of the ``notebooks`` extra; :mod:`outcomes.app.view`) are
+built on first display, so
 ``import outcomes`` does not need them, and :meth:`Dashboard.update` works without them (tests).
 Plots are drawn on :class:`matplotlib.figure.Figure` objects that do not belong to pyplot, so
-nothing is shown twice and no figure is left open.
+nothing is shown twice and no figure is left open; the claimed ranges are shaded on them
+(:mod:`outcomes.app.claimed`). No warning reaches the page: those of loading
+(:meth:`Dashboard.open`) and of the analyses become plain lines of a banner, with their counts.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from ..stats.side_effects import Resolution, resolution
 
 __all__ = ["Dashboard", "FILTERS", "CHOICE_FILTERS", "DATE_FILTERS"]
 
-#: Filters chosen from the values present in the data (multi-selects), in display order.
+#: Filters chosen from the values present in the data, in display order.
 CHOICE_FILTERS = (Col.CONDITION, Col.SETTING, Col.FITZPATRICK, Col.CLINIC_ID)
 #: Bounds of the session date (inclusive).
 DATE_FILTERS = ("start", "end")
@@ -163,10 +167,13 @@ class Dashboard:
     widget : ipywidgets.VBox
         The dashboard's widgets (built on first use).
     controls : dict of str to widget
-        The filter widgets by filter name (empty until :attr:`widget` is built).
+        The controls by filter name, and ``reset`` and ``export``
+        (:class:`outcomes.app.view.DashboardView`; empty until :attr:`widget` is built).
     views : dict of str to widget
-        What updates in place: ``status`` and ``claims`` (HTML), ``dose_response`` and
-        ``resolution`` (PNG images); empty until :attr:`widget` is built.
+        What updates in place: ``banner``, ``status``, ``claims`` and ``download`` (HTML),
+        ``dose_response`` and ``resolution`` (PNG images); empty until :attr:`widget` is built.
+    load_notes : list of str
+        Notes given while loading the bundle (:meth:`open`), shown in the banner.
 
     Raises
     ------
