@@ -8,9 +8,11 @@ import urllib.request
 import pytest
 from tests.dashboard_server import SAMPLE, start
 
-from outcomes.app.serve import ENVIRONMENT, check_bundle_path, dashboard_settings, voila_argv
 from outcomes.cli import EXIT_INPUT, EXIT_USAGE, main
+from outcomes.cli.dashboard import check_bundle_path, voila_argv
 from outcomes.errors import BundleError, ConfigError
+from outcomes.validators import DASHBOARD_ENVIRONMENT as ENVIRONMENT
+from outcomes.validators import dashboard_settings
 
 #: Seconds for the page to come back: the kernel imports, loads and analyses first, and this
 #: machine may be shared.
@@ -96,7 +98,7 @@ def test_the_served_notebook_is_the_repository_notebook():
     """The package ships the notebook Voilà serves; it is the one tests/test_notebooks.py runs."""
     from tests.dashboard_server import ROOT
 
-    from outcomes.app.serve import NOTEBOOK
+    from outcomes.cli.dashboard import NOTEBOOK
 
     assert NOTEBOOK.is_file()
     assert NOTEBOOK.read_bytes() == (ROOT / "notebooks" / NOTEBOOK.name).read_bytes()

@@ -2,7 +2,7 @@
 
 One job: put the package's claims, dose-response and side-effect analyses behind a handful of
 filters (condition, setting, skin type, clinic, dates), in JupyterLab or as a web app
-(``outcomes dashboard PATH``, :mod:`outcomes.app.serve`). Every number comes from the
+(``outcomes dashboard PATH``, :mod:`outcomes.cli.dashboard`). Every number comes from the
 analyses themselves (:func:`outcomes.claims.evaluate.evaluate_claims`,
 :func:`outcomes.stats.dose_response.dose_response`,
 :func:`outcomes.stats.side_effects.resolution`); the dashboard only filters the bundle
@@ -239,8 +239,8 @@ class Dashboard:
     def open(cls, path=None, *, catalogue=None, min_cell: int = 5, **kwargs) -> Dashboard:
         """Load a bundle and make its dashboard, with no warning left on the page.
 
-        What ``outcomes dashboard`` sets (:data:`outcomes.app.serve.ENVIRONMENT`: the bundle,
-        the claims file, the disclosure threshold) overrides the arguments, so that the same
+        What ``outcomes dashboard`` sets (the bundle, the claims file, the disclosure threshold:
+        :data:`outcomes.validators.DASHBOARD_ENVIRONMENT`) overrides the arguments, so that the same
         notebook serves a JupyterLab user and the web app. Warnings given while loading (rows
         quarantined, values blanked, with their counts) are kept in :attr:`load_notes` and
         shown in the dashboard's banner, not as Python warnings.
@@ -275,7 +275,7 @@ class Dashboard:
         (10, ['sample'])
         """
         from ..bundle.load import load_bundle
-        from .serve import dashboard_settings
+        from ..validators import dashboard_settings
 
         settings = dashboard_settings(path, catalogue, min_cell)
         with warnings.catch_warnings(record=True) as caught:
