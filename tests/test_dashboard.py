@@ -96,7 +96,8 @@ def test_filter_updates_counts_table_and_plots(dash, log):
     assert dash.counts["sessions"] == len(kept)
     assert dash.counts["patients"] == kept["patient_id"].nunique()
     assert (dash.filtered.sessions["condition"] == condition).all()
-    assert dash.status != status and f"condition: {condition}" in dash.status
+    words = outcomes.output.labels.label(condition, "condition")
+    assert dash.status != status and f"condition: {words}" in dash.status
     # claims about other conditions are left out; claims about every condition stay
     catalogue = outcomes.load_catalogue()
     about = {c.id: c.parameters.get("condition") for c in catalogue.claims}
@@ -203,6 +204,23 @@ def test_resolution_curves_rest_on_at_least_min_cell_events(dash):
     assert curves == {label(e, "event") for e in events}
 
 
+def test_claimed_ranges_are_drawn_on_the_plots(dash):
+    from matplotlib.patches import Polygon, Rectangle
+
+    def spans(figure):
+        return {str(p.get_label()) for ax in figure.axes for p in ax.patches
+                if isinstance(p, Polygon | Rectangle) and str(p.get_label()).startswith("Claim")}
+
+    dash.update(condition="acne_scars")
+    assert any("Acne scars need 4 to 6 sessions" in s for s in spans(dash.dose_figure))
+    if "erythema" in dash.resolution_events():
+        assert any("Redness fades within 24 to 48 hours" in s
+                   for s in spans(dash.resolution_figure))
+    dash.update(condition="wrinkles")
+    assert not spans(dash.dose_figure)  # no session range is claimed for wrinkles
+    dash.reset()
+
+
 def test_bad_filters_raise_with_the_allowed_values(dash):
     with pytest.raises(outcomes.AnalysisError, match="unknown filters.*colour"):
         dash.update(colour="red")
@@ -210,6 +228,8 @@ def test_bad_filters_raise_with_the_allowed_values(dash):
         dash.update(condition="warts")
     with pytest.raises(outcomes.AnalysisError, match="expected a date"):
         dash.update(start="next tuesday")
+    with pytest.raises(outcomes.AnalysisError, match="YYYY-MM-DD"):
+        dash.update(end="31/12/2024")  # dates are ISO dates
     with pytest.raises(outcomes.AnalysisError, match="SessionLog"):
         outcomes.Dashboard(pd.DataFrame())
 
@@ -222,11 +242,12 @@ def test_widgets_update_in_place(dash):
     before = (status.value, claims.value, image.value)
     condition = dash.options["condition"][1]
 
-    dash.controls["condition"].value = (condition,)  # what a click in the list does
+    dash.controls["condition"].value = (condition,)  # what choosing in the drop-down does
 
     assert dash.filters["condition"] == (condition,)
     assert (dash.views["status"], dash.views["dose_response"]) == (status, image)
-    assert status.value != before[0] and f"condition: {condition}" in status.value
+    words = outcomes.output.labels.label(condition, "condition")
+    assert status.value != before[0] and f"condition: {words}" in status.value
     assert claims.value != before[1]
     assert image.value != before[2]
 
@@ -234,10 +255,172 @@ def test_widgets_update_in_place(dash):
     assert dash.controls["setting"].value == (dash.options["setting"][0],)
     low, _ = dash.date_range
     dash.update(start=low)
-    assert dash.controls["start"].value == low.date()
+    assert dash.controls["start"].value == f"{low:%Y-%m-%d}"
     dash.reset()
     assert dash.controls["condition"].value == ()
-    assert dash.controls["start"].value is None
+    assert dash.controls["setting"].value == ()
+    assert dash.controls["start"].value == ""
+
+
+def test_controls_speak_words_not_codes(dash):
+    from outcomes.output.labels import codes, label
+
+    assert dash.widget is not None
+    c = dash.controls
+    conditions = [words for words, _ in c["condition"].options]
+    assert conditions[0] == "All conditions"
+    assert conditions[1:] == [label(v, "condition") for v in dash.options["condition"]]
+    assert "Acne scars" in conditions and "acne_scars" not in conditions
+    assert [b.description for b in c["fitzpatrick"].boxes] == [
+        f"Type {v}" for v in dash.options["fitzpatrick"]]
+    assert [b.description for b in c["setting"].boxes] == [
+        label(v, "setting") for v in dash.options["setting"]]
+    assert [w for w, _ in c["clinic_id"].options][1:] == [
+        f"Clinic {v}" for v in dash.options["clinic_id"]]
+    raw = codes(("condition", "event", "setting"))
+    shown = " ".join([*conditions, *(b.description for b in c["setting"].boxes)])
+    assert not [code for code in raw if code in shown.split()]
+    # every control has a visible label and a tooltip (its description for screen readers)
+    for name in ("condition", "clinic_id", "start", "end"):
+        assert c[name].description and c[name].tooltip, name
+    for name in ("setting", "fitzpatrick"):
+        assert all(b.description and b.tooltip for b in c[name].boxes), name
+    assert c["reset"].description == "Clear filters" and c["reset"].tooltip
+    assert c["export"].tooltip
+
+
+def test_verdicts_are_words_and_marks_not_only_colours(dash):
+    from html import escape
+
+    from outcomes.output.labels import VERDICT_MARKS, label
+
+    html = dash.claims_html()
+    for verdict in set(dash.claims_table["verdict"]):
+        assert f"{VERDICT_MARKS[verdict]} {label(verdict, 'verdict')}" in html
+    assert "<th scope='col'>Claim</th>" in html and "<caption" in html
+    statements = dash.claims_table["statement"]
+    assert all(escape(s, quote=True) in html for s in statements)
+    assert "max-height" not in str(dash.widget.children)  # the table is not in a scroll box
+
+
+def test_dates_are_typed_as_iso_and_a_bad_one_is_a_banner_line(dash):
+    assert dash.widget is not None
+    low, high = dash.date_range
+    dash.controls["start"].value = f"{low:%Y-%m-%d}"
+    assert dash.filters["start"] == low
+    dash.controls["end"].value = "31/12/2024"
+    assert "To: expected a date" in dash.views["banner"].value
+    assert dash.filters["end"] is None  # left as it was
+    assert "Traceback" not in dash.views["banner"].value
+    dash.controls["end"].value = ""
+    assert "expected a date" not in dash.views["banner"].value
+    dash.reset()
+
+
+def test_reset_button_clears_every_filter(dash):
+    assert dash.widget is not None
+    dash.update(condition=dash.options["condition"][0], clinic_id="C01",
+                fitzpatrick=["I", "II"], start=dash.date_range[0])
+    dash.controls["reset"].click()
+    assert dash.filters == dict.fromkeys(FILTERS)
+    assert dash.controls["fitzpatrick"].value == () and dash.controls["clinic_id"].value == ()
+
+
+def test_clinic_c01_filter_works(dash, log):
+    assert dash.widget is not None
+    dash.controls["clinic_id"].value = ("C01",)
+    s = log.sessions
+    kept = s[s["clinic_id"] == "C01"]
+    assert dash.counts == {"patients": kept["patient_id"].nunique(),
+                           "courses": len(kept[["patient_id", "condition"]].drop_duplicates()),
+                           "sessions": len(kept)}
+    assert (dash.filtered.sessions["clinic_id"] == "C01").all()
+    assert "clinic: C01" in dash.status
+    assert not dash.claims_table.empty and dash.claims is not None
+    assert _lines(dash.dose_figure) and dash.resolution_figure.axes
+    assert "Something went wrong" not in dash.views["banner"].value
+    dash.reset()
+
+
+def _end_date_leaving(log, k: int):
+    """The first session date up to which exactly ``k`` patients have a session."""
+    s = log.sessions.dropna(subset=["session_date"]).sort_values("session_date")
+    first = s.groupby("patient_id")["session_date"].min().sort_values()
+    counts = first.groupby(first).size().cumsum()  # patients with a session up to each date
+    hit = counts[counts == k]
+    if hit.empty:  # pragma: no cover - the simulated bundle has such dates
+        pytest.fail(f"no date leaves exactly {k} patients")
+    return hit.index[0]
+
+
+@pytest.mark.parametrize("min_cell", [5, 10])
+def test_patient_minimum_at_its_boundary(log, min_cell):
+    dash = outcomes.Dashboard(log, min_cell=min_cell)
+    dash.update(end=_end_date_leaving(log, min_cell - 1))
+    assert dash.counts["patients"] == min_cell - 1
+    assert dash.claims is None and dash.dose is None and dash.side_effects is None
+    for panel, message in dash.messages.items():
+        assert message.startswith(f"Too little data: <{min_cell} patients"), panel
+        assert f"results need at least {min_cell}" in message
+    assert "Too little data" in dash.claims_html()
+
+    dash.update(end=_end_date_leaving(log, min_cell))
+    assert dash.counts["patients"] == min_cell
+    assert not any("Too little data" in m for m in dash.messages.values())
+    assert dash.claims is not None and not dash.claims_table.empty
+    assert "Too little data" not in dash.claims_html()
+    assert dash.status.startswith(f"{min_cell} patients")
+
+
+def test_export_names_the_filters_and_respects_min_cell(log, tmp_path):
+    import io
+    import zipfile
+
+    dash = outcomes.Dashboard(log, min_cell=10)
+    dash.update(clinic_id="C01", condition=dash.options["condition"][0])
+    name, data = dash.export_archive()
+    assert name.startswith("outcomes-dashboard_") and "clinic-C01" in name
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    files = set(archive.namelist())
+    assert {"tables/claims.csv", "tables.xlsx", "dose_response.png", "resolution.png",
+            "filters.txt"} <= files
+    filters = archive.read("filters.txt").decode()
+    assert "clinic: C01" in filters and dash.describe_filters() in filters
+    claims = pd.read_csv(io.BytesIO(archive.read("tables/claims.csv")), dtype=str)
+    assert claims["id"].tolist() == dash.claims_table["id"].tolist()
+    for column in ("n", "n_patients"):
+        numbers = pd.to_numeric(claims[column], errors="coerce")
+        assert not ((numbers > 0) & (numbers < 10)).any(), column
+    assert archive.read("dose_response.png").startswith(b"\x89PNG")
+
+
+def test_export_button_offers_a_download_link(dash):
+    assert dash.widget is not None
+    dash.controls["export"].click()
+    link = dash.views["download"].value
+    assert "download='outcomes-dashboard_" in link and "href='data:application/zip;base64," in link
+    dash.update(condition=dash.options["condition"][0])
+    assert dash.views["download"].value == ""  # an export of other filters is not offered
+
+
+def test_open_catches_the_loading_warnings(tmp_path, recwarn):
+    folder = tmp_path / "bundle"
+    write_bundle(simulate(40, seed=SEED, fault_rate=0.05), folder)
+    dash = outcomes.Dashboard.open(folder, min_cell=5)
+    assert not [w for w in recwarn if issubclass(w.category, outcomes.OutcomesWarning)]
+    assert dash.load_notes and "quarantined" in dash.load_notes[0]
+    assert dash.widget is not None
+    assert "quarantined" in dash.views["banner"].value
+    assert "Warning" not in dash.views["banner"].value
+
+
+def test_open_takes_its_settings_from_the_environment(log, monkeypatch, tmp_path):
+    folder = tmp_path / "bundle"
+    write_bundle(simulate(30, seed=SEED), folder)
+    monkeypatch.setenv("OUTCOMES_DASHBOARD_PATH", str(folder))
+    monkeypatch.setenv("OUTCOMES_DASHBOARD_MIN_CELL", "10")
+    dash = outcomes.Dashboard.open("not/used")
+    assert dash.min_cell == 10 and dash.log.sessions["patient_id"].nunique() == 30
 
 
 def test_no_pyplot_figures_are_left_open(log):

@@ -8,13 +8,16 @@ file and entry, which field, what was expected and what came in (:class:`Where`)
 from __future__ import annotations
 
 import math
+import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Where", "NOTHING", "show", "is_number", "number_text", "read_toml"]
+__all__ = ["Where", "NOTHING", "show", "is_number", "number_text", "read_toml",
+           "DASHBOARD_ENVIRONMENT", "dashboard_environment", "dashboard_settings"]
 
 #: Marks a field that was not given at all (as distinct from one given as ``None``).
 NOTHING = object()
@@ -122,3 +125,62 @@ def read_toml(path: Path, *, what: str, shape: str | None = None) -> dict:
         raise ConfigError(f"Cannot read the {what} {path.name}: {exc}.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The {what} {path.name} is not valid TOML: {exc}.") from None
+
+
+# ---------------------------------------------------------------------- the dashboard's settings
+# ``outcomes dashboard`` (cli) sets them, the dashboard notebook's kernel (app) reads them: Voilà
+# hands the server's environment to every kernel it starts. Environment variables rather than URL
+# query parameters, because a URL should never name a file on disk, and a kernel Voilà starts
+# before any request (a pre-heated one) sees the environment but no query.
+#: The environment variables ``outcomes dashboard`` sets for the notebook's kernel.
+DASHBOARD_ENVIRONMENT = {
+    "path": "OUTCOMES_DASHBOARD_PATH",
+    "claims": "OUTCOMES_DASHBOARD_CLAIMS",
+    "min_cell": "OUTCOMES_DASHBOARD_MIN_CELL",
+}
+def dashboard_environment(path: str | Path, *, claims: str | Path | None = None,
+                min_cell: int = 5) -> dict[str, str]:
+    """The environment variables telling the dashboard notebook what to show.
+
+    Examples
+    --------
+    >>> env = dashboard_environment("/data/clinic", min_cell=10)
+    >>> env["OUTCOMES_DASHBOARD_MIN_CELL"], "OUTCOMES_DASHBOARD_CLAIMS" in env
+    ('10', False)
+    """
+    env = {DASHBOARD_ENVIRONMENT["path"]: str(path),
+           DASHBOARD_ENVIRONMENT["min_cell"]: str(int(min_cell))}
+    if claims is not None:
+        env[DASHBOARD_ENVIRONMENT["claims"]] = str(claims)
+    return env
+
+
+def dashboard_settings(path, catalogue=None, min_cell: int = 5,
+                       env: Mapping[str, str] | None = None) -> dict:
+    """What the dashboard shows: the notebook's parameters, overridden by the environment
+    (:data:`DASHBOARD_ENVIRONMENT`).
+
+    Examples
+    --------
+    >>> dashboard_settings("../data/sample", env={"OUTCOMES_DASHBOARD_PATH": "/d",
+    ...                                           "OUTCOMES_DASHBOARD_MIN_CELL": "10"})
+    {'path': '/d', 'catalogue': None, 'min_cell': 10}
+    >>> dashboard_settings("x", env={"OUTCOMES_DASHBOARD_MIN_CELL": "ten"})
+    Traceback (most recent call last):
+    ...
+    outcomes.errors.ConfigError: OUTCOMES_DASHBOARD_MIN_CELL: expected a whole number >= 1, ...
+    """
+    env = os.environ if env is None else env
+    out = {"path": env.get(DASHBOARD_ENVIRONMENT["path"]) or path,
+           "catalogue": env.get(DASHBOARD_ENVIRONMENT["claims"]) or catalogue,
+           "min_cell": min_cell}
+    text = env.get(DASHBOARD_ENVIRONMENT["min_cell"])
+    if text:
+        try:
+            out["min_cell"] = int(text)
+        except ValueError:
+            out["min_cell"] = 0
+        if out["min_cell"] < 1:
+            raise ConfigError(f"{DASHBOARD_ENVIRONMENT['min_cell']}: expected a whole number "
+                              f">= 1, got {text!r}.")
+    return out

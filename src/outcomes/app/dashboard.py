@@ -1,7 +1,8 @@
 """The clinician dashboard: filters that update the claims table and two plots in place.
 
 One job: put the package's claims, dose-response and side-effect analyses behind a handful of
-filters (condition, setting, skin type, clinic, dates) in Jupyter. Every number comes from the
+filters (condition, setting, skin type, clinic, dates), in JupyterLab or as a web app
+(``outcomes dashboard PATH``, :mod:`outcomes.cli.dashboard`). Every number comes from the
 analyses themselves (:func:`outcomes.claims.evaluate.evaluate_claims`,
 :func:`outcomes.stats.dose_response.dose_response`,
 :func:`outcomes.stats.side_effects.resolution`); the dashboard only filters the bundle
@@ -9,16 +10,20 @@ analyses themselves (:func:`outcomes.claims.evaluate.evaluate_claims`,
 the reports' disclosure rule (:func:`outcomes.output.disclosure.disclose`): a count between 1 and
 ``min_cell - 1`` is shown as ``"<5"`` and estimates resting on fewer units are withheld.
 
-The widgets (``ipywidgets``, part of the ``notebooks`` extra) are built on first display, so
+The widgets (``ipywidgets``, part of the ``notebooks`` extra; :mod:`outcomes.app.view`) are
+built on first display, so
 ``import outcomes`` does not need them, and :meth:`Dashboard.update` works without them (tests).
 Plots are drawn on :class:`matplotlib.figure.Figure` objects that do not belong to pyplot, so
-nothing is shown twice and no figure is left open.
+nothing is shown twice and no figure is left open; the claimed ranges are shaded on them
+(by :mod:`outcomes.plots.claimed`). No warning reaches the page: those of loading
+(:meth:`Dashboard.open`) and of the analyses become plain lines of a banner, with their counts.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import re
 import warnings
 from collections.abc import Mapping
 
@@ -28,20 +33,18 @@ from ..bundle.log import SessionLog
 from ..bundle.schema import vocabulary
 from ..claims.catalogue import Catalogue, load_catalogue
 from ..claims.evaluate import ClaimsResult, evaluate_claims
-from ..claims.result import SHORT_COLUMNS, estimate_text, wrap
-from ..claims.verdicts import VERDICTS, Verdict
+from ..claims.result import SHORT_COLUMNS, wrap
 from ..courses import Courses, build_courses
 from ..errors import AnalysisError, OutcomesError, OutcomesWarning
-from ..output.disclosure import NOTE_COLUMN
+from ..output.labels import PALETTE, count_text, label
 from ..output.release import Release
-from ..output.labels import PALETTE, VERDICT_COLOURS, count_text
 from ..stats.dose_response import DoseResponse, dose_response
 from ..stats.result import Col
 from ..stats.side_effects import Resolution, resolution
 
 __all__ = ["Dashboard", "FILTERS", "CHOICE_FILTERS", "DATE_FILTERS"]
 
-#: Filters chosen from the values present in the data (multi-selects), in display order.
+#: Filters chosen from the values present in the data, in display order.
 CHOICE_FILTERS = (Col.CONDITION, Col.SETTING, Col.FITZPATRICK, Col.CLINIC_ID)
 #: Bounds of the session date (inclusive).
 DATE_FILTERS = ("start", "end")
@@ -56,6 +59,8 @@ _LABELS = {
     "start": "From",
     "end": "To",
 }
+_SLUGS = {Col.CONDITION: "condition", Col.SETTING: "setting", Col.FITZPATRICK: "skin-type",
+          Col.CLINIC_ID: "clinic"}
 #: Panels of the dashboard (keys of :attr:`Dashboard.messages`).
 PANELS = ("claims", "dose_response", "resolution")
 #: What each table of :meth:`Dashboard.export` holds.
@@ -73,16 +78,15 @@ EXPORT_DESCRIPTIONS = {
 MAX_EVENTS = 5
 
 
-def _text_colour(background: str) -> str:
-    """Black or white, whichever reads better on ``background`` (``#rrggbb``)."""
-    r, g, b = (int(background[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#000000" if luminance > 0.5 else "#ffffff"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _as_date(value, name: str) -> pd.Timestamp | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
+        raise AnalysisError(f"{name}: expected a date as YYYY-MM-DD (e.g. 2024-03-18); got "
+                            f"{value!r}.")
     try:
         out = pd.Timestamp(value)
     except (TypeError, ValueError):
@@ -163,10 +167,13 @@ class Dashboard:
     widget : ipywidgets.VBox
         The dashboard's widgets (built on first use).
     controls : dict of str to widget
-        The filter widgets by filter name (empty until :attr:`widget` is built).
+        The controls by filter name, and ``reset`` and ``export``
+        (:class:`outcomes.app.view.DashboardView`; empty until :attr:`widget` is built).
     views : dict of str to widget
-        What updates in place: ``status`` and ``claims`` (HTML), ``dose_response`` and
-        ``resolution`` (PNG images); empty until :attr:`widget` is built.
+        What updates in place: ``banner``, ``status``, ``claims`` and ``download`` (HTML),
+        ``dose_response`` and ``resolution`` (PNG images); empty until :attr:`widget` is built.
+    load_notes : list of str
+        Notes given while loading the bundle (:meth:`open`), shown in the banner.
 
     Raises
     ------
@@ -190,7 +197,7 @@ class Dashboard:
     Dashboard('sample', filters: all data)
     >>> dash = dash.update(condition="acne_scars", setting=["professional"])
     >>> dash.status
-    '82 patients · 82 courses · 332 sessions in the filter (condition: acne_scars; ...)'
+    '82 patients · 82 courses · 332 sessions in the filter (condition: Acne scars; ...)'
     """
 
     def __init__(self, log: SessionLog, catalogue: Catalogue | str | None = None, *,
@@ -224,10 +231,60 @@ class Dashboard:
         self.dose_figure = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         self.resolution_figure = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         self._computed = False
-        self._widget = None
-        self.controls: dict = {}
-        self.views: dict = {}
-        self._syncing = False
+        self._view = None
+        #: Notes on the bundle given while loading it (:meth:`open`), shown in the banner.
+        self.load_notes: list[str] = []
+
+    @classmethod
+    def open(cls, path=None, *, catalogue=None, min_cell: int = 5, **kwargs) -> Dashboard:
+        """Load a bundle and make its dashboard, with no warning left on the page.
+
+        What ``outcomes dashboard`` sets (the bundle, the claims file, the disclosure threshold:
+        :data:`outcomes.validators.DASHBOARD_ENVIRONMENT`) overrides the arguments, so that the same
+        notebook serves a JupyterLab user and the web app. Warnings given while loading (rows
+        quarantined, values blanked, with their counts) are kept in :attr:`load_notes` and
+        shown in the dashboard's banner, not as Python warnings.
+
+        Parameters
+        ----------
+        path : str or Path
+            The bundle (a folder or an ``.xlsx`` workbook).
+        catalogue : Catalogue or path, optional
+            As for :class:`Dashboard`.
+        min_cell : int, default 5
+            As for :class:`Dashboard`.
+        **kwargs
+            Further keywords of :class:`Dashboard` (``figsize``, ``dpi``).
+
+        Returns
+        -------
+        Dashboard
+
+        Raises
+        ------
+        BundleError, ConfigError
+            If the bundle cannot be read or a setting is malformed.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> import outcomes, outcomes.datasets
+        >>> sample = Path(outcomes.datasets.__file__).with_name("sample")
+        >>> dash = outcomes.Dashboard.open(sample, min_cell=10)
+        >>> dash.min_cell, [n.split(":")[0] for n in dash.load_notes]
+        (10, ['sample'])
+        """
+        from ..bundle.load import load_bundle
+        from ..validators import dashboard_settings
+
+        settings = dashboard_settings(path, catalogue, min_cell)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            log = load_bundle(settings["path"])
+            dash = cls(log, settings["catalogue"], min_cell=settings["min_cell"], **kwargs)
+        dash.load_notes = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught
+                                             if issubclass(w.category, OutcomesWarning)))
+        return dash
 
     # ------------------------------------------------------------------ filtering
     def _check_filters(self, filters: Mapping[str, object]) -> dict[str, object]:
@@ -238,7 +295,7 @@ class Dashboard:
         out = {}
         for name, value in filters.items():
             if name in DATE_FILTERS:
-                out[name] = _as_date(value, name)
+                out[name] = _as_date(value, _LABELS[name])
                 continue
             if value is None:
                 out[name] = None
@@ -277,37 +334,70 @@ class Dashboard:
             Filters that leave too little data are not an error: the panels show a message.
         """
         self.filters.update(self._check_filters(filters))
-        self._sync_controls()
+        if self._view is not None:
+            self._view.sync()
         self.refresh()
         return self
 
     def reset(self) -> Dashboard:
         """Clear every filter and redraw."""
         self.filters = dict.fromkeys(FILTERS)
-        self._sync_controls()
+        if self._view is not None:
+            self._view.sync()
         self.refresh()
         return self
 
+    def filter_label(self, name: str) -> str:
+        """The visible label of a filter: ``"Condition"``, ``"Skin type (Fitzpatrick)"`` ..."""
+        return _LABELS[name]
+
     def describe_filters(self) -> str:
-        """The filters in force in words, e.g. ``"condition: acne_scars; from 2023-01-01"``."""
+        """The filters in force in words, e.g. ``"condition: Acne scars; from 2023-01-01"``.
+
+        Examples
+        --------
+        >>> import outcomes
+        >>> dash = outcomes.Dashboard(outcomes.load_sample())
+        >>> dash.filters.update(condition=("acne_scars",), clinic_id=("C01",))
+        >>> dash.describe_filters()
+        'condition: Acne scars; clinic: C01'
+        """
         parts = []
         for name in CHOICE_FILTERS:
             if self.filters.get(name):
-                parts.append(f"{_LABELS[name].lower()}: {', '.join(self.filters[name])}")
+                words = ", ".join(label(v, name) if name != Col.CLINIC_ID else v
+                                  for v in self.filters[name])
+                parts.append(f"{_LABELS[name].lower()}: {words}")
         if self.filters.get("start") is not None:
             parts.append(f"from {self.filters['start']:%Y-%m-%d}")
         if self.filters.get("end") is not None:
             parts.append(f"to {self.filters['end']:%Y-%m-%d}")
         return "; ".join(parts) if parts else "all data"
 
+    def filter_slug(self) -> str:
+        """The filters in force as part of a file name: ``"clinic-C01_from-2023-01-01"``."""
+        parts = []
+        for name in CHOICE_FILTERS:
+            if self.filters.get(name):
+                parts.append(f"{_SLUGS[name]}-{'+'.join(self.filters[name])}")
+        for name in DATE_FILTERS:
+            if self.filters.get(name) is not None:
+                parts.append(f"{'from' if name == 'start' else 'to'}-"
+                             f"{self.filters[name]:%Y-%m-%d}")
+        slug = "_".join(parts) or "all-data"
+        return re.sub(r"[^A-Za-z0-9+_.-]", "-", slug)[:120]
+
     # ------------------------------------------------------------------ analyses
     def refresh(self) -> None:
         """Re-run the analyses on the filtered bundle and redraw the panels."""
-        if self.views:  # the kernel is busy until the end: say so where the counts go
-            self.views["status"].value = "<i>Updating…</i>"
+        if self._view is not None:  # the kernel is busy until the end: say so
+            self._view.busy()
         self._compute()
-        self._draw()
-        self._render()
+        with warnings.catch_warnings():  # none reaches the page
+            warnings.simplefilter("ignore")
+            self._draw()
+        if self._view is not None:
+            self._view.render()
 
     def _ensure(self) -> None:
         if not self._computed:
@@ -340,8 +430,8 @@ class Dashboard:
             self._messages = dict.fromkeys(PANELS, message)
             self._computed = True
             return
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", OutcomesWarning)
+        with warnings.catch_warnings(record=True) as caught:  # none reaches the page
+            warnings.simplefilter("always")
             try:
                 self._courses = build_courses(self._filtered, bands=dict(self.catalogue.bands))
             except OutcomesError as exc:
@@ -432,15 +522,18 @@ class Dashboard:
         Returns
         -------
         dict of str to Path
-            ``"xlsx"``, ``"<table>_csv"`` and ``"<panel>_png"``.
+            ``"xlsx"``, ``"<table>_csv"``, ``"<panel>_png"`` and ``"filters"`` (``filters.txt``:
+            the filters in words, the counts and the disclosure rule).
         """
         from ..output.export import write_tables
         from ..output.folder import OutputSet
 
         self._ensure()
         published = self._released
-        readme = {name: EXPORT_DESCRIPTIONS.get(name, name) for name in published.tables}
-        output = OutputSet(folder, known=("tables.xlsx", "tables/*.csv", "*.png"))
+        filters = self.describe_filters()
+        readme = {name: f"{EXPORT_DESCRIPTIONS.get(name, name)} (filters: {filters})"
+                  for name in published.tables}
+        output = OutputSet(folder, known=("tables.xlsx", "tables/*.csv", "*.png", "filters.txt"))
         with output as out:
             res = write_tables(published.tables, out, readme=readme, min_cell=self.min_cell,
                                published=published)
@@ -449,7 +542,42 @@ class Dashboard:
                 path = out / f"{panel}.png"
                 path.write_bytes(self.png(panel))
                 written[f"{panel}_png"] = path
+            path = out / "filters.txt"
+            path.write_text(self.filters_text(), encoding="utf-8")
+            written["filters"] = path
         return {k: output.final(v) for k, v in written.items()}
+
+    def filters_text(self) -> str:
+        """What ``filters.txt`` of an export says: the bundle, the filters, the counts shown
+        and the disclosure rule."""
+        return (f"Bundle: {self.log.source or 'bundle'}\n"
+                f"Filters: {self.describe_filters()}\n"
+                f"Shown: {self.status}\n"
+                f"Counts from 1 to {self.min_cell - 1} are shown as <{self.min_cell}; estimates "
+                f"resting on fewer units are withheld.\n")
+
+    def export_archive(self) -> tuple[str, bytes]:
+        """What the dashboard shows, as one ZIP file to download: :meth:`export`'s files and
+        ``filters.txt`` naming the filters; the file name names them too.
+
+        Returns
+        -------
+        (str, bytes)
+            The file name (``outcomes-dashboard_<bundle>_<filters>.zip``) and its bytes.
+        """
+        import tempfile
+        import zipfile
+
+        self._ensure()
+        source = re.sub(r"[^A-Za-z0-9_.-]", "-", self.log.source or "bundle")
+        name = f"outcomes-dashboard_{source}_{self.filter_slug()}.zip"
+        buffer = io.BytesIO()
+        with tempfile.TemporaryDirectory() as tmp:
+            written = self.export(tmp)
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(set(written.values())):
+                    archive.write(path, path.relative_to(tmp).as_posix())
+        return name, buffer.getvalue()
 
     def _count(self, n: int) -> str:
         """A count as shown: ``"<5"`` between 1 and ``min_cell - 1``."""
@@ -495,40 +623,15 @@ class Dashboard:
         return "<div class='outcomes-dashboard-status'>" + "".join(parts) + "</div>"
 
     def claims_html(self) -> str:
-        """The claims table with coloured verdict badges, as HTML (counts disclosed)."""
+        """The claims table as HTML: each claim's sentence, its verdict as a mark and a word on
+        its colour, the estimate with its interval in the claim's unit (counts disclosed)."""
+        from .claims_table import claims_table_html
+
         self._ensure()
         if self._messages["claims"] and self._claims_table.empty:
-            return (f"<p class='outcomes-dashboard-message'>"
+            return (f"<p class='outcomes-dashboard-message' role='status'>"
                     f"{html.escape(self._messages['claims'])}</p>")
-        t = self._claims_table
-        rows = []
-        for r in t.to_dict("records"):
-            colour = VERDICT_COLOURS.get(r["verdict"], "#777777")
-            badge = (f"<span class='outcomes-verdict' style='background:{colour};"
-                     f"color:{_text_colour(colour)};padding:1px 6px;border-radius:3px;"
-                     f"white-space:nowrap'>{html.escape(r['verdict'].replace('_', ' '))}</span>")
-            est = "" if r["verdict"] == Verdict.NOT_TESTABLE else estimate_text(
-                r[Col.ESTIMATE], r[Col.CI_LOW], r[Col.CI_HIGH])
-            note = r["reason"] or ""
-            withheld = r.get(NOTE_COLUMN)
-            if isinstance(withheld, str) and withheld:
-                note = "; ".join(x for x in (note, withheld) if x)
-            rows.append(
-                f"<tr><td><code>{html.escape(r['id'])}</code></td>"
-                f"<td>{html.escape(r['statement'])}</td><td>{badge}</td>"
-                f"<td style='white-space:nowrap'>{html.escape(est)}</td>"
-                f"<td style='text-align:right'>{html.escape(str(r[Col.N]))}</td>"
-                f"<td><small>{html.escape(note)}</small></td></tr>")
-        counts = t["verdict"].value_counts()
-        legend = " ".join(
-            f"<span style='background:{VERDICT_COLOURS[v]};"
-            f"color:{_text_colour(VERDICT_COLOURS[v])};padding:1px 6px;border-radius:3px'>"
-            f"{v.replace('_', ' ')}: {int(counts.get(v, 0))}</span>" for v in VERDICTS)
-        head = ("<tr><th>claim</th><th>statement</th><th>verdict</th>"
-                "<th>estimate (95% CI)</th><th>n</th><th>reason</th></tr>")
-        return (f"<div class='outcomes-dashboard-claims'><p>{legend}</p>"
-                f"<table class='outcomes-claims'><thead>{head}</thead>"
-                f"<tbody>{''.join(rows)}</tbody></table></div>")
+        return claims_table_html(self._claims_table, self.catalogue)
 
     def resolution_events(self) -> list[str]:
         """Event types drawn in the resolution plot.
@@ -548,10 +651,30 @@ class Dashboard:
         n = n[n >= self.min_cell].sort_values(ascending=False, kind="stable")
         return [str(e) for e in n.index[:MAX_EVENTS]]
 
+    def _shade_sessions_claimed(self, dose) -> None:
+        """The sessions each drawn condition is claimed to need, shaded on the dose plot (the
+        plot itself draws improvement, not sessions to a band, so it shades none)."""
+        from ..plots.claimed import claim_name, claims_testing, shade
+
+        for ax in self.dose_figure.axes:
+            if not ax.get_lines():
+                continue
+            drawn = False
+            for condition in dose.conditions():
+                for claim in claims_testing(self.catalogue, "km_median_sessions_to_band",
+                                            condition=condition):
+                    if claim.parameters.get("condition") == condition:
+                        shade(ax, claim, label=claim_name(claim, 45))
+                        drawn = True
+            if drawn:
+                ax.legend(loc="best", fontsize="small", frameon=False)
+
     def _draw(self) -> None:
-        self._draw_one(self.dose_figure, "dose_response", self._shown(self._dose,
-                                                                        "dose_response"),
-                       "Improvement by session", min_n=self.min_cell)
+        dose = self._shown(self._dose, "dose_response")
+        self._draw_one(self.dose_figure, "dose_response", dose, "Improvement by session",
+                       min_n=self.min_cell)
+        if dose is not None and not self._messages["dose_response"]:
+            self._shade_sessions_claimed(dose)
         events = self.resolution_events()
         if self._side_effects is not None and not events:
             self._messages["resolution"] = (
@@ -560,7 +683,7 @@ class Dashboard:
         self._draw_one(self.resolution_figure, "resolution",
                        self._shown(self._side_effects, "resolution") if events else None,
                        "Side effects: time to resolution",
-                       event=events, show_at_risk=False)
+                       event=events, show_at_risk=False, claims=self.catalogue)
 
     def _draw_one(self, figure, panel: str, result, title: str, **kwargs) -> None:
         figure.clear()
@@ -571,8 +694,11 @@ class Dashboard:
                 return
             except OutcomesError as exc:
                 self._messages[panel] = str(exc)
-                figure.clear()
-                ax = figure.add_subplot()
+            except Exception as exc:  # noqa: BLE001 - a page never shows a traceback
+                self._messages[panel] = (f"This plot could not be drawn "
+                                         f"({type(exc).__name__}: {exc}).")
+            figure.clear()
+            ax = figure.add_subplot()
         ax.set_axis_off()
         ax.set_title(title, fontsize=10)
         ax.text(0.5, 0.5, wrap(self._messages[panel] or "Nothing to show.", 60),
@@ -591,107 +717,34 @@ class Dashboard:
 
     # ------------------------------------------------------------------ widgets
     @property
-    def _px(self) -> int:
+    def px(self) -> int:
         """Width of a plot image in pixels."""
         return int(round(self.figsize[0] * self.dpi))
 
     @property
     def widget(self):
-        """The dashboard as an ipywidgets box (built on first use)."""
-        if self._widget is None:
-            self._widget = self._build_widget()
-        return self._widget
+        """The dashboard as an ipywidgets box (built on first use; :mod:`outcomes.app.view`)."""
+        if self._view is None:
+            try:
+                from .view import DashboardView
+            except ImportError:  # pragma: no cover - the notebooks extra installs it
+                raise AnalysisError(
+                    "Dashboard needs ipywidgets: pip install 'outcomes[notebooks]'.") from None
+            self._ensure()
+            self._view = DashboardView(self)
+        return self._view.box
 
-    def _build_widget(self):
-        try:
-            import ipywidgets as w
-        except ImportError:  # pragma: no cover - the notebooks extra installs it
-            raise AnalysisError(
-                "Dashboard needs ipywidgets: pip install 'outcomes[notebooks]'.") from None
-        self._ensure()
-        controls = {}
-        columns = []
-        for name in CHOICE_FILTERS:
-            options = self.options[name]
-            sel = w.SelectMultiple(
-                options=options, value=tuple(self.filters[name] or ()),
-                rows=min(max(len(options), 2), 6),
-                layout=w.Layout(width="180px"))
-            controls[name] = sel
-            columns.append(w.VBox([w.HTML(f"<b>{_LABELS[name]}</b>"), sel],
-                                  layout=w.Layout(margin="0 12px 0 0")))
-        low, high = self.date_range
-        for name in DATE_FILTERS:
-            value = self.filters[name]
-            controls[name] = w.DatePicker(
-                value=None if value is None else value.date(),
-                min=None if low is None else low.date(),
-                max=None if high is None else high.date(),
-                layout=w.Layout(width="170px"))
-        reset = w.Button(description="Clear filters", icon="undo", layout=w.Layout(width="170px"))
-        reset.on_click(lambda _b: self.reset())
-        span = "" if low is None else f"<small>sessions {low:%Y-%m-%d} to {high:%Y-%m-%d}</small>"
-        columns.append(w.VBox([
-            w.HTML("<b>Session dates</b>"), w.HTML(_LABELS["start"]), controls["start"],
-            w.HTML(_LABELS["end"]), controls["end"], w.HTML(span), reset]))
-        for control in controls.values():
-            control.observe(self._on_change, names="value")
-        self.controls = controls
-        # side by side when there is room (each half the width, scaled), one above the other
-        # when there is not
-        img = {p: w.Image(format="png", layout=w.Layout(
-                   width="calc(50% - 8px)", min_width="380px", max_width=f"{self._px}px",
-                   height="auto", margin="0 8px 0 0", object_fit="contain"))
-               for p in ("dose_response", "resolution")}
-        self.views = {
-            "status": w.HTML(),
-            "claims": w.HTML(layout=w.Layout(max_height="420px", overflow="auto")),
-            **img,
-        }
-        source = html.escape(self.log.source or "bundle")
-        box = w.VBox(
-            [w.HTML(f"<h3 style='margin:4px 0'>Microneedling outcomes: {source}</h3>"),
-             w.HBox(columns, layout=w.Layout(flex_flow="row wrap")),
-             self.views["status"],
-             w.HTML("<h4 style='margin:6px 0 2px'>Claims: what these data say</h4>"),
-             self.views["claims"],
-             w.HBox([img["dose_response"], img["resolution"]],
-                    layout=w.Layout(flex_flow="row wrap"))],
-            layout=w.Layout(width="100%"))
-        box.add_class("outcomes-dashboard")
-        self._render()
-        return box
+    @property
+    def controls(self) -> dict:
+        """The controls by filter name, and ``reset`` and ``export`` (empty until
+        :attr:`widget` is built)."""
+        return {} if self._view is None else self._view.controls
 
-    def _on_change(self, _change) -> None:
-        if self._syncing:
-            return
-        c = self.controls
-        values = {name: (tuple(c[name].value) or None) for name in CHOICE_FILTERS}
-        for name in DATE_FILTERS:
-            values[name] = c[name].value
-        self.filters.update(self._check_filters(values))
-        self.refresh()
-
-    def _sync_controls(self) -> None:
-        if not self.controls:
-            return
-        self._syncing = True
-        try:
-            for name in CHOICE_FILTERS:
-                self.controls[name].value = tuple(self.filters[name] or ())
-            for name in DATE_FILTERS:
-                v = self.filters[name]
-                self.controls[name].value = None if v is None else v.date()
-        finally:
-            self._syncing = False
-
-    def _render(self) -> None:
-        if not self.views or not self._computed:
-            return
-        self.views["status"].value = self.status_html()
-        self.views["claims"].value = self.claims_html()
-        self.views["dose_response"].value = self.png("dose_response")
-        self.views["resolution"].value = self.png("resolution")
+    @property
+    def views(self) -> dict:
+        """What updates in place: ``banner``, ``status``, ``claims``, ``download`` (HTML),
+        ``dose_response`` and ``resolution`` (PNG); empty until :attr:`widget` is built."""
+        return {} if self._view is None else self._view.views
 
     # ------------------------------------------------------------------ display
     def _ipython_display_(self):

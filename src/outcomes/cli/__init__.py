@@ -21,7 +21,8 @@ import warnings
 from ..bundle.suggest import did_you_mean
 from ..errors import MappingError, OutcomesError, OutputError
 
-COMMANDS = ("validate", "simulate", "claims", "report", "audit", "mapping", "template")
+COMMANDS = ("validate", "simulate", "claims", "report", "audit", "dashboard", "mapping",
+            "template")
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_AUDIT_FAILED = 0, 1, 2, 3
 
