@@ -3,7 +3,8 @@ simulated clinics of 20-500 patients, against the targets of issue 17.
 
 The slow tests run 40 replicates of each scenario at 20 and 40 patients (:data:`SUITE_SIZES`,
 the small clinics, where the intervals are hardest to keep at their level) through the public
-pipeline: 240 bundles, about 0.3 CPU-second each, one test per size so that they spread over
+pipeline: 240 bundles, 0.7-0.8 CPU-second each as measured on a loaded 2-core machine (about 3
+CPU-minutes in all, less when the machine is idle), one test per size so that they spread over
 workers. The whole grid, 20 to 500 patients, is ``make calibration``'s (``docs/calibration.md``,
 whose first 40 replicates at 20 and 40 patients are these).
 With 40 replicates a share of 5% has a Monte-Carlo SE of 3.4 points, and so has a coverage of
@@ -29,7 +30,7 @@ import calibration as study
 
 REPLICATES = 40
 #: The sizes the suite runs (the whole grid, ``calibration.SIZES``, is ``make calibration``'s:
-#: at 40 replicates the five sizes cost about 6 CPU-minutes, too much for ``make test``).
+#: at 40 replicates the five sizes cost about 10 CPU-minutes, too much for ``make test``).
 SUITE_SIZES = (20, 40)
 
 
