@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
@@ -158,5 +159,22 @@ def _plain_warning(command: str):
     return show
 
 
+#: The variables that set the thread count of the BLAS libraries numpy may be built with.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """Run numpy's BLAS on one thread unless the user chose otherwise (before numpy loads).
+
+    The statistics multiply tall, narrow matrices by vectors; a BLAS library's threads gain
+    nothing there, and on a busy machine their spinning cost 10-30 times the work itself
+    (measured on 2 shared cores: a rank check of 22,875 x 38 took 2.1 s with the default
+    threads, 0.07 s with one). A variable already set is left as it is.
+    """
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
 def console() -> None:  # pragma: no cover - thin wrapper for the console script
+    one_blas_thread()
     sys.exit(main())
