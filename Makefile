@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip uv || true
 	@if [ -x $(VENV)/bin/uv ]; then \
-		$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[notebooks,dev,pdf]"; \
+		$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[notebooks,dev,pdf,dask]"; \
 	else \
-		$(PY) -m pip install --quiet -e ".[notebooks,dev,pdf]"; \
+		$(PY) -m pip install --quiet -e ".[notebooks,dev,pdf,dask]"; \
 	fi
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $(STAMP)

@@ -19,7 +19,7 @@ def _normalise(spec: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = set(map(_normalise, project["dependencies"]))
-    for extra in ("notebooks", "dev", "pdf"):
+    for extra in ("notebooks", "dev", "pdf", "dask"):
         wanted |= set(map(_normalise, project["optional-dependencies"][extra]))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {_normalise(d) for d in env["dependencies"] if isinstance(d, str)}

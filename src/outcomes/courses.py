@@ -64,6 +64,7 @@ __all__ = [
     "Courses",
     "Undefined",
     "build_courses",
+    "combine_courses",
     "check_courses",
     "NO_EVENTS_TABLE",
     "DEFAULT_BANDS",
@@ -502,6 +503,77 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     courses = _add_event_flags(courses, events)
     return Courses(sessions, courses, points, events, bands, unassigned,
                    tuple(log.missing_tables))
+
+
+def combine_courses(parts: list[Courses]) -> Courses:
+    """The courses of a bundle from those of its patient partitions, as :func:`build_courses`.
+
+    Each part is :func:`build_courses` of the rows of some patients (every session and
+    assessment of a patient, and the events of their sessions, in one part; the parts
+    disjoint), with the input's row numbers in ``row``. The result equals
+    :func:`build_courses` of the whole bundle: the same rows in the same order, with the same
+    course ids (courses numbered in order of patient id and condition, sessions and points in
+    their course's order, events in input row order), so that every statistic computed from it
+    is the one of the whole.
+
+    Parameters
+    ----------
+    parts : list of Courses
+        At least one.
+
+    Returns
+    -------
+    Courses
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from outcomes import load_sample
+    >>> log = load_sample()
+    >>> def part(patients):
+    ...     s = log.sessions[log.sessions["patient_id"].isin(patients)]
+    ...     a = log.assessments[log.assessments["patient_id"].isin(patients)]
+    ...     e = log.adverse_events[log.adverse_events["session_id"].isin(s["session_id"])]
+    ...     return replace(log, sessions=s, assessments=a, adverse_events=e)
+    >>> ids = log.sessions["patient_id"].unique()
+    >>> whole = combine_courses([build_courses(part(ids[i::2])) for i in (0, 1)])
+    >>> whole.courses.equals(build_courses(log).courses)
+    True
+    """
+    if not parts:
+        raise AnalysisError("combine_courses() needs at least one part.")
+    sizes = np.array([len(p.courses) for p in parts], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    courses = _concat([p.courses for p in parts])
+    patient_codes, _ = _sorted_codes(courses[Col.PATIENT_ID])
+    order = np.argsort(_course_keys(patient_codes, _codes(courses[Col.CONDITION])),
+                       kind="stable")
+    new_id = np.empty(len(order), dtype=np.int64)
+    new_id[order] = np.arange(len(order))
+    courses = courses.take(order).reset_index(drop=True)
+    courses[CourseCol.COURSE_ID] = np.arange(len(courses))
+
+    def renumbered(frames: list[pd.DataFrame], by_row: bool = False) -> pd.DataFrame:
+        ids = [new_id[f[CourseCol.COURSE_ID].to_numpy(dtype=np.int64) + off]
+               for f, off in zip(frames, offsets, strict=True)]
+        out = _concat(frames)
+        out[CourseCol.COURSE_ID] = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+        key = out[Col.ROW].to_numpy() if by_row else out[CourseCol.COURSE_ID].to_numpy()
+        return out.take(np.argsort(key, kind="stable")).reset_index(drop=True)
+
+    first = parts[0]
+    return Courses(
+        renumbered([p.sessions for p in parts]), courses,
+        renumbered([p.points for p in parts]), renumbered([p.events for p in parts], True),
+        first.bands, int(sum(p.unassigned_assessments for p in parts)), first.missing_tables)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one under the other (those without rows left out, so dtypes stay)."""
+    full = [f for f in frames if len(f)]
+    if not full:
+        return frames[0].copy()
+    return full[0].copy() if len(full) == 1 else pd.concat(full, ignore_index=True)
 
 
 _N_CONDITIONS = 16  # room for the condition codes in a course key (10 conditions today)

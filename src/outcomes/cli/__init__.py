@@ -34,6 +34,24 @@ MAPPING_HELP = ("a TOML file reading a clinic's own export as the contract (its 
                 "words, date formats, units); 'outcomes mapping' drafts one")
 
 
+ENGINE_HELP = ("how to run: memory (one process), partitioned (split by patient with DuckDB, "
+               "one bucket at a time: bundles larger than memory), dask (the buckets on a Dask "
+               "cluster, --scheduler); auto (the default): partitioned above 1 GB of tables")
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--engine``, ``--scheduler`` and ``--workdir`` (:mod:`outcomes.engine`)."""
+    parser.add_argument("--engine", choices=("auto", "memory", "partitioned", "dask"),
+                        default="auto", help=ENGINE_HELP)
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: the Dask scheduler (tcp://host:8786); without "
+                             "it a local cluster of two workers runs in this process")
+    parser.add_argument("--workdir", metavar="DIR",
+                        help="with --engine partitioned or dask: where the patient buckets are "
+                             "written (on a cluster, storage every worker reads); default a "
+                             "temporary folder")
+
+
 def add_bundle_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """The positional ``PATH`` of the bundle every analysing command reads, and ``--mapping``
     (``required=False``: PATH may be left out, for a command that can work without data)."""
