@@ -16,7 +16,7 @@ import pytest
 
 import outcomes
 from outcomes.bundle.write import write_bundle
-from outcomes.engine import choose_engine, evaluate, load_courses
+from outcomes.engine import choose_engine, evaluate_bundle, load_courses
 from outcomes.engine.partition import bucket_count, partition_bundle
 
 PATIENTS = 2000
@@ -33,7 +33,7 @@ def bundle(tmp_path_factory):
 def in_memory(bundle):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", outcomes.DataQualityWarning)
-        return evaluate(bundle, engine="memory")
+        return evaluate_bundle(bundle, engine="memory")
 
 
 def _same_claims(a, b):
@@ -60,7 +60,7 @@ def _same_log(a, b):
 
 @pytest.mark.slow
 def test_partitioned_equals_memory(bundle, in_memory):
-    log, result = evaluate(bundle, engine="partitioned", buckets=3)
+    log, result = evaluate_bundle(bundle, engine="partitioned", buckets=3)
     assert in_memory[0].n_quarantined > 0  # the faults were found, in both
     _same_log(in_memory[0], log)
     _same_claims(in_memory[1], result)
@@ -68,7 +68,7 @@ def test_partitioned_equals_memory(bundle, in_memory):
 
 @pytest.mark.slow
 def test_dask_local_cluster_equals_memory(bundle, in_memory):
-    log, result = evaluate(bundle, engine="dask", buckets=4)
+    log, result = evaluate_bundle(bundle, engine="dask", buckets=4)
     _same_log(in_memory[0], log)
     _same_claims(in_memory[1], result)
 

@@ -52,7 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..bundle.load import load_bundle
     from ..claims.evaluate import evaluate_claims
-    from ..engine import evaluate
+    from ..engine import evaluate_bundle
     from ..output.export import INTERNAL_NOTICE
     from ..output.safety import neutralise_formulas
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
         result = evaluate_claims(log, catalogue=args.claims, conditions=args.condition)
     else:
-        log, result = evaluate(args.path, engine=args.engine, scheduler=args.scheduler,
+        log, result = evaluate_bundle(args.path, engine=args.engine, scheduler=args.scheduler,
                                catalogue=args.claims, conditions=args.condition,
                                scales=args.scales, workdir=args.workdir)
     if args.release:

@@ -46,7 +46,7 @@ from ..courses import DEFAULT_BANDS, Courses, build_courses, combine_courses
 from ..errors import DataQualityWarning, ParameterError
 from .partition import Partitioned, partition_bundle, table_files
 
-__all__ = ["ENGINES", "AUTO_BYTES", "choose_engine", "load_courses", "evaluate"]
+__all__ = ["ENGINES", "AUTO_BYTES", "choose_engine", "load_courses", "evaluate_bundle"]
 
 #: The engines, in the order the command line lists them.
 ENGINES = ("memory", "partitioned", "dask")
@@ -257,7 +257,7 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
     return log, combine_courses([p.courses for p in parts])
 
 
-def evaluate(path, *, engine: str | None = None, scheduler: str | None = None,
+def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = None,
              catalogue=None, conditions: Iterable[str] | None = None, scales=None,
              workdir: str | Path | None = None, buckets: int | None = None):
     """Evaluate the claims catalogue on a bundle with the chosen engine.
