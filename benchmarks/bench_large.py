@@ -74,7 +74,9 @@ def main(argv=None) -> int:
     parser.add_argument("--engine", default="partitioned")
     args = parser.parse_args(argv)
     large = make_large(Path(args.dir) / f"large_{args.sessions}", args.sessions)
-    small = Path(args.dir) / "bundle_1000000"
+    from run import make_bundle  # the 1M bundle of make bench (simulated when absent)
+
+    small = make_bundle(Path(args.dir) / "bundle_1000000", 1_000_000)
     n_large = json.loads((large / "bundle.json").read_text())["sessions"]
     n_small = json.loads((small / "bundle.json").read_text())["sessions"]
     failures = []
