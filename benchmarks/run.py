@@ -16,7 +16,13 @@ Targets
 - side_effects: each side-effect statistic under 10 s.
 - survival: Kaplan-Meier on a million durations within bounds relative to statsmodels.
 - claims_large: simulate, write, load and evaluate 20,000 patients under 60 s.
+- cli (issue 16): ``outcomes validate``, ``claims`` and ``report`` as whole processes, each
+  within 3x, 8x and 20x the time a process needs to read the same files with pyarrow (timed in
+  the same run), each peaking under 1 GB (``benchmarks/bench_cli.py``).
 - claims, report, audit: timed and reported (no fixed target beyond finishing).
+
+Every step prints its seconds and peak memory; a missed target is printed as ``MISSED`` beside
+it and again at the end, and the exit status is then 1.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ ROOT = HERE.parent
 #: The steps in the order they run, and whether each reads the shared bundle.
 STEPS = {
     "startup": False,
+    "cli": True,
     "load": True,
     "stats": True,
     "side_effects": True,
@@ -95,11 +102,17 @@ def main(argv=None) -> int:
     for step in steps:
         given = [str(bundle)] if STEPS[step] else ["--sessions", str(args.sessions)]
         results[step] = r = run_step(step, given)
-        shown = ", ".join(f"{k}={v}" for k, v in r.items() if k != "targets")
+        shown = ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("targets", "ratios"))
         print(f"{step:>12}: {shown}", flush=True)
         for t in r.get("targets", []):
             met = "ok" if t["seconds"] <= t["limit"] else "MISSED"
             print(f"{'':>14}{t['name']}: {t['seconds']} s (target <= {t['limit']} s) {met}")
+        for t in r.get("ratios", []):
+            met = "ok" if t["ratio"] <= t["limit"] else "MISSED"
+            mem = "ok" if t["peak_mb"] <= t["peak_limit_mb"] else "MISSED"
+            print(f"{'':>14}{t['name']}: {t['ratio']}x the pyarrow read (target <= "
+                  f"{t['limit']}x) {met}; peak {t['peak_mb']} MB (target <= "
+                  f"{t['peak_limit_mb']} MB) {mem}")
     failures = check_targets(results)
     for f in failures:
         print("TARGET MISSED:", f)
@@ -112,6 +125,14 @@ def check_targets(results: dict) -> list[str]:
     failures += [f"{s}: {t['name']} took {t['seconds']} s (target <= {t['limit']} s)"
                  for s, r in results.items() for t in r.get("targets", [])
                  if t["seconds"] > t["limit"]]
+    for s, r in results.items():
+        for t in r.get("ratios", []):
+            if t["ratio"] > t["limit"]:
+                failures.append(f"{s}: {t['name']} takes {t['ratio']}x the pyarrow read "
+                                f"(target <= {t['limit']}x)")
+            if t["peak_mb"] > t["peak_limit_mb"]:
+                failures.append(f"{s}: {t['name']} peaks at {t['peak_mb']} MB "
+                                f"(target <= {t['peak_limit_mb']} MB)")
     load = results.get("load", {})
     if "ratio" in load and load["ratio"] > 3:
         failures.append(f"load takes {load['ratio']:.2f}x pyarrow's read (target <= 3x)")

@@ -178,3 +178,25 @@ def test_crude_contrast_is_mean_difference_and_risk_ratio(name):
         r = ref(y, d["a"], cluster=d["patient"])
         assert (e.estimate, e.ci_low, e.ci_high) == pytest.approx(
             (r.estimate, r.ci_low, r.ci_high), rel=1e-10, abs=1e-12)
+
+
+def test_a_contrast_asked_again_at_another_level_is_the_fresh_one():
+    from outcomes.stats import adjusted
+
+    rng = np.random.default_rng(3)
+    n = 400
+    cov = pd.DataFrame({"age": rng.integers(20, 70, n).astype(float),
+                        "site": pd.Categorical(rng.choice(["a", "b", "c"], n))})
+    a = rng.integers(0, 2, n)
+    y = 0.5 * a + 0.01 * cov["age"].to_numpy() + rng.normal(size=n)
+    cluster = rng.integers(0, 120, n)
+    kept = adjusted.standardised_contrast(y, a, cov, cluster=cluster, alpha=0.05)
+    again = adjusted.standardised_contrast(y, a, cov, cluster=cluster, alpha=0.002)
+    adjusted._FITS.clear()
+    fresh = adjusted.standardised_contrast(y, a, cov, cluster=cluster, alpha=0.002)
+    assert (again.estimate, again.ci_low, again.ci_high, again.method) == (
+        fresh.estimate, fresh.ci_low, fresh.ci_high, fresh.method)
+    assert again.ci_low < kept.ci_low and again.ci_high > kept.ci_high
+    changed = adjusted.standardised_contrast(y + 1.0, a, cov, cluster=cluster, alpha=0.002)
+    assert changed.estimate == pytest.approx(fresh.estimate) and changed.method == fresh.method
+    assert len(adjusted._FITS) == 2  # a different outcome is a different fit

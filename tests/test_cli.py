@@ -74,3 +74,16 @@ def test_simulate_replaces_a_bundle_of_another_format_as_one_set(tmp_path, capsy
         "README.md", "adverse_events.parquet", "assessments.parquet", "sessions.parquet"]
     assert "Removed the previous bundle files of another format" in printed
     assert "sessions.csv" in printed
+
+
+def test_the_console_runs_blas_on_one_thread_unless_told(monkeypatch):
+    from outcomes.cli import BLAS_THREAD_VARIABLES, one_blas_thread
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    one_blas_thread()
+    import os
+
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "3"  # the user's choice stays
+    assert set(BLAS_THREAD_VARIABLES) == {"OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}

@@ -28,6 +28,7 @@ ORDER = [
     ("claims",),
     ("audit",),
     ("analysis",),
+    ("engine",),
     ("output",),
     ("plots",),
     ("report",),

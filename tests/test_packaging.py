@@ -20,7 +20,7 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = set(map(_normalise, project["dependencies"]))
     extras = project["optional-dependencies"]
-    assert {"notebooks", "dev", "pdf", "docx"} <= set(extras)
+    assert {"notebooks", "dev", "pdf", "docx", "dask"} <= set(extras)
     for extra in extras.values():
         wanted |= set(map(_normalise, extra))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())

@@ -47,6 +47,7 @@ _PUBLIC: dict[str, str] = {
     "Limits": "bundle.limits",
     "Col": "stats.result",
     "build_courses": "courses",
+    "combine_courses": "courses",
     "Courses": "courses",
     # simulated bundles
     "simulate": "simulate.draw",
@@ -95,6 +96,9 @@ _PUBLIC: dict[str, str] = {
     # everything at once, reports and disclosure control
     "analyse": "analysis",
     "Results": "analysis",
+    # the engines: out of core by patient partition, or on Dask (docs/scale.md)
+    "evaluate_bundle": "engine.run",
+    "load_courses": "engine.run",
     "write_report": "report.write",
     "ReportResult": "report.write",
     "write_audit": "report.audit",

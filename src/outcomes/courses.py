@@ -44,6 +44,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._docs import FRAGMENTS, shared_doc
 from .bundle.log import SessionLog
@@ -62,6 +64,7 @@ __all__ = [
     "Courses",
     "Undefined",
     "build_courses",
+    "combine_courses",
     "check_courses",
     "NO_EVENTS_TABLE",
     "DEFAULT_BANDS",
@@ -161,6 +164,22 @@ def contraindication_flags(contraindications: pd.Series) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- improvement
+def _by_scale(scales) -> list[tuple[str, np.ndarray]]:
+    """``(scale name, row mask)`` for each scale named, in order of first appearance.
+
+    A categorical column is split by its integer codes (no text is compared row by row).
+    """
+    if isinstance(getattr(scales, "dtype", None), pd.CategoricalDtype):
+        codes = np.asarray(scales.cat.codes)
+        present = np.flatnonzero(np.bincount(codes[codes >= 0],
+                                             minlength=len(scales.cat.categories)))
+        first = {int(c): int(np.argmax(codes == c)) for c in present}
+        return [(str(scales.cat.categories[c]), codes == c)
+                for c in sorted(first, key=first.get)]
+    names = np.asarray(scales.astype(str))
+    return [(name, names == name) for name in pd.unique(names)]
+
+
 def improvement(score, baseline, scales: pd.Series, scale_table: dict[str, Scale]) -> np.ndarray:
     """Improvement of ``score`` against ``baseline`` on each row's scale (see module notes).
 
@@ -181,13 +200,11 @@ def improvement(score, baseline, scales: pd.Series, scale_table: dict[str, Scale
     """
     score = np.asarray(score, dtype=float)
     baseline = np.asarray(baseline, dtype=float)
-    names = np.asarray(scales.astype(str))
     out = np.full(score.shape, np.nan)
-    for name in pd.unique(names):
+    for name, m in _by_scale(scales):
         if name not in scale_table:
             continue
         sc = scale_table[name]
-        m = names == name
         s, b = score[m], baseline[m]
         sign = 1.0 if sc.better == "lower" else -1.0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -226,11 +243,10 @@ def undefined_reason(score, baseline, scales: pd.Series,
     """
     score = np.asarray(score, dtype=float)
     baseline = np.asarray(baseline, dtype=float)
-    names = np.asarray(scales.astype(str))
     out = np.full(score.shape, "", dtype=object)
     defined = ~np.isnan(improvement(score, baseline, scales, scale_table))
-    for name in pd.unique(names):
-        m = (names == name) & ~defined
+    for name, m in _by_scale(scales):
+        m = m & ~defined
         sc = scale_table.get(name)
         if sc is None:
             out[m] = Undefined.UNKNOWN_SCALE
@@ -260,12 +276,10 @@ def baseline_severity(baseline, scales: pd.Series, scale_table: dict[str, Scale]
     array([0.5, 0. ])
     """
     b = np.asarray(baseline, dtype=float)
-    names = np.asarray(scales.astype(str))
     out = np.full(b.shape, np.nan)
-    for name in pd.unique(names):
+    for name, m in _by_scale(scales):
         sc = scale_table.get(name)
         if sc is not None and sc.kind == "bounded" and sc.high > sc.low:
-            m = names == name
             out[m] = np.abs(b[m] - sc.best) / (sc.high - sc.low)
     return out
 
@@ -479,9 +493,9 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     2         acne_scars                NaN
     """
     bands = dict(DEFAULT_BANDS if bands is None else bands)
-    sessions, patients = _course_sessions(log.sessions)
+    sessions, patients, keys = _course_sessions(log.sessions)
     courses = _course_table(sessions)
-    points, unassigned = _assessment_points(log, sessions, courses, patients)
+    points, unassigned = _assessment_points(log, sessions, courses, patients, keys)
     courses = _add_outcomes(courses, points, bands)
     courses[CourseCol.BASELINE_SEVERITY] = baseline_severity(
         courses[CourseCol.BASELINE], courses[Col.SCALE], log.scales)
@@ -489,6 +503,77 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     courses = _add_event_flags(courses, events)
     return Courses(sessions, courses, points, events, bands, unassigned,
                    tuple(log.missing_tables))
+
+
+def combine_courses(parts: list[Courses]) -> Courses:
+    """The courses of a bundle from those of its patient partitions, as :func:`build_courses`.
+
+    Each part is :func:`build_courses` of the rows of some patients (every session and
+    assessment of a patient, and the events of their sessions, in one part; the parts
+    disjoint), with the input's row numbers in ``row``. The result equals
+    :func:`build_courses` of the whole bundle: the same rows in the same order, with the same
+    course ids (courses numbered in order of patient id and condition, sessions and points in
+    their course's order, events in input row order), so that every statistic computed from it
+    is the one of the whole.
+
+    Parameters
+    ----------
+    parts : list of Courses
+        At least one.
+
+    Returns
+    -------
+    Courses
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from outcomes import load_sample
+    >>> log = load_sample()
+    >>> def part(patients):
+    ...     s = log.sessions[log.sessions["patient_id"].isin(patients)]
+    ...     a = log.assessments[log.assessments["patient_id"].isin(patients)]
+    ...     e = log.adverse_events[log.adverse_events["session_id"].isin(s["session_id"])]
+    ...     return replace(log, sessions=s, assessments=a, adverse_events=e)
+    >>> ids = log.sessions["patient_id"].unique()
+    >>> whole = combine_courses([build_courses(part(ids[i::2])) for i in (0, 1)])
+    >>> whole.courses.equals(build_courses(log).courses)
+    True
+    """
+    if not parts:
+        raise AnalysisError("combine_courses() needs at least one part.")
+    sizes = np.array([len(p.courses) for p in parts], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    courses = _concat([p.courses for p in parts])
+    patient_codes, _ = _sorted_codes(courses[Col.PATIENT_ID])
+    order = np.argsort(_course_keys(patient_codes, _codes(courses[Col.CONDITION])),
+                       kind="stable")
+    new_id = np.empty(len(order), dtype=np.int64)
+    new_id[order] = np.arange(len(order))
+    courses = courses.take(order).reset_index(drop=True)
+    courses[CourseCol.COURSE_ID] = np.arange(len(courses))
+
+    def renumbered(frames: list[pd.DataFrame], by_row: bool = False) -> pd.DataFrame:
+        ids = [new_id[f[CourseCol.COURSE_ID].to_numpy(dtype=np.int64) + off]
+               for f, off in zip(frames, offsets, strict=True)]
+        out = _concat(frames)
+        out[CourseCol.COURSE_ID] = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+        key = out[Col.ROW].to_numpy() if by_row else out[CourseCol.COURSE_ID].to_numpy()
+        return out.take(np.argsort(key, kind="stable")).reset_index(drop=True)
+
+    first = parts[0]
+    return Courses(
+        renumbered([p.sessions for p in parts]), courses,
+        renumbered([p.points for p in parts]), renumbered([p.events for p in parts], True),
+        first.bands, int(sum(p.unassigned_assessments for p in parts)), first.missing_tables)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one under the other (those without rows left out, so dtypes stay)."""
+    full = [f for f in frames if len(f)]
+    if not full:
+        return frames[0].copy()
+    return full[0].copy() if len(full) == 1 else pd.concat(full, ignore_index=True)
 
 
 _N_CONDITIONS = 16  # room for the condition codes in a course key (10 conditions today)
@@ -499,19 +584,49 @@ def _codes(values: pd.Series) -> np.ndarray:
     return np.asarray(values.cat.codes, dtype=np.int64)
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one arrow array (pandas 3's ``str`` columns are arrow already)."""
+    array = pa.array(values.array, type=pa.large_string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes of text ids in sorted order of the ids, and the sorted distinct ids.
+
+    The same codes as ``pd.factorize(values, sort=True)``, with the hashing and sorting done by
+    arrow on the distinct values only (no Python string is made).
+    """
+    array = _arrow_text(values)
+    if array.null_count:
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), pa.array(uniques, type=pa.large_string())
+    encoded = pc.dictionary_encode(array)
+    order = np.asarray(pc.array_sort_indices(encoded.dictionary))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[np.asarray(encoded.indices)], encoded.dictionary.take(pa.array(order))
+
+
+def _positions(values: pd.Series, among: pa.Array) -> np.ndarray:
+    """Position of each value in ``among`` (its first occurrence), -1 where it is absent."""
+    found = pc.index_in(_arrow_text(values), value_set=among)
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+
 def _course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.ndarray:
     return patient_codes * _N_CONDITIONS + condition_codes
 
 
-def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
-    """Sessions in course order with course_id, k, K, spacing and flags; and the patient index.
+def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np.ndarray]:
+    """Sessions in course order with course_id, k, K, spacing and flags; the sorted patient
+    ids; and each course's integer key (patient code, condition code).
 
     Courses are numbered in order of (patient, condition); sessions of a course in date order
     (ties keep the input order). Integer codes are used throughout: sorting and grouping
     strings is what makes this slow on a million rows.
     """
-    patient_codes, patients = pd.factorize(sessions[Col.PATIENT_ID], sort=True)
-    key = _course_keys(patient_codes.astype(np.int64), _codes(sessions[Col.CONDITION]))
+    patient_codes, patients = _sorted_codes(sessions[Col.PATIENT_ID])
+    key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
     order = np.lexsort((days, key))
     s = sessions.iloc[order].reset_index(drop=True)
@@ -528,7 +643,7 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
     spacing[new_course] = np.nan
     s[CourseCol.SPACING_DAYS] = spacing
     flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
-    return pd.concat([s, flags], axis=1), pd.Index(patients)
+    return pd.concat([s, flags], axis=1), patients, key[starts]
 
 
 def _first_known(column: pd.Series, starts: np.ndarray) -> pd.Series:
@@ -568,6 +683,13 @@ def _course_table(s: pd.DataFrame) -> pd.DataFrame:
     return c
 
 
+def _as_categorical(values: pd.Series) -> pd.Categorical:
+    """A column as a Categorical (the loader's scale column is one already)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array
+    return pd.Categorical(values.astype("str"))
+
+
 def _primary_scale(a: pd.DataFrame, first_day: np.ndarray, scales: dict[str, Scale]) -> pd.Series:
     """Primary scale of each course (indexed by course_id)."""
     a = a.assign(_pre=_days(a[Col.ASSESSMENT_DATE]) <= first_day)
@@ -590,7 +712,7 @@ def _primary_scale(a: pd.DataFrame, first_day: np.ndarray, scales: dict[str, Sca
 
 
 def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
-                       patients: pd.Index):
+                       patients: pa.Array, c_key: np.ndarray):
     a = log.assessments
     empty = pd.DataFrame({
         CourseCol.COURSE_ID: pd.Series(dtype=int), Col.PATIENT_ID: pd.Series(dtype="str"),
@@ -604,22 +726,22 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     if len(a) == 0 or len(c) == 0:
         return empty, len(a)
     # the course of each assessment: (patient, condition) looked up by integer key
-    c_key = _course_keys(patients.get_indexer(c[Col.PATIENT_ID]), _codes(c[Col.CONDITION]))
-    a_patient = patients.get_indexer(a[Col.PATIENT_ID])
+    a_patient = _positions(a[Col.PATIENT_ID], patients)
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
     pos = np.minimum(np.searchsorted(c_key, a_key), len(c_key) - 1)
     matched = (a_patient >= 0) & (c_key[pos] == a_key)
     a = pd.DataFrame({
         CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[pos[matched]],
-        Col.CONDITION: a[Col.CONDITION].to_numpy()[matched],
+        Col.CONDITION: a[Col.CONDITION].array[matched],
         Col.ASSESSMENT_DATE: a[Col.ASSESSMENT_DATE].to_numpy()[matched],
-        Col.SCALE: a[Col.SCALE].astype("str").to_numpy()[matched],
+        Col.SCALE: _as_categorical(a[Col.SCALE])[matched],
         Col.SCORE: a[Col.SCORE].to_numpy(dtype=float)[matched],
     })
     n_no_course = int((~matched).sum())
     first_day = _days(c[CourseCol.FIRST_DATE])
     primary = _primary_scale(a, first_day[a[CourseCol.COURSE_ID].to_numpy()], log.scales)
-    a = a[a[Col.SCALE].to_numpy() == primary.reindex(a[CourseCol.COURSE_ID]).to_numpy()]
+    primary_code = primary.cat.codes.reindex(a[CourseCol.COURSE_ID]).to_numpy()
+    a = a[a[Col.SCALE].cat.codes.to_numpy() == primary_code]
     # several assessments of one course on one date and scale: their mean
     a = a.groupby([CourseCol.COURSE_ID, Col.ASSESSMENT_DATE], sort=True, as_index=False).agg(
         **{Col.SCORE: (Col.SCORE, "mean"), Col.SCALE: (Col.SCALE, "first")})
@@ -662,7 +784,8 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     p.loc[p[CourseCol.POINT] == Point.BASELINE, CourseCol.IMPROVEMENT] = np.nan
     p.loc[p[CourseCol.POINT] == Point.BASELINE, CourseCol.UNDEFINED] = ""
     ids = p[CourseCol.COURSE_ID].to_numpy()
-    p[Col.PATIENT_ID] = c[Col.PATIENT_ID].take(ids).to_numpy()
+    p[Col.SCALE] = p[Col.SCALE].astype("str")
+    p[Col.PATIENT_ID] = c[Col.PATIENT_ID].array.take(ids)
     p[Col.CONDITION] = c[Col.CONDITION].take(ids).reset_index(drop=True)
     order = {name: i for i, name in enumerate(Point.ALL)}
     p["_order"] = p[CourseCol.POINT].map(order)
@@ -716,7 +839,7 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
             Col.SESSION_DATE, CourseCol.SESSION_NUMBER, CourseCol.SPACING_DAYS, Col.CLINIC_ID,
             Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
     # the session of each event, by position (the loader guarantees it exists)
-    pos = pd.Index(s[Col.SESSION_ID]).get_indexer(e[Col.SESSION_ID])
+    pos = _positions(e[Col.SESSION_ID], _arrow_text(s[Col.SESSION_ID]))
     e = e[pos >= 0].reset_index(drop=True)
     pos = pos[pos >= 0]
     info = s[cols[1:]].take(pos).reset_index(drop=True)

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import add_bundle_argument, whole_number
+from . import add_bundle_argument, add_engine_arguments, whole_number
 
 NAME = "claims"
 HELP = "test the documents' claims against a bundle: one verdict per claim"
@@ -25,6 +25,9 @@ Examples:
   outcomes claims data/sample
   outcomes claims data/sample --format json --release > claims.json
   outcomes claims data/sample --claims my_thresholds.toml --condition acne_scars wrinkles
+  outcomes claims big_bundle --engine partitioned
+  outcomes claims /shared/registry --engine dask --scheduler tcp://10.0.0.5:8786 \\
+      --workdir /shared/tmp
 """
 
 
@@ -43,16 +46,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-cell", type=whole_number(1), default=5, metavar="N",
                    help="with --release: smallest count shown; 1..N-1 are shown as <N "
                         "(default 5)")
+    add_engine_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..bundle.load import load_bundle
     from ..claims.evaluate import evaluate_claims
+    from ..engine import evaluate_bundle
     from ..output.export import INTERNAL_NOTICE
     from ..output.safety import neutralise_formulas
 
-    log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
-    result = evaluate_claims(log, catalogue=args.claims, conditions=args.condition)
+    if args.mapping is not None:  # a clinic's own export: read in memory, through its mapping
+        log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
+        result = evaluate_claims(log, catalogue=args.claims, conditions=args.condition)
+    else:
+        log, result = evaluate_bundle(args.path, engine=args.engine, scheduler=args.scheduler,
+                               catalogue=args.claims, conditions=args.condition,
+                               scales=args.scales, workdir=args.workdir)
     if args.release:
         return _release(result, args)
     if args.format in ("json", "csv"):  # stdout stays machine-readable; the notice goes first

@@ -7,7 +7,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from ..errors import DataQualityWarning
-from . import EXIT_INPUT, EXIT_OK, add_bundle_argument, whole_number
+from . import EXIT_INPUT, EXIT_OK, add_bundle_argument, add_engine_arguments, whole_number
 
 if TYPE_CHECKING:  # the loader (pandas, pyarrow) is imported by the functions that run
     from ..bundle.log import SessionLog
@@ -39,7 +39,7 @@ DEFAULT_SHOWN = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare ``PATH``, ``--rejects DIR``, ``--scales TOML`` and ``--show N``."""
+    """Declare ``PATH``, ``--rejects DIR``, ``--scales TOML``, ``--show N`` and the engine."""
     add_bundle_argument(parser)
     parser.add_argument("--rejects", metavar="DIR",
                         help="write <table>_rejects.csv and warnings.csv into this folder")
@@ -47,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="extra outcome scales to check assessment scores against")
     parser.add_argument("--show", type=whole_number(0), default=DEFAULT_SHOWN, metavar="N",
                         help=f"problems to list (default {DEFAULT_SHOWN})")
+    add_engine_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,9 +61,20 @@ def run(args: argparse.Namespace) -> int:
     """
     from ..bundle.load import load_bundle
 
+    engine = "memory" if args.mapping is not None else args.engine
+    if engine != "memory":
+        from ..engine.run import choose_engine
+
+        engine = choose_engine(args.path, engine)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # reported below, in full
-        log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
+        if engine == "memory":
+            log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
+        else:
+            from ..engine.run import load_courses
+
+            log, _ = load_courses(args.path, engine=engine, scheduler=args.scheduler,
+                                  scales=args.scales, workdir=args.workdir, courses=False)
     print(report(log, shown=args.show))
     if args.rejects:  # a folder that cannot be written: OutputError, exit 2 (the dispatcher)
         from ..output.export import save_rejects

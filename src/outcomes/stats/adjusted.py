@@ -16,7 +16,9 @@ estimate away (VanderWeele & Ding 2017).
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -194,6 +196,66 @@ def standardised_contrast(
                 f"standardised_contrast: the {word} arm has {int(arm.sum())} {unit_label} from "
                 f"{g_arm} {cluster_label}; a patient-clustered comparison needs at least 2 "
                 f"{cluster_label} in each arm.")
+    key = _fit_key(arr, a, covariates, codes, contrast, unit_label)
+    if key not in _FITS:
+        _FITS[key] = _fit(arr, a, covariates, codes, G, carriers, contrast, unit_label)
+        while len(_FITS) > _FITS_KEPT:
+            _FITS.popitem(last=False)
+    est, se, df, floored, used, dropped, collinear, notes = _FITS[key]
+    scale = "log-scale " if contrast == "ratio" else ""
+    df, how = _cr2_words(df, floored, unit_label, scale, carriers)
+    q = stats.t.isf(alpha / 2.0, df)
+    if contrast == "difference":
+        low, high = est - q * se, est + q * se
+    else:
+        low, high = est * math.exp(-q * se), est * math.exp(q * se)
+    what = "difference" if contrast == "difference" else "ratio of means"
+    if used:
+        head = f"regression standardisation (g-computation) over {', '.join(used)}"
+        if contrast == "ratio":
+            head += ", ratio of standardised means"
+    else:
+        head = f"crude {what} (least squares on the exposure alone)"
+    notes = list(notes)
+    if dropped:
+        notes.append("dropped: " + ", ".join(dropped))
+    if collinear:
+        notes.append("collinear columns dropped: " + ", ".join(collinear))
+    method = "; ".join([head, how, *notes])
+    method += f" ({_units(N, G, singletons, unit_label, cluster_label)})"
+    return Estimate(float(est), float(low), float(high), N, G, method)
+
+
+#: The fits of the last few standardised contrasts, by a digest of their data: the claims'
+#: family-wise view asks for the same contrast again at another level, and only the t quantile
+#: depends on the level (the fit, its CR2 standard error and df do not).
+_FITS: OrderedDict = OrderedDict()
+_FITS_KEPT = 32
+
+
+def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, contrast: str,
+             unit_label: str) -> bytes:
+    """A digest of everything a fit depends on (values, column names and dtypes)."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in (y, a, codes):
+        h.update(np.ascontiguousarray(part).view(np.uint8).tobytes())
+        h.update(str(part.shape).encode())
+    if covariates is not None:
+        h.update(repr([(str(c), str(t)) for c, t in covariates.dtypes.items()]).encode())
+        if len(covariates.columns):
+            rows = pd.util.hash_pandas_object(covariates, index=False).to_numpy()
+            h.update(rows.tobytes())
+            for column in covariates.columns:  # the levels a column's dummies are made of
+                if isinstance(covariates[column].dtype, pd.CategoricalDtype):
+                    h.update(repr(list(covariates[column].cat.categories)).encode())
+    h.update(f"{contrast}|{unit_label}|{covariates is None}".encode())
+    return h.digest()
+
+
+def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, carriers: int,
+         contrast: str, unit_label: str) -> tuple:
+    """The fit of :func:`standardised_contrast` (everything but the level's quantile)."""
+    N = arr.size
     if covariates is None:
         Z, znames, used, dropped = np.zeros((N, 0)), [], [], []
     else:
@@ -220,12 +282,8 @@ def standardised_contrast(
     c0 = np.zeros(keep.size)
     c0[0] = 1.0
     mu1, mu0 = float(fit.coef @ c1), float(fit.coef @ c0)
-    scale = "log-scale " if contrast == "ratio" else ""
     if contrast == "difference":
         est, se, df, floored = floored_contrast(fit, naive, c1 - c0)
-        df, how = _cr2_words(df, floored, unit_label, scale, carriers)
-        q = stats.t.isf(alpha / 2.0, df)
-        low, high = est - q * se, est + q * se
     else:
         if mu1 <= 0.0 or mu0 <= 0.0:
             raise AnalysisError(
@@ -233,23 +291,7 @@ def standardised_contrast(
                 f"{mu0:.4g} (unexposed); a ratio needs both positive: report the difference.")
         est = mu1 / mu0
         _, se, df, floored = floored_contrast(fit, naive, c1 / mu1 - c0 / mu0)
-        df, how = _cr2_words(df, floored, unit_label, scale, carriers)
-        q = stats.t.isf(alpha / 2.0, df)
-        low, high = est * math.exp(-q * se), est * math.exp(q * se)
-    what = "difference" if contrast == "difference" else "ratio of means"
-    if used:
-        head = f"regression standardisation (g-computation) over {', '.join(used)}"
-        if contrast == "ratio":
-            head += ", ratio of standardised means"
-    else:
-        head = f"crude {what} (least squares on the exposure alone)"
-    if dropped:
-        notes.append("dropped: " + ", ".join(dropped))
-    if collinear:
-        notes.append("collinear columns dropped: " + ", ".join(collinear))
-    method = "; ".join([head, how, *notes])
-    method += f" ({_units(N, G, singletons, unit_label, cluster_label)})"
-    return Estimate(float(est), float(low), float(high), N, G, method)
+    return est, se, df, floored, tuple(used), tuple(dropped), tuple(collinear), tuple(notes)
 
 
 def _e_ratio(rr: float) -> float:

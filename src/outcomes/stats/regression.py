@@ -113,9 +113,14 @@ class CR2Fit:
 
 
 def _cluster_sums(A: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """Per-cluster column sums of ``A`` (N x p) as a G x p matrix."""
-    out = np.zeros((G, A.shape[1]))
-    np.add.at(out, codes, A)
+    """Per-cluster column sums of ``A`` (N x p) as a G x p matrix.
+
+    One ``bincount`` per column: the same sums, added in the same (row) order, as
+    ``np.add.at(out, codes, A)``, many times faster.
+    """
+    out = np.empty((G, A.shape[1]))
+    for j in range(A.shape[1]):
+        out[:, j] = np.bincount(codes, weights=A[:, j], minlength=G)
     return out
 
 
@@ -141,19 +146,22 @@ def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     >>> independent_columns(X).tolist()
     [0, 1]
     """
+    X = np.asarray(X, dtype=float)
     keep: list[int] = []
-    Q = np.zeros((X.shape[0], 0))
+    columns = np.asfortranarray(X)  # contiguous columns
+    Q = np.empty_like(columns, order="F")  # the orthonormal columns kept, filled in order
     for j in range(X.shape[1]):
-        x = X[:, j]
+        x = columns[:, j]
         norm = float(np.linalg.norm(x))
         if norm == 0.0:
             continue
-        r = x - Q @ (Q.T @ x)
-        r = r - Q @ (Q.T @ r)  # re-orthogonalise once (Gram-Schmidt twice is enough)
+        q = Q[:, : len(keep)]
+        r = x - q @ (q.T @ x)
+        r = r - q @ (q.T @ r)  # re-orthogonalise once (Gram-Schmidt twice is enough)
         rn = float(np.linalg.norm(r))
         if rn > tol * norm:
+            Q[:, len(keep)] = r / rn
             keep.append(j)
-            Q = np.column_stack([Q, r / rn])
     return np.asarray(keep, dtype=np.int64)
 
 

@@ -1,0 +1,255 @@
+"""Splitting a bundle by patient with DuckDB: every patient's rows in one bucket, on disk.
+
+:func:`partition_bundle` reads a bundle folder (CSV or Parquet tables) with DuckDB, out of core,
+and writes it again as ``buckets`` smaller bundles, ``bucket_000/`` ... , each a folder the
+loader reads as it reads the whole (:func:`outcomes.load_bundle`):
+
+* a patient's sessions and assessments go to the bucket of a hash of their ``patient_id``;
+* an adverse event reaches its patient through its session (the session→patient join is done
+  here, over the whole bundle); an event naming no session goes to bucket 0, where the loader
+  quarantines it as it would in the whole bundle;
+* the global check the buckets could not make: a ``session_id`` given to sessions of
+  *different* patients would land in different buckets, so all rows with such an id (and their
+  events) go to one bucket (the lowest of theirs), where the loader finds the conflict as in the
+  whole bundle.
+
+Reading is strict: CSV cells are read as text (DuckDB's ``all_varchar``, nothing inferred) and
+Parquet columns keep their types, so every value reaches the existing checks of the data
+contract unchanged. A comma-separated CSV bundle is written as Parquet buckets of text columns; a
+semicolon-separated one as semicolon CSV buckets (the loader reads its decimal commas as it
+would the original's). Each bucket's spreadsheet row numbers in the original files are kept
+beside the buckets (``rows/bucket_000/<table>.parquet``), so that rejects and warnings name
+the original rows. The SHA-256 of each original file is computed while partitioning.
+
+Row numbers assume one line per row, as exports write them: a CSV row with a line break inside
+a quoted value, or a blank line, shifts the numbers after it (the counts are not affected).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..bundle.schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col
+from ..errors import BundleError
+
+__all__ = ["Partitioned", "partition_bundle", "SESSIONS_PER_BUCKET", "bucket_count"]
+
+#: Sessions per bucket aimed at (a bucket is then analysed in a few hundred MB).
+SESSIONS_PER_BUCKET = 250_000
+_SUFFIXES = (".csv", ".parquet")
+_MANIFEST = "partition.json"
+
+
+@dataclass(frozen=True)
+class Partitioned:
+    """A bundle split by patient.
+
+    Attributes
+    ----------
+    folder : Path
+        Holds ``bucket_NNN/`` (each a bundle folder) and ``rows/bucket_NNN/<table>.parquet``.
+    buckets : tuple of Path
+        The bucket folders, in order.
+    source : str
+        The original bundle's name.
+    checksums : dict of str to str
+        SHA-256 of each original file, by file name.
+    missing : tuple of str
+        Optional tables the original bundle does not have.
+    sessions : int
+        Rows of the original sessions table.
+    """
+
+    folder: Path
+    buckets: tuple[Path, ...]
+    source: str
+    checksums: dict[str, str]
+    missing: tuple[str, ...]
+    sessions: int
+
+    def rows_file(self, bucket: Path, table: str) -> Path:
+        """The file of original row numbers of ``table`` in ``bucket``."""
+        return self.folder / "rows" / bucket.name / f"{table}.parquet"
+
+
+def bucket_count(sessions: int) -> int:
+    """Buckets for a bundle of ``sessions`` sessions (one per :data:`SESSIONS_PER_BUCKET`).
+
+    >>> bucket_count(10), bucket_count(1_000_000)
+    (1, 4)
+    """
+    return max(1, math.ceil(sessions / SESSIONS_PER_BUCKET))
+
+
+def table_files(folder: Path) -> dict[str, Path]:
+    """The table files of a bundle folder, by table (``sessions`` required)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BundleError(f"{folder.name}: the partitioned engine reads a folder of CSV or "
+                          "Parquet tables; give the folder (or use --engine memory).")
+    found = {}
+    for name in TABLES:
+        files = [folder / f"{name}{s}" for s in _SUFFIXES if (folder / f"{name}{s}").exists()]
+        if len(files) > 1:
+            raise BundleError(f"{folder.name}: the {name} table is given twice "
+                              f"({' and '.join(f.name for f in files)}); keep one of them.")
+        if files:
+            found[name] = files[0]
+    if SESSIONS.name not in found:
+        raise BundleError(f"{folder.name}: no sessions.csv or sessions.parquet in the folder.")
+    return found
+
+
+def _separator(path: Path) -> str:
+    with open(path, "rb") as f:
+        line = f.readline().decode("utf-8-sig", errors="replace")
+    return ";" if line.count(";") > line.count(",") else ","
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column(con, table: str, wanted: str) -> str | None:
+    """The table's column matching ``wanted`` (ignoring case and surrounding spaces)."""
+    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    match = [n for n in names if n.strip().casefold() == wanted]
+    return _quote(match[0]) if match else None
+
+
+def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None = None,
+                     memory_limit: str = "2GB", threads: int = 2) -> Partitioned:
+    """Split the bundle folder ``path`` into patient buckets under ``out`` (see module notes).
+
+    Parameters
+    ----------
+    path : str or Path
+        A bundle folder of CSV or Parquet tables.
+    out : str or Path
+        Folder to write the buckets into (replaced when it holds an earlier partition).
+    buckets : int, optional
+        Number of buckets; default :func:`bucket_count` of the sessions.
+    memory_limit : str
+        DuckDB's memory limit (it spills to ``out`` beyond it).
+    threads : int
+        DuckDB's threads.
+
+    Returns
+    -------
+    Partitioned
+
+    Raises
+    ------
+    BundleError
+        If ``path`` is not a folder with a sessions table, or DuckDB cannot read a file.
+    """
+    import duckdb
+
+    path, out = Path(path), Path(out)
+    files = table_files(path)
+    if (out / _MANIFEST).exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads,
+                                 "temp_directory": str(out / "_spill"),
+                                 "preserve_insertion_order": True})
+    formats = {}
+    try:
+        for name, file in files.items():
+            formats[name] = _read(con, name, file)
+        n_sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        n = buckets or bucket_count(n_sessions)
+        _assign(con, files, n)
+        written = _write(con, files, formats, out, n)
+    except duckdb.Error as exc:
+        raise BundleError(f"{path.name}: DuckDB could not read the bundle: {exc}") from None
+    finally:
+        con.close()
+        shutil.rmtree(out / "_spill", ignore_errors=True)
+    checksums = {file.name: _sha256(file) for file in files.values()}
+    missing = tuple(n for n in TABLES if n not in files)
+    (out / _MANIFEST).write_text(json.dumps({"source": path.name, "buckets": n}))
+    return Partitioned(out, tuple(written), path.name, checksums, missing, int(n_sessions))
+
+
+def _read(con, name: str, file: Path) -> str:
+    """Load one table into DuckDB with its original row numbers (``_row``); its bucket format."""
+    where = str(file).replace("'", "''")
+    if file.suffix.lower() == ".parquet":
+        source, fmt = f"read_parquet('{where}')", "parquet"
+    else:
+        sep = _separator(file)
+        source = f"read_csv('{where}', all_varchar=true, header=true, delim='{sep}')"
+        fmt = "parquet" if sep == "," else "csv;"
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT *, "
+                f"CAST(row_number() OVER () + 1 AS BIGINT) AS _row FROM {source}")
+    return fmt
+
+
+def _assign(con, files: dict[str, Path], n: int) -> None:
+    """Add the bucket ``_b`` of every row (module notes)."""
+    patient = _column(con, SESSIONS.name, Col.PATIENT_ID)
+    session = _column(con, SESSIONS.name, Col.SESSION_ID)
+    if patient is None or session is None:
+        raise BundleError("the sessions table needs patient_id and session_id columns.")
+
+    def bucket(p: str) -> str:
+        return f"coalesce(CAST(hash(CAST({p} AS VARCHAR)) % {n} AS INTEGER), 0)"
+
+    con.execute(f"""CREATE TEMP TABLE session_bucket AS
+        SELECT CAST({session} AS VARCHAR) AS sid, min({bucket(patient)}) AS b
+        FROM sessions WHERE {session} IS NOT NULL GROUP BY 1""")
+    con.execute(f"""CREATE TEMP TABLE sessions_b AS
+        SELECT s.*, coalesce(k.b, {bucket('s.' + patient)}) AS _b FROM sessions s
+        LEFT JOIN session_bucket k ON CAST(s.{session} AS VARCHAR) = k.sid ORDER BY _b, _row""")
+    if ASSESSMENTS.name in files:
+        a_patient = _column(con, ASSESSMENTS.name, Col.PATIENT_ID)
+        b = bucket(a_patient) if a_patient else "0"
+        con.execute(f"""CREATE TEMP TABLE assessments_b AS
+            SELECT *, {b} AS _b FROM assessments ORDER BY _b, _row""")
+    if ADVERSE_EVENTS.name in files:
+        e_session = _column(con, ADVERSE_EVENTS.name, Col.SESSION_ID)
+        join = (f"LEFT JOIN session_bucket k ON CAST(e.{e_session} AS VARCHAR) = k.sid"
+                if e_session else "LEFT JOIN (SELECT NULL AS sid, NULL AS b) k ON false")
+        con.execute(f"""CREATE TEMP TABLE adverse_events_b AS
+            SELECT e.*, coalesce(k.b, 0) AS _b FROM adverse_events e {join}
+            ORDER BY _b, _row""")
+
+
+def _write(con, files: dict[str, Path], formats: dict[str, str], out: Path,
+           n: int) -> list[Path]:
+    written = []
+    for i in range(n):
+        folder = out / f"bucket_{i:03d}"
+        rows = out / "rows" / folder.name
+        folder.mkdir(parents=True, exist_ok=True)
+        rows.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            fmt = formats[name]
+            select = f"SELECT * EXCLUDE (_b, _row) FROM {name}_b WHERE _b = {i} ORDER BY _row"
+            if fmt == "parquet":
+                target, options = folder / f"{name}.parquet", "FORMAT parquet"
+            else:
+                target, options = folder / f"{name}.csv", "FORMAT csv, HEADER, DELIMITER ';'"
+            con.execute(f"COPY ({select}) TO '{_path(target)}' ({options})")
+            con.execute(f"COPY (SELECT _row FROM {name}_b WHERE _b = {i} ORDER BY _row) "
+                        f"TO '{_path(rows / f'{name}.parquet')}' (FORMAT parquet)")
+        written.append(folder)
+    return written
+
+
+def _path(p: Path) -> str:
+    return str(p).replace("'", "''")

@@ -1,0 +1,298 @@
+"""Running the analysis on a partitioned bundle: one bucket at a time, or on a Dask cluster.
+
+The **partitioned** engine splits the bundle by patient with DuckDB
+(:mod:`outcomes.engine.partition`), then runs the existing kernels on each bucket — the loader
+with every check of the data contract (:func:`outcomes.load_bundle`) and
+:func:`outcomes.build_courses` — and combines them. The **dask** engine runs the same bucket
+function on a Dask distributed cluster (``scheduler`` an address such as
+``tcp://10.0.0.5:8786``; without one a ``LocalCluster`` is started in this process).
+
+What is combined, and how (exact in every case):
+
+* **Rows of the analysis** — the courses, sessions, assessment points and adverse events of
+  :class:`~outcomes.courses.Courses` — are combined by
+  :func:`~outcomes.courses.combine_courses`: the buckets' rows one under the other, renumbered
+  and ordered as :func:`~outcomes.courses.build_courses` orders those of the whole bundle. The
+  statistics (every claim's estimate, interval and verdict, with their cluster-robust variances,
+  Kaplan–Meier curves and medians) then run once on those rows, so they are the in-memory
+  statistics themselves, not an approximation.
+* **Counts** of the loader (rows read, accepted, quarantined, warned) are sums over the buckets
+  (a row is in one bucket only); **rejects** and **warnings** are the buckets' ones, one under
+  the other in order of the original row numbers (warnings about the header, the same in every
+  bucket, once); the **checksums** are those of the original files.
+
+The accepted tables themselves are not kept in the combined
+:class:`~outcomes.bundle.log.SessionLog` (its ``sessions``, ``assessments`` and
+``adverse_events`` have the columns and no rows): what the statistics need is in the courses.
+So memory is bounded by one bucket's loading plus the analysis rows, not by the bundle.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..bundle.load import load_bundle
+from ..bundle.log import SessionLog
+from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
+from ..courses import DEFAULT_BANDS, Courses, build_courses, combine_courses
+from ..errors import DataQualityWarning, ParameterError
+from .partition import Partitioned, partition_bundle, table_files
+
+__all__ = ["ENGINES", "AUTO_BYTES", "choose_engine", "load_courses", "evaluate_bundle"]
+
+#: The engines, in the order the command line lists them.
+ENGINES = ("memory", "partitioned", "dask")
+#: Above this many bytes of table files, ``engine="auto"`` chooses the partitioned engine.
+AUTO_BYTES = 1 << 30
+#: Row numbers inside a reason: "row 12", "rows 3, 9" (its own table), "sessions row 4".
+_ROWS_IN_TEXT = re.compile(r"\b(sessions )?(rows?) (\d+(?:, \d+)*)")
+
+
+def choose_engine(path, engine: str | None = None) -> str:
+    """The engine to use for ``path``: ``engine`` itself, or by size when ``None``/``"auto"``.
+
+    Parameters
+    ----------
+    path : str, Path or dict of DataFrames
+        What :func:`outcomes.load_bundle` reads.
+    engine : {"auto", "memory", "partitioned", "dask"}, optional
+
+    Returns
+    -------
+    str
+        ``memory`` for anything but a folder of table files over :data:`AUTO_BYTES`.
+
+    Examples
+    --------
+    >>> choose_engine({"sessions": None}), choose_engine("any", "dask")
+    ('memory', 'dask')
+    """
+    if engine not in (None, "auto", *ENGINES):
+        raise ParameterError(f"engine must be one of auto, {', '.join(ENGINES)}; got {engine!r}.")
+    if engine not in (None, "auto"):
+        return engine
+    if not isinstance(path, str | Path) or not Path(path).is_dir():
+        return "memory"
+    try:
+        size = sum(f.stat().st_size for f in table_files(Path(path)).values())
+    except Exception:  # noqa: BLE001 - let the loader say what is wrong with the folder
+        return "memory"
+    return "partitioned" if size > AUTO_BYTES else "memory"
+
+
+@dataclass(frozen=True)
+class _Task:
+    folder: Path
+    rows: dict[str, Path]
+    scales: dict[str, Scale]
+    conditions: tuple[str, ...] | None
+    bands: dict[str, float] | None
+
+
+@dataclass(frozen=True)
+class _Part:
+    log: SessionLog
+    courses: Courses | None
+
+
+def _renumber(log: SessionLog, rows: dict[str, Path]) -> SessionLog:
+    """The bucket's row numbers replaced by the original files' ones."""
+    import pyarrow.parquet as pq
+
+    maps = {name: pq.read_table(file).column(0).to_numpy() for name, file in rows.items()}
+
+    def original(table: str, numbers: np.ndarray) -> np.ndarray:
+        numbers = np.asarray(numbers, dtype=np.int64)
+        if table not in maps:
+            return numbers
+        data = numbers >= 2
+        out = numbers.copy()
+        out[data] = maps[table][numbers[data] - 2]
+        return out
+
+    tables = {}
+    for name in TABLES:
+        frame = log.table(name).copy()
+        frame[Col.ROW] = original(name, frame[Col.ROW].to_numpy())
+        tables[name] = frame
+    def in_text(table: str, text: str) -> str:  # "row 12", "rows 3, 9", "sessions row 4"
+        def one(match: re.Match) -> str:
+            named = match.group(1) or ""
+            numbers = [int(x) for x in match.group(3).split(", ")]
+            mapped = original(SESSIONS.name if named else table, np.array(numbers))
+            return f"{named}{match.group(2)} {', '.join(str(x) for x in mapped)}"
+
+        return _ROWS_IN_TEXT.sub(one, text)
+
+    rejects = {}
+    for name, frame in log.rejects.items():
+        frame = frame.copy()
+        frame[Col.ROW] = original(name, frame[Col.ROW].to_numpy())
+        if len(frame):
+            reasons = frame[Col.REASON].astype(object)
+            frame[Col.REASON] = pd.Series([in_text(name, r) if isinstance(r, str) else r
+                                           for r in reasons], dtype=frame[Col.REASON].dtype,
+                                          index=frame.index)
+        rejects[name] = frame
+    w = log.warnings.copy()
+    if len(w):
+        numbers = w[Col.ROW].to_numpy(dtype=np.int64).copy()
+        for name in TABLES:
+            at = (w[Col.TABLE] == name).to_numpy()
+            numbers[at] = original(name, numbers[at])
+        w[Col.ROW] = numbers
+    return replace(log, rejects=rejects, warnings=w, **tables)
+
+
+def _bucket(task: _Task) -> _Part:
+    """Load one bucket, put back the original row numbers, build its courses."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        log = _renumber(load_bundle(task.folder, scales=task.scales), task.rows)
+    courses = None
+    if task.bands is not None:
+        analysed = log.filter(condition=list(task.conditions)) if task.conditions else log
+        courses = build_courses(analysed, bands=task.bands)
+    summary = replace(log, sessions=log.sessions.iloc[:0], assessments=log.assessments.iloc[:0],
+                      adverse_events=log.adverse_events.iloc[:0])
+    return _Part(summary, courses)
+
+
+def _map(func: Callable, tasks: list, engine: str, scheduler: str | None) -> list:
+    """``[func(t) for t in tasks]``, here or on a Dask cluster."""
+    if engine != "dask":
+        return [func(t) for t in tasks]
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            return client.gather(client.map(func, tasks, pure=False))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        return client.gather(client.map(func, tasks, pure=False))
+
+
+def _combined_log(parts: list[SessionLog], split: Partitioned) -> SessionLog:
+    first = parts[0]
+    rejects = {}
+    for name in TABLES:
+        frames = [p.rejects[name] for p in parts if len(p.rejects[name])]
+        frame = pd.concat(frames, ignore_index=True) if frames else first.rejects[name]
+        rejects[name] = frame.sort_values(Col.ROW, kind="stable", ignore_index=True)
+    frames = [p.warnings for p in parts if len(p.warnings)]
+    w = pd.concat(frames, ignore_index=True) if frames else first.warnings
+    if len(w):
+        header = w[Col.ROW] <= 1
+        w = pd.concat([w[header].drop_duplicates(), w[~header]], ignore_index=True)
+        order = {name: i for i, name in enumerate(TABLES)}
+        key = w[Col.TABLE].map(order).fillna(len(order)).to_numpy() * 1e12 + w[Col.ROW]
+        w = w.take(np.argsort(key.to_numpy() if hasattr(key, "to_numpy") else key,
+                              kind="stable")).reset_index(drop=True)
+    counts = sum((p.counts for p in parts[1:]), first.counts)
+    return replace(first, rejects=rejects, warnings=w, counts=counts.astype(np.int64),
+                   checksums=dict(split.checksums), source=split.source,
+                   missing_tables=split.missing)
+
+
+def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = None,
+                 scales=None, conditions: Iterable[str] | None = None,
+                 bands: dict[str, float] | None = None, workdir: str | Path | None = None,
+                 buckets: int | None = None, courses: bool = True
+                 ) -> tuple[SessionLog, Courses | None]:
+    """Load a bundle folder and build its courses with the partitioned or the dask engine.
+
+    Parameters
+    ----------
+    path : str or Path
+        A bundle folder of CSV or Parquet tables.
+    engine : {"partitioned", "dask"}
+    scheduler : str, optional
+        With ``engine="dask"``: the address of a Dask scheduler; default a ``LocalCluster``
+        of two workers in this process.
+    scales : path or dict, optional
+        As for :func:`outcomes.load_bundle`.
+    conditions : iterable of str, optional
+        Build the courses of these conditions only.
+    bands : dict, optional
+        Improvement bands (default :data:`~outcomes.courses.DEFAULT_BANDS`).
+    workdir : str or Path, optional
+        Where the buckets are written (on a cluster: storage every worker reads); default a
+        temporary folder, removed afterwards.
+    buckets : int, optional
+        Number of buckets (default: one per 250,000 sessions).
+    courses : bool
+        False: only load and check (``outcomes validate``); the courses are then ``None``.
+
+    Returns
+    -------
+    log : SessionLog
+        The combined counts, rejects, warnings and checksums (module notes); its tables have
+        no rows.
+    courses : Courses or None
+    """
+    if engine not in ("partitioned", "dask"):
+        raise ParameterError(f"load_courses(): engine must be 'partitioned' or 'dask', got "
+                             f"{engine!r}.")
+    scale_map = load_scales(scales) if isinstance(scales, str | Path) else (
+        dict(scales) if scales is not None else load_scales())
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        split = partition_bundle(path, Path(tmp) / "buckets", buckets=buckets)
+        wanted = tuple(conditions) if conditions is not None else None
+        tasks = [_Task(b, {n: split.rows_file(b, n) for n in TABLES
+                           if n not in split.missing}, scale_map, wanted,
+                       dict(DEFAULT_BANDS if bands is None else bands) if courses else None)
+                 for b in split.buckets]
+        parts = _map(_bucket, tasks, engine, scheduler)
+    log = _combined_log([p.log for p in parts], split)
+    if not courses:
+        return log, None
+    return log, combine_courses([p.courses for p in parts])
+
+
+def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = None,
+             catalogue=None, conditions: Iterable[str] | None = None, scales=None,
+             workdir: str | Path | None = None, buckets: int | None = None):
+    """Evaluate the claims catalogue on a bundle with the chosen engine.
+
+    Parameters
+    ----------
+    path : str or Path
+        A bundle (a folder of CSV or Parquet tables for the partitioned and dask engines).
+    engine : {"auto", "memory", "partitioned", "dask"}, optional
+        Default ``auto`` (:func:`choose_engine`).
+    scheduler, workdir, buckets
+        As for :func:`load_courses`.
+    catalogue, conditions, scales
+        As for :func:`outcomes.evaluate_claims` and :func:`outcomes.load_bundle`.
+
+    Returns
+    -------
+    log : SessionLog
+    result : ClaimsResult
+        The same estimates, intervals and verdicts whichever the engine.
+    """
+    from ..claims.catalogue import load_catalogue
+    from ..claims.evaluate import evaluate_claims
+    from ..claims.model import Catalogue
+
+    chosen = choose_engine(path, engine)
+    if not isinstance(catalogue, Catalogue):
+        catalogue = load_catalogue(catalogue)
+    conditions = ([conditions] if isinstance(conditions, str) else
+                  list(conditions) if conditions is not None else None)
+    if chosen == "memory":
+        log = load_bundle(path, scales=scales)
+        return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions)
+    log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,
+                                conditions=conditions, bands=dict(catalogue.bands),
+                                workdir=workdir, buckets=buckets)
+    return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions,
+                                courses=courses)

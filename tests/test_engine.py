@@ -1,0 +1,109 @@
+"""The engines give the in-memory results: partitioned by patient (DuckDB) and on Dask.
+
+One simulated bundle of 2,000 patients (with data-entry faults, so that rows are quarantined)
+is analysed in memory, with the partitioned engine in three buckets, and on a Dask
+``LocalCluster`` of two workers; every claim's estimate, interval and verdict must agree to
+1e-9, and the loader's counts, rejects and warnings must be the same.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import outcomes
+from outcomes.bundle.write import write_bundle
+from outcomes.engine import choose_engine, evaluate_bundle, load_courses
+from outcomes.engine.partition import bucket_count, partition_bundle
+
+PATIENTS = 2000
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("engine") / "bundle"
+    write_bundle(outcomes.simulate(PATIENTS, seed=11, fault_rate=0.01), folder, format="csv")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def in_memory(bundle):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        return evaluate_bundle(bundle, engine="memory")
+
+
+def _same_claims(a, b):
+    ta, tb = a.table, b.table
+    assert list(ta["id"]) == list(tb["id"])
+    assert list(ta["verdict"]) == list(tb["verdict"])
+    for column in ("estimate", "ci_low", "ci_high"):
+        x, y = ta[column].to_numpy(float), tb[column].to_numpy(float)
+        np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9)
+    assert list(ta["n"]) == list(tb["n"]) and list(ta["n_patients"]) == list(tb["n_patients"])
+
+
+def _same_log(a, b):
+    pd.testing.assert_frame_equal(a.counts, b.counts)
+    assert a.checksums == b.checksums
+    for table, rejects in a.rejects.items():
+        pd.testing.assert_frame_equal(rejects.reset_index(drop=True),
+                                      b.rejects[table].reset_index(drop=True))
+    key = ["table", "row", "column", "message"]
+    pd.testing.assert_frame_equal(a.warnings.sort_values(key, ignore_index=True),
+                                  b.warnings.sort_values(key, ignore_index=True))
+
+
+@pytest.mark.slow
+def test_partitioned_equals_memory(bundle, in_memory):
+    log, result = evaluate_bundle(bundle, engine="partitioned", buckets=3)
+    assert in_memory[0].n_quarantined > 0  # the faults were found, in both
+    _same_log(in_memory[0], log)
+    _same_claims(in_memory[1], result)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_equals_memory(bundle, in_memory):
+    log, result = evaluate_bundle(bundle, engine="dask", buckets=4)
+    _same_log(in_memory[0], log)
+    _same_claims(in_memory[1], result)
+
+
+@pytest.mark.slow
+def test_partitioned_courses_equal_and_parquet_input(bundle, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        whole = outcomes.build_courses(outcomes.load_bundle(bundle))
+    folder = tmp_path / "parquet"
+    write_bundle(outcomes.simulate(300, seed=4, fault_rate=0.0), folder, format="parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        parquet_whole = outcomes.build_courses(outcomes.load_bundle(folder))
+    for path, expected in ((bundle, whole), (folder, parquet_whole)):
+        _, courses = load_courses(path, buckets=3)
+        for name in ("sessions", "courses", "points", "events"):
+            pd.testing.assert_frame_equal(getattr(expected, name), getattr(courses, name))
+        assert courses.unassigned_assessments == expected.unassigned_assessments
+
+
+def test_a_patient_lands_in_one_bucket(bundle, tmp_path):
+    split = partition_bundle(bundle, tmp_path / "b", buckets=4)
+    seen = {}
+    for folder in split.buckets:
+        s = pd.read_parquet(folder / "sessions.parquet")
+        a = pd.read_parquet(folder / "assessments.parquet")
+        for patient in set(s["patient_id"].dropna()) | set(a["patient_id"].dropna()):
+            assert seen.setdefault(patient, folder.name) == folder.name
+    assert len(split.buckets) == 4 and split.sessions > 0
+
+
+def test_engine_choice():
+    assert choose_engine({"sessions": pd.DataFrame()}) == "memory"
+    assert choose_engine("no such folder", "partitioned") == "partitioned"
+    assert bucket_count(250_001) == 2
+    with pytest.raises(outcomes.errors.ParameterError):
+        choose_engine("x", "spark")
