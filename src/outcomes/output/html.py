@@ -69,7 +69,8 @@ a { color: #0072B2; }
 table { border-collapse: collapse; font-size: 0.92em; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: bold; padding: 0.3em 0; }
 th, td { border: 1px solid #cccccc; padding: 0.25em 0.5em; vertical-align: top;
-         text-align: left; overflow-wrap: anywhere; }
+         text-align: left; overflow-wrap: break-word; }
+td code, td.long { overflow-wrap: anywhere; }
 th { font-weight: 600; }
 th { background-color: #f0f0f0; }
 tbody tr:nth-child(even) td { background-color: #fafafa; }
@@ -125,6 +126,8 @@ aside.conflicts p { margin: 0.2em 0 0.5em 0; color: #444444; }
   details::details-content { content-visibility: visible; display: block; }
   th, td { padding: 0.15em 0.35em; }
   table { font-size: 0.85em; }
+  figure img { max-height: 105mm; max-width: 100%; width: auto; }
+  li.claim { page-break-inside: avoid; break-inside: avoid; }
 }
 """
 

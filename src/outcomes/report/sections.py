@@ -274,10 +274,9 @@ def claims_details(page: Page, shown: dict, names: dict) -> None:
     out = pd.DataFrame({"Claim": t["statement"], "Verdict": [label(v, "verdict")
                                                               for v in t["verdict"]],
                         "Units": count_cells(t["n"]).to_numpy(),
-                        "Counted in": [label(u, "unit") for u in t["unit"]],
-                        "Method": t["method"]})
-    page.details("The claims as a table, with each interval's method", out,
-                 caption="Claims, verdicts and interval methods")
+                        "Counted in": [label(u, "unit") for u in t["unit"]]})
+    page.details("The claims as a table", out, caption="Claims, verdicts and the units each "
+                 "rests on (each interval's method is in the claims sheet of the workbook)")
     comp = shown.get("claims_comparisons")
     if comp is not None and len(comp):
         c = pd.DataFrame({"Claim": [names.get(i, i) for i in comp["id"]],
