@@ -102,8 +102,8 @@ aside.conflicts p { margin: 0.2em 0 0.5em 0; color: #444444; }
 .footnotes { font-size: 0.85em; color: #333333; }
 .footnotes h3 { font-size: 1em; margin: 0.8em 0 0.2em 0; }
 .flow { display: flex; flex-wrap: wrap; align-items: center; gap: 0.3em; margin: 0.8em 0; }
-.flow .box { border: 2px solid #0072B2; border-radius: 0.3em; padding: 0.3em 0.6em;
-             text-align: center; min-width: 7em; }
+.flow .box { border: 2px solid #0072B2; border-radius: 0.3em; padding: 0.2em 0.5em;
+             text-align: center; max-width: 12em; font-size: 0.88em; line-height: 1.25; }
 .flow .box b { display: block; font-size: 1.15em; }
 .flow .arrow { font-size: 1.3em; color: #555555; }
 @media screen and (min-width: 1100px) {

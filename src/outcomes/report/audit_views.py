@@ -69,7 +69,7 @@ def checks_view(checks: pd.DataFrame) -> pd.DataFrame:
     ...                   "numerator": [9], "denominator": [10], "percentage": [90.0],
     ...                   "threshold": [99.0], "direction": ["at_least"], "passed": [False]})
     >>> checks_view(t).iloc[0].tolist()
-    ['✗ Fail', 'rows accepted', 'Sessions', '9', '10', '90%', 'at least 99%']
+    ['✗ Fail', 'rows accepted', 'Sessions', '9', '10', '90%', 'at least 99.0%']
     """
     passed = checks["passed"].map(lambda v: str(v).lower() in ("true", "1", "yes"))
     return pd.DataFrame({

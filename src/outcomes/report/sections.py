@@ -81,7 +81,8 @@ def cohort_section(page: Page, shown: dict, names: dict) -> None:
 _FLOW_WORDS = {"read": "Session rows read", "accepted": "Sessions accepted",
                "courses": "Courses (patient × condition)",
                "with_baseline": "Courses with a baseline assessment",
-               "with_final": "Courses with a final improvement"}
+               "with_final": "Courses assessed: with a final improvement (on a change scale "
+                             "such as GAIS, without a baseline)"}
 
 
 def _flow(page: Page, flow: pd.DataFrame, names: dict) -> None:
@@ -94,9 +95,16 @@ def _flow(page: Page, flow: pd.DataFrame, names: dict) -> None:
         arrow = '<span class="arrow" aria-hidden="true">→</span>' if i else ""
         boxes.append(f'{arrow}<div class="box"><b>{escape(n)}</b>{escape(words_)}</div>')
         text.append(f"{words_}: {n}")
+    claims = flow[flow["step"] == "claim"]
+    if len(claims):
+        n = pd.to_numeric(claims["n"], errors="coerce").dropna()
+        span = (f"{format_count(n.min())} to {format_count(n.max())}" if len(n) else "")
+        words_ = f"units in each of the {len(claims)} claims (table below)"
+        boxes.append('<span class="arrow" aria-hidden="true">→</span>'
+                     f'<div class="box"><b>{escape(span)}</b>{escape(words_)}</div>')
+        text.append(f"{span} {words_}")
     page.raw_html(f'<div class="flow" role="img" aria-label="{escape("; ".join(text))}">'
                   + "".join(boxes) + "</div>", text=" → ".join(text))
-    claims = flow[flow["step"] == "claim"]
     rows = [{"Step": _FLOW_WORDS.get(r.step, r.step),
              "Number": r.n if isinstance(r.n, str) else format_count(r.n),
              "Counted in": label(r.unit, "unit")} for r in main.itertuples()]
@@ -167,7 +175,7 @@ def dose_tables(page: Page, shown: dict, why: str) -> None:
     if len(med):
         m = pd.DataFrame({"Condition": [label(c, "condition") for c in med[Col.CONDITION]],
                           "Median sessions to major improvement (95% CI)":
-                              interval_cells(med, "sessions").to_numpy(),
+                              [c or "not reached" for c in interval_cells(med, "sessions")],
                           "Courses": count_cells(med["n"]).to_numpy()})
         page.table(m, caption="Table 5. Sessions to a major improvement (Kaplan–Meier median)")
     at_risk = shown.get("dose_at_risk")
