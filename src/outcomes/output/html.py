@@ -90,7 +90,8 @@ details > summary { cursor: pointer; color: #0072B2; }
 code { overflow-wrap: anywhere; }
 .answer { display: block; }
 ol.claims { margin: 0.4em 0; padding-left: 0; list-style: none; }
-li.claim { margin: 0 0 0.55em 0; line-height: 1.4; }
+li.claim { margin: 0 0 0.45em 0; line-height: 1.35; font-size: 0.95em; }
+main > section:first-child > h2 { margin-top: 0.6em; }
 li.claim .badge { min-width: 8.2em; margin-right: 0.3em; }
 .claim-statement { font-weight: 600; }
 .claim-sources { color: #444444; font-size: 0.9em; }
@@ -107,7 +108,7 @@ aside.conflicts p { margin: 0.2em 0 0.5em 0; color: #444444; }
 .flow .box b { display: block; font-size: 1.15em; }
 .flow .arrow { font-size: 1.3em; color: #555555; }
 @media screen and (min-width: 1100px) {
-  .answer { display: grid; grid-template-columns: minmax(0, 2.3fr) minmax(0, 1fr);
+  .answer { display: grid; grid-template-columns: minmax(0, 2.6fr) minmax(0, 1fr);
             column-gap: 1.4em; }
 }
 """ + _BADGE_CSS + """

@@ -9,6 +9,8 @@ documents disagree with each other.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..claims.model import Catalogue, Source
@@ -83,6 +85,24 @@ def _sources_html(sources: tuple[Source, ...], notes: _Notes) -> str:
     return f'<span class="claim-sources">Source{"s" if len(documents) > 1 else ""}: {cites}</span>'
 
 
+_DOC_NUMBER = re.compile(r"\b(\d{3})\b")
+
+
+def _note_html(note: str, notes: _Notes) -> tuple[str, str]:
+    """A conflict's note with each document number (``002``) as its title's footnote."""
+    documents = {d[:3]: d for d in SOURCE_TITLES}
+
+    def cite(m, html: bool):
+        d = documents.get(m.group(1))
+        if d is None:
+            return m.group(0)
+        n = notes.number(d)
+        return (f'document <a href="#source-{n}">[{n}]</a>' if html else f"document [{n}]")
+
+    html = _DOC_NUMBER.sub(lambda m: cite(m, True), escape(note))
+    return html, _DOC_NUMBER.sub(lambda m: cite(m, False), note)
+
+
 def _side_html(side: str, claims: dict, statements: dict, verdicts: dict,
                notes: _Notes) -> tuple[str, str]:
     """One side of a conflict, as HTML and as text."""
@@ -145,11 +165,12 @@ def answer_section(page: Page, claims: pd.DataFrame, catalogue: Catalogue,
                      for s in group["side"]]
             note = str(group["note"].iloc[0]) if "note" in group else ""
             topic = str(group["topic"].iloc[0])
+            note_html, note_text = _note_html(note, notes)
             aside.append(f'<div class="conflict" id="conflict-{escape(cid)}"><h4>'
                          f"{escape(topic)}</h4><ul>"
                          + "".join(f"<li>{h}</li>" for h, _ in sides)
-                         + f"</ul><p>{escape(note)}</p></div>")
-            aside_text.append(f"{topic}: " + "; ".join(t for _, t in sides) + f". {note}")
+                         + f"</ul><p>{note_html}</p></div>")
+            aside_text.append(f"{topic}: " + "; ".join(t for _, t in sides) + f". {note_text}")
     conflicts_html = ('<aside class="conflicts" aria-label="Where the documents disagree">'
                       "<h3>Where the documents disagree</h3>" + "".join(aside) + "</aside>"
                       if aside else "")

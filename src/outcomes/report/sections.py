@@ -202,9 +202,10 @@ def spacing_tables(page: Page, shown: dict) -> None:
                   "second session of a course).")
         return
     gain = t[t[Col.MEASURE] == "improvement_gain"]
+    bins = list(dict.fromkeys(t["spacing_bin"]))
     for setting, group in gain.groupby("setting", sort=False):
-        page.table(wide(group, Col.CONDITION, "spacing_bin", kind="points",
-                        header={b: f"{b} days" for b in group["spacing_bin"].unique()}),
+        page.table(wide(group, Col.CONDITION, "spacing_bin", kind="points", order=bins,
+                        header={b: f"{b} days" for b in bins}),
                    caption=f"Improvement gained per session by days since the previous "
                            f"session: {label(setting, 'setting').lower()} sessions "
                            "(percentage points, 95% intervals)")
