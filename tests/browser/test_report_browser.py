@@ -51,9 +51,9 @@ _FIRST = """() => {
   const list = document.querySelector('ol.claims');
   const items = [...document.querySelectorAll('li.claim')];
   return {top: list ? list.getBoundingClientRect().top : null, n: items.length,
-          whole: items.filter(e => e.getBoundingClientRect().bottom <= %d).length,
+          whole: items.filter(e => e.getBoundingClientRect().bottom <= SCREEN).length,
           sentence: items.length ? items[0].querySelector('.claim-sentence').textContent : ''};
-}""" % SCREEN
+}""".replace("SCREEN", str(SCREEN))
 
 
 @pytest.fixture(scope="module")

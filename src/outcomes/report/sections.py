@@ -14,6 +14,7 @@ from ..output.html import Page, escape
 from ..output.labels import column_label, format_count, format_hours, label
 from ..stats.result import Col
 from .cohort import ALL, NOT_RECORDED
+from .sentences import session_interval
 from .tables import KIND_OF_MEASURE, count_cells, interval_cells, wide, words
 
 __all__ = ["WORKBOOK", "cohort_section", "recommendations_section", "outcomes_tables",
@@ -175,7 +176,9 @@ def dose_tables(page: Page, shown: dict, why: str) -> None:
     if len(med):
         m = pd.DataFrame({"Condition": [label(c, "condition") for c in med[Col.CONDITION]],
                           "Median sessions to major improvement (95% CI)":
-                              [c or "not reached" for c in interval_cells(med, "sessions")],
+                              [session_interval(r.estimate, r.ci_low, r.ci_high)
+                               or ("withheld" if getattr(r, "suppressed", "") else
+                                   "not reached") for r in med.itertuples()],
                           "Courses": count_cells(med["n"]).to_numpy()})
         page.table(m, caption="Table 5. Sessions to a major improvement (Kaplan–Meier median)")
     at_risk = shown.get("dose_at_risk")
