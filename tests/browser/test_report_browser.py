@@ -2,7 +2,8 @@
 
 Asserts that no table, and no box holding one, scrolls sideways (``scrollWidth <= clientWidth``
 and nothing past the window's right edge); that the first screen (the top 900 px) holds the
-claim sentences; and that the report prints to at most 25 A4 pages with Chromium's own
+claim sentences; that in print, at the text width of an A4 page, no table is wider than
+the page; and that the report prints to at most 25 A4 pages with Chromium's own
 print-to-PDF (collapsed tables open, as the print style sheet says). Screenshots, the PDFs and
 their page counts are saved under ``build/artefacts/`` for a person to look at. Run by
 ``make test-browser`` (not by ``make test``).
@@ -27,6 +28,8 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH, SCREEN = 1366, 900
 MAX_REPORT_PAGES = 25
+#: The text width of an A4 page (210 mm less the print style sheet's 15 mm margins) in CSS px.
+A4_TEXT = round((210 - 2 * 15) / 25.4 * 96)
 #: Sentences that must be whole on the first screen (the list starts there and runs on).
 FIRST_SCREEN_SENTENCES = 4
 
@@ -103,6 +106,19 @@ def test_no_table_scrolls_sideways_at_1366(browser, pages, artefacts, name):
     finally:
         page.close()
     assert found["page"][0] <= found["page"][1], found["page"]
+    assert found["wide"] == [], found["wide"][:5]
+
+
+@pytest.mark.parametrize("name", ["report", "audit"])
+def test_no_table_wider_than_a4_in_print(browser, pages, artefacts, name):
+    page = browser.new_page(viewport={"width": A4_TEXT, "height": SCREEN})
+    try:
+        page.goto(pages[name].as_uri())
+        page.emulate_media(media="print")
+        found = page.evaluate(_WIDE)
+        (artefacts / f"{name}-a4-widths.json").write_text(json.dumps(found, indent=1))
+    finally:
+        page.close()
     assert found["wide"] == [], found["wide"][:5]
 
 

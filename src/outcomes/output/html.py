@@ -74,7 +74,8 @@ td code, td.long { overflow-wrap: anywhere; }
 th { font-weight: 600; }
 th { background-color: #f0f0f0; }
 tbody tr:nth-child(even) td { background-color: #fafafa; }
-th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 figure { display: block; margin: 1em 0 1.5em 0; }
 figure img { display: block; max-width: 100%; height: auto; }
 figcaption { display: block; font-size: 0.92em; color: #333333; margin-top: 0.3em; }

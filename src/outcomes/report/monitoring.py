@@ -113,10 +113,17 @@ def monitoring_section(page: Page, result, t: dict[str, pd.DataFrame], min_cell:
         sig["session_date"] = pd.to_datetime(sig["session_date"]).dt.strftime("%Y-%m")
         sig = sig.rename(columns={"session_date": "month"}).drop(columns=["session_id"],
                                                                    errors="ignore")
-        sig["dimension"] = [dimension(d) for d in sig["dimension"]]
-        sig.columns = [{"dimension": "Provider type", "group": "Provider", "month": "Month",
-                        "signal": "Signal"}.get(c, column_label(c)) for c in sig.columns]
-        page.table(sig, caption="CUSUM signals (month of the session that crossed the limit)")
+        shown = pd.DataFrame({"Provider": [f"{dimension(d)} {g}" for d, g in
+                                           zip(sig["dimension"], sig["group"], strict=True)],
+                              "Month": sig["month"]})
+        for c, words in (("sessions_since_reset", "Sessions since the restart"),
+                         ("events_since_reset", "Events since the restart"),
+                         ("expected_since_reset", "Expected events"), ("cusum", "CUSUM"),
+                         ("control_limit", "Control limit")):
+            if c in sig:
+                shown[words] = sig[c].to_numpy()
+        page.table(shown, caption="CUSUM signals (month of the session that crossed the "
+                                  "limit)")
     if min_cell and mon.cusum.paths:  # a path steps at every event: a listing of sessions
         page.note("A release draws no CUSUM chart: a chart steps at each session with an event, "
                   "which would list them. The internal audit draws one per provider that "

@@ -263,11 +263,19 @@ def skin_tables(page: Page, shown: dict) -> None:
     t = t.copy()
     t["_kind"] = ["points" if "minus" in str(g) else kind[o]
                   for g, o in zip(t["group"], t["outcome"], strict=True)]
-    page.table(wide(t, "outcome", "group", kind={"share": "share", "points": "points"},
-                    by="_kind", order=groups, header=header, row_vocabulary="event"),
+    kinds = {"share": "share", "points": "points"}
+    types = [g for g in groups if g in ("I", "II", "III", "IV", "V", "VI", "unknown")]
+    pooled = [g for g in groups if g not in types]
+    page.table(wide(t, "outcome", "group", kind=kinds, by="_kind", order=types,
+                    header=header, row_vocabulary="event"),
                caption="Table 8. Courses with a notable side effect, and with "
                        "post-inflammatory hyperpigmentation, by Fitzpatrick skin type "
                        "(95% intervals)")
+    if pooled:
+        page.table(wide(t, "outcome", "group", kind=kinds, by="_kind", order=pooled,
+                        header=header, row_vocabulary="event"),
+                   caption="Table 9. The same, lighter (I–III) against darker (IV–VI) skin, "
+                           "and their difference (95% intervals)")
 
 
 def quality_table(page: Page, shown: dict) -> None:
