@@ -219,8 +219,10 @@ def _number(value) -> float | None:
 def _interval_why(verdict: str, claim: Claim, low: float, high: float, kind: str) -> str:
     """Why an interval gives ``verdict`` under the claim's rule."""
     rule, strict = str(claim.rule), bool(claim.strict)
+    span = _between(claim.low, claim.high, kind) if rule == "range" else ""
+    if kind == "sessions":  # a bound of sessions, like the estimate, without its unit
+        kind = "number"
     if rule == "range":
-        span = _between(claim.low, claim.high, kind)
         if verdict == "supported":
             return f"the whole interval lies {span}"
         if verdict == "contradicted":
