@@ -35,6 +35,7 @@ from outcomes.bundle.load import load_bundle
 from outcomes.bundle.write import write_bundle
 from outcomes.cli import main
 from outcomes.report.audit import _released, write_audit
+from outcomes.report.cohort import report_tables
 from outcomes.report.relations import report_release
 from outcomes.report.write import write_report
 from outcomes.simulate.draw import simulate
@@ -259,7 +260,8 @@ def release(request, tmp_path_factory):
         warnings.simplefilter("ignore")
         log = load_bundle(root / "bundle")
     report = write_report(log, root / "report", min_cell=MIN_CELL)
-    report_relations = report_release(report.results.tables(), MIN_CELL).publish().relations
+    report_relations = report_release(report_tables(report.results),
+                                      MIN_CELL).publish().relations
     result = audit(log)
     write_audit(result, root / "audit", min_cell=MIN_CELL, release=True)
     audit_relations = _released(result, MIN_CELL)[1].relations

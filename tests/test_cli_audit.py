@@ -133,8 +133,9 @@ def test_monitoring_alarm_sounds_in_the_exit_status_and_is_configurable(tmp_path
     assert "funnel alarm: clinic_id C05" in printed
     assert "failed: monitoring.funnel_alarm" in printed
     html = (tmp_path / "a" / "audit.html").read_text("utf-8")
-    assert 'id="monitoring"' in html and "Funnel plot of notable_per_session" in html
-    assert "Risk-adjusted CUSUM of clinic_id C05" in html
+    assert 'id="monitoring"' in html
+    assert "Funnel plot of notable side effects per session by clinic" in html
+    assert "Risk-adjusted CUSUM of clinic C05" in html
     quiet = tmp_path / "quiet.toml"
     quiet.write_text('[checks]\n"monitoring.funnel_alarm" = 100\n"monitoring.cusum_signal" = 100\n'
                      '"signals.above_ceiling" = 100\n', "utf-8")

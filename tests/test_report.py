@@ -41,11 +41,13 @@ def test_html_names_every_claim_and_verdict_with_figures(large):
     text = (out / "report.html").read_text("utf-8")
     for row in claims.itertuples():
         assert row.id in text
-        assert re.search(rf">{re.escape(row.id)}<.*?badge-{row.verdict}", text, re.S)
+        assert re.search(rf'id="claim-{re.escape(row.id)}"><span class="badge '
+                         rf'badge-{row.verdict}"', text)
     assert len(re.findall(r'<img src="data:image/', text)) >= 4
     assert not EXTERNAL.search(text), "the report must not load anything from outside"
     assert "<script" not in text.lower()
-    for section in ("Summary", "Claims", "Outcomes by condition", "Dose-response", "Spacing",
+    for section in ("What the data say about the claims", "Who is in the data",
+                    "Outcomes by condition", "Improvement by number of sessions", "Spacing",
                     "Side effects", "Skin types", "Data quality", "Methods", "Provenance"):
         assert f">{section}" in text
 
@@ -98,8 +100,8 @@ def test_tiny_bundle_exports_no_small_count(tmp_path):
     assert offending == []
     text = (out / "report.html").read_text("utf-8")
     assert "&lt;5" in text  # small counts appear, suppressed
-    # the summary's patient count (12) is shown; smaller counts would be "<5"
-    assert re.search(r"<dt>Patients</dt>\s*<dd>12</dd>", text)
+    # the subtitle's patient count (12) is shown; smaller counts would be "<5"
+    assert re.search(r'<p class="subtitle">[^<]* 12 patients,', text)
 
 
 def test_patient_rows_only_on_request_and_pdf(tmp_path):

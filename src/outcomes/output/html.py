@@ -51,26 +51,31 @@ CSS = """
 @page { size: A4; margin: 18mm 15mm; }
 html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
        sans-serif; font-size: 16px; line-height: 1.5; color: #1a1a1a; background: #ffffff; }
-body { max-width: 62em; margin: 0 auto; padding: 1.5em; }
+body { max-width: 72em; margin: 0 auto; padding: 1em 1.5em; }
 h1 { font-size: 1.9em; line-height: 1.2; margin: 0 0 0.3em 0; }
 h2 { font-size: 1.4em; margin: 1.8em 0 0.5em 0; padding-bottom: 0.2em;
      border-bottom: 1px solid #cccccc; }
 h3 { font-size: 1.15em; margin: 1.4em 0 0.4em 0; }
 p { margin: 0.5em 0 0.8em 0; }
 .subtitle { color: #444444; margin-top: 0; }
-nav.toc { border: 1px solid #dddddd; padding: 0.6em 1.2em; margin: 1em 0 1.5em 0; }
-nav.toc h2 { font-size: 1.1em; margin: 0.2em 0; border: none; }
-nav.toc ol { margin: 0.2em 0; padding-left: 1.4em; }
-nav.toc li.toc-3 { list-style-type: circle; }
+nav.toc { border-top: 1px solid #dddddd; border-bottom: 1px solid #dddddd; padding: 0.2em 0;
+          margin: 0.4em 0 0.8em 0; font-size: 0.9em; }
+nav.toc h2 { display: inline; font-size: 1em; margin: 0 0.6em 0 0; border: none; }
+nav.toc ol { display: inline; margin: 0; padding: 0; }
+nav.toc li { display: inline; margin-right: 0.9em; }
+nav.toc li.toc-3 { display: none; }
 a { color: #0072B2; }
-.table-wrap { overflow-x: auto; margin: 0.8em 0 1.2em 0; }
-table { border-collapse: collapse; font-size: 0.92em; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: 0.8em 0 1.2em 0; }
+table { border-collapse: collapse; font-size: 0.92em; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: bold; padding: 0.3em 0; }
-th, td { border: 1px solid #cccccc; padding: 0.25em 0.6em; vertical-align: top;
-         text-align: left; }
+th, td { border: 1px solid #cccccc; padding: 0.25em 0.5em; vertical-align: top;
+         text-align: left; overflow-wrap: break-word; }
+td code, td.long { overflow-wrap: anywhere; }
+th { font-weight: 600; }
 th { background-color: #f0f0f0; }
 tbody tr:nth-child(even) td { background-color: #fafafa; }
-th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 figure { display: block; margin: 1em 0 1.5em 0; }
 figure img { display: block; max-width: 100%; height: auto; }
 figcaption { display: block; font-size: 0.92em; color: #333333; margin-top: 0.3em; }
@@ -81,6 +86,32 @@ dd { margin: 0 0 0.4em 1.5em; }
         margin: 0.8em 0; }
 .badge { display: inline-block; padding: 0 0.45em; border: 2px solid #777777;
          border-radius: 0.3em; color: #000000; font-weight: bold; white-space: nowrap; }
+details { margin: 0.6em 0 1em 0; }
+details > summary { cursor: pointer; color: #0072B2; }
+code { overflow-wrap: anywhere; }
+.answer { display: block; }
+ol.claims { margin: 0.4em 0; padding-left: 0; list-style: none; }
+li.claim { margin: 0 0 0.45em 0; line-height: 1.35; font-size: 0.95em; }
+main > section:first-child > h2 { margin-top: 0.6em; }
+li.claim .badge { min-width: 8.2em; margin-right: 0.3em; }
+.claim-statement { font-weight: 600; }
+.claim-sources { color: #444444; font-size: 0.9em; }
+aside.conflicts { font-size: 0.9em; border-left: 3px solid #dddddd; padding-left: 0.9em; }
+aside.conflicts h3 { margin-top: 0; }
+aside.conflicts h4 { margin: 0.6em 0 0.2em 0; font-size: 1em; }
+aside.conflicts ul { margin: 0.2em 0; padding-left: 1.1em; }
+aside.conflicts p { margin: 0.2em 0 0.5em 0; color: #444444; }
+.footnotes { font-size: 0.85em; color: #333333; }
+.footnotes h3 { font-size: 1em; margin: 0.8em 0 0.2em 0; }
+.flow { display: flex; flex-wrap: wrap; align-items: center; gap: 0.3em; margin: 0.8em 0; }
+.flow .box { border: 2px solid #0072B2; border-radius: 0.3em; padding: 0.2em 0.5em;
+             text-align: center; max-width: 12em; font-size: 0.88em; line-height: 1.25; }
+.flow .box b { display: block; font-size: 1.15em; }
+.flow .arrow { font-size: 1.3em; color: #555555; }
+@media screen and (min-width: 1100px) {
+  .answer { display: grid; grid-template-columns: minmax(0, 2.6fr) minmax(0, 1fr);
+            column-gap: 1.4em; }
+}
 """ + _BADGE_CSS + """
 @media print {
   html { font-size: 10.5pt; }
@@ -92,6 +123,13 @@ dd { margin: 0 0 0.4em 1.5em; }
   tr { page-break-inside: avoid; break-inside: avoid; }
   thead { display: table-header-group; }
   .table-wrap { overflow: visible; }
+  nav.toc { display: none; }
+  details > summary { color: #1a1a1a; font-weight: bold; list-style: none; }
+  details::details-content { content-visibility: visible; display: block; }
+  th, td { padding: 0.15em 0.35em; }
+  table { font-size: 0.85em; }
+  figure img { max-height: 105mm; max-width: 100%; width: auto; }
+  li.claim { page-break-inside: avoid; break-inside: avoid; }
 }
 """
 

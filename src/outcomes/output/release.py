@@ -377,7 +377,11 @@ class Release:
         named = [c for r in rules for c in _rule_columns(r)]
         counts = ([c for c in df.columns if is_count_column(c)] if count_columns is None
                   else list(count_columns))
-        counts += [c for c in named if c in df.columns and c not in counts]
+        # a column whose counts are only some rows' (CountRows: the by-condition table's
+        # estimate on its n_courses rows) is no count column: its other rows are estimates
+        row_values = {cr.value for cr in count_rows}
+        counts += [c for c in named if c in df.columns and c not in counts
+                   and c not in row_values]
         counts = [c for c in counts if c in df.columns]  # a column a table lacks: no cells
         if estimate_columns is None:
             est = [c for c in df.columns if is_estimate_column(c) and c not in counts]

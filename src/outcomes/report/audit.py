@@ -25,9 +25,19 @@ from ..output.disclosure import small_mark
 from ..output.export import INTERNAL_NOTICE, write_tables
 from ..output.folder import OutputSet
 from ..output.html import Page
+from ..output.labels import column_label
 from ..output.safety import neutralise_formulas
 from ..stats.result import Col
 from ..validators import is_number
+from .audit_views import (
+    RESULT_BADGES,
+    adherence_groups_view,
+    adherence_view,
+    checks_view,
+    counts_view,
+    dimension,
+    signals_view,
+)
 from .monitoring import MONITORING_CAPTIONS, monitoring_section
 from .relations import AUDIT_RULES, numeric_like, release_of
 
@@ -217,11 +227,11 @@ def _page(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> Pag
                   f"{small_mark(min_cell)}, cells that would give them back (by subtraction, "
                   "from a total or from another table) as *, estimates resting on fewer than "
                   f"{min_cell} units or giving a small count back are left blank, and no session "
-                  f"is listed. {n_sup} cells are suppressed, each listed at the end of this page, "
-                  "in the workbook's sheet 'suppressions' and in tables/suppressions.csv.")
+                  f"is listed. {n_sup} cells are suppressed, each listed in the workbook's "
+                  "sheet 'suppressions' and in tables/suppressions.csv.")
     _verdict(page, checks, n_fail)
     page.section("Input", "input")
-    page.table(t["counts"], caption="Rows per input table")
+    page.table(counts_view(t["counts"]), caption="Rows per input table")
     if result.missing_tables:
         page.paragraph("Tables not in the bundle: " + ", ".join(result.missing_tables) + ".")
     if result.checksums:
@@ -231,10 +241,6 @@ def _page(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> Pag
     monitoring_section(page, result, t, min_cell)
     _adherence(page, t)
     _settings(page, result, min_cell)
-    sup = t.get("suppressions")
-    if sup is not None and len(sup):
-        page.section("Suppressed cells", "suppressions", level=3)
-        page.table(sup, caption="Cells hidden by the disclosure rules (never their values)")
     return page
 
 
@@ -243,9 +249,7 @@ _SHOWN = ["id", "category", "description", "numerator", "denominator", "percenta
 
 
 def _checks_table(page: Page, checks: pd.DataFrame, caption: str) -> None:
-    table = checks[_SHOWN].copy()
-    table["percentage"] = table["percentage"].map(_pct)
-    page.table(table, caption=caption, badges={"status": _STATUS_BADGES})
+    page.table(checks_view(checks), caption=caption, badges={"Result": RESULT_BADGES})
 
 
 def _verdict(page: Page, checks: pd.DataFrame, n_fail: int) -> None:
@@ -264,7 +268,7 @@ def _checks(page: Page, checks: pd.DataFrame) -> None:
                    "completeness (what analyses need is there), plausibility (values are "
                    "believable). Quarantined rows count as failures.")
     for category, group in checks.groupby("category", sort=False):
-        _checks_table(page, group, f"{category.capitalize()} checks")
+        _checks_table(page, group, f"{str(category).capitalize()} checks")
 
 
 def _signals(page: Page, result: AuditResult, sig: pd.DataFrame, min_cell: int) -> None:
@@ -282,12 +286,13 @@ def _signals(page: Page, result: AuditResult, sig: pd.DataFrame, min_cell: int) 
         return
     flagged = sig[sig["above_ceiling"].astype(bool)]
     if len(flagged):
-        page.table(flagged, caption="Flagged groups")
+        page.table(signals_view(flagged), caption="Flagged groups")
     else:
         page.paragraph("No group's interval lies entirely above the ceiling.")
     above = sig[sig["above_overall"].astype(bool) & ~sig["above_ceiling"].astype(bool)]
     if len(above):
-        page.table(above, caption="Groups above the overall rate (below the ceiling)")
+        page.table(signals_view(above), caption="Groups above the overall rate (below the "
+                                                "ceiling)")
     exact = result.signals.table
     if min_cell is None:
         visible = exact[exact["n"] >= 1]
@@ -308,10 +313,15 @@ def _signals(page: Page, result: AuditResult, sig: pd.DataFrame, min_cell: int) 
                                 "with intervals, the ceiling and the overall rate",
                         caption=f"Notable adverse events per {unit[:-1]}, by clinic (groups "
                                 f"of at least {min_cell} {unit})")
-    for dim in ("all", *cfg.dimensions):
-        part = sig[sig["dimension"] == dim].drop(columns=["dimension"])
+    overall = sig[sig["dimension"] == "all"]
+    if len(overall):
+        page.table(signals_view(overall, with_dimension=False), caption="Overall rates")
+    for dim in cfg.dimensions:
+        part = sig[sig["dimension"] == dim]
         if len(part):
-            page.table(part, caption=f"Rates by {dim}" if dim != "all" else "Overall rates")
+            page.details(f"Rates by {dimension(dim).lower()} ({len(part)} rows)",
+                         signals_view(part, with_dimension=False),
+                         caption=f"Notable side effects by {dimension(dim).lower()}")
 
 
 def _adherence(page: Page, t: dict[str, pd.DataFrame]) -> None:
@@ -319,13 +329,22 @@ def _adherence(page: Page, t: dict[str, pd.DataFrame]) -> None:
     page.paragraph("Share of the sessions (or courses) each recommendation of the claims "
                    "catalogue applies to that follow it. Audited, never given a verdict; the "
                    "documents disagree on spacing, so no bundle can follow every one.")
-    cols = [c for c in t["adherence"].columns if c not in ("check", "statement")]
-    page.table(t["adherence"][cols], caption="Adherence, overall",
-               empty="the claims catalogue has no practice recommendation.")
-    page.table(t["adherence_by_clinic"], caption="Adherence per clinic",
-               empty="no session the recommendations apply to has a clinic_id.")
-    page.table(t["adherence_by_operator"], caption="Adherence per operator",
-               empty="no session the recommendations apply to has an operator_id.")
+    overall = t["adherence"]
+    if len(overall) == 0:
+        page.note("Adherence, overall: the claims catalogue has no practice recommendation.")
+        return
+    page.table(adherence_view(overall), caption="Adherence, overall")
+    names = dict(zip(overall["recommendation"], overall["statement"], strict=True))
+    for name, group in (("adherence_by_clinic", "clinic_id"),
+                        ("adherence_by_operator", "operator_id")):
+        part = t[name]
+        if len(part) == 0 or group not in part:
+            page.note(f"Adherence per {dimension(group).lower()}: no session the "
+                      f"recommendations apply to has a {dimension(group).lower()}.")
+            continue
+        page.details(f"Adherence per {dimension(group).lower()} ({len(part)} rows)",
+                     adherence_groups_view(part, group, names),
+                     caption=f"Adherence per {dimension(group).lower()}")
     if _LISTING not in t:  # a release lists no session
         return
     page.section("Sessions not following a recommendation", "nonadherent", level=3)
@@ -335,7 +354,9 @@ def _adherence(page: Page, t: dict[str, pd.DataFrame]) -> None:
     page.paragraph(f"Up to {HTML_LISTED} per recommendation; audit_nonadherent_sessions.csv "
                    "and audit.json list them all.")
     for rec, group in t[_LISTING].groupby("recommendation", sort=False):
-        page.table(group.drop(columns=["recommendation"]).head(HTML_LISTED), caption=rec)
+        listed = group.drop(columns=["recommendation"]).head(HTML_LISTED)
+        listed.columns = [column_label(c) for c in listed.columns]
+        page.table(listed, caption=rec)
 
 
 def _settings(page: Page, result: AuditResult, min_cell: int) -> None:

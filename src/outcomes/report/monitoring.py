@@ -11,6 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..output.html import Page
+from ..output.labels import column_label
+from .audit_views import RESULT_BADGES, cusum_view, dimension, funnel_view
 
 __all__ = ["monitoring_section", "MONITORING_CAPTIONS"]
 
@@ -23,6 +25,8 @@ MONITORING_CAPTIONS = {
     "cusum_signals": "Each CUSUM signal: the session at which the chart crossed its limit, and "
                      "the sessions, events and expected events since it last restarted.",
 }
+_INDICATOR_WORDS = {"notable_per_session": "Notable side effects per session",
+                    "final_improvement": "Mean final improvement per course"}
 _FUNNEL_SHOWN = ["dimension", "group", "n", "events", "expected", "estimate", "lower_95",
                  "upper_95", "lower_998", "upper_998", "status"]
 _RED, _GREY, _GREEN = ("badge badge-contradicted", "badge badge-not_testable",
@@ -78,23 +82,48 @@ def monitoring_section(page: Page, result, t: dict[str, pd.DataFrame], min_cell:
 
         sub = Funnel(table=shown.reset_index(drop=True), sd=mon.funnel.sd)
         ax = sub.plot(indicator=indicator, dimension=dim)
-        page.figure(ax, alt=f"Funnel plot of {indicator} by {dim}",
-                    caption=f"{indicator.replace('_', ' ')} by {dim.removesuffix('_id')} "
-                            f"(providers of at least {min_cell} units)")
+        what = _INDICATOR_WORDS.get(indicator, column_label(indicator))
+        page.figure(ax, alt=f"Funnel plot of {what.lower()} by {dimension(dim).lower()}",
+                    caption=f"{what} by {dimension(dim).lower()} "
+                            f"(providers of at least {min_cell or 1} units)")
     alerts = f[f["status"].astype(str) != "in_control"]
-    page.table(alerts[[c for c in _FUNNEL_SHOWN if c in alerts.columns]],
-               caption="Providers in alert or alarm", badges={"status": _STATUS_BADGES},
-               empty="Every provider lies within its 95% limits.")
-    page.table(f[[c for c in _FUNNEL_SHOWN if c in f.columns]], caption="Funnel-plot table",
-               badges={"status": _STATUS_BADGES}, empty=mon.funnel.notes or "No provider.")
-    cu = t["cusum"].drop(columns=["first_signal"], errors="ignore")
-    page.table(cu, caption="Risk-adjusted CUSUM per provider", badges={"status": _STATUS_BADGES},
-               empty=mon.cusum.notes or "No provider to monitor.")
+    if len(alerts):
+        page.table(funnel_view(alerts), caption="Providers in alert or alarm",
+                   badges={"Status": RESULT_BADGES})
+    else:
+        page.note("Providers in alert or alarm: every provider lies within its 95% limits.")
+    if len(f):
+        page.details(f"Every provider of the funnel plots ({len(f)} rows)", funnel_view(f),
+                     caption="Funnel-plot table")
+    else:
+        page.note(f"Funnel-plot table: {mon.funnel.notes or 'No provider.'}")
+    cu = t["cusum"]
+    if len(cu):
+        signalled = cu[cu["status"].astype(str) != "no_signal"]
+        if len(signalled):
+            page.table(cusum_view(signalled), caption="Providers whose CUSUM signalled",
+                       badges={"Status": RESULT_BADGES})
+        page.details(f"Risk-adjusted CUSUM of every provider ({len(cu)} rows)", cusum_view(cu),
+                     caption="Risk-adjusted CUSUM per provider")
+    else:
+        page.note(f"Risk-adjusted CUSUM per provider: "
+                  f"{mon.cusum.notes or 'No provider to monitor.'}")
     sig = t["cusum_signals"].copy()
     if len(sig):
         sig["session_date"] = pd.to_datetime(sig["session_date"]).dt.strftime("%Y-%m")
-        sig = sig.rename(columns={"session_date": "month"}).drop(columns=["session_id"], errors="ignore")
-        page.table(sig, caption="CUSUM signals (month of the session that crossed the limit)")
+        sig = sig.rename(columns={"session_date": "month"}).drop(columns=["session_id"],
+                                                                   errors="ignore")
+        shown = pd.DataFrame({"Provider": [f"{dimension(d)} {g}" for d, g in
+                                           zip(sig["dimension"], sig["group"], strict=True)],
+                              "Month": sig["month"]})
+        for c, words in (("sessions_since_reset", "Sessions since the restart"),
+                         ("events_since_reset", "Events since the restart"),
+                         ("expected_since_reset", "Expected events"), ("cusum", "CUSUM"),
+                         ("control_limit", "Control limit")):
+            if c in sig:
+                shown[words] = sig[c].to_numpy()
+        page.table(shown, caption="CUSUM signals (month of the session that crossed the "
+                                  "limit)")
     if min_cell and mon.cusum.paths:  # a path steps at every event: a listing of sessions
         page.note("A release draws no CUSUM chart: a chart steps at each session with an event, "
                   "which would list them. The internal audit draws one per provider that "
@@ -102,6 +131,6 @@ def monitoring_section(page: Page, result, t: dict[str, pd.DataFrame], min_cell:
         return
     for dim, group in mon.cusum.paths:
         ax = mon.cusum.plot(dimension=dim, group=group, by="session")
-        page.figure(ax, alt=f"Risk-adjusted CUSUM of {dim} {group}",
+        page.figure(ax, alt=f"Risk-adjusted CUSUM of {dimension(dim).lower()} {group}",
                     caption=f"Risk-adjusted CUSUM of {dim.removesuffix('_id')} {group}, which "
                             "signalled")

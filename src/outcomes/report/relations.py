@@ -19,6 +19,7 @@ from ..bundle.schema import TABLES
 from ..output.disclosure import ColumnTotal
 from ..output.release import Chain, CountRows, Link, Release, Same, Sum
 from ..stats.skin_type import DARK, DIFFERENCE, LIGHT
+from .cohort import COHORT_RULES
 
 __all__ = ["REPORT_RULES", "AUDIT_RULES", "CLAIMS_RULES", "report_release", "release_of",
            "generalise_reasons", "numeric_like", "truncate_at_risk",
@@ -84,6 +85,7 @@ REPORT_RULES: dict[str, dict] = {
         Sum("group", DARK, _DARK_TYPES, by="outcome", counts=["n", "n_with_event"]),
         Sum("group", DIFFERENCE, (LIGHT, DARK), by="outcome", counts=["n", "n_with_event"])]),
     "data_quality": dict(count_columns=["n_rows"], unit_column=None),
+    **COHORT_RULES,
 }
 
 #: Per audit table (``outcomes audit --release``), the keyword arguments of :meth:`Release.add`.

@@ -35,7 +35,8 @@ from ..output.labels import (
     label,
 )
 
-__all__ = ["claim_sentences", "claim_kind", "measured", "needs", "why", "interval_text"]
+__all__ = ["claim_sentences", "claim_kind", "measured", "needs", "why", "interval_text",
+           "session_interval"]
 
 #: Session columns whose values are a kind of their own (a session's length is in minutes).
 COLUMN_KINDS = {"duration_min": "minutes", "pain_vas": "score"}
@@ -218,8 +219,10 @@ def _number(value) -> float | None:
 def _interval_why(verdict: str, claim: Claim, low: float, high: float, kind: str) -> str:
     """Why an interval gives ``verdict`` under the claim's rule."""
     rule, strict = str(claim.rule), bool(claim.strict)
+    span = _between(claim.low, claim.high, kind) if rule == "range" else ""
+    if kind == "sessions":  # a bound of sessions, like the estimate, without its unit
+        kind = "number"
     if rule == "range":
-        span = _between(claim.low, claim.high, kind)
         if verdict == "supported":
             return f"the whole interval lies {span}"
         if verdict == "contradicted":
@@ -305,6 +308,32 @@ def _basis(row: Mapping, claim: Claim) -> str:
     return f"The verdict rests on the {_lower(label(basis, 'basis'))} estimate."
 
 
+def session_interval(est, low, high) -> str:
+    """A number of sessions with its interval, the unit left to the words around it.
+
+    A median number of sessions is an estimate, not a count of units; written without its
+    unit ("5 (3–6)") it is not read as "5 sessions" of a table that counts sessions.
+
+    Examples
+    --------
+    >>> session_interval(5, 3, 6), session_interval(10, 7, float("inf"))
+    ('5 (3–6)', '10 (7 to not reached)')
+    >>> session_interval(float("inf"), 7, float("inf")), session_interval(4, None, None)
+    ('not reached (7 to not reached)', '4')
+    """
+    e, lo, hi = (_number(v) for v in (est, low, high))
+    if e is None:
+        return ""
+
+    def text(x):
+        return "not reached" if x == float("inf") else format_number(x, 3)
+
+    if lo is None or hi is None:
+        return text(e)
+    sep = " to " if hi == float("inf") else "–"
+    return f"{text(e)} ({text(lo)}{sep}{text(hi)})"
+
+
 def interval_text(est, low, high, kind: str) -> str:
     """:func:`~outcomes.output.labels.format_interval`, a share's three numbers to one decimal
     when any of them needs one (``91.1% (88.0–93.6%)``, not ``91.1% (88–93.6%)``).
@@ -314,9 +343,11 @@ def interval_text(est, low, high, kind: str) -> str:
     >>> interval_text(0.911, 0.88, 0.936, "share"), interval_text(0.55, 0.49, 0.61, "share")
     ('91.1% (88.0–93.6%)', '55% (49–61%)')
     >>> interval_text(5, 3, 6, "sessions")
-    '5 sessions (3–6 sessions)'
+    '5 (3–6)'
     """
     values = [_number(v) for v in (est, low, high)]
+    if kind == "sessions":
+        return session_interval(est, low, high)
     if kind != "share" or any(v is None or not 0.0005 < v < 0.9995 for v in values):
         return format_interval(est, low, high, kind)
     digits = max(1 if (100 * v < 10 or 100 * v > 90) else 0 for v in values)

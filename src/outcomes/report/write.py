@@ -22,23 +22,36 @@ from .._version import __version__
 from ..analysis import TABLE_DESCRIPTIONS, Results, analyse
 from ..bundle.log import SessionLog
 from ..claims.catalogue import Catalogue
-from ..claims.verdicts import Rule, describe_rule
 from ..courses import NO_EVENTS_TABLE
 from ..output.export import disclosure_rule, write_tables
 from ..output.folder import OutputSet
-from ..output.html import VERDICT_BADGES, Page, escape
-from ..output.labels import count_text
+from ..output.html import Page, escape
+from ..output.labels import count_text, format_count
 from ..output.pdf import write_pdf
 from ..output.progress import Progress
 from ..output.word import write_docx
 from ..stats.dose_response import IMPROVEMENT
 from ..stats.result import Col
+from .answer import answer_section
+from .cohort import COHORT_DESCRIPTIONS, report_tables
 from .relations import (
     numeric_like,
     report_release,
     resolution_points,
     withhold_small_steps,
 )
+from .sections import (
+    claims_details,
+    cohort_section,
+    dose_tables,
+    outcomes_tables,
+    quality_table,
+    recommendations_section,
+    side_effect_tables,
+    skin_tables,
+    spacing_tables,
+)
+from .tables import words
 
 __all__ = ["write_report", "ReportResult", "METHODS"]
 
@@ -193,10 +206,11 @@ def write_report(
         results = analyse(log, catalogue=catalogue, conditions=conditions,
                           progress=progress.step)
         progress.step("writing tables")
-        tables = results.tables(include_patient_rows=include_patient_rows)
+        tables = report_tables(results, include_patient_rows=include_patient_rows)
         published = withhold_small_steps(report_release(tables, min_cell).publish(), min_cell)
+        descriptions = {**TABLE_DESCRIPTIONS, **COHORT_DESCRIPTIONS}
         export = write_tables(
-            published.tables, out, readme={k: TABLE_DESCRIPTIONS[k] for k in tables},
+            published.tables, out, readme={k: descriptions[k] for k in tables},
             min_cell=min_cell, published=published,
             provenance=_workbook_provenance(log, command, min_cell, include_patient_rows),
         )
@@ -288,10 +302,12 @@ def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, co
     r = released_results(r, shown, min_cell)
     log = r.log
     page = _ReportPage("Microneedling outcomes: what the data say", compact=compact,
-                subtitle=f"Bundle {log.source or '(unnamed)'} · outcomes {__version__}")
-    _summary(page, r, shown, min_cell)
-    _claims(page, r, shown)
-    _recommendations(page, shown)
+                       subtitle=_subtitle(r, min_cell))
+    names = {c.id: c.statement for c in r.claims.catalogue}
+    answer_section(page, shown["claims"], r.claims.catalogue, shown["conflicts"])
+    _claims(page, r, shown, names)
+    cohort_section(page, shown, names)
+    recommendations_section(page, shown)
     _outcomes(page, r, shown, min_cell)
     _dose(page, r, shown, min_cell)
     _spacing(page, r, shown)
@@ -303,58 +319,23 @@ def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, co
     return page
 
 
-def _summary(page: Page, r: Results, shown, min_cell) -> None:
+def _subtitle(r: Results, min_cell: int) -> str:
+    """The bundle and its size in one line under the title."""
     s, c = r.courses.sessions, r.courses.courses
-    page.section("Summary", "summary")
-    if len(s):
-        first, last = s[Col.SESSION_DATE].min(), s[Col.SESSION_DATE].max()
-        span = f"{first:%B %Y} to {last:%B %Y}"
-    else:
-        span = "no sessions"
-    counts = r.claims.counts()
-    page.definition_list({
-        "Sessions": count_text(len(s), min_cell),
-        "Courses (patient x condition)": count_text(len(c), min_cell),
-        "Patients": count_text(c[Col.PATIENT_ID].nunique(), min_cell),
-        "Clinics": count_text(int(s[Col.CLINIC_ID].nunique()), min_cell),
-        "Treatment dates": span,
-        "Claims": ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in counts.items()),
-    })
-    page.table(shown["input"], caption="Input rows per table (read, accepted, quarantined, "
-                                       "warned about)")
+    span = (f"{s[Col.SESSION_DATE].min():%B %Y} to {s[Col.SESSION_DATE].max():%B %Y}"
+            if len(s) else "no sessions")
+    return (f"Bundle {r.log.source or '(unnamed)'}: {count_text(len(s), min_cell)} sessions, "
+            f"{count_text(len(c), min_cell)} courses, "
+            f"{count_text(c[Col.PATIENT_ID].nunique(), min_cell)} patients, "
+            f"{count_text(int(s[Col.CLINIC_ID].nunique()), min_cell)} clinics, {span} · "
+            f"outcomes {__version__}")
 
 
-def _claims(page: Page, r: Results, shown) -> None:
-    page.section("Claims", "claims")
-    page.paragraph("Each claim of the source documents that the data can test, with the "
-                   "estimate, its 95% interval (clustered by patient) and the verdict. A claim is "
-                   "supported only when the whole interval agrees with it.")
-    t = shown["claims"].copy()
-    t["claim"] = [describe_rule(row.rule, low=row.low, high=row.high, threshold=row.threshold,
-                                strict=bool(row.strict)) if row.rule in tuple(Rule) else ""
-                  for row in r.claims.table.itertuples()]
-    cols = ["id", "verdict", "estimate", "ci_low", "ci_high", "n", "unit", "claim", "reason"]
-    page.table(t[cols], caption="Verdicts", badges={"verdict": VERDICT_BADGES})
+def _claims(page: Page, r: Results, shown, names) -> None:
     page.figure(r.claims.plot()[0], alt="For each claim, the estimate and its 95% interval "
                                      "beside the claimed range", caption="Claims: estimate "
                 "(dot), 95% interval (line) and what the claim says (green).")
-    page.section("Sources quoted", "sources", level=3)
-    quotes = {row.id: " · ".join(f"{s['document']}: “{s['quote']}”" for s in row.sources)
-              for row in r.claims.table.itertuples()}
-    page.definition_list(quotes)
-    page.section("Where the documents disagree", "conflicts", level=3)
-    page.table(shown["conflicts"], caption="Each side of a disagreement with what the data say",
-               badges={"verdict": VERDICT_BADGES},
-               empty="the claims catalogue names no disagreement between the documents.")
-
-
-def _recommendations(page: Page, shown) -> None:
-    page.section("Practice recommendations", "recommendations")
-    page.paragraph("Recommendations are audited, not given a verdict: the share of sessions or "
-                   "courses that follow each. Non-adherent sessions are listed by session id in "
-                   "the audit (outcomes audit), never here.")
-    page.table(shown["recommendations"], caption="Adherence to the documents' recommendations",
-               empty="the claims catalogue has no practice recommendation.")
+    claims_details(page, shown, names)
 
 
 def _enough(table: pd.DataFrame, column: str, n_col: str, min_cell: int) -> list[str]:
@@ -400,12 +381,11 @@ def _outcomes(page: Page, r: Results, shown, min_cell) -> None:
     else:
         page.note(f"No figure: no condition has {min_cell} or more courses with a final "
                   "improvement.")
-    page.table(shown["by_condition"], caption="Outcomes by condition",
-               empty="no course to describe (no accepted session).")
+    outcomes_tables(page, shown)
 
 
 def _dose(page: Page, r: Results, shown, min_cell) -> None:
-    page.section("Dose-response by session count", "dose-response")
+    page.section("Improvement by number of sessions", "dose-response")
     page.paragraph("Patients who reach many sessions are self-selected: the numbers at risk at "
                    "each session are in the table below the figures.")
     t = r.dose.table
@@ -429,10 +409,7 @@ def _dose(page: Page, r: Results, shown, min_cell) -> None:
     else:
         page.note(f"No sessions-to-major figure: no condition has {min_cell} or more courses "
                   f"followed after a session ({why or 'too few courses'}).")
-    page.table(shown["dose_at_risk"], caption="Courses at risk at each session",
-               empty=f"{why or 'no course'}.")
-    page.table(shown["dose_response"], caption="Dose-response by condition and session",
-               empty=f"{why or 'no course'}.")
+    dose_tables(page, shown, why)
 
 
 def _spacing(page: Page, r: Results, shown) -> None:
@@ -441,16 +418,12 @@ def _spacing(page: Page, r: Results, shown) -> None:
                                                     "session by spacing bin and condition",
                 caption="Improvement gained per session by spacing (days since the previous "
                         "session).")
-    page.table(shown["spacing"], caption="Improvement and side effects per session by spacing",
-               empty="no course has a second session (spacing is counted from the second "
-                     "session of a course).")
+    spacing_tables(page, shown)
 
 
 def _side_effects(page: Page, r: Results, shown, min_cell) -> None:
     page.section("Side effects", "side-effects")
     why = _no_events(r)
-    page.table(shown["incidence"], caption="Share of sessions with each side effect",
-               empty=f"{why}.")
     events = _enough(r.resolution.table, Col.EVENT, Col.N, min_cell)
     if events:
         page.figure(r.resolution.plot(event=events[:6], show_at_risk=False),
@@ -459,10 +432,7 @@ def _side_effects(page: Page, r: Results, shown, min_cell) -> None:
     else:
         page.note(f"No resolution curve: no side effect has {min_cell} or more events"
                   + (f" ({why})." if len(r.courses.events) == 0 else "."))
-    page.table(shown["resolution"], caption="Resolution: median and shares resolved by 24, 48, "
-                                            "72 and 168 hours", empty=f"{why}.")
-    page.table(shown["resolution_at_risk"], caption="Side effects still unresolved and followed",
-               empty=f"{why}.")
+    side_effect_tables(page, shown, why)
 
 
 def _skin(page: Page, r: Results, shown) -> None:
@@ -470,8 +440,7 @@ def _skin(page: Page, r: Results, shown) -> None:
     page.figure(r.skin_type.plot(), alt="Share of courses with a notable adverse event by "
                                         "Fitzpatrick type, and the risk difference",
                 caption="Notable adverse events per course by Fitzpatrick type.")
-    page.table(shown["skin_type"], caption="Notable adverse events and PIH by skin type",
-               empty=f"{_no_events(r)}.")
+    skin_tables(page, shown)
 
 
 def _quality(page: Page, shown) -> None:
@@ -480,8 +449,9 @@ def _quality(page: Page, shown) -> None:
                    "statistic; bad optional values were blanked. Run 'outcomes validate PATH "
                    "--rejects DIR' for the rows themselves, or 'outcomes audit' for the full "
                    "quality audit.")
-    page.table(shown["data_quality"], caption="Quarantined rows and blanked values",
-               empty="none: every row was accepted and no value was blanked.")
+    quality_table(page, shown)
+    page.table(words(shown["input"]), caption="Rows read per table: read, accepted, set aside "
+                                              "(quarantined) and warned about")
 
 
 def _methods(page: Page, min_cell: int) -> None:
@@ -502,12 +472,14 @@ def _provenance(page: Page, log: SessionLog, suppressions: pd.DataFrame, min_cel
                       f"{'included' if include_patient_rows else 'not included'}",
         "Run at": now,
     })
-    files = pd.DataFrame({"file": list(log.checksums), "sha256": list(log.checksums.values())})
+    files = pd.DataFrame({"File": list(log.checksums),
+                          "SHA-256": list(log.checksums.values())})
     page.table(files, caption="Input files and their SHA-256 checksums")
     if len(suppressions):
-        page.table(suppressions, caption=f"Every suppression ({len(suppressions)} cells; also "
-                                         "in tables.xlsx, sheet suppressions, and "
-                                         "tables/suppressions.csv)")
+        page.paragraph(f"{format_count(len(suppressions))} cells were suppressed or withheld "
+                       "by disclosure control. Each is listed with its table, row, column and "
+                       "reason in the workbook tables.xlsx (sheet suppressions) and in "
+                       "tables/suppressions.csv.")
     else:
         page.note("No cell needed suppression.")
 
