@@ -193,7 +193,7 @@ def _docx_text(path):
 def test_word_document_holds_the_claims_and_section_tables(report_pdf):
     path, ids = report_pdf
     doc, texts, tables = _docx_text(path.with_suffix(".docx"))
-    assert "Claims" in texts and "Methods" in texts
+    assert "What the data say about the claims" in texts and "Methods" in texts
     claims = [t for t in tables if t[0][:2] == ["Claim", "Verdict"]]
     assert claims and len(claims[0]) == 1 + len(ids)  # a row per claim
     assert len(tables) >= 5 and all(len(t) >= 1 for t in tables)
@@ -291,7 +291,8 @@ def test_workbook_provenance_and_the_suppressions_sheet_the_report_names(report_
     text = "\n".join(p.text for p in read_pdf(path))
     text += (path.parent / "report.html").read_text("utf-8")
     import re
-    named = set(re.findall(r"\bsheet (\w+)", text))
+    named = set(re.findall(r"\bsheet ([a-z][a-z0-9_]*)\)", text))
+    assert "suppressions" in named
     assert named <= set(book.sheetnames), named - set(book.sheetnames)
 
 

@@ -95,6 +95,7 @@ li.claim { margin: 0 0 0.45em 0; line-height: 1.35; font-size: 0.95em; }
 main > section:first-child > h2 { margin-top: 0.6em; }
 li.claim .badge { min-width: 8.2em; margin-right: 0.3em; }
 .claim-statement { font-weight: 600; }
+.claim-id { color: #555; font-size: 0.85em; white-space: nowrap; }
 .claim-sources { color: #444444; font-size: 0.9em; }
 aside.conflicts { font-size: 0.9em; border-left: 3px solid #dddddd; padding-left: 0.9em; }
 aside.conflicts h3 { margin-top: 0; }

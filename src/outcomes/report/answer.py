@@ -146,8 +146,9 @@ def answer_section(page: Page, claims: pd.DataFrame, catalogue: Catalogue,
         sources = _sources_html(claim.sources, notes) if claim else ""
         items.append(f'<li class="claim" id="claim-{escape(cid)}">{verdict_badge(v)} '
                      f'<span class="claim-statement">{escape(statement)}</span> '
-                     f'<span class="claim-sentence">{escape(sentence)}</span> {sources}</li>')
-        text.append(f"{label(v, 'verdict')}: {statement} {sentence}")
+                     f'<span class="claim-sentence">{escape(sentence)}</span> {sources} '
+                     f'<span class="claim-id">{escape(cid)}</span></li>')
+        text.append(f"{label(v, 'verdict')}: {statement} {sentence} ({cid})")
     counts = claims["verdict"].value_counts()
     summary = ", ".join(f"{int(counts[v])} {label(v, 'verdict').lower()}"
                         for v in VERDICT_MARKS if v in counts)
