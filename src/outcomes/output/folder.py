@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..errors import OutputError
 
-__all__ = ["OutputSet"]
+__all__ = ["OutputSet", "save_atomically"]
 
 _PREFIX = ".outcomes-tmp-"
 
@@ -187,3 +187,17 @@ def _no_interrupt() -> Iterator[None]:
         if signal.SIGINT in signal.sigpending() and signal.SIGINT not in old:
             signal.sigwait({signal.SIGINT})
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def save_atomically(path: str | os.PathLike, save) -> Path:
+    """Write ``path`` whole or not at all: ``save(tmp)`` writes a hidden file beside it, which
+    then replaces ``path`` in one move (and is removed if ``save`` fails)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -37,6 +37,7 @@ import matplotlib
 
 from ..errors import OutcomesError
 from .cells import TableText, table_text, words
+from .folder import save_atomically
 from .fragment import BLOCK_TAGS, Node, badge_code, parse
 from .labels import VERDICT_COLOURS, format_value
 
@@ -474,9 +475,6 @@ def write_pdf(page, pdf_path, *, max_rows: int = MAX_ROWS) -> Path:
     except ImportError:
         raise OutcomesError(PDF_EXTRA) from None
     source, figures = typst_source(page, max_rows=max_rows)
-    pdf_path = Path(pdf_path)
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
     with tempfile.TemporaryDirectory(prefix="outcomes-pdf-") as folder:
         root = Path(folder)
         (root / "page.typ").write_text(source, encoding="utf-8")
@@ -487,9 +485,4 @@ def write_pdf(page, pdf_path, *, max_rows: int = MAX_ROWS) -> Path:
                                 font_paths=[_font_dir()], ignore_system_fonts=True)
         except typst.TypstError as exc:
             raise OutcomesError(f"Typesetting the PDF failed: {exc.message}") from None
-    try:
-        tmp.write_bytes(pdf)
-        os.replace(tmp, pdf_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return pdf_path
+    return save_atomically(pdf_path, lambda tmp: tmp.write_bytes(pdf))

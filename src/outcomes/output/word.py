@@ -10,11 +10,11 @@ optional extra ``docx`` installs python-docx.
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 from ..errors import OutcomesError
 from .cells import table_text, words
+from .folder import save_atomically
 from .fragment import BLOCK_TAGS, Node, badge_code, parse
 from .labels import VERDICT_COLOURS, format_value
 
@@ -249,12 +249,4 @@ def write_docx(page, path, *, max_rows: int = MAX_ROWS) -> Path:
         doc.add_heading(words(s.title), s.level - 1)
         for block in s.blocks:
             _block(doc, block, max_rows)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        doc.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return save_atomically(path, doc.save)

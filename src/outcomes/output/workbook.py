@@ -24,7 +24,6 @@ this module decides how the workbook shows it:
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ import pandas as pd
 
 from .._version import __version__
 from .disclosure import is_count_column
+from .folder import save_atomically
 from .labels import column_label, is_missing, label
 from .safety import neutralise_formulas
 
@@ -236,12 +236,7 @@ def write_workbook(path: Path, readme_rows, written: Mapping[str, pd.DataFrame],
         ws.append(row)
     ws["A1"].font = ws["B1"].font = bold
     _widths(ws)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_atomically(path, book.save)
 
 
 def _text_rows(rows) -> list[list]:

@@ -31,8 +31,8 @@ from ..output.labels import (
     format_interval,
     format_number,
     format_share,
-    is_missing,
     label,
+    to_number,
 )
 
 __all__ = ["claim_sentences", "claim_kind", "measured", "needs", "why", "interval_text",
@@ -208,14 +208,6 @@ def needs(claim: Claim, kind: str | None = None) -> str:
     return f"{word} {_bound(claim.threshold, kind)}"
 
 
-def _number(value) -> float | None:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if is_missing(x) else x
-
-
 def _interval_why(verdict: str, claim: Claim, low: float, high: float, kind: str) -> str:
     """Why an interval gives ``verdict`` under the claim's rule."""
     rule, strict = str(claim.rule), bool(claim.strict)
@@ -261,13 +253,13 @@ def why(row: Mapping, claim: Claim, kind: str | None = None) -> str:
     verdict = str(row.get("verdict", ""))
     unit = label(str(row.get("unit") or claim.unit), "unit")
     n_raw = row.get("n")
-    n = _number(n_raw)
+    n = to_number(n_raw)
     small = isinstance(n_raw, str) and n_raw.startswith("<")
     few = (n is not None and n < claim.min_units) or small
     n_text = str(n_raw) if small else format_count(n) if n is not None else ""
     note = row.get(NOTE_COLUMN)
     withheld = isinstance(note, str) and note.strip() != ""
-    low, high = _number(row.get("ci_low")), _number(row.get("ci_high"))
+    low, high = to_number(row.get("ci_low")), to_number(row.get("ci_high"))
     parts = []
     if withheld:
         limit = str(n_raw)[1:] if small else ""
@@ -321,7 +313,7 @@ def session_interval(est, low, high) -> str:
     >>> session_interval(float("inf"), 7, float("inf")), session_interval(4, None, None)
     ('not reached (7 to not reached)', '4')
     """
-    e, lo, hi = (_number(v) for v in (est, low, high))
+    e, lo, hi = (to_number(v) for v in (est, low, high))
     if e is None:
         return ""
 
@@ -345,7 +337,7 @@ def interval_text(est, low, high, kind: str) -> str:
     >>> interval_text(5, 3, 6, "sessions")
     '5 (3–6)'
     """
-    values = [_number(v) for v in (est, low, high)]
+    values = [to_number(v) for v in (est, low, high)]
     if kind == "sessions":
         return session_interval(est, low, high)
     if kind != "share" or any(v is None or not 0.0005 < v < 0.9995 for v in values):
@@ -357,7 +349,7 @@ def interval_text(est, low, high, kind: str) -> str:
 
 def _sentence(row: Mapping, claim: Claim) -> str:
     kind = claim_kind(claim)
-    est = _number(row.get("estimate"))
+    est = to_number(row.get("estimate"))
     withheld = isinstance(row.get(NOTE_COLUMN), str) and str(row.get(NOTE_COLUMN)).strip()
     if withheld:
         value = "withheld"

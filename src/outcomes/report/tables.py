@@ -15,7 +15,13 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ..output.disclosure import NOTE_COLUMN
-from ..output.labels import column_label, format_count, format_interval, is_missing, label
+from ..output.labels import (
+    column_label,
+    format_count,
+    format_interval,
+    label,
+    to_number,
+)
 from ..stats.result import Col
 
 __all__ = ["WITHHELD_TEXT", "cell_text", "interval_cells", "wide", "words", "count_cells",
@@ -44,14 +50,6 @@ CODE_COLUMNS = {"condition": "condition", "event": "event", "setting": "setting"
                 "age_band": "age_band", "basis": "basis"}
 
 
-def _number(value) -> float | None:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if is_missing(x) else x
-
-
 def cell_text(row: Mapping, kind: str) -> str:
     """One "estimate (CI)" cell of a released row; "withheld" where the release withheld it.
 
@@ -68,12 +66,12 @@ def cell_text(row: Mapping, kind: str) -> str:
     est = row.get(Col.ESTIMATE)
     if isinstance(est, str) and not est.replace(".", "", 1).isdigit():
         return est  # a count shown as '<5' or '*'
-    if _number(est) is None:
+    if to_number(est) is None:
         return WITHHELD_TEXT if isinstance(note, str) and note.strip() else ""
     if kind == "count":
         return format_count(est)
-    return format_interval(_number(est), _number(row.get(Col.CI_LOW)),
-                           _number(row.get(Col.CI_HIGH)), kind)
+    return format_interval(to_number(est), to_number(row.get(Col.CI_LOW)),
+                           to_number(row.get(Col.CI_HIGH)), kind)
 
 
 def interval_cells(df: pd.DataFrame, kind: str | Mapping[str, str] = "number",

@@ -12,21 +12,22 @@ HTML, PDF, workbook, Word, the dashboard and the plots all label through here:
 
 from .colours import MARKERS, PALETTE, SERIES_COLOURS, VERDICT_COLOURS, VERDICT_MARKS, series_style
 from .numbers import (
-                      KINDS,
-                      count_text,
-                      format_count,
-                      format_estimate,
-                      format_hours,
-                      format_interval,
-                      format_number,
-                      format_share,
-                      format_value,
-                      is_missing,
+    KINDS,
+    count_text,
+    format_count,
+    format_estimate,
+    format_hours,
+    format_interval,
+    format_number,
+    format_share,
+    format_value,
+    is_missing,
+    to_number,
 )
 from .words import VOCABULARIES, codes, column_label, estimand_kind, label, relabel
 
 __all__ = ["MARKERS", "PALETTE", "SERIES_COLOURS", "VERDICT_COLOURS", "VERDICT_MARKS",
            "series_style", "KINDS", "count_text", "format_count", "format_estimate",
            "format_hours", "format_interval", "format_number", "format_share", "format_value",
-           "is_missing", "VOCABULARIES", "codes", "column_label", "estimand_kind", "label",
-           "relabel"]
+           "is_missing", "to_number", "VOCABULARIES", "codes", "column_label", "estimand_kind",
+           "label", "relabel"]

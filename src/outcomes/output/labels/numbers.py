@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..disclosure import small_mark
 
-__all__ = ["KINDS", "is_missing", "format_value", "format_number", "format_count", "count_text",
+__all__ = ["KINDS", "is_missing", "to_number", "format_value",
+           "format_number", "format_count", "count_text",
            "format_share", "format_hours", "format_estimate", "format_interval"]
 
 #: The kinds of quantity an estimate can be, and the text of each (see :func:`format_estimate`).
@@ -44,6 +45,21 @@ def is_missing(value) -> bool:
         return value is None or bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def to_number(value) -> float | None:
+    """``value`` as a float, or None when it is missing or not a number (``"<5"``, ``"*"``).
+
+    Examples
+    --------
+    >>> to_number("0.5"), to_number("<5"), to_number(None), to_number(float("nan"))
+    (0.5, None, None, None)
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if is_missing(x) else x
 
 
 def _snap(x: float) -> float:
