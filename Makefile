@@ -25,7 +25,7 @@ demo: $(STAMP)
 	@echo "Open $(OUT)/report.html"
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not browser and not spreadsheet" tests
+	$(PY) -m pytest -n 2 -m "not browser and not spreadsheet" --durations=15 tests
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -m "not browser and not spreadsheet and not slow" tests

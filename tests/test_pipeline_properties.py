@@ -66,7 +66,7 @@ OPTIONAL_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns
 #: Optional tables of the contract.
 OPTIONAL_TABLES = [t.name for t in TABLES.values() if not t.required_table]
 #: Sections of report.html (their ids), in order.
-REPORT_SECTIONS = ["summary", "claims", "recommendations", "outcomes", "dose-response",
+REPORT_SECTIONS = ["claims", "cohort", "flow", "recommendations", "outcomes", "dose-response",
                    "spacing", "side-effects", "skin-types", "data-quality", "methods",
                    "provenance"]
 #: Sections of audit.html.

@@ -58,7 +58,8 @@ def cohort_section(page: Page, shown: dict, names: dict) -> None:
                             for c in t[Col.CONDITION]]
         for c in ("n_patients", "n_courses", "n_sessions"):
             t[c] = count_cells(t[c])
-        page.table(words(t), caption="Table 1a. Patients, courses and sessions by condition")
+        page.table(words(t), caption="Table 1a. Patients, courses and sessions by condition",
+                   empty="no accepted session to describe")
     ch = shown.get("characteristics")
     if ch is not None and len(ch):
         rows = []
@@ -73,7 +74,8 @@ def cohort_section(page: Page, shown: dict, names: dict) -> None:
                              "Sessions (%)": _share_of(r.n_sessions, ts)})
         page.table(pd.DataFrame(rows), caption="Table 1b. Courses and sessions by age band, "
                    "sex, Fitzpatrick type and setting (of the course) and device (of the "
-                   "session); a course treated with two devices counts under both")
+                   "session); a course treated with two devices counts under both",
+                   empty="no course to describe")
     flow = shown.get("flow")
     if flow is not None and len(flow):
         _flow(page, flow, names)
