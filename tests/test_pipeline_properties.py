@@ -58,7 +58,7 @@ from outcomes.simulate.params import SimulationParams
 # ------------------------------------------------------------------------------ settings
 FEW = settings(max_examples=8, deadline=None, derandomize=True, database=None,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-MANY = settings(FEW, max_examples=45)
+MANY = settings(FEW, max_examples=25)
 
 #: Optional columns of the contract, as (table, column).
 OPTIONAL_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns
