@@ -247,25 +247,6 @@ REPORT_FILES = ("report.html", "report.pdf", "report.docx", "tables.xlsx", "tabl
 
 
 # ------------------------------------------------------------------------------ the page
-#: In the printed (PDF) report, tables longer than this are named, not printed: they are in
-#: tables.xlsx and tables/*.csv (a PDF library lays out long tables very slowly).
-PRINT_ROWS = 25
-
-
-class _ReportPage(Page):
-    """The report page; ``compact`` leaves long tables to the workbook (for the PDF)."""
-
-    def __init__(self, *args, compact: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.compact = compact
-
-    def table(self, df, caption=None, badges=None, **kwargs):
-        if self.compact and len(df) > PRINT_ROWS:
-            return self.note(f"{caption or 'Table'}: {len(df)} rows, in tables.xlsx and "
-                             "tables/*.csv.")
-        return super().table(df, caption, badges, **kwargs)
-
-
 def released_results(r: Results, shown: dict, min_cell: int) -> Results:
     """``r`` with each analysis' table replaced by the released one (for the figures)."""
     import dataclasses
@@ -298,11 +279,10 @@ def released_results(r: Results, shown: dict, min_cell: int) -> Results:
 
 
 def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, command,
-          include_patient_rows: bool, compact: bool = False) -> Page:
+          include_patient_rows: bool) -> Page:
     r = released_results(r, shown, min_cell)
     log = r.log
-    page = _ReportPage("Microneedling outcomes: what the data say", compact=compact,
-                       subtitle=_subtitle(r, min_cell))
+    page = Page("Microneedling outcomes: what the data say", subtitle=_subtitle(r, min_cell))
     names = {c.id: c.statement for c in r.claims.catalogue}
     answer_section(page, shown["claims"], r.claims.catalogue, shown["conflicts"])
     _claims(page, r, shown, names)
