@@ -619,6 +619,11 @@ def test_input_is_not_modified(small_simulated, tmp_path):
     again = evaluate_claims(log, courses=result.courses)
     pd.testing.assert_frame_equal(again.table, result.table)
     assert isinstance(result, ClaimsResult)
+    # without the sensitivity views (the dashboard): the same claims, and no views
+    quick = evaluate_claims(log, courses=result.courses, sensitivity=False)
+    pd.testing.assert_frame_equal(quick.table, result.table)
+    assert len(result.sensitivity) > 0 and quick.sensitivity.empty
+    assert list(quick.sensitivity.columns) == list(result.sensitivity.columns)
 
 
 def test_result_protocol(worked):

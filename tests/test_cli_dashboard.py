@@ -75,6 +75,21 @@ def test_voila_serves_on_localhost_with_code_hidden():
     assert "--no-browser" not in voila_argv(8866, open_browser=True)
 
 
+def test_the_server_process_starts_without_the_slow_iri_parsers():
+    """Voilà's imports reach jsonschema's optional iri checker (rfc3987_syntax, some 35 Lark
+    parsers compiled at import); the server keeps it out, and jsonschema still loads."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from outcomes.cli.dashboard import keep_out_slow_imports; "
+            "keep_out_slow_imports(); from voila.app import Voila; import jsonschema; "
+            "print(sys.modules.get('rfc3987_syntax', 'absent'), "
+            "'iri' in jsonschema.Draft7Validator.FORMAT_CHECKER.checkers)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["None", "False"]
+
+
 def test_serves_the_page_and_stops_cleanly_on_ctrl_c(tmp_path):
     server = start(str(SAMPLE), "--no-browser", "--min-cell", "10", home=tmp_path)
     try:

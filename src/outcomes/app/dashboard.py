@@ -438,7 +438,8 @@ class Dashboard:
                 self._messages = dict.fromkeys(PANELS, str(exc))
             else:
                 self._claims = self._run("claims", lambda: evaluate_claims(
-                    self._filtered, catalogue=self.catalogue, courses=self._courses))
+                    self._filtered, catalogue=self.catalogue, courses=self._courses,
+                    sensitivity=False))
                 self._dose = self._run("dose_response", lambda: dose_response(self._courses))
                 self._side_effects = self._run("resolution",
                                                lambda: resolution(self._courses))

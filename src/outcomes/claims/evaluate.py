@@ -39,7 +39,13 @@ from ..stats.survival import kaplan_meier
 from .catalogue import load_catalogue
 from .compare import Basis, Comparison, compare, e_value
 from .model import Catalogue, Claim
-from .result import CLAIM_COLUMNS, COMPARISON_COLUMNS, ClaimsResult, estimate_text
+from .result import (
+    CLAIM_COLUMNS,
+    COMPARISON_COLUMNS,
+    SENSITIVITY_COLUMNS,
+    ClaimsResult,
+    estimate_text,
+)
 from .sensitivity import sensitivity_table
 from .verdicts import Verdict, decide
 
@@ -662,6 +668,7 @@ def evaluate_claims(
     catalogue: Catalogue | str | None = None,
     conditions: Iterable[str] | None = None,
     courses: Courses | None = None,
+    sensitivity: bool = True,
 ) -> ClaimsResult:
     """Evaluate every claim of the catalogue against a bundle.
 
@@ -676,6 +683,10 @@ def evaluate_claims(
         Restrict the data to these conditions; claims about other conditions are left out.
     courses : Courses, optional
         Courses already built from ``log`` restricted to ``conditions`` (saves rebuilding them).
+    sensitivity : bool, default True
+        Also evaluate the claims in the sensitivity views (``sensitivity``; about half the
+        time of the call). False leaves ``sensitivity`` empty, for a view that does not show
+        them (the dashboard).
 
     Returns
     -------
@@ -741,7 +752,8 @@ def evaluate_claims(
         if finding is not None and finding.table is not None:
             supporting[claim.id] = finding.table
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    views = sensitivity_table(log, courses, claims, table,
-                              lambda claim, **kw: evaluate_claim(log, courses, claim, **kw)[0])
+    views = (sensitivity_table(log, courses, claims, table,
+                               lambda claim, **kw: evaluate_claim(log, courses, claim, **kw)[0])
+             if sensitivity else pd.DataFrame(columns=SENSITIVITY_COLUMNS))
     return ClaimsResult(table=table, catalogue=catalogue, supporting=supporting, courses=courses,
                         comparisons=_comparisons(findings), sensitivity=views)

@@ -8,6 +8,11 @@ checked before anything starts. The notebook learns the bundle, the claims file 
 disclosure threshold from environment variables
 (:data:`outcomes.validators.DASHBOARD_ENVIRONMENT`), which Voilà hands to every kernel.
 Voilà and Jupyter are imported only when the command runs: ``outcomes --help`` stays fast.
+
+The server's start is about a second shorter without ``rfc3987_syntax``: jsonschema's format
+checkers import it (through jupyter_events), and it compiles some 35 Lark parsers at import for
+the ``iri`` formats, which no Jupyter schema uses (jupyter_server issue 1559, jsonschema issue
+1428). :func:`keep_out_slow_imports` keeps it out of this process only.
 """
 
 from __future__ import annotations
@@ -132,6 +137,17 @@ def voila_argv(port: int, *, open_browser: bool = False) -> list[str]:
     ]
 
 
+#: Modules the server never needs whose import is slow (see the module docstring).
+SLOW_UNUSED_MODULES = ("rfc3987_syntax",)
+
+
+def keep_out_slow_imports() -> None:
+    """Make :data:`SLOW_UNUSED_MODULES` unimportable in this process (an import of one raises
+    ImportError, which jsonschema expects of an optional checker); one already imported stays."""
+    for name in SLOW_UNUSED_MODULES:
+        sys.modules.setdefault(name, None)
+
+
 def free_port(preferred: int | None = None) -> int:
     """``preferred`` if given, else a free port on 127.0.0.1."""
     if preferred:
@@ -183,6 +199,7 @@ def serve(path: str | Path, *, port: int | None = None, claims: str | Path | Non
         claims = claims_path.resolve()
     port = free_port(port)
     os.environ.update(dashboard_environment(bundle, claims=claims, min_cell=min_cell))
+    keep_out_slow_imports()
     try:
         from voila.app import Voila
     except ImportError:  # pragma: no cover - the notebooks extra installs it
