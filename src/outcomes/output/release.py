@@ -442,6 +442,9 @@ class Release:
         withheld = {}
         units = (pd.to_numeric(t.df[t.unit].astype(object), errors="coerce").to_numpy(float)
                  if t.unit else None)
+        small = (_gives_small_count(t.df, units, m) if units is not None
+                 else np.zeros(len(df), bool))
+        present = {c: t.df[c].notna().to_numpy(bool) for c in t.estimates}
         for i in range(len(df)):
             why = None
             if (i, t.unit) in cells:
@@ -450,19 +453,19 @@ class Release:
                 why = f"estimates withheld: {t.unit} below {m}"
             elif i in sharing:
                 why = "estimates withheld: a count in this row is suppressed"
-            elif units is not None and _gives_small_count(t.df, i, units[i], m):
+            elif small[i]:
                 why = f"estimates withheld: estimate x {t.unit} gives a count below {m}"
             if why is None:
                 continue
             for c in t.estimates:
                 if (i, c) in count_cells or (i, c) in cells:
                     continue
-                if pd.notna(t.df[c].iloc[i]):
+                if present[c][i]:
                     withheld[(i, c)] = why
-        for (i, c) in withheld:
+        for c in dict.fromkeys(c for (_i, c) in withheld):
             if not pd.api.types.is_float_dtype(df[c]):
                 df[c] = df[c].astype(object)
-            df.iloc[i, df.columns.get_loc(c)] = np.nan
+            df.iloc[[i for (i, cc) in withheld if cc == c], df.columns.get_loc(c)] = np.nan
         if withheld:
             notes = {}
             for (i, _c), why in withheld.items():
@@ -644,18 +647,27 @@ def _keyed(df: pd.DataFrame, keys: list, where: Mapping) -> dict:
     return out
 
 
-def _gives_small_count(df: pd.DataFrame, i: int, n: float, min_cell: int) -> bool:
-    """A share whose product with ``n`` (or with ``n`` less it) is a whole count below
-    ``min_cell``: 0.0857 of 35 sessions is 3 sessions."""
-    if Col.ESTIMATE not in df.columns or math.isnan(n) or n <= 0:
-        return False
-    est = pd.to_numeric(pd.Series([df[Col.ESTIMATE].iloc[i]]), errors="coerce").iloc[0]
-    if pd.isna(est) or not 0 <= est <= 1:
-        return False
-    for k in (est * n, (1 - est) * n):
-        if 0.5 <= k < min_cell - 0.5 and abs(k - round(k)) < 1e-6 * max(1.0, n):
-            return True
-    return False
+def _gives_small_count(df: pd.DataFrame, n: np.ndarray, min_cell: int) -> np.ndarray:
+    """Rows whose share (``estimate``) times ``n`` (or ``n`` less it) is a whole count below
+    ``min_cell``: 0.0857 of 35 sessions is 3 sessions.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"estimate": [0.0857142857142857, 0.5, None, 0.2]})
+    >>> _gives_small_count(frame, np.array([35.0, 35.0, 10.0, 0.0]), 5).tolist()
+    [True, False, False, False]
+    """
+    if Col.ESTIMATE not in df.columns:
+        return np.zeros(len(df), bool)
+    est = pd.to_numeric(df[Col.ESTIMATE].astype(object), errors="coerce").to_numpy(float)
+    n = np.asarray(n, float)
+    with np.errstate(invalid="ignore"):
+        usable = (n > 0) & (est >= 0) & (est <= 1)
+        out = np.zeros(len(df), bool)
+        for k in (est * n, (1 - est) * n):
+            out |= (usable & (k >= 0.5) & (k < min_cell - 0.5)
+                    & (np.abs(k - np.round(k)) < 1e-6 * np.maximum(1.0, n)))
+    return out
 
 
 def _holds(r: Relation, values: dict) -> bool:
