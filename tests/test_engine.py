@@ -31,9 +31,15 @@ def bundle(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def in_memory(bundle):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
-        return evaluate_bundle(bundle, engine="memory")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", outcomes.DataQualityWarning)
+        log, result = evaluate_bundle(bundle, engine="memory")
+    return log, result, _data_quality(caught)
+
+
+def _data_quality(caught) -> list[str]:
+    return [str(w.message) for w in caught
+            if issubclass(w.category, outcomes.DataQualityWarning)]
 
 
 def _same_claims(a, b):
@@ -60,8 +66,13 @@ def _same_log(a, b):
 
 @pytest.mark.slow
 def test_partitioned_equals_memory(bundle, in_memory):
-    log, result = evaluate_bundle(bundle, engine="partitioned", buckets=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", outcomes.DataQualityWarning)
+        log, result = evaluate_bundle(bundle, engine="partitioned", buckets=3)
     assert in_memory[0].n_quarantined > 0  # the faults were found, in both
+    # one warning, naming the user's bundle (not a bucket), as the in-memory load gives it
+    assert _data_quality(caught) == in_memory[2]
+    assert len(in_memory[2]) == 1 and in_memory[2][0].startswith(bundle.name)
     _same_log(in_memory[0], log)
     _same_claims(in_memory[1], result)
 
@@ -84,7 +95,9 @@ def test_partitioned_courses_equal_and_parquet_input(bundle, tmp_path):
         warnings.simplefilter("ignore", outcomes.DataQualityWarning)
         parquet_whole = outcomes.build_courses(outcomes.load_bundle(folder))
     for path, expected in ((bundle, whole), (folder, parquet_whole)):
-        _, courses = load_courses(path, buckets=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+            _, courses = load_courses(path, buckets=3)
         for name in ("sessions", "courses", "points", "events"):
             pd.testing.assert_frame_equal(getattr(expected, name), getattr(courses, name))
         assert courses.unassigned_assessments == expected.unassigned_assessments

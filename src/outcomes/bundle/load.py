@@ -226,7 +226,7 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
     log = _assemble(checks, bundle.source, checksums, bundle.missing, scale_map)
     log = replace(log, mapping=mapping, missing_hints=dict(bundle.hints),
                   table_sources={n: t.where for n, t in bundle.tables.items()})
-    _warn_summary(log, stacklevel=4)
+    warn_summary(log, stacklevel=4)
     return log
 
 
@@ -377,7 +377,9 @@ def _all_missing(column: Column, n: int, scales: dict[str, Scale]) -> pd.Series:
     return pd.Series(np.full(n, np.nan))
 
 
-def _warn_summary(log: SessionLog, stacklevel: int) -> None:
+def warn_summary(log: SessionLog, stacklevel: int = 2) -> None:
+    """The one :class:`~outcomes.errors.DataQualityWarning` of a load that quarantined rows or
+    left values blank, naming the bundle (``log.source``) and the counts."""
     quarantined = log.n_quarantined
     blanked = int((log.warnings[Col.ROW] > 1).sum())
     if quarantined or blanked:

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..bundle.load import load_bundle
+from ..bundle.load import load_bundle, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
 from ..courses import DEFAULT_BANDS, Courses, build_courses, combine_courses
@@ -250,8 +250,14 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
                            if n not in split.missing}, scale_map, wanted,
                        dict(DEFAULT_BANDS if bands is None else bands) if courses else None)
                  for b in split.buckets]
-        parts = _map(_bucket, tasks, engine, scheduler)
+        # a bucket's own warning would name the bucket: every bucket's is kept out here, in
+        # this thread, before any worker thread starts (catch_warnings in threads is not
+        # safe), and the combined one names the bundle
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            parts = _map(_bucket, tasks, engine, scheduler)
     log = _combined_log([p.log for p in parts], split)
+    warn_summary(log, stacklevel=3)
     if not courses:
         return log, None
     return log, combine_courses([p.courses for p in parts])
