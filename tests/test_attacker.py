@@ -1,10 +1,11 @@
 """An attacker reads whole releases and tries to pin down their hidden counts.
 
 For releases of simulated bundles (the report, the audit with ``--release``, the claims with
-``--release``, the dashboard's :meth:`~outcomes.app.dashboard.Dashboard.export`), the attacker reads every published number from the files
-as written, takes every linear relation the package knows between counts (the release's
-registry: partitions, margins, shared totals, at-risk chains) and adds its own ``rate x n``
-relations (a share shown beside its count and its denominator). For each cell shown as
+``--release``, the dashboard's :meth:`~outcomes.app.dashboard.Dashboard.export`), the attacker
+reads every published number from the files as written, takes every linear relation the
+package knows between counts (the release's registry: partitions, margins, shared totals,
+at-risk chains) and adds its own ``rate x n`` relations (a share shown beside its count and its
+denominator). For each cell shown as
 ``<min_cell`` it solves the least and the greatest value with ``scipy.optimize.linprog`` (cells
 as non-negative reals, ``<min_cell`` cells between 1 and ``min_cell - 1``). A release passes when
 no hidden cell is pinned to fewer than two values of its band, no shown share times its shown

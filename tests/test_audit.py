@@ -517,7 +517,8 @@ def test_internal_audit_is_exact_and_says_so(tmp_path):
     written = write_audit(result, tmp_path / "out")
     notice = "Internal: exact small counts and session identifiers"
     assert notice in written["html"].read_text("utf-8")
-    for path in [written["nonadherent_csv"], *(p for k, p in written.items() if k.endswith("_csv"))]:
+    csvs = [p for k, p in written.items() if k.endswith("_csv")]
+    for path in [written["nonadherent_csv"], *csvs]:
         assert path.read_text("utf-8").startswith(notice), path.name
     checks = pd.read_csv(written["checks_csv"], skiprows=1)
     small = checks[(checks["numerator"] > 0) & (checks["numerator"] < 5)]

@@ -75,7 +75,8 @@ def test_limits_narrow_with_volume_and_nest():
     lim = funnel_limits([2.0, 10.0, 100.0], indicator="notable_per_session", target=1.0)
     width = lim["upper_95"] - lim["lower_95"]
     assert np.all(np.diff(width) < 0)
-    assert np.all(lim["upper_998"] > lim["upper_95"]) and np.all(lim["lower_998"] <= lim["lower_95"])
+    assert np.all(lim["upper_998"] > lim["upper_95"])
+    assert np.all(lim["lower_998"] <= lim["lower_95"])
 
 
 def test_logistic_fit_recovers_shares_of_a_single_factor():

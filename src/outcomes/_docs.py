@@ -99,6 +99,7 @@ def shared_doc(**fragments: str) -> Callable[[_T], _T]:
 
 
 #: What every internal output says on its first line, sheet or heading (disclosure.md): the
-#: console, ``outcomes validate``, ``outcomes claims`` without ``--release`` and the audit by default.
+#: console, ``outcomes validate``, ``outcomes claims`` without ``--release`` and the audit by
+#: default.
 INTERNAL_NOTICE = ("Internal: exact small counts and session identifiers — do not share outside "
                    "the clinic.")

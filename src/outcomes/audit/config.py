@@ -228,7 +228,8 @@ def _validate(data: dict, files: tuple[str, ...], where: Where) -> AuditConfig:
                                "a percentage between 0 and 100")
     monitoring = _monitoring(data.get("monitoring", {}), where)
     return AuditConfig(
-        monitoring=monitoring, thresholds=thresholds, spacing_days=(lo, hi), finished_after_days=fin,
+        monitoring=monitoring, thresholds=thresholds, spacing_days=(lo, hi),
+        finished_after_days=fin,
         ceilings=ceilings, min_units=min_units, confidence=confidence,
         depth_edges=tuple(float(e) for e in edges),
         dimensions=dims, flag_dimensions=flag, adherence_minimum=minimum, files=files)

@@ -18,17 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._docs import FRAGMENTS, shared_doc
+from .._docs import FRAGMENTS, INTERNAL_NOTICE, shared_doc
 from .._version import __version__
 from .adherence import Adherence
 from .config import AuditConfig
-from .._docs import INTERNAL_NOTICE
 from .monitoring import Monitoring
 from .quality import AT_LEAST
 from .signals import Signals
 
-
-__all__ = ["AuditResult", "audit_data", "INTERNAL_NOTICE", "JSON_SCHEMA_VERSION", "EXIT_PASSED", "EXIT_FAILED"]
+__all__ = ["AuditResult", "audit_data", "INTERNAL_NOTICE", "JSON_SCHEMA_VERSION", "EXIT_PASSED",
+           "EXIT_FAILED"]
 
 #: Identifier of the layout of ``audit.json`` (changes when the layout changes).
 JSON_SCHEMA_VERSION = "outcomes.audit/1"

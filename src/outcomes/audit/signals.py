@@ -28,8 +28,8 @@ import pandas as pd
 
 from .._docs import FRAGMENTS, shared_doc
 from ..courses import NO_EVENTS_TABLE, Courses
-from ..stats.rows import GroupedShares
 from ..stats.result import Col, Result
+from ..stats.rows import GroupedShares
 
 __all__ = [
     "Signals",

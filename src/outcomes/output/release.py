@@ -73,7 +73,8 @@ UNIT_WORDS = ("patient", "course", "event", "session", "cluster", "unit", "row",
 _UNIT = r"(?:" + "|".join(re.escape(w) + r"s?" for w in UNIT_WORDS) + r")"
 _NUM = r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]*\d)"
 #: "3 independent events", "4 at risk", "2 clusters"
-_BEFORE = re.compile(rf"(?<!at least )(?<!at most )({_NUM})(\s+(?:[a-z-]+\s+){{0,2}}?){_UNIT}\b", re.I)
+_BEFORE = re.compile(
+    rf"(?<!at least )(?<!at most )({_NUM})(\s+(?:[a-z-]+\s+){{0,2}}?){_UNIT}\b", re.I)
 #: "censored: 3", "courses_reaching_band: 6", "only 3", "effective n 1.7"
 _AFTER = re.compile(rf"\b((?:{_UNIT}[a-z_]*\s*:|only|got|effective n|n\s*=)\s*)({_NUM})", re.I)
 #: a parenthesis holding a count of units: "(24 courses from 19 patients)"
@@ -209,8 +210,10 @@ class Chain:
 
     Examples
     --------
-    >>> Chain("n_at_risk", ["n_reached", "n_censored"], by="condition", order="after_session")
-    Chain(at_risk='n_at_risk', leaving=('n_reached', 'n_censored'), by=('condition',), order='after_session')
+    >>> chain = Chain("n_at_risk", ["n_reached", "n_censored"], by="condition",
+    ...               order="after_session")
+    >>> chain.leaving, chain.by
+    (('n_reached', 'n_censored'), ('condition',))
     """
 
     at_risk: str

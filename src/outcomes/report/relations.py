@@ -175,7 +175,8 @@ def generalise_reasons(table: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> t = pd.DataFrame({"table": ["sessions"] * 2, "kind": ["quarantined"] * 2,
-    ...                   "what": ["id 'S1' is also used by row 9", "id 'S2' is also used by row 4"],
+    ...                   "what": ["id 'S1' is also used by row 9",
+    ...                            "id 'S2' is also used by row 4"],
     ...                   "n_rows": [1, 1]})
     >>> generalise_reasons(t).values.tolist()
     [['sessions', 'quarantined', "id '…' is also used by row …", 2]]
