@@ -331,3 +331,22 @@ def test_workbook_opens_in_libreoffice_with_every_number_formatted(report_pdf, t
     wrong = [(k, fmt, shown[k[0]].iat[k[1], k[2]]) for k, fmt in expected.items()
              if not re.fullmatch(_SHOWN[fmt], shown[k[0]].iat[k[1], k[2]])]
     assert wrong[:5] == []
+
+
+def test_a_page_without_raster_copies_renders_each_figure_once(tmp_path):
+    """The report keeps PNG copies only when a Word document is asked for; its PDF reads the
+    SVG and the figure's size, and Word says what is missing instead of failing obscurely."""
+    from outcomes.errors import OutcomesError
+
+    fig, ax = plt.subplots(figsize=(6.0, 3.0))
+    ax.plot([0, 1], [0, 1])
+    page = Page("F", raster=False).section("Figure").figure(ax, alt="a line")
+    (block,) = page.sections[0].blocks
+    assert block.data["png"] is None and block.data["size"] == (6.0, 3.0)
+    source, figures = typst_source(page)
+    assert list(figures) == ["figure-1.svg"] and f"width: {TEXT_WIDTH:.1f}pt" in source
+    assert read_pdf(write_pdf(page, tmp_path / "f.pdf"))
+    with pytest.raises(OutcomesError, match="raster=True"):
+        write_docx(page, tmp_path / "f.docx")
+    kept = Page("F").section("Figure").figure(plt.subplots()[1], alt="a line")
+    assert kept.sections[0].blocks[0].data["png"][:4] == b"\x89PNG"

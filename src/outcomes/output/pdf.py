@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import struct
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -288,17 +287,11 @@ def table_markup(frame, caption: str | None = None, digits: int = 3) -> str:
 
 
 # --------------------------------------------------------------------------------- blocks
-def _png_size(png: bytes) -> tuple[int, int]:
-    if png[:8] != b"\x89PNG\r\n\x1a\n":
-        raise OutcomesError("write_pdf(): a figure is not a PNG image.")
-    return struct.unpack(">II", png[16:24])
-
-
 _SVG_URI = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 
 
 def _figure(data: dict, name: str) -> str:
-    w, h = _png_size(data["png"])  # the SVG has the PNG's proportions
+    w, h = data["size"]
     height = TEXT_WIDTH * h / w
     size = f"width: {TEXT_WIDTH:.1f}pt" if height <= FIGURE_HEIGHT else \
         f"height: {FIGURE_HEIGHT}pt"

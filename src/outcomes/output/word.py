@@ -182,6 +182,9 @@ def _block(doc, block, max_rows: int) -> None:
             _note(doc, data["summary"])
         _table(doc, data["frame"], data.get("caption"), data.get("digits", 3))
     elif kind == "figure":
+        if data.get("png") is None:
+            raise OutcomesError("write_docx(): the page keeps no PNG copies of its figures; "
+                                "build it with Page(..., raster=True).")
         doc.add_picture(io.BytesIO(data["png"]), width=Mm(_TEXT_MM))
         if data.get("caption"):
             run = doc.add_paragraph().add_run(words(data["caption"]))

@@ -215,13 +215,13 @@ def _page(result: AuditResult, t: dict[str, pd.DataFrame], min_cell: int) -> Pag
            f"(outcomes {__version__})"
     if min_cell is None:
         page = Page(f"Quality audit: {result.source or 'bundle'}",
-                    subtitle=f"{INTERNAL_NOTICE} {head}")
+                    subtitle=f"{INTERNAL_NOTICE} {head}", raster=False)
         page.note("Exact counts, percentages and the sessions not following a recommendation, "
                   "for the clinic's own auditor. For a copy to share, run 'outcomes audit "
                   "--release'. Session, clinic and operator ids are the bundle's pseudonymous "
                   "keys; no patient id or date is shown.")
     else:
-        page = Page(f"Quality audit: {result.source or 'bundle'}", subtitle=head)
+        page = Page(f"Quality audit: {result.source or 'bundle'}", subtitle=head, raster=False)
         n_sup = len(t.get("suppressions", ()))
         page.note(f"Release: counts from 1 to {min_cell - 1} are shown as "
                   f"{small_mark(min_cell)}, cells that would give them back (by subtraction, "

@@ -216,7 +216,7 @@ def write_report(
         )
         progress.step("drawing figures")
         page = _page(results, export.tables, export.suppressions, min_cell, command,
-                     include_patient_rows)
+                     include_patient_rows, raster=docx)
         progress.step("writing report.html")
         html_path = page.write(out / "report.html")
         pdf_path = None
@@ -279,10 +279,11 @@ def released_results(r: Results, shown: dict, min_cell: int) -> Results:
 
 
 def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, command,
-          include_patient_rows: bool) -> Page:
+          include_patient_rows: bool, raster: bool = True) -> Page:
     r = released_results(r, shown, min_cell)
     log = r.log
-    page = Page("Microneedling outcomes: what the data say", subtitle=_subtitle(r, min_cell))
+    page = Page("Microneedling outcomes: what the data say", subtitle=_subtitle(r, min_cell),
+                raster=raster)
     names = {c.id: c.statement for c in r.claims.catalogue}
     answer_section(page, shown["claims"], r.claims.catalogue, shown["conflicts"])
     _claims(page, r, shown, names)
