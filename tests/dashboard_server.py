@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 CONSOLE_SCRIPT = Path(sys.executable).with_name("outcomes")
 URL = re.compile(r"(http://127\.0\.0\.1:\d+/)")
+#: True in the page once the app works: both plots drawn and the claims table filled.
+READY_JS = ("() => [...document.querySelectorAll('.outcomes-dashboard .widget-image')]"
+            ".filter(i => i.src && i.naturalWidth > 0).length == 2"
+            " && document.querySelectorAll('.outcomes-claims tbody tr').length > 0")
 
 
 #: Where the command's Python keeps its compiled modules across runs, as an installed package

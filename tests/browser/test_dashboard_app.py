@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.dashboard_server import ROOT, SAMPLE, start
+from tests.dashboard_server import READY_JS, ROOT, SAMPLE, start
 
 pytestmark = pytest.mark.browser
 
@@ -72,11 +72,7 @@ def page(app, browser):
     p.errors = []
     p.on("pageerror", lambda exc: p.errors.append(str(exc)))
     p.goto(app.url, wait_until="commit", timeout=READY_SECONDS * 1000)
-    p.wait_for_function(
-        "() => [...document.querySelectorAll('.outcomes-dashboard .widget-image')]"
-        ".filter(i => i.src && i.naturalWidth > 0).length == 2"
-        " && document.querySelectorAll('.outcomes-claims tbody tr').length > 0",
-        timeout=READY_SECONDS * 1000)
+    p.wait_for_function(READY_JS, timeout=READY_SECONDS * 1000)
     ready = time.monotonic() - app.started
     (ARTEFACTS / "dashboard-start-seconds.txt").write_text(
         f"command start to URL printed: {app.url_seconds:.1f} s\n"
