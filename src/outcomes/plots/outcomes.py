@@ -98,6 +98,21 @@ def _band_lines(ax, bands: dict, orientation: str = "horizontal", text: bool = T
                             fontsize=TEXT_PT, color="#555555", annotation_clip=False)
 
 
+def _single(ax, n: int, extra_height: float = 0.0):
+    """The axes of a plot drawing its ``n`` curves together (wider beside a legend of many)."""
+    return axes(ax, figsize=(6.4 + (1.4 if n > 4 else 0.0), 4.0 + extra_height))
+
+
+def _finish_single(ax, xlabel: str, ylabel: str, title: str, n: int, inside: str = "best"):
+    """Labels, title and legend of a plot drawing its ``n`` curves together; returns ``ax``."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=TICK_PT)
+    readable(ax)
+    _legend(ax, n, inside=inside)
+    return ax
+
+
 def _legend(ax, n: int, inside: str = "best") -> None:
     """A legend inside the axes for a few curves, beside them (right) for many; the claims'
     long entries under the figure."""
@@ -235,8 +250,7 @@ def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditi
         xlabel = "session k"
         fig, axs = _grid(len(chosen), ax, columns=columns, size=(1.8, 1.7))
     else:
-        axs = [axes(ax, figsize=(6.4 + (1.4 if len(chosen) > 4 else 0.0), 4.0))] * len(chosen)
-        axs = axs or [axes(ax)]
+        axs = [_single(ax, len(chosen))] * max(1, len(chosen))
     k_max = 1
     for a, name in zip(axs, chosen, strict=False):
         _c, k, est, lo, hi = _rows(t, name, Col.AFTER_SESSION, min_n)
@@ -255,13 +269,7 @@ def plot_dose_response(result, ax=None, *, measure: str = "improvement", conditi
     if use_panels:
         _label_panels(fig, axs, xlabel, ylabel, title, columns)
         return axs[0]
-    a = axs[0]
-    a.set_xlabel(xlabel)
-    a.set_ylabel(ylabel)
-    a.set_title(title, fontsize=TICK_PT)
-    readable(a)
-    _legend(a, len(chosen))
-    return a
+    return _finish_single(axs[0], xlabel, ylabel, title, len(chosen))
 
 
 # --------------------------------------------------------------------------- sessions to band
@@ -361,8 +369,7 @@ def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = T
         fig, axs = _grid(len(chosen), ax, columns=columns, size=(1.8, 1.7))
     else:
         rows = len(chosen) + 1 if at_risk else 0
-        one = axes(ax, figsize=(6.4 + (1.4 if len(chosen) > 4 else 0.0), 4.0 + 0.14 * rows))
-        axs = [one] * max(1, len(chosen))
+        axs = [_single(ax, len(chosen), 0.14 * rows)] * max(1, len(chosen))
     k_max = 1
     drawn = []
     for a, name in zip(axs, chosen, strict=False):
@@ -398,13 +405,7 @@ def plot_sessions_to_band(result, ax=None, *, conditions=None, at_risk: bool = T
         _label_panels(fig, axs, xlabel, ylabel, title, columns)
         _figure_legend(fig, axs)
         return axs[0]
-    a = axs[0]
-    a.set_ylabel(ylabel)
-    a.set_xlabel(xlabel)
-    a.set_title(title, fontsize=TICK_PT)
-    readable(a)
-    _legend(a, len(drawn), inside="upper left")
-    return a
+    return _finish_single(axs[0], xlabel, ylabel, title, len(drawn), inside="upper left")
 
 
 def _at_risk_rows(ax, drawn, k_max) -> None:
