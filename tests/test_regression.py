@@ -115,3 +115,50 @@ def test_floor_binds_at_30_clusters_or_fewer_with_identical_patient_means():
     fit, naive = floored_fits(np.ones((2 * G, 1)), np.tile([2.0, 4.0], G),
                               np.repeat(np.arange(G), 2), G)
     assert naive is None
+
+
+def _design(N, rng):
+    """A tall design with dummies, a numeric column, a sum of two dummies, a zero column and an
+    interaction present in one level only: some columns are exact combinations of others."""
+    level = rng.integers(0, 6, N)
+    a = rng.integers(0, 2, N).astype(float)
+    Z = np.column_stack([(level == k).astype(float) for k in range(1, 6)] + [rng.normal(size=N)])
+    Z[:, 4] = 0.0
+    Z = np.column_stack([Z, Z[:, 0] + Z[:, 1], (level == 2) * a])
+    Z = Z - Z.mean(axis=0)
+    return np.column_stack([np.ones(N), a, Z, a[:, None] * Z])
+
+
+@pytest.mark.parametrize("batch", [1 << 16, 700])
+def test_independent_columns_of_a_tall_design_are_those_of_gram_schmidt_on_its_rows(
+        batch, monkeypatch):
+    # above 64 rows a column, the design is reduced to its QR triangle first (same inner
+    # products; row blocks of `batch` rows); the columns kept must be those of Gram-Schmidt on
+    # the N rows themselves
+    import outcomes.stats.regression as reg
+
+    X = _design(5000, np.random.default_rng(3))
+    assert X.shape[0] > reg._TALL * X.shape[1]
+    monkeypatch.setattr(reg, "_BATCH_UNITS", batch)
+    tall = independent_columns(X).tolist()
+    monkeypatch.setattr(reg, "_TALL", 10 ** 9)  # Gram-Schmidt on the rows
+    direct = independent_columns(X).tolist()
+    assert tall == direct
+    assert len(tall) < X.shape[1]  # the combinations are dropped
+
+
+def test_cr2_in_small_batches_equals_one_batch(monkeypatch):
+    # the clusters of one size are processed in batches of at most _BATCH_UNITS units
+    import outcomes.stats.regression as reg
+
+    rng = np.random.default_rng(5)
+    codes = np.repeat(np.arange(300), rng.integers(1, 5, 300))
+    rng.shuffle(codes)
+    X = _design(codes.size, rng)[:, [0, 1, 2, 3, 7]]
+    y = X @ rng.normal(size=X.shape[1]) + rng.normal(size=codes.size)
+    whole = fit_cr2(X, y, codes, 300)
+    monkeypatch.setattr(reg, "_BATCH_UNITS", 7)
+    batched = fit_cr2(X, y, codes, 300)
+    assert np.allclose(batched.vcov, whole.vcov, rtol=1e-12, atol=0)
+    c = np.eye(X.shape[1])[1]
+    assert np.allclose(batched.contrast(c), whole.contrast(c), rtol=1e-12)

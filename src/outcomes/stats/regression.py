@@ -59,7 +59,7 @@ class CR2Fit:
     n_clusters: int
     _X: np.ndarray
     _M: np.ndarray
-    _AX: np.ndarray
+    _blocks: tuple
     _e: np.ndarray
     _codes: np.ndarray
 
@@ -96,11 +96,15 @@ class CR2Fit:
         c = np.asarray(c, dtype=float).reshape(-1)
         G = self.n_clusters
         Mc = self._M @ c
-        w = self._AX @ Mc
         est = float(self.coef @ c)
         se = math.sqrt(max(float(c @ self.vcov @ c), 0.0))
-        ww = np.bincount(self._codes, weights=w * w, minlength=G)
-        T = _cluster_sums(self._X * w[:, None], self._codes, G)
+        xm = self._X @ Mc  # X_g M c of every unit
+        ww = np.zeros(G)
+        T = np.zeros((G, self._X.shape[1]))
+        for gs, rows, A in _chunks(self._blocks):
+            w = _apply(A, xm[rows])  # (k, size): w_g = A_g X_g M c
+            ww[gs] = np.einsum("ks,ks->k", w, w)
+            T[gs] = np.einsum("ksp,ks->kp", self._X[rows], w)  # rows X_g' w_g
         TM = T @ self._M
         K = T.T @ T
         MK = self._M @ K
@@ -110,18 +114,6 @@ class CR2Fit:
         trace_sq = float(ww @ ww - 2.0 * ww @ tmt_diag + np.sum(MK * MK.T))
         df = trace * trace / trace_sq if trace_sq > 0 else math.nan
         return est, se, df
-
-
-def _cluster_sums(A: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """Per-cluster column sums of ``A`` (N x p) as a G x p matrix.
-
-    One ``bincount`` per column: the same sums, added in the same (row) order, as
-    ``np.add.at(out, codes, A)``, many times faster.
-    """
-    out = np.empty((G, A.shape[1]))
-    for j in range(A.shape[1]):
-        out[:, j] = np.bincount(codes, weights=A[:, j], minlength=G)
-    return out
 
 
 def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
@@ -147,6 +139,8 @@ def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     [0, 1]
     """
     X = np.asarray(X, dtype=float)
+    if X.shape[0] > _TALL * max(X.shape[1], 1):
+        X = _triangle(X)  # the same inner products of the columns, p x p
     keep: list[int] = []
     columns = np.asfortranarray(X)  # contiguous columns
     Q = np.empty_like(columns, order="F")  # the orthonormal columns kept, filled in order
@@ -165,28 +159,73 @@ def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
-def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """``A_g X_g`` stacked in unit order, ``A_g = (I - X_g M X_g')^(-1/2)`` (pseudo-inverse
+#: A design of more than this many rows per column is reduced to its triangle first.
+_TALL = 64
+
+
+def _triangle(X: np.ndarray) -> np.ndarray:
+    """The triangle ``R`` of ``X = QR`` (p x p), by QR of row blocks and of their stacked
+    triangles: ``R'R = X'X`` without squaring the condition, so the Gram-Schmidt of
+    :func:`independent_columns` on ``R`` finds the residual norms it finds on ``X``."""
+    step = max(_BATCH_UNITS, 4 * X.shape[1])
+    parts = [np.linalg.qr(X[lo: lo + step], mode="r") for lo in range(0, X.shape[0], step)]
+    return np.linalg.qr(np.vstack(parts), mode="r") if len(parts) > 1 else parts[0]
+
+
+#: Units per batch of same-sized clusters (bounds the memory of the gathered rows).
+_BATCH_UNITS = 1 << 16
+
+
+def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tuple:
+    """The CR2 adjustments ``A_g = (I - X_g M X_g')^(-1/2)`` of every cluster (pseudo-inverse
     square root: eigenvalues at or below 1e-12 give 0, as clubSandwich's ``matrix_power``).
 
-    Clusters of the same size are done together (one batched eigen-decomposition per size).
+    Clusters of the same size are done together (one batched eigen-decomposition per size and
+    batch of at most :data:`_BATCH_UNITS` units; a cluster of one unit needs none). Returns, per
+    size, ``(clusters, rows, A)``: the clusters' codes (k,), their units' rows in unit order
+    (k, size) and the matrices (k, size, size) -- the p-wide ``A_g X_g`` is never stored.
     """
-    N, p = X.shape
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes, minlength=G)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    AX = np.empty_like(X)
+    blocks = []
     for size in np.unique(sizes[sizes > 0]):
-        gs = np.flatnonzero(sizes == size)
-        rows = order[starts[gs][:, None] + np.arange(size)[None, :]]  # (k, size)
-        Xg = X[rows]  # (k, size, p)
-        B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
-        vals, vecs = np.linalg.eigh(B)
-        with np.errstate(divide="ignore"):
-            inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
-        A = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
-        AX[rows] = A @ Xg
-    return AX
+        gs_all = np.flatnonzero(sizes == size)
+        rows_all = order[starts[gs_all][:, None] + np.arange(size)[None, :]]  # (k, size)
+        A_all = np.empty((gs_all.size, size, size))
+        step = max(1, _BATCH_UNITS // int(size))
+        for lo in range(0, gs_all.size, step):
+            rows = rows_all[lo: lo + step]
+            Xg = X[rows]  # (k, size, p)
+            if size == 1:  # 1 - h_ii, its own eigenvalue
+                vals = 1.0 - np.einsum("kp,pq,kq->k", Xg[:, 0, :], M, Xg[:, 0, :])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    A_all[lo: lo + step, 0, 0] = np.where(
+                        vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
+                continue
+            B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
+            vals, vecs = np.linalg.eigh(B)
+            with np.errstate(divide="ignore"):
+                inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)),
+                                    0.0)
+            A_all[lo: lo + step] = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+        blocks.append((gs_all, rows_all, A_all))
+    return tuple(blocks)
+
+
+def _chunks(blocks: tuple):
+    """The blocks of :func:`_adjustments` in batches of at most :data:`_BATCH_UNITS` units."""
+    for gs, rows, A in blocks:
+        step = max(1, _BATCH_UNITS // rows.shape[1])
+        for lo in range(0, gs.size, step):
+            yield gs[lo: lo + step], rows[lo: lo + step], A[lo: lo + step]
+
+
+def _apply(A: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``A_g v_g`` for each cluster of a batch: (k, s, s) times (k, s) -> (k, s)."""
+    if A.shape[1] == 1:
+        return A[:, :, 0] * v
+    return np.einsum("kst,kt->ks", A, v)
 
 
 def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
@@ -237,11 +276,13 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     M = (M + M.T) / 2.0
     coef = M @ (X.T @ y)
     e = y - X @ coef
-    AX = _adjustments(X, M, codes, G)
-    u = _cluster_sums(AX * e[:, None], codes, G)  # rows X_g' A_g e_g
+    blocks = _adjustments(X, M, codes, G)
+    u = np.zeros((G, X.shape[1]))  # rows X_g' A_g e_g
+    for gs, rows, A in _chunks(blocks):
+        u[gs] = np.einsum("ksp,ks->kp", X[rows], _apply(A, e[rows]))
     meat = u.T @ u
     V = M @ meat @ M
-    return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, AX, e, codes)
+    return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, blocks, e, codes)
 
 
 def floored_fits(X, y, codes, n_clusters: int, *,
