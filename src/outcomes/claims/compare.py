@@ -161,7 +161,7 @@ def _levels(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
     is the regression's reference, as for the sorted text)."""
     names, inverse = np.unique(labels.astype(str).astype(object), return_inverse=True)
     unit = inverse.reshape(-1)[codes]
-    present = np.unique(unit)
+    present = np.flatnonzero(np.bincount(unit, minlength=len(names)))
     compact = np.full(len(names), -1)
     compact[present] = np.arange(present.size)
     return pd.Categorical.from_codes(compact[unit], categories=pd.Index(names[present],
@@ -179,8 +179,9 @@ def _pooled(codes: np.ndarray, labels: np.ndarray, exposure: np.ndarray, who: np
     span = max(int(who.max()) + 1 if who.size else 1, 1)
     for g in (0, 1):
         in_group = (exposure == g) & (who >= 0)
-        pairs = np.unique(level[in_group].astype(np.int64) * span + who[in_group])
-        counts[:, g] = np.bincount(pairs // span, minlength=len(names))
+        seen = np.zeros(len(names) * span, dtype=bool)  # (level, patient) pairs present
+        seen[level[in_group].astype(np.int64) * span + who[in_group]] = True
+        counts[:, g] = seen.reshape(len(names), span).sum(axis=1)
     present = np.bincount(level, minlength=len(names)) > 0
     rare = present & (counts.min(axis=1) < min_level)
     labels[rare[inverse.reshape(-1)]] = POOLED

@@ -203,7 +203,7 @@ def standardised_contrast(
     carriers = G
     for value, word in ((1.0, "exposed"), (0.0, "unexposed")):
         arm = a == value
-        g_arm = np.unique(codes[arm]).size
+        g_arm = int(np.count_nonzero(np.bincount(codes[arm], minlength=G)))
         carriers = min(carriers, g_arm)
         if g_arm < 2:
             raise AnalysisError(

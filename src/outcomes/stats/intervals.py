@@ -632,7 +632,8 @@ def _regression_design(arr: np.ndarray, group, cluster, levels, op: str, what: s
 
 def _arm_clusters(codes: np.ndarray, first: np.ndarray) -> int:
     """Patients carrying a two-group comparison: the fewer of the two groups' patients."""
-    return min(np.unique(codes[first]).size, np.unique(codes[~first]).size)
+    return min(int(np.count_nonzero(np.bincount(codes[first]))),
+               int(np.count_nonzero(np.bincount(codes[~first]))))
 
 
 def _cr2_words(df: float, floored: bool, unit_label: str, scale: str = "",
