@@ -99,16 +99,17 @@ class CR2Fit:
         est = float(self.coef @ c)
         se = math.sqrt(max(float(c @ self.vcov @ c), 0.0))
         xm = self._X @ Mc  # X_g M c of every unit
+        p = self._X.shape[1]
         ww = np.zeros(G)
-        T = np.zeros((G, self._X.shape[1]))
+        tmt_diag = np.zeros(G)  # diagonal of T M T'
+        K = np.zeros((p, p))  # T'T, summed over the batches (T itself is never stored)
         for gs, rows, A in _chunks(self._blocks):
             w = _apply(A, xm[rows])  # (k, size): w_g = A_g X_g M c
             ww[gs] = np.einsum("ks,ks->k", w, w)
-            T[gs] = np.einsum("ksp,ks->kp", self._X[rows], w)  # rows X_g' w_g
-        TM = T @ self._M
-        K = T.T @ T
+            T = np.einsum("ksp,ks->kp", self._X[rows], w)  # rows X_g' w_g
+            tmt_diag[gs] = np.einsum("ij,ij->i", T @ self._M, T)
+            K += T.T @ T
         MK = self._M @ K
-        tmt_diag = np.einsum("ij,ij->i", TM, T)  # diagonal of T M T'
         trace = float(ww.sum() - np.trace(MK))
         # tr(P^2) = sum_g ww_g^2 - 2 sum_g ww_g (TMT')_gg + ||T M T'||_F^2
         trace_sq = float(ww @ ww - 2.0 * ww @ tmt_diag + np.sum(MK * MK.T))
@@ -277,10 +278,10 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     coef = M @ (X.T @ y)
     e = y - X @ coef
     blocks = _adjustments(X, M, codes, G)
-    u = np.zeros((G, X.shape[1]))  # rows X_g' A_g e_g
-    for gs, rows, A in _chunks(blocks):
-        u[gs] = np.einsum("ksp,ks->kp", X[rows], _apply(A, e[rows]))
-    meat = u.T @ u
+    meat = np.zeros((X.shape[1], X.shape[1]))  # sum_g u_g u_g', u_g = X_g' A_g e_g
+    for _, rows, A in _chunks(blocks):
+        u = np.einsum("ksp,ks->kp", X[rows], _apply(A, e[rows]))
+        meat += u.T @ u
     V = M @ meat @ M
     return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, blocks, e, codes)
 
