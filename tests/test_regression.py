@@ -162,3 +162,20 @@ def test_cr2_in_small_batches_equals_one_batch(monkeypatch):
     assert np.allclose(batched.vcov, whole.vcov, rtol=1e-12, atol=0)
     c = np.eye(X.shape[1])[1]
     assert np.allclose(batched.contrast(c), whole.contrast(c), rtol=1e-12)
+
+
+def test_a_contrast_fitted_again_is_remembered_and_equals_a_fresh_fit():
+    import outcomes.stats.regression as reg
+
+    rng = np.random.default_rng(8)
+    codes = rng.integers(0, 40, 200)
+    X = np.column_stack([np.ones(200), rng.integers(0, 2, 200)])
+    y = rng.normal(size=200)
+    reg._CONTRASTS.clear()
+    first = reg.fitted_contrast(X, y, codes, 40, [0.0, 1.0], carriers=12)
+    again = reg.fitted_contrast(X.copy(), y.copy(), codes.copy(), 40, [0.0, 1.0], carriers=12)
+    assert len(reg._CONTRASTS) == 1 and again == first
+    assert first == floored_contrast(*floored_fits(X, y, codes, 40, carriers=12), [0.0, 1.0])
+    reg.fitted_contrast(X, y + 1.0, codes, 40, [0.0, 1.0], carriers=12)
+    reg.fitted_contrast(X, y, codes, 40, [1.0, 1.0], carriers=12)
+    assert len(reg._CONTRASTS) == 3  # another outcome, another contrast: other results
