@@ -179,3 +179,19 @@ def test_a_contrast_fitted_again_is_remembered_and_equals_a_fresh_fit():
     reg.fitted_contrast(X, y + 1.0, codes, 40, [0.0, 1.0], carriers=12)
     reg.fitted_contrast(X, y, codes, 40, [1.0, 1.0], carriers=12)
     assert len(reg._CONTRASTS) == 3  # another outcome, another contrast: other results
+
+
+@pytest.mark.parametrize("wobble", [0.0, 1e-6, 1e-2])
+def test_tall_designs_without_exact_combinations_keep_what_gram_schmidt_keeps(wobble,
+                                                                             monkeypatch):
+    # a column that is a combination plus a wobble: at 1e-2 the Cholesky shortcut keeps all;
+    # at 1e-6 it is not clear there and the QR triangle keeps it; at 0 it is dropped
+    import outcomes.stats.regression as reg
+
+    rng = np.random.default_rng(4)
+    X = _design(5000, rng)[:, [0, 1, 2, 3, 4, 7]]
+    X = np.column_stack([X, X[:, 2] + X[:, 3] + wobble * rng.normal(size=5000)])
+    found = independent_columns(X).tolist()
+    monkeypatch.setattr(reg, "_TALL", 10 ** 9)
+    assert found == independent_columns(X).tolist()
+    assert len(found) == X.shape[1] - (wobble == 0.0)

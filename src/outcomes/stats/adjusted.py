@@ -211,8 +211,9 @@ def standardised_contrast(
                 f"{g_arm} {cluster_label}; a patient-clustered comparison needs at least 2 "
                 f"{cluster_label} in each arm.")
     key = _fit_key(arr, a, covariates, codes, unit_label)
-    if key not in _FITS:
-        _FITS[key] = _fit(arr, a, covariates, codes, G, carriers, unit_label)
+    if contrast not in _FITS.get(key, ({},))[0]:
+        fitted = _fit(arr, a, covariates, codes, G, carriers, unit_label, contrast)
+        _FITS[key] = ({**_FITS.get(key, ({},))[0], **fitted[0]}, *fitted[1:])
         while len(_FITS) > _FITS_KEPT:
             _FITS.popitem(last=False)
     by_contrast, used, dropped, collinear, notes = _FITS[key]
@@ -246,8 +247,8 @@ def standardised_contrast(
 #: The fits of the last few standardised contrasts, by a digest of their data: the claims'
 #: family-wise view asks for the same contrast again at another level, and only the t quantile
 #: depends on the level (the fit, its CR2 standard error and df do not); a risk difference's
-#: E-value asks for the ratio of the same fit. Both contrasts of a fit are kept (numbers only,
-#: never the design).
+#: E-value asks for the ratio of the same fit, so a 0/1 outcome's fit gives both contrasts at
+#: once. Only numbers are kept, never the design.
 _FITS: OrderedDict = OrderedDict()
 _FITS_KEPT = 32
 
@@ -272,9 +273,10 @@ def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray,
 
 
 def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, carriers: int,
-         unit_label: str) -> tuple:
+         unit_label: str, contrast: str) -> tuple:
     """The fit of :func:`standardised_contrast` (everything but the level's quantile), with
-    both contrasts: ``{contrast: (est, se, df, floored) or why there is none}``."""
+    ``contrast`` and, for a 0/1 outcome, both: ``{contrast: (est, se, df, floored) or why
+    there is none}``."""
     N = arr.size
     if covariates is None:
         cols, znames, used, dropped = [], [], [], []
@@ -306,14 +308,18 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     c0 = np.zeros(keep.size)
     c0[0] = 1.0
     mu1, mu0 = float(fit.coef @ c1), float(fit.coef @ c0)
-    by_contrast = {"difference": floored_contrast(fit, naive, c1 - c0)}
-    if mu1 <= 0.0 or mu0 <= 0.0:
-        by_contrast["ratio"] = (
-            f"standardised_contrast: the standardised means are {mu1:.4g} (exposed) and "
-            f"{mu0:.4g} (unexposed); a ratio needs both positive: report the difference.")
-    else:
-        _, se, df, floored = floored_contrast(fit, naive, c1 / mu1 - c0 / mu0)
-        by_contrast["ratio"] = (mu1 / mu0, se, df, floored)
+    binary = bool(np.all((arr == 0.0) | (arr == 1.0)))
+    by_contrast = {}
+    if contrast == "difference" or binary:
+        by_contrast["difference"] = floored_contrast(fit, naive, c1 - c0)
+    if contrast == "ratio" or binary:
+        if mu1 <= 0.0 or mu0 <= 0.0:
+            by_contrast["ratio"] = (
+                f"standardised_contrast: the standardised means are {mu1:.4g} (exposed) and "
+                f"{mu0:.4g} (unexposed); a ratio needs both positive: report the difference.")
+        else:
+            _, se, df, floored = floored_contrast(fit, naive, c1 / mu1 - c0 / mu0)
+            by_contrast["ratio"] = (mu1 / mu0, se, df, floored)
     return by_contrast, tuple(used), tuple(dropped), tuple(collinear), tuple(notes)
 
 
