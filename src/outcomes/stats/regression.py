@@ -108,7 +108,7 @@ class CR2Fit:
         for gs, rows, A in _chunks(self._blocks):
             w = _apply(A, xm[rows])  # (k, size): w_g = A_g X_g M c
             ww[gs] = np.einsum("ks,ks->k", w, w)
-            T = np.einsum("ksp,ks->kp", self._X[rows], w)  # rows X_g' w_g
+            T = _weighted_sums(self._X[rows], w)  # rows X_g' w_g
             tmt_diag[gs] = np.einsum("ij,ij->i", T @ self._M, T)
             K += T.T @ T
         MK = self._M @ K
@@ -227,7 +227,7 @@ def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tup
             rows = rows_all[lo: lo + step]
             Xg = X[rows]  # (k, size, p)
             if size == 1:  # 1 - h_ii, its own eigenvalue
-                vals = 1.0 - np.einsum("kp,pq,kq->k", Xg[:, 0, :], M, Xg[:, 0, :])
+                vals = 1.0 - np.einsum("kp,kp->k", Xg[:, 0, :] @ M, Xg[:, 0, :])
                 with np.errstate(divide="ignore", invalid="ignore"):
                     A_all[lo: lo + step, 0, 0] = np.where(
                         vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
@@ -248,6 +248,13 @@ def _chunks(blocks: tuple):
         step = max(1, _BATCH_UNITS // rows.shape[1])
         for lo in range(0, gs.size, step):
             yield gs[lo: lo + step], rows[lo: lo + step], A[lo: lo + step]
+
+
+def _weighted_sums(Xg: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``X_g' w_g`` for each cluster of a batch: (k, s, p) and (k, s) -> (k, p)."""
+    if Xg.shape[1] == 1:
+        return Xg[:, 0, :] * w
+    return np.matmul(w[:, None, :], Xg)[:, 0, :]
 
 
 def _apply(A: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -308,7 +315,7 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     blocks = _adjustments(X, M, codes, G)
     meat = np.zeros((X.shape[1], X.shape[1]))  # sum_g u_g u_g', u_g = X_g' A_g e_g
     for _, rows, A in _chunks(blocks):
-        u = np.einsum("ksp,ks->kp", X[rows], _apply(A, e[rows]))
+        u = _weighted_sums(X[rows], _apply(A, e[rows]))
         meat += u.T @ u
     V = M @ meat @ M
     return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, blocks, e, codes)
