@@ -115,3 +115,83 @@ def test_floor_binds_at_30_clusters_or_fewer_with_identical_patient_means():
     fit, naive = floored_fits(np.ones((2 * G, 1)), np.tile([2.0, 4.0], G),
                               np.repeat(np.arange(G), 2), G)
     assert naive is None
+
+
+def _design(N, rng):
+    """A tall design with dummies, a numeric column, a sum of two dummies, a zero column and an
+    interaction present in one level only: some columns are exact combinations of others."""
+    level = rng.integers(0, 6, N)
+    a = rng.integers(0, 2, N).astype(float)
+    Z = np.column_stack([(level == k).astype(float) for k in range(1, 6)] + [rng.normal(size=N)])
+    Z[:, 4] = 0.0
+    Z = np.column_stack([Z, Z[:, 0] + Z[:, 1], (level == 2) * a])
+    Z = Z - Z.mean(axis=0)
+    return np.column_stack([np.ones(N), a, Z, a[:, None] * Z])
+
+
+@pytest.mark.parametrize("batch", [1 << 16, 700])
+def test_independent_columns_of_a_tall_design_are_those_of_gram_schmidt_on_its_rows(
+        batch, monkeypatch):
+    # above 64 rows a column, the design is reduced to its QR triangle first (same inner
+    # products; row blocks of `batch` rows); the columns kept must be those of Gram-Schmidt on
+    # the N rows themselves
+    import outcomes.stats.regression as reg
+
+    X = _design(5000, np.random.default_rng(3))
+    assert X.shape[0] > reg._TALL * X.shape[1]
+    monkeypatch.setattr(reg, "_BATCH_UNITS", batch)
+    tall = independent_columns(X).tolist()
+    monkeypatch.setattr(reg, "_TALL", 10 ** 9)  # Gram-Schmidt on the rows
+    direct = independent_columns(X).tolist()
+    assert tall == direct
+    assert len(tall) < X.shape[1]  # the combinations are dropped
+
+
+def test_cr2_in_small_batches_equals_one_batch(monkeypatch):
+    # the clusters of one size are processed in batches of at most _BATCH_UNITS units
+    import outcomes.stats.regression as reg
+
+    rng = np.random.default_rng(5)
+    codes = np.repeat(np.arange(300), rng.integers(1, 5, 300))
+    rng.shuffle(codes)
+    X = _design(codes.size, rng)[:, [0, 1, 2, 3, 7]]
+    y = X @ rng.normal(size=X.shape[1]) + rng.normal(size=codes.size)
+    whole = fit_cr2(X, y, codes, 300)
+    monkeypatch.setattr(reg, "_BATCH_UNITS", 7)
+    batched = fit_cr2(X, y, codes, 300)
+    assert np.allclose(batched.vcov, whole.vcov, rtol=1e-12, atol=0)
+    c = np.eye(X.shape[1])[1]
+    assert np.allclose(batched.contrast(c), whole.contrast(c), rtol=1e-12)
+
+
+def test_a_contrast_fitted_again_is_remembered_and_equals_a_fresh_fit():
+    import outcomes.stats.regression as reg
+
+    rng = np.random.default_rng(8)
+    codes = rng.integers(0, 40, 200)
+    X = np.column_stack([np.ones(200), rng.integers(0, 2, 200)])
+    y = rng.normal(size=200)
+    reg._CONTRASTS.clear()
+    first = reg.fitted_contrast(X, y, codes, 40, [0.0, 1.0], carriers=12)
+    again = reg.fitted_contrast(X.copy(), y.copy(), codes.copy(), 40, [0.0, 1.0], carriers=12)
+    assert len(reg._CONTRASTS) == 1 and again == first
+    assert first == floored_contrast(*floored_fits(X, y, codes, 40, carriers=12), [0.0, 1.0])
+    reg.fitted_contrast(X, y + 1.0, codes, 40, [0.0, 1.0], carriers=12)
+    reg.fitted_contrast(X, y, codes, 40, [1.0, 1.0], carriers=12)
+    assert len(reg._CONTRASTS) == 3  # another outcome, another contrast: other results
+
+
+@pytest.mark.parametrize("wobble", [0.0, 1e-6, 1e-2])
+def test_tall_designs_without_exact_combinations_keep_what_gram_schmidt_keeps(wobble,
+                                                                             monkeypatch):
+    # a column that is a combination plus a wobble: at 1e-2 the Cholesky shortcut keeps all;
+    # at 1e-6 it is not clear there and the QR triangle keeps it; at 0 it is dropped
+    import outcomes.stats.regression as reg
+
+    rng = np.random.default_rng(4)
+    X = _design(5000, rng)[:, [0, 1, 2, 3, 4, 7]]
+    X = np.column_stack([X, X[:, 2] + X[:, 3] + wobble * rng.normal(size=5000)])
+    found = independent_columns(X).tolist()
+    monkeypatch.setattr(reg, "_TALL", 10 ** 9)
+    assert found == independent_columns(X).tolist()
+    assert len(found) == X.shape[1] - (wobble == 0.0)

@@ -113,7 +113,8 @@ def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, clust
     1         b  2.0           no
     2   unknown  3.0          yes
     """
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, np.ndarray | pd.Categorical] = {}
+    who = None
     for name in columns:
         if name not in frame.columns:
             continue
@@ -125,25 +126,66 @@ def covariates(frame: pd.DataFrame, columns: Sequence[str], exposure=None, clust
                 continue
             out[name] = np.where(missing, np.nanmean(x), x)
             if missing.any():
-                out[name + _MISSING_SUFFIX] = np.where(missing, "no", "yes")
+                out[name + _MISSING_SUFFIX] = _levels(missing.astype(np.int64),
+                                                      np.array(["yes", "no"], dtype=object))
         else:
-            text = v.astype("object")
-            values = np.asarray(text.where(text.notna(), _UNKNOWN).astype(str), dtype=object)
+            codes, labels = _text_codes(v)
             if exposure is not None:
-                values = _pooled(values, np.asarray(exposure), cluster, min_level)
-            out[name] = values
+                if who is None:
+                    who = _who(cluster, len(v))
+                labels = _pooled(codes, labels, np.asarray(exposure), who, min_level)
+            out[name] = _levels(codes, labels)
     df = pd.DataFrame(out, index=frame.index)
     return df[[c for c in df.columns if df[c].nunique(dropna=False) > 1]]
 
 
-def _pooled(values: np.ndarray, exposure: np.ndarray, cluster, min_level: int) -> np.ndarray:
-    """``values`` with the levels rare in either group (``exposure`` 1 or 0) pooled."""
-    who = np.arange(len(values)) if cluster is None else np.asarray(cluster)
-    cells = pd.DataFrame({"level": values, "group": exposure, "who": who})
-    counts = cells.groupby(["level", "group"])["who"].nunique().unstack(fill_value=0)
-    counts = counts.reindex(columns=[0, 1], fill_value=0)
-    rare = counts.index[counts.min(axis=1) < min_level]
-    return np.where(pd.Series(values).isin(rare).to_numpy(), POOLED, values)
+def _text_codes(v: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's value as a code into its labels (text; a missing value ``"unknown"``),
+    without turning the column into Python strings unit by unit."""
+    codes, uniques = pd.factorize(v, use_na_sentinel=True)
+    labels = np.array([str(u) for u in uniques] + [_UNKNOWN], dtype=object)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return codes, labels
+
+
+def _who(cluster, n: int) -> np.ndarray:
+    """The patient of each unit as a code (every unit its own without ``cluster``; a missing
+    patient -1, counted as none)."""
+    if cluster is None:
+        return np.arange(n)
+    return pd.factorize(np.asarray(cluster))[0]
+
+
+def _levels(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
+    """The units' labels as a categorical of the labels present, in sorted order (the first
+    is the regression's reference, as for the sorted text)."""
+    names, inverse = np.unique(labels.astype(str).astype(object), return_inverse=True)
+    unit = inverse.reshape(-1)[codes]
+    present = np.flatnonzero(np.bincount(unit, minlength=len(names)))
+    compact = np.full(len(names), -1)
+    compact[present] = np.arange(present.size)
+    return pd.Categorical.from_codes(compact[unit], categories=pd.Index(names[present],
+                                                                         dtype=object))
+
+
+def _pooled(codes: np.ndarray, labels: np.ndarray, exposure: np.ndarray, who: np.ndarray,
+            min_level: int) -> np.ndarray:
+    """``labels`` with the levels rare in either group (``exposure`` 1 or 0) pooled: fewer than
+    ``min_level`` distinct patients (``who``) of the level in a group."""
+    labels = labels.copy()
+    names, inverse = np.unique(labels.astype(str).astype(object), return_inverse=True)
+    level = inverse.reshape(-1)[codes]  # equal texts are one level
+    counts = np.zeros((len(names), 2), dtype=np.int64)
+    span = max(int(who.max()) + 1 if who.size else 1, 1)
+    for g in (0, 1):
+        in_group = (exposure == g) & (who >= 0)
+        seen = np.zeros(len(names) * span, dtype=bool)  # (level, patient) pairs present
+        seen[level[in_group].astype(np.int64) * span + who[in_group]] = True
+        counts[:, g] = seen.reshape(len(names), span).sum(axis=1)
+    present = np.bincount(level, minlength=len(names)) > 0
+    rare = present & (counts.min(axis=1) < min_level)
+    labels[rare[inverse.reshape(-1)]] = POOLED
+    return labels
 
 
 def _words(columns: Sequence[str]) -> list[str]:

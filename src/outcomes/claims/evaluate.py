@@ -176,12 +176,15 @@ def _session_exposure(sessions: pd.DataFrame, params) -> pd.Series:
     return out
 
 
-def _session_reasons(sessions: pd.DataFrame, exposure: pd.Series, params) -> np.ndarray:
-    """Why each session is in neither group (``""`` when it is in one)."""
+def _session_reasons(sessions: pd.DataFrame, exposure: pd.Series, params) -> pd.Categorical:
+    """Why each session is in neither group (``""`` when it is in one), as codes of the three
+    texts (no Python string per session)."""
     column = params["column"]
     recorded = sessions[column].notna().to_numpy()
-    why = np.where(recorded, f"{column} in neither group", f"{column} not recorded")
-    return np.where(exposure.isna().to_numpy(), why, "").astype(object)
+    why = np.where(recorded, 1, 2)
+    codes = np.where(exposure.isna().to_numpy(), why, 0)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(
+        ["", f"{column} in neither group", f"{column} not recorded"], dtype=object))
 
 
 def _course_exposure(courses: Courses, params) -> tuple[pd.Series, pd.Series]:
@@ -247,9 +250,9 @@ class _Groups:
         the others by ``why`` (aligned too)."""
         group = exposure.to_numpy()
         keep = ~pd.isna(group)
-        left = _counts(np.asarray(why, dtype=object)[~keep])
-        return cls(units[keep], group[keep].astype(int), *_labels(params), _group_words(params),
-                   left)
+        left = _counts(np.asarray(why[~keep], dtype=object))
+        kept = units if keep.all() else units[keep]  # no copy of a frame kept whole
+        return cls(kept, group[keep].astype(int), *_labels(params), _group_words(params), left)
 
     def nothing(self, what: str) -> Finding | None:
         """The finding when a group has no units (not testable, the units there are counted),

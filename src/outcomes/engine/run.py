@@ -161,9 +161,14 @@ def _bucket(task: _Task) -> _Part:
     if task.bands is not None:
         analysed = log.filter(condition=list(task.conditions)) if task.conditions else log
         courses = build_courses(analysed, bands=task.bands)
-    summary = replace(log, sessions=log.sessions.iloc[:0], assessments=log.assessments.iloc[:0],
-                      adverse_events=log.adverse_events.iloc[:0])
-    return _Part(summary, courses)
+    return _Part(_without_rows(log), courses)
+
+
+def _without_rows(log: SessionLog) -> SessionLog:
+    """The log with its tables' columns and none of their rows (counts, rejects, warnings and
+    checksums kept)."""
+    return replace(log, sessions=log.sessions.iloc[:0], assessments=log.assessments.iloc[:0],
+                   adverse_events=log.adverse_events.iloc[:0])
 
 
 def _map(func: Callable, tasks: list, engine: str, scheduler: str | None) -> list:
@@ -282,6 +287,8 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
     Returns
     -------
     log : SessionLog
+        Its counts, rejects, warnings and checksums; the accepted tables have their columns
+        but no rows (they are in the courses), except with ``conditions`` in memory.
     result : ClaimsResult
         The same estimates, intervals and verdicts whichever the engine.
     """
@@ -296,7 +303,12 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
                   list(conditions) if conditions is not None else None)
     if chosen == "memory":
         log = load_bundle(path, scales=scales)
-        return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions)
+        if conditions is not None:
+            return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions)
+        # the courses hold what the statistics need: the accepted rows are let go before them
+        courses = build_courses(log, bands=dict(catalogue.bands))
+        log = _without_rows(log)
+        return log, evaluate_claims(log, catalogue=catalogue, courses=courses)
     log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,
                                 conditions=conditions, bands=dict(catalogue.bands),
                                 workdir=workdir, buckets=buckets)

@@ -51,9 +51,10 @@ def _exposure(exposure, n: int) -> np.ndarray:
 
 
 def _covariate_columns(covariates: pd.DataFrame, n: int):
-    """Columns of the covariates, centred at their sample means, and what was dropped.
+    """Columns of the covariates (not yet centred), and what was dropped.
 
-    Returns (matrix N x k, column names, covariate names used, notes on what was dropped).
+    Returns (list of N-vectors: float for a numeric covariate, bool for a level's dummy; column
+    names, covariate names used, notes on what was dropped).
     """
     if not isinstance(covariates, pd.DataFrame):
         raise AnalysisError(f"covariates must be a DataFrame (one row per unit); got "
@@ -83,13 +84,26 @@ def _covariate_columns(covariates: pd.DataFrame, n: int):
                 dropped.append(f"{name} (one value in the data)")
                 continue
             for k in range(1, len(levels)):  # the first level is the reference
-                cols.append((codes == k).astype(float))
+                cols.append(codes == k)
                 names.append(f"{name}={levels[k]}")
         used.append(str(name))
-    if not cols:
-        return np.zeros((n, 0)), [], used, dropped
-    Z = np.column_stack(cols)
-    return Z - Z.mean(axis=0), names, used, dropped
+    return cols, names, used, dropped
+
+
+def _design(a: np.ndarray, cols: list) -> np.ndarray:
+    """``[1, a, Z, a Z]`` with ``Z`` the columns centred at their sample means, built in one
+    N x (2 + 2k) array (no intermediate N x k copies)."""
+    N, k = a.size, len(cols)
+    X = np.empty((N, 2 + 2 * k))
+    X[:, 0] = 1.0
+    X[:, 1] = a
+    for j, col in enumerate(cols):
+        X[:, 2 + j] = col
+    if k:
+        Z = X[:, 2: 2 + k]
+        Z -= Z.mean(axis=0)
+        np.multiply(a[:, None], Z, out=X[:, 2 + k:])
+    return X
 
 
 def standardised_contrast(
@@ -189,19 +203,23 @@ def standardised_contrast(
     carriers = G
     for value, word in ((1.0, "exposed"), (0.0, "unexposed")):
         arm = a == value
-        g_arm = np.unique(codes[arm]).size
+        g_arm = int(np.count_nonzero(np.bincount(codes[arm], minlength=G)))
         carriers = min(carriers, g_arm)
         if g_arm < 2:
             raise AnalysisError(
                 f"standardised_contrast: the {word} arm has {int(arm.sum())} {unit_label} from "
                 f"{g_arm} {cluster_label}; a patient-clustered comparison needs at least 2 "
                 f"{cluster_label} in each arm.")
-    key = _fit_key(arr, a, covariates, codes, contrast, unit_label)
-    if key not in _FITS:
-        _FITS[key] = _fit(arr, a, covariates, codes, G, carriers, contrast, unit_label)
+    key = _fit_key(arr, a, covariates, codes, unit_label)
+    if contrast not in _FITS.get(key, ({},))[0]:
+        fitted = _fit(arr, a, covariates, codes, G, carriers, unit_label, contrast)
+        _FITS[key] = ({**_FITS.get(key, ({},))[0], **fitted[0]}, *fitted[1:])
         while len(_FITS) > _FITS_KEPT:
             _FITS.popitem(last=False)
-    est, se, df, floored, used, dropped, collinear, notes = _FITS[key]
+    by_contrast, used, dropped, collinear, notes = _FITS[key]
+    if isinstance(by_contrast[contrast], str):
+        raise AnalysisError(by_contrast[contrast])
+    est, se, df, floored = by_contrast[contrast]
     scale = "log-scale " if contrast == "ratio" else ""
     df, how = _cr2_words(df, floored, unit_label, scale, carriers)
     q = stats.t.isf(alpha / 2.0, df)
@@ -228,12 +246,14 @@ def standardised_contrast(
 
 #: The fits of the last few standardised contrasts, by a digest of their data: the claims'
 #: family-wise view asks for the same contrast again at another level, and only the t quantile
-#: depends on the level (the fit, its CR2 standard error and df do not).
+#: depends on the level (the fit, its CR2 standard error and df do not); a risk difference's
+#: E-value asks for the ratio of the same fit, so a 0/1 outcome's fit gives both contrasts at
+#: once. Only numbers are kept, never the design.
 _FITS: OrderedDict = OrderedDict()
 _FITS_KEPT = 32
 
 
-def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, contrast: str,
+def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray,
              unit_label: str) -> bytes:
     """A digest of everything a fit depends on (values, column names and dtypes)."""
     h = hashlib.blake2b(digest_size=20)
@@ -248,19 +268,22 @@ def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, contra
             for column in covariates.columns:  # the levels a column's dummies are made of
                 if isinstance(covariates[column].dtype, pd.CategoricalDtype):
                     h.update(repr(list(covariates[column].cat.categories)).encode())
-    h.update(f"{contrast}|{unit_label}|{covariates is None}".encode())
+    h.update(f"{unit_label}|{covariates is None}".encode())
     return h.digest()
 
 
 def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, carriers: int,
-         contrast: str, unit_label: str) -> tuple:
-    """The fit of :func:`standardised_contrast` (everything but the level's quantile)."""
+         unit_label: str, contrast: str) -> tuple:
+    """The fit of :func:`standardised_contrast` (everything but the level's quantile), with
+    ``contrast`` and, for a 0/1 outcome, both: ``{contrast: (est, se, df, floored) or why
+    there is none}``."""
     N = arr.size
     if covariates is None:
-        Z, znames, used, dropped = np.zeros((N, 0)), [], [], []
+        cols, znames, used, dropped = [], [], [], []
     else:
-        Z, znames, used, dropped = _covariate_columns(covariates, N)
-    X = np.column_stack([np.ones(N), a, Z, a[:, None] * Z])
+        cols, znames, used, dropped = _covariate_columns(covariates, N)
+    X = _design(a, cols)
+    del cols
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
     keep = independent_columns(X)
     notes = []
@@ -276,22 +299,28 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
             f"residual degrees of freedom for {keep.size} model columns; adjust for fewer "
             "covariates.")
     collinear = [names[j] for j in range(len(names)) if j not in set(keep.tolist())]
-    fit, naive = floored_fits(X[:, keep], arr, codes, G, carriers=carriers)
+    if keep.size < X.shape[1]:
+        X = X[:, keep]
+    fit, naive = floored_fits(X, arr, codes, G, carriers=carriers)
+    del X
     c1 = np.zeros(keep.size)
     c1[:2] = 1.0
     c0 = np.zeros(keep.size)
     c0[0] = 1.0
     mu1, mu0 = float(fit.coef @ c1), float(fit.coef @ c0)
-    if contrast == "difference":
-        est, se, df, floored = floored_contrast(fit, naive, c1 - c0)
-    else:
+    binary = bool(np.all((arr == 0.0) | (arr == 1.0)))
+    by_contrast = {}
+    if contrast == "difference" or binary:
+        by_contrast["difference"] = floored_contrast(fit, naive, c1 - c0)
+    if contrast == "ratio" or binary:
         if mu1 <= 0.0 or mu0 <= 0.0:
-            raise AnalysisError(
+            by_contrast["ratio"] = (
                 f"standardised_contrast: the standardised means are {mu1:.4g} (exposed) and "
                 f"{mu0:.4g} (unexposed); a ratio needs both positive: report the difference.")
-        est = mu1 / mu0
-        _, se, df, floored = floored_contrast(fit, naive, c1 / mu1 - c0 / mu0)
-    return est, se, df, floored, tuple(used), tuple(dropped), tuple(collinear), tuple(notes)
+        else:
+            _, se, df, floored = floored_contrast(fit, naive, c1 / mu1 - c0 / mu0)
+            by_contrast["ratio"] = (mu1 / mu0, se, df, floored)
+    return by_contrast, tuple(used), tuple(dropped), tuple(collinear), tuple(notes)
 
 
 def _e_ratio(rr: float) -> float:

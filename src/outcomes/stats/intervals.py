@@ -45,7 +45,7 @@ from scipy import stats
 
 from .._docs import FRAGMENTS, shared_doc
 from ..errors import AnalysisError
-from .regression import FLOOR_CLUSTERS, floored_contrast, floored_fits
+from .regression import FLOOR_CLUSTERS, fitted_contrast
 
 __all__ = [
     "Estimate",
@@ -632,7 +632,8 @@ def _regression_design(arr: np.ndarray, group, cluster, levels, op: str, what: s
 
 def _arm_clusters(codes: np.ndarray, first: np.ndarray) -> int:
     """Patients carrying a two-group comparison: the fewer of the two groups' patients."""
-    return min(np.unique(codes[first]).size, np.unique(codes[~first]).size)
+    return min(int(np.count_nonzero(np.bincount(codes[first]))),
+               int(np.count_nonzero(np.bincount(codes[~first]))))
 
 
 def _cr2_words(df: float, floored: bool, unit_label: str, scale: str = "",
@@ -707,8 +708,7 @@ def mean(
     if N < 2:
         raise AnalysisError(f"mean: an interval needs at least 2 units; got {N}.")
     codes, G, singletons = _robust_codes(cluster, N, "mean")
-    fit, naive = floored_fits(np.ones((N, 1)), arr, codes, G)
-    m, se, df, floored = floored_contrast(fit, naive, [1.0])
+    m, se, df, floored = fitted_contrast(np.ones((N, 1)), arr, codes, G, [1.0])
     if singletons:
         how = f"Student t, {N - 1} df"
     else:
@@ -725,9 +725,9 @@ def _t_interval(est: float, se: float, df: float, alpha: float) -> tuple[float, 
     return est - q * se, est + q * se
 
 
-def _two_group_fit(arr, first, codes, G):
+def _two_group_contrast(arr, first, codes, G, c):
     X = np.column_stack([np.ones(arr.size), first.astype(float)])
-    return floored_fits(X, arr, codes, G, carriers=_arm_clusters(codes, first))
+    return fitted_contrast(X, arr, codes, G, c, carriers=_arm_clusters(codes, first))
 
 
 @shared_doc(**_DOCS)
@@ -785,8 +785,7 @@ def mean_difference(
     N = arr.size
     first, levels, words, codes, G, singletons = _regression_design(
         arr, group, cluster, levels, "minus", "mean_difference")
-    fit, naive = _two_group_fit(arr, first, codes, G)
-    d, se, df, floored = floored_contrast(fit, naive, [0.0, 1.0])
+    d, se, df, floored = _two_group_contrast(arr, first, codes, G, [0.0, 1.0])
     d = float(arr[first].mean() - arr[~first].mean())
     if singletons:
         how = f"HC2 (Welch) standard error, t on {df:.1f} Bell-McCaffrey df"
@@ -872,8 +871,8 @@ def risk_ratio(
                 "ratio is 0 or infinite and its log-scale interval undefined; report the risk "
                 "difference (proportion_difference) instead.")
     p1, p0 = x1 / n1, x0 / n0
-    fit, naive = _two_group_fit(arr, first, codes, G)
-    _, se, df, floored = floored_contrast(fit, naive, [1.0 / p1 - 1.0 / p0, 1.0 / p1])
+    _, se, df, floored = _two_group_contrast(arr, first, codes, G,
+                                             [1.0 / p1 - 1.0 / p0, 1.0 / p1])
     lrr = math.log(p1 / p0)
     if singletons:
         how = f"log-scale HC2 standard error, t on {df:.1f} Bell-McCaffrey df"

@@ -19,7 +19,9 @@ The stored R references are in ``tests/reference/`` (``make_cr2_r.R``).
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +29,7 @@ import numpy as np
 from ..errors import AnalysisError
 
 __all__ = ["CR2Fit", "fit_cr2", "independent_columns", "FLOOR_CLUSTERS", "floored_fits",
-           "floored_contrast"]
+           "floored_contrast", "fitted_contrast"]
 
 #: At this many clusters or fewer a clustered variance is never smaller than the one that treats
 #: every unit as independent (see :func:`floored_contrast`).
@@ -59,7 +61,7 @@ class CR2Fit:
     n_clusters: int
     _X: np.ndarray
     _M: np.ndarray
-    _AX: np.ndarray
+    _blocks: tuple
     _e: np.ndarray
     _codes: np.ndarray
 
@@ -96,32 +98,25 @@ class CR2Fit:
         c = np.asarray(c, dtype=float).reshape(-1)
         G = self.n_clusters
         Mc = self._M @ c
-        w = self._AX @ Mc
         est = float(self.coef @ c)
         se = math.sqrt(max(float(c @ self.vcov @ c), 0.0))
-        ww = np.bincount(self._codes, weights=w * w, minlength=G)
-        T = _cluster_sums(self._X * w[:, None], self._codes, G)
-        TM = T @ self._M
-        K = T.T @ T
+        xm = self._X @ Mc  # X_g M c of every unit
+        p = self._X.shape[1]
+        ww = np.zeros(G)
+        tmt_diag = np.zeros(G)  # diagonal of T M T'
+        K = np.zeros((p, p))  # T'T, summed over the batches (T itself is never stored)
+        for gs, rows, A in _chunks(self._blocks):
+            w = _apply(A, xm[rows])  # (k, size): w_g = A_g X_g M c
+            ww[gs] = np.einsum("ks,ks->k", w, w)
+            T = _weighted_sums(self._X[rows], w)  # rows X_g' w_g
+            tmt_diag[gs] = np.einsum("ij,ij->i", T @ self._M, T)
+            K += T.T @ T
         MK = self._M @ K
-        tmt_diag = np.einsum("ij,ij->i", TM, T)  # diagonal of T M T'
         trace = float(ww.sum() - np.trace(MK))
         # tr(P^2) = sum_g ww_g^2 - 2 sum_g ww_g (TMT')_gg + ||T M T'||_F^2
         trace_sq = float(ww @ ww - 2.0 * ww @ tmt_diag + np.sum(MK * MK.T))
         df = trace * trace / trace_sq if trace_sq > 0 else math.nan
         return est, se, df
-
-
-def _cluster_sums(A: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """Per-cluster column sums of ``A`` (N x p) as a G x p matrix.
-
-    One ``bincount`` per column: the same sums, added in the same (row) order, as
-    ``np.add.at(out, codes, A)``, many times faster.
-    """
-    out = np.empty((G, A.shape[1]))
-    for j in range(A.shape[1]):
-        out[:, j] = np.bincount(codes, weights=A[:, j], minlength=G)
-    return out
 
 
 def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
@@ -147,6 +142,10 @@ def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     [0, 1]
     """
     X = np.asarray(X, dtype=float)
+    if X.shape[0] > _TALL * max(X.shape[1], 1):
+        if _clearly_independent(X):
+            return np.arange(X.shape[1], dtype=np.int64)
+        X = _triangle(X)  # the same inner products of the columns, p x p
     keep: list[int] = []
     columns = np.asfortranarray(X)  # contiguous columns
     Q = np.empty_like(columns, order="F")  # the orthonormal columns kept, filled in order
@@ -165,28 +164,104 @@ def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
-def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """``A_g X_g`` stacked in unit order, ``A_g = (I - X_g M X_g')^(-1/2)`` (pseudo-inverse
+#: A design of more than this many rows per column is reduced to its triangle first.
+_TALL = 64
+
+
+#: A column whose residual on the columns before it is at least this share of its norm is
+#: independent whatever the rounding of X'X (its error is many orders of magnitude smaller).
+_CLEAR = 1e-4
+
+
+def _clearly_independent(X: np.ndarray) -> bool:
+    """Whether every column of a tall ``X`` has a residual on those before it of at least
+    :data:`_CLEAR` times its norm, read from the Cholesky factor of the scaled ``X'X``.
+
+    Squaring the condition loses the digits that tell a combination from an independent column
+    at the tolerance of :func:`independent_columns` (1e-9), but not at 1e-4; when some column
+    is not that clear (or the factor fails), the QR triangle decides.
+    """
+    gram = X.T @ X
+    scale = np.sqrt(np.diag(gram))
+    if not np.all(scale > 0.0):
+        return False
+    try:
+        L = np.linalg.cholesky(gram / np.outer(scale, scale))
+    except np.linalg.LinAlgError:
+        return False
+    return bool(np.all(np.diag(L) >= _CLEAR))
+
+
+def _triangle(X: np.ndarray) -> np.ndarray:
+    """The triangle ``R`` of ``X = QR`` (p x p), by QR of row blocks and of their stacked
+    triangles: ``R'R = X'X`` without squaring the condition, so the Gram-Schmidt of
+    :func:`independent_columns` on ``R`` finds the residual norms it finds on ``X``."""
+    step = max(_BATCH_UNITS, 4 * X.shape[1])
+    parts = [np.linalg.qr(X[lo: lo + step], mode="r") for lo in range(0, X.shape[0], step)]
+    return np.linalg.qr(np.vstack(parts), mode="r") if len(parts) > 1 else parts[0]
+
+
+#: Units per batch of same-sized clusters (bounds the memory of the gathered rows).
+_BATCH_UNITS = 1 << 16
+
+
+def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tuple:
+    """The CR2 adjustments ``A_g = (I - X_g M X_g')^(-1/2)`` of every cluster (pseudo-inverse
     square root: eigenvalues at or below 1e-12 give 0, as clubSandwich's ``matrix_power``).
 
-    Clusters of the same size are done together (one batched eigen-decomposition per size).
+    Clusters of the same size are done together (one batched eigen-decomposition per size and
+    batch of at most :data:`_BATCH_UNITS` units; a cluster of one unit needs none). Returns, per
+    size, ``(clusters, rows, A)``: the clusters' codes (k,), their units' rows in unit order
+    (k, size) and the matrices (k, size, size) -- the p-wide ``A_g X_g`` is never stored.
     """
-    N, p = X.shape
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes, minlength=G)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    AX = np.empty_like(X)
+    blocks = []
     for size in np.unique(sizes[sizes > 0]):
-        gs = np.flatnonzero(sizes == size)
-        rows = order[starts[gs][:, None] + np.arange(size)[None, :]]  # (k, size)
-        Xg = X[rows]  # (k, size, p)
-        B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
-        vals, vecs = np.linalg.eigh(B)
-        with np.errstate(divide="ignore"):
-            inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
-        A = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
-        AX[rows] = A @ Xg
-    return AX
+        gs_all = np.flatnonzero(sizes == size)
+        rows_all = order[starts[gs_all][:, None] + np.arange(size)[None, :]]  # (k, size)
+        A_all = np.empty((gs_all.size, size, size))
+        step = max(1, _BATCH_UNITS // int(size))
+        for lo in range(0, gs_all.size, step):
+            rows = rows_all[lo: lo + step]
+            Xg = X[rows]  # (k, size, p)
+            if size == 1:  # 1 - h_ii, its own eigenvalue
+                vals = 1.0 - np.einsum("kp,kp->k", Xg[:, 0, :] @ M, Xg[:, 0, :])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    A_all[lo: lo + step, 0, 0] = np.where(
+                        vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
+                continue
+            B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
+            vals, vecs = np.linalg.eigh(B)
+            with np.errstate(divide="ignore"):
+                inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)),
+                                    0.0)
+            A_all[lo: lo + step] = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+        blocks.append((gs_all, rows_all, A_all))
+    return tuple(blocks)
+
+
+def _chunks(blocks: tuple):
+    """The blocks of :func:`_adjustments` in batches of at most :data:`_BATCH_UNITS` units."""
+    for gs, rows, A in blocks:
+        step = max(1, _BATCH_UNITS // rows.shape[1])
+        for lo in range(0, gs.size, step):
+            yield gs[lo: lo + step], rows[lo: lo + step], A[lo: lo + step]
+
+
+def _weighted_sums(Xg: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``X_g' w_g`` for each cluster of a batch: (k, s, p) and (k, s) -> (k, p)."""
+    if Xg.shape[1] == 1:
+        return Xg[:, 0, :] * w
+    return np.matmul(w[:, None, :], Xg)[:, 0, :]
+
+
+def _apply(A: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``A_g v_g`` for each cluster of a batch: (k, s, s) times (k, s) -> (k, s)."""
+    if A.shape[1] == 1:
+        return A[:, :, 0] * v
+    return np.einsum("kst,kt->ks", A, v)
 
 
 def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
@@ -237,11 +312,13 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     M = (M + M.T) / 2.0
     coef = M @ (X.T @ y)
     e = y - X @ coef
-    AX = _adjustments(X, M, codes, G)
-    u = _cluster_sums(AX * e[:, None], codes, G)  # rows X_g' A_g e_g
-    meat = u.T @ u
+    blocks = _adjustments(X, M, codes, G)
+    meat = np.zeros((X.shape[1], X.shape[1]))  # sum_g u_g u_g', u_g = X_g' A_g e_g
+    for _, rows, A in _chunks(blocks):
+        u = _weighted_sums(X[rows], _apply(A, e[rows]))
+        meat += u.T @ u
     V = M @ meat @ M
-    return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, AX, e, codes)
+    return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, blocks, e, codes)
 
 
 def floored_fits(X, y, codes, n_clusters: int, *,
@@ -312,3 +389,54 @@ def floored_contrast(fit: CR2Fit, naive: CR2Fit | None, c) -> tuple[float, float
         if se_naive > se * (1.0 + 1e-12):
             return est, se_naive, df, True
     return est, se, df, False
+
+
+#: The last few results of :func:`fitted_contrast`, by a digest of everything they depend on.
+_CONTRASTS: OrderedDict = OrderedDict()
+_CONTRASTS_KEPT = 64
+
+
+def fitted_contrast(X, y, codes, n_clusters: int, c, *,
+                    carriers: int | None = None) -> tuple[float, float, float, bool]:
+    """:func:`floored_contrast` of :func:`floored_fits`, remembered for the same data.
+
+    The claims' family-wise view asks every estimator again at another level; only the t
+    quantile depends on the level, so the fit of the same units is not made twice. Only the
+    four numbers are kept (never the fit's arrays).
+
+    Parameters
+    ----------
+    X, y, codes, n_clusters, carriers
+        As in :func:`floored_fits`.
+    c : array_like, shape (p,)
+
+    Returns
+    -------
+    estimate, se, df, floored
+        As :func:`floored_contrast` returns them.
+
+    Examples
+    --------
+    >>> args = (np.ones((4, 1)), [2.0, 4.0, 2.0, 4.0], np.array([0, 0, 1, 1]), 2, [1.0])
+    >>> fitted_contrast(*args) == fitted_contrast(*args)
+    True
+    """
+    X = np.ascontiguousarray(X, dtype=float)
+    y = np.ascontiguousarray(y, dtype=float)
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    c = np.ascontiguousarray(c, dtype=float).reshape(-1)
+    h = hashlib.blake2b(digest_size=20)
+    for part in (X, y, codes, c):
+        h.update(str(part.shape).encode())
+        h.update(part.view(np.uint8).reshape(-1).data)
+    h.update(f"{int(n_clusters)}|{carriers}".encode())
+    key = h.digest()
+    if key in _CONTRASTS:
+        _CONTRASTS.move_to_end(key)
+        return _CONTRASTS[key]
+    fit, naive = floored_fits(X, y, codes, n_clusters, carriers=carriers)
+    out = floored_contrast(fit, naive, c)
+    _CONTRASTS[key] = out
+    while len(_CONTRASTS) > _CONTRASTS_KEPT:
+        _CONTRASTS.popitem(last=False)
+    return out
