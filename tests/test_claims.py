@@ -651,3 +651,17 @@ def test_catalogue_path_is_read(tmp_path):
     user.write_text('[[claims]]\nid = "minimal-pain"\nthreshold = 4\n', encoding="utf-8")
     r = evaluate_claims(worked_log(), catalogue=str(user)).table.set_index("id").loc["minimal-pain"]
     assert r["threshold"] == 4
+
+
+def test_verdict_intervals_keep_both_one_sided_levels(tmp_path, small_simulated):
+    # the shares resolved rest on the logit interval of the Kaplan-Meier curve on
+    # Bell-McCaffrey df, the one-sample means on the skewness-corrected t interval (issue 17:
+    # the log-log interval's lower end and the plain t interval's upper end missed on one
+    # side; stats.survival.KMResult.logit_at, stats.intervals.mean)
+    write_bundle(small_simulated, tmp_path, format="parquet")
+    t = evaluate_claims(_load_quietly(tmp_path)).table.set_index("id")
+    for claim in ("redness-24-48h", "side-effects-few-days", "scabs-few-days"):
+        assert "logit interval, t on" in t.loc[claim, "method"], claim
+        assert "log-log" not in t.loc[claim, "method"], claim
+    for claim in ("minimal-pain", "effective-acne_scars"):
+        assert "skewness-corrected (Hall 1992" in t.loc[claim, "method"], claim

@@ -568,3 +568,76 @@ def test_wilson_bounds_are_exact_at_no_success_and_no_failure():
     assert (low == 0.0).all() and (high == 1.0).all()
     low, high = wilson(0.0, np.array([0.0, 12.0]))
     assert np.isnan(low[0]) and np.isnan(high[0]) and low[1] == 0.0
+
+
+# ------------------------------------------------------------------ skewness-corrected mean
+def test_mean_skew_correction_by_hand():
+    # 10 independent values 0 0 1 1 1 2 2 3 4 6: mean 2, sum e^2 = 32, s^2 = 32/9, se =
+    # sqrt(32/90) = 0.596285; sum e^3 = 54, so sum u^3 = 54/1000 and k3 = 0.054 * 100 / (9 * 8)
+    # = 0.075, gamma = 0.075 / se^3 = 0.353753 (below the cap 3 (sqrt(t^2 + 2/3) - t) = 0.4285
+    # on 9 df); a = gamma/3, b = gamma/6, interval 2 - se ginv(+/-t_9) with ginv(x) =
+    # ((1 + 3a(x - b))^(1/3) - 1) / a (Hall 1992): 0.929076 to 4.207454, against the t
+    # interval's 0.651110 to 3.348890
+    y = np.array([0.0, 0, 1, 1, 1, 2, 2, 3, 4, 6])
+    se = math.sqrt(32 / 90)
+    gamma = 0.075 / se**3
+    assert gamma == pytest.approx(0.353753, abs=1e-6)
+    a, b, q = gamma / 3, gamma / 6, stats.t.isf(0.025, 9)
+
+    def ginv(x):
+        return (np.cbrt(1 + 3 * a * (x - b)) - 1) / a
+
+    e = mean(y, skew=True)
+    assert (e.ci_low, e.ci_high) == pytest.approx((2 - se * ginv(q), 2 - se * ginv(-q)),
+                                                  abs=1e-12)
+    assert (e.ci_low, e.ci_high) == pytest.approx((0.929076, 4.207454), abs=1e-6)
+    # a long right tail lifts both ends above the symmetric t interval's
+    plain = mean(y)
+    assert e.ci_low > plain.ci_low and e.ci_high > plain.ci_high
+    assert "skewness-corrected (Hall 1992" in e.method and e.estimate == plain.estimate
+    # a stronger skewness is capped where the transformation stops being invertible: the
+    # argument of the cube root is then 0 at -t, the upper end 3 se / gamma_max above the mean
+    y2 = np.array([0.0, 0, 0, 1, 1, 1, 1, 2, 3, 9])
+    e2 = mean(y2, skew=True)
+    cap = 3 * (math.sqrt(q * q + 2 / 3) - q)
+    se2 = stats.sem(y2)
+    assert "capped" in e2.method
+    assert e2.ci_high == pytest.approx(1.8 + 3 * se2 / cap, rel=1e-12)
+    # fewer than 10 units or patients: no correction (the skewness of so few says nothing)
+    assert "skewness" not in mean(y[:9], skew=True).method
+
+
+def test_mean_skew_correction_is_symmetric_and_vanishes_without_skew():
+    rng = np.random.default_rng(5)
+    y = rng.exponential(1.0, 60)
+    cl = np.repeat(np.arange(20), 3)
+    up, down = mean(y, cluster=cl, skew=True), mean(-y, cluster=cl, skew=True)
+    assert (up.ci_low, up.ci_high) == pytest.approx((-down.ci_high, -down.ci_low), abs=1e-12)
+    sym = np.r_[y, 2 * y.mean() - y]  # mirrored: no skewness at all
+    cl2 = np.r_[cl, cl + 20]
+    a, b = mean(sym, cluster=cl2, skew=True), mean(sym, cluster=cl2)
+    assert (a.ci_low, a.ci_high) == pytest.approx((b.ci_low, b.ci_high), abs=1e-9)
+    # fewer than 10 clusters: the plain interval
+    few = mean(y[:27], cluster=cl[:27], skew=True)
+    assert "skewness" not in few.method and few.n_clusters == 9
+
+
+@pytest.mark.slow
+def test_mean_skew_correction_keeps_the_upper_end_above_a_skewed_truth():
+    # a skewed clustered outcome (a patient's own level, Beta(0.75, 2.25) x 10, as pain; 20
+    # patients of 5 sessions): the plain t interval's upper end falls below the true mean 2.5
+    # in 4.6% of 1000 replicates (Monte-Carlo SE 0.7), the corrected one in 2.2% (SE 0.5);
+    # its lower end above the truth 2.0% and 2.7%
+    rng = np.random.default_rng(11)
+    below_plain = below_skew = above_skew = 0
+    R = 1000
+    for _ in range(R):
+        level = rng.beta(0.75, 2.25, 20)
+        y = rng.binomial(10, np.repeat(level, 5)).astype(float)
+        cl = np.repeat(np.arange(20), 5)
+        below_plain += mean(y, cluster=cl).ci_high < 2.5
+        skewed = mean(y, cluster=cl, skew=True)
+        below_skew += skewed.ci_high < 2.5
+        above_skew += skewed.ci_low > 2.5
+    assert below_plain / R > 0.035
+    assert below_skew / R < 0.035 and above_skew / R < 0.035

@@ -1,10 +1,13 @@
 # Reference values of the Kaplan-Meier curve with the cluster-robust (infinitesimal-jackknife)
 # standard error, from R's survival::survfit(..., cluster =, robust = TRUE), and Greenwood's,
-# at 2, 3, 5 and 15 patients, for tests/test_survival.py.
+# at 2, 3, 5 and 15 patients, for tests/test_survival.py; with the logit interval of the robust
+# curve (conf.type = "logit") and the Bell-McCaffrey df of a clustered share on those patients
+# (clubSandwich CR2, intercept only: it depends on the patients' numbers of units alone).
 #
 # Run from the repository root:  Rscript tests/reference/make_km_r.R
-# Writes tests/reference/km_r_data.csv and tests/reference/km_r.json. R 4.2, survival, jsonlite.
-suppressMessages({library(survival); library(jsonlite)})
+# Writes tests/reference/km_r_data.csv and tests/reference/km_r.json. R 4.2, survival, jsonlite,
+# clubSandwich.
+suppressMessages({library(survival); library(jsonlite); library(clubSandwich)})
 set.seed(1117)
 
 make_data <- function(name, sizes) {
@@ -32,9 +35,15 @@ for (s in sets) {
   stopifnot(isTRUE(all.equal(robust$lower[robust$surv < 1 & robust$surv > 0],
     with(robust, exp(log(surv) - qnorm(0.975) * std.err / surv))[robust$surv < 1 &
                                                                   robust$surv > 0])))
+  logit <- survfit(Surv(time, event) ~ 1, data = s, cluster = patient, robust = TRUE,
+                   conf.type = "logit")
+  fit <- lm(event ~ 1, data = s)
+  df_bm <- coef_test(fit, vcov = "CR2", cluster = s$patient, test = "Satterthwaite")$df_Satt
   out[[s$dataset[1]]] <- list(time = robust$time, surv = robust$surv,
                               se_robust = robust$std.err,
                               se_greenwood = naive$std.err * naive$surv,
-                              n_risk = robust$n.risk)
+                              n_risk = robust$n.risk,
+                              logit_lower = logit$lower, logit_upper = logit$upper,
+                              df_bm = df_bm)
 }
 writeLines(toJSON(out, digits = NA, pretty = TRUE), "tests/reference/km_r.json")

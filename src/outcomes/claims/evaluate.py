@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -388,13 +389,15 @@ def _km_share_resolved_by(log, courses: Courses, params, how: How) -> Finding:
     details = {}
     for h in params.get("also_report_hours", ()):
         details[f"resolved_by_{float(h):g}h"] = _text_or_reason(
-            lambda h=h: km.estimate_at(float(h), cumulative=True))
+            lambda h=h: km.estimate_at(float(h), cumulative=True, interval="logit"))
     if params.get("report_median"):
         details["median_hours"] = _text_or_reason(km.median)
     details["censored"] = int((~e[Col.OBSERVED]).sum())
     if how.from_onset:
         details["measured_from"] = "onset"
-    return _attempt(lambda: km.estimate_at(hours, cumulative=True), e, details=details,
+    # the logit interval keeps both one-sided levels near S = 0.1 (survival.KMResult.logit_at)
+    return _attempt(lambda: km.estimate_at(hours, cumulative=True, interval="logit"), e,
+                    details=details,
                     table=km.table_, left_out=left)
 
 
@@ -490,7 +493,7 @@ def _mean_final_improvement(log, courses: Courses, params, how: How) -> Finding:
                                        left), left_out=left)
     y = c["final_improvement"].to_numpy()
     return _attempt(lambda: intervals.mean(y, cluster=c[Col.PATIENT_ID], unit_label="courses",
-                                           alpha=how.alpha), c, left_out=left)
+                                           alpha=how.alpha, skew=True), c, left_out=left)
 
 
 def _mean_final_improvement_difference(log, courses: Courses, params, how: How) -> Finding:
@@ -531,6 +534,8 @@ def _mean_followup_minus_end(log, courses: Courses, params, how: How) -> Finding
                                        "end-of-treatment and a follow-up assessment", left),
                        left_out=left)
     diff = (c["follow_up_improvement"] - c["end_improvement"]).to_numpy()
+    # no skewness correction: a difference of two assessments of one improvement is symmetric
+    # when nothing is gained late, and a noisy skewness only moves the interval about
     return _attempt(lambda: intervals.mean(diff, cluster=c[Col.PATIENT_ID], unit_label="courses",
                                            alpha=how.alpha), c, left_out=left)
 
@@ -564,7 +569,8 @@ ESTIMATORS: dict[str, Callable[..., Finding]] = {
     "mean_final_improvement": _mean_final_improvement,
     "mean_final_improvement_difference": _mean_final_improvement_difference,
     "mean_followup_minus_end": _mean_followup_minus_end,
-    "mean_session_value": _session_summary(intervals.mean),
+    # one-sample means: skewness-corrected (pain, improvements are skewed; intervals.mean)
+    "mean_session_value": _session_summary(partial(intervals.mean, skew=True)),
     "median_session_value": _session_summary(intervals.median),
 }
 

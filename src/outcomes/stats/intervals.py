@@ -353,6 +353,37 @@ def wilson(successes, n, *, alpha: float = 0.05):
 
 
 # --------------------------------------------------------------------------- proportions
+def _intercept_df(n_cell: np.ndarray, cell_group: np.ndarray, n_groups: int,
+                  n: np.ndarray | None = None, lev: np.ndarray | None = None) -> np.ndarray:
+    """Bell-McCaffrey df of an intercept-only CR2 variance, per group, from the units of each
+    (group, cluster) cell alone (regression.CR2Fit.contrast written out for X = 1:
+    ``w_g = 1_g / (n sqrt(1 - n_g/n))``, all scaled by ``n^2``); NaN for a group of one
+    cluster. ``n`` (units per group) and ``lev`` (``1 / (1 - n_g/n)`` per cell) are computed
+    when not given.
+
+    Examples
+    --------
+    >>> round(float(_intercept_df(np.array([2.0, 2.0, 2.0]), np.zeros(3, dtype=int), 1)[0]), 9)
+    2.0
+    """
+    n_cell = np.asarray(n_cell, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n is None:
+            n = np.bincount(cell_group, weights=n_cell, minlength=n_groups)
+        if lev is None:
+            share = n_cell / n[cell_group]
+            lev = np.where(share < 1.0, 1.0 / (1.0 - share), np.nan)
+        ww = n_cell * lev
+        t2 = n_cell * n_cell * lev
+        s_ww = np.bincount(cell_group, weights=ww, minlength=n_groups)
+        s_t2 = np.bincount(cell_group, weights=t2, minlength=n_groups) / n
+        trace = s_ww - s_t2
+        trace_sq = (np.bincount(cell_group, weights=ww * ww, minlength=n_groups)
+                    - 2.0 * np.bincount(cell_group, weights=ww * t2, minlength=n_groups) / n
+                    + s_t2 * s_t2)
+        return trace * trace / trace_sq
+
+
 def _effective_n(y_cell: np.ndarray, n_cell: np.ndarray, cell_group: np.ndarray,
                  n_groups: int, alpha: float = 0.05):
     """Shares and their cluster-adjusted effective n, for many groups at once.
@@ -388,17 +419,7 @@ def _effective_n(y_cell: np.ndarray, n_cell: np.ndarray, cell_group: np.ndarray,
         v_clu = np.bincount(cell_group, weights=e * e * lev, minlength=n_groups) / n**2  # CR2
         v_srs = p * (1.0 - p) / (n - 1)
         deff = v_clu / v_srs
-        # Bell-McCaffrey df of an intercept-only CR2 variance (regression.CR2Fit.contrast,
-        # written out for X = 1: w_g = 1_g / (n sqrt(1 - n_g/n)), all scaled by n^2)
-        ww = n_cell * lev
-        t2 = n_cell * n_cell * lev
-        s_ww = np.bincount(cell_group, weights=ww, minlength=n_groups)
-        s_t2 = np.bincount(cell_group, weights=t2, minlength=n_groups) / n
-        trace = s_ww - s_t2
-        trace_sq = (np.bincount(cell_group, weights=ww * ww, minlength=n_groups)
-                    - 2.0 * np.bincount(cell_group, weights=ww * t2, minlength=n_groups) / n
-                    + s_t2 * s_t2)
-        df = trace * trace / trace_sq
+        df = _intercept_df(n_cell, cell_group, n_groups, n, lev)
         single = G == n
         nominal = ~single & ((p == 0.0) | (p == 1.0))
         n_eff = np.where(nominal, G, n / np.maximum(deff, 1.0))
@@ -662,6 +683,7 @@ def mean(
     alpha: float = 0.05,
     unit_label: str = "units",
     cluster_label: str = "patients",
+    skew: bool = False,
 ) -> Estimate:
     """Mean with a CR2 cluster-robust standard error and a t interval on Bell-McCaffrey df.
 
@@ -671,6 +693,9 @@ def mean(
     {cluster}
     {alpha}
     {labels}
+    skew : bool, default False
+        Correct the interval for the skewness of the mean (Hall 1992; Notes): the verdicts
+        use it, since pain scores and improvements are skewed and a few patients carry them.
 
     Returns
     -------
@@ -696,6 +721,22 @@ def mean(
     30 patients or fewer the variance is never smaller than ``s^2 / N`` (the units taken as
     independent), so 30 patients scoring 2 and 4 do not give a point interval.
 
+    With ``skew=True`` the t statistic ``T = (ybar - mu) / se`` is transformed to remove the
+    skewness of ``ybar`` (Hall 1992, J R Stat Soc B 54:221; Zhou & Dinh 2005, Biostatistics
+    6:187): with ``u_g = e_g / N`` and ``gamma = k3 / se^3`` the estimated skewness of the mean,
+    ``k3 = sum_g u_g^3 G^2 / ((G - 1)(G - 2))`` (the unbiased third cumulant's factor, G
+    clusters, or units when they are independent), ``a = gamma / 3`` and ``b = gamma / 6``,
+    ``g(T) = T + a T^2 + a^2 T^3 / 3 + b`` is nearly symmetric, and the interval inverts
+    ``|g(T)| <= t_df``: ``ybar - se ginv(t_df)`` to ``ybar - se ginv(-t_df)``, ``ginv(x) =
+    ((1 + 3 a (x - b))^(1/3) - 1) / a``. A right-skewed outcome (most patients with little
+    pain, a few with much) has a long left tail of T, since a low mean comes with a small
+    spread: the plain t interval's upper end then falls below the truth too often (6% at 20
+    patients in the calibration study, 4-5% at 40 and 150, for a nominal 2.5%), the corrected
+    one 3-4% at 20 and about 3% from 40. With fewer than :data:`SKEW_MIN_CLUSTERS` clusters (the skewness of so few
+    says nothing), or no spread, it is the plain t interval; ``|gamma|`` is capped where
+    ``1 + 3 a (x - b)`` would turn negative at ``x = -/+ t_df`` (0.43 on 9 df), so that the
+    inverse stays on the transformation's regular branch.
+
     Examples
     --------
     >>> e = mean([2.0, 3.0, 4.0, 5.0], cluster=[1, 1, 2, 3])
@@ -714,15 +755,58 @@ def mean(
     else:
         df, how = _cr2_words(df, floored, unit_label)
     low, high = _t_interval(m, se, df, alpha)
+    if skew and se > 0.0 and G >= SKEW_MIN_CLUSTERS:
+        gamma = _mean_skewness(arr, codes, G, se)
+        low, high, capped = _hall_interval(m, se, gamma, df, alpha)
+        how += (f", skewness-corrected (Hall 1992; skewness of the mean {gamma:.2f}"
+                f"{', capped' if capped else ''})")
     if se == 0.0:
         how += "; every value is the same, so there is no spread to give an interval"
     return Estimate(float(arr.mean()), low, high, N, G,
                     f"{how} ({_units(N, G, singletons, unit_label, cluster_label)})")
 
 
+#: Fewest clusters (or independent units) whose skewness :func:`mean` corrects for.
+SKEW_MIN_CLUSTERS = 10
+
+
 def _t_interval(est: float, se: float, df: float, alpha: float) -> tuple[float, float]:
     q = float(stats.t.isf(alpha / 2.0, df))
     return est - q * se, est + q * se
+
+
+def _mean_skewness(arr: np.ndarray, codes: np.ndarray, G: int, se: float) -> float:
+    """Skewness of a (clustered) mean: ``k3 / se^3`` (see :func:`mean`, Notes)."""
+    u = np.bincount(codes, weights=arr - arr.mean(), minlength=G) / arr.size
+    k3 = float(np.sum(u**3)) * G * G / ((G - 1.0) * (G - 2.0))
+    return k3 / se**3
+
+
+def _hall_interval(est: float, se: float, gamma: float, df: float,
+                   alpha: float) -> tuple[float, float, bool]:
+    """Interval of a mean whose t statistic has skewness ``gamma`` (Hall 1992), and whether
+    ``gamma`` was capped (see :func:`mean`, Notes).
+
+    Examples
+    --------
+    No skewness: the t interval.
+
+    >>> [round(float(x), 6) for x in _hall_interval(1.0, 0.5, 0.0, 10.0, 0.05)]
+    [-0.114069, 2.114069, 0.0]
+    """
+    q = float(stats.t.isf(alpha / 2.0, df))
+    if abs(gamma) < 1e-12:
+        return est - q * se, est + q * se, False
+    # largest |gamma| with 1 - |gamma| (q + |gamma| / 6) >= 0
+    cap = 3.0 * (math.sqrt(q * q + 2.0 / 3.0) - q)
+    capped = abs(gamma) > cap
+    gamma = math.copysign(min(abs(gamma), cap), gamma)
+    a, b = gamma / 3.0, gamma / 6.0
+
+    def ginv(x: float) -> float:
+        return (float(np.cbrt(max(1.0 + 3.0 * a * (x - b), 0.0))) - 1.0) / a
+
+    return est - se * ginv(q), est - se * ginv(-q), capped
 
 
 def _two_group_contrast(arr, first, codes, G, c):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,7 @@ from .intervals import (
     _check_alpha,
     _cluster_codes,
     _float_1d,
+    _intercept_df,
     _snap,
     estimates_frame,
 )
@@ -64,6 +66,10 @@ def _loglog(S: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.nda
     lo[ok] = np.exp(log_s * widen)
     hi[ok] = np.exp(log_s / widen)
     return _snap(lo), _snap(hi)
+
+
+def _expit(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def _ij_variance(inv, event, codes, G, n_risk, d, C, S):
@@ -145,7 +151,7 @@ class KMResult:
     """
 
     def __init__(self, time, n_risk, d, c, S, se, lo, hi, *, alpha, variance, n, n_clusters,
-                 method, quantile=None, cluster_last=None, ij_se=None):
+                 method, quantile=None, cluster_last=None, ij_se=None, cluster_sizes=None):
         self._t = time
         self._n_risk = n_risk
         self._d = d
@@ -165,6 +171,8 @@ class KMResult:
         # sorted last time of each cluster: patients at risk at t (None: count units)
         self._cluster_last = cluster_last
         self.ij_se_ = ij_se
+        # units per cluster (None: independent units), for the df of the share's interval
+        self._sizes = cluster_sizes
         self._table = None
 
     @property
@@ -274,7 +282,8 @@ class KMResult:
                              "ci_low": 1.0 - s["ci_high"], "ci_high": 1.0 - s["ci_low"],
                              "n_at_risk": s["n_at_risk"]})
 
-    def estimate_at(self, time: float, *, cumulative: bool = False) -> Estimate:
+    def estimate_at(self, time: float, *, cumulative: bool = False,
+                    interval: str = "log-log") -> Estimate:
         """S(time), or ``1 - S(time)`` with ``cumulative=True``, as an :class:`Estimate`.
 
         Parameters
@@ -282,6 +291,10 @@ class KMResult:
         time : float
         cumulative : bool, default False
             Return the share that has had the event by ``time``.
+        interval : {"log-log", "logit"}, default "log-log"
+            ``"log-log"``: the pointwise interval of :attr:`table_`. ``"logit"``: the logit
+            interval on Bell-McCaffrey df of :meth:`logit_at`, which keeps both one-sided
+            levels where S is near 0 or 1 (the verdicts use it).
 
         Returns
         -------
@@ -289,14 +302,86 @@ class KMResult:
             ``n`` and ``n_clusters`` are those of the whole curve; ``method`` adds the number at
             risk at ``time``.
         """
+        if interval not in ("log-log", "logit"):
+            raise AnalysisError(f"interval must be 'log-log' or 'logit'; got {interval!r}.")
         row = (self.cumulative_at if cumulative else self.at)([time]).iloc[0]
         what = "1 - S(t)" if cumulative else "S(t)"
         est = row["cumulative" if cumulative else "survival"]
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        method = self.method_
+        if interval == "logit":
+            low, high, method = self.logit_at(time)
+            if cumulative:
+                low, high = 1.0 - high, 1.0 - low
         note = "" if np.isfinite(est) else "; not estimable beyond the last follow-up time"
-        return Estimate(float(est), float(row["ci_low"]), float(row["ci_high"]), self.n_,
-                        self.n_clusters_,
-                        f"{what} at t = {time:g}: {self.method_}; {int(row['n_at_risk'])} at risk"
+        return Estimate(float(est), low, high, self.n_, self.n_clusters_,
+                        f"{what} at t = {time:g}: {method}; {int(row['n_at_risk'])} at risk"
                         f"{note}")
+
+    def logit_at(self, time: float) -> tuple[float, float, str]:
+        """The logit interval of S(time), on Bell-McCaffrey df with the clustered variance.
+
+        Parameters
+        ----------
+        time : float
+
+        Returns
+        -------
+        low, high : float
+            The interval of S(time); where S is 1 or 0 (or not estimable), that of
+            :meth:`at` (its boundary rules, which rest on the patients).
+        method : str
+            :attr:`method_` with this interval in words.
+
+        Notes
+        -----
+        ``logit S +/- q se / (S (1 - S))``, back-transformed (R's ``survfit(..., conf.type =
+        "logit")``), with the standard error of :attr:`table_` (cluster-robust times
+        ``G/(G-1)``, never below Greenwood's at 30 patients or fewer; or Greenwood's). With the
+        clustered variance ``q`` is the t quantile on the Bell-McCaffrey df of a clustered
+        share whose patients carry their numbers of units (those of
+        :func:`~outcomes.stats.intervals.proportion`; ``G - 1`` when they carry equally
+        many, fewer when a few patients carry most units); with independent units it is the
+        normal quantile.
+
+        Why not the log-log interval of the curve: with patient frailty the standard error of
+        S(t) falls with S itself (a clinic whose events happened to resolve early also looks
+        more homogeneous), so near S = 0.1 the log-log interval, skewed the other way, missed
+        on one side only. In the calibration study (a share resolved near 0.9 by 48 or 72 h,
+        several events per patient) the log-log interval's lower end was above the truth in
+        4-7% of clinics of 20 to 150 patients (nominal 2.5%); the logit one's in 0.5-4.2%
+        (600-1000 clinics per cell, Monte-Carlo SE 0.3-0.7 points), with 1.6-3.4% on the
+        other side.
+
+        Examples
+        --------
+        >>> km = kaplan_meier([2, 3, 3, 5, 8, 8, 9], [1, 1, 0, 1, 1, 0, 0])
+        >>> low, high, _ = km.logit_at(5)
+        >>> round(low, 3), round(high, 3)
+        (0.192, 0.849)
+        """
+        row = self.at([time]).iloc[0]
+        S, se = float(row["survival"]), float(row["se"])
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        if not (0.0 < S < 1.0 and np.isfinite(se)):
+            return low, high, self.method_.replace("log-log pointwise interval",
+                                                   "boundary rule of the pointwise interval")
+        if self._sizes is None:
+            q = stats.norm.isf(self.alpha / 2.0)
+            how = "logit interval"
+            method = self.method_
+        else:
+            sizes = self._sizes[self._sizes > 0].astype(float)
+            df = float(_intercept_df(sizes, np.zeros(sizes.size, dtype=np.int64), 1)[0])
+            df = df if np.isfinite(df) and df > 0 else float(self.n_clusters_ - 1)
+            q = stats.t.isf(self.alpha / 2.0, df)
+            how = (f"logit interval, t on {df:.1f} Bell-McCaffrey df (the patients' numbers of "
+                   "units)")
+            method = re.sub(r", t on \d+ df", "", self.method_)
+        centre = math.log(S / (1.0 - S))
+        half = q * se / (S * (1.0 - S))
+        lo, hi = _snap(np.array([_expit(centre - half), _expit(centre + half)]))
+        return float(lo), float(hi), method.replace("log-log pointwise interval", how)
 
     def quantile(self, q: float) -> Estimate:
         """Time by which a share ``q`` has had the event, with the Brookmeyer-Crowley interval.
@@ -637,7 +722,8 @@ def kaplan_meier(
     method = f"Kaplan-Meier, {how}, log-log pointwise interval ({who}, {events} events)"
     return KMResult(utime, n_risk, d, c, S, se, lo, hi, alpha=alpha, variance=variance, n=n,
                     n_clusters=G, method=method, quantile=z, cluster_last=cluster_last,
-                    ij_se=ij_se)
+                    ij_se=ij_se,
+                    cluster_sizes=None if variance == "greenwood" else np.bincount(codes))
 
 
 @shared_doc(**_DOCS)
