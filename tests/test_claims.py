@@ -289,9 +289,10 @@ def test_risk_ratio_events(table, worked):
     assert r["details"]["sessions_exposed"] == 7
     # P2 and P5 flagged, 3 other patients: too few of either
     assert r["reason"] == ("2 flagged patients; at least 10 are needed; 3 unflagged patients; "
-                           "at least 10 are needed; 3 flagged sessions followed by "
-                           "bleeding/bruising; at least 5 are needed; 4 sessions followed by "
-                           "bleeding/bruising; at least 5 are needed")
+                           "at least 10 are needed; 1.5 flagged sessions expected to be "
+                           "followed by bleeding/bruising at the overall rate; at least 5 are "
+                           "needed; 4 sessions followed by bleeding/bruising; at least 5 are "
+                           "needed")
 
 
 def test_mean_final_improvement(table):

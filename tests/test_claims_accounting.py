@@ -167,8 +167,23 @@ def _bleeding_log(n_flagged=12, events_flagged=3, n_other=12, events_other=2):
 def test_too_few_events_is_inconclusive_naming_what_is_short():
     r = _row(_bleeding_log(), "bleeding-risk-anticoagulants")
     assert r["verdict"] == "inconclusive"
-    assert r["reason"] == ("3 flagged sessions followed by bleeding/bruising; at least 5 are "
-                           "needed")
+    # 5 events after 48 sessions, 24 of them flagged: 2.5 expected after the flagged ones
+    assert r["reason"] == ("2.5 flagged sessions expected to be followed by bleeding/bruising "
+                           "at the overall rate; at least 5 are needed")
+
+
+def test_event_minimum_counts_the_flagged_sessions_expected_events_not_their_own():
+    # 6 flagged events and 1 other: 7 events, 3.5 expected after the 24 flagged sessions of 48.
+    # Counting the flagged group's own events would let a verdict through exactly when they are
+    # many by chance (a risk ratio high by chance: a false "more likely" under no effect).
+    many = _row(_bleeding_log(events_flagged=6, events_other=1), "bleeding-risk-anticoagulants")
+    assert many["verdict"] == "inconclusive"
+    assert many["reason"] == ("3.5 flagged sessions expected to be followed by "
+                              "bleeding/bruising at the overall rate; at least 5 are needed")
+    # 2 flagged events and 10 other: 6 expected, enough, though the flagged group has only 2
+    few = _row(_bleeding_log(events_flagged=2, events_other=10), "bleeding-risk-anticoagulants")
+    assert "at least" not in few["reason"]
+    assert few["ci_low"] < few["estimate"] < few["ci_high"]
 
 
 def test_minimum_information_is_configurable(tmp_path):

@@ -67,11 +67,14 @@ compare two groups (:data:`COMPARATIVE`). A claim using one may set
     the fewest patients each group must have; with fewer the verdict is ``inconclusive`` and the
     reason names the group that is short ("3 flagged patients; at least 10 are needed").
 ``min_events`` (default 5, event-rate estimands only: :data:`EVENT_RATE`)
-    the fewest events a verdict needs. For the risk ratio: events after exposed sessions, and
-    events overall (the reference group's count enters through the overall one; without any
-    there is no finite interval anyway). For the risk difference of a notable event: courses
-    with one overall, since a claim that the exposed group is as safe is carried by the groups'
-    sizes, and a requirement on the exposed group's events would bar the very verdict it tests.
+    the fewest events a verdict needs. For the risk ratio: the events the exposed sessions
+    would have at the overall rate (all events times the exposed share of sessions), and events
+    overall. Not the exposed sessions' own events: a verdict given only when those happened to
+    be many would rest on the bundles whose ratio is high by chance (a false "more likely"
+    under no effect), while the expected count depends on the outcome only through the total.
+    For the risk difference of a notable event: courses with one overall, since a claim that
+    the exposed group is as safe is carried by the groups' sizes, and a requirement on the
+    exposed group's events would bar the very verdict it tests.
 ``estimand_basis`` (default ``"adjusted"``)
     which estimate the verdict rests on: ``"adjusted"`` for what differs between the groups
     before treatment (regression standardisation over condition, baseline severity, Fitzpatrick
