@@ -115,20 +115,29 @@ same targets (the whole grid is too long for `make test`).
         per = cpu / (replicates * len(study.SCENARIOS))
         lines += [f"## {size} patients", "",
                   f"CPU time {cpu:.0f} s ({per:.2f} s per bundle).", ""]
-        missed, nominal = [], []
+        missed, nominal, every = [], [], []
         for name in study.SCENARIOS:
             cells = study.summarise(results[name, size], study.truths(name))
             lines += _table(name, cells)
             missed += study.failures(name, size, cells)
             nominal += study.failures(name, size, cells, alpha=0)
+            every += cells
         pooled, pooled_missed = _pooled(results, size,
                                         study.FAMILY_ALPHA / study.family(cells))
         missed += pooled_missed
         lines += ["At no effect:", "", *pooled, ""]
         lines += ["Targets missed beyond the Monte-Carlo error (family-wise 1% per size):", ""]
         lines += [f"- {m}" for m in missed] if missed else ["- none"]
-        lines += ["", "Outside the nominal targets (no Monte-Carlo allowance; by chance, about "
-                  "one cell in twenty would be):", ""]
+        chance = study.by_chance(size, every)
+        lines += ["", "Cells outside a nominal target, against the number that intervals "
+                  "covering exactly 95% (2.5% on each side) would put outside by chance alone, "
+                  "over the same numbers of intervals:", ""]
+        lines += [f"- {what}: {chance[what][0]} cells (by chance {chance[what][1]:.1f})"
+                  for what in ("coverage below", "coverage above", "one-sided")]
+        lines += [f"- one-sided misses over every interval of this size: wholly below "
+                  f"{_pct(chance['pooled below'])}%, wholly above {_pct(chance['pooled above'])}% "
+                  "(nominal 2.5% each)"]
+        lines += ["", "Outside the nominal targets (no Monte-Carlo allowance):", ""]
         lines += [f"- {m}" for m in nominal] if nominal else ["- none"]
         lines.append("")
     return "\n".join(lines)

@@ -436,6 +436,48 @@ def failures(name: str, size: int, cells: list[Cell], *, alpha: float | None = N
     return out
 
 
+def by_chance(size: int, cells: list[Cell]) -> dict[str, tuple[int, float]]:
+    """How many interval cells fall outside each nominal target, measured and expected.
+
+    The expectation is that of intervals covering exactly 95% and missing 2.5% on each side,
+    over the same numbers of intervals (exact binomial): the count of cells a flawless
+    pipeline would show outside the targets by chance alone. Keys: ``coverage below`` (93%,
+    90% at 20 patients), ``coverage above`` (97%, from 40 patients: conservative intervals),
+    ``one-sided`` (either miss above 3.5%), each ``(measured, expected)``; and ``pooled below``,
+    ``pooled above``: the one-sided misses over every interval of the size, as shares.
+
+    Examples
+    --------
+    >>> cell = Cell("c", 0.5, 300, 0.0, 0.0, 0.0, 300, 0.95, 0.025, 0.025)
+    >>> out = by_chance(40, [cell])
+    >>> out["coverage below"][0], round(out["coverage below"][1], 3), out["pooled below"]
+    (0, 0.049, 0.025)
+    """
+    from scipy import stats
+
+    low, high = COVERAGE_RANGE if size >= 40 else (COVERAGE_MIN_SMALL, 1.0)
+    out = {"coverage below": [0, 0.0], "coverage above": [0, 0.0], "one-sided": [0, 0.0]}
+    below = above = units = 0.0
+    for c in cells:
+        m = c.intervals
+        if m < MIN_INTERVALS or not math.isfinite(c.coverage):
+            continue
+        covered = round(c.coverage * m)
+        out["coverage below"][0] += covered < math.ceil(low * m - 1e-9)
+        out["coverage below"][1] += stats.binom.cdf(math.ceil(low * m - 1e-9) - 1, m, 0.95)
+        if high < 1:
+            out["coverage above"][0] += covered > math.floor(high * m + 1e-9)
+            out["coverage above"][1] += stats.binom.sf(math.floor(high * m + 1e-9), m, 0.95)
+        limit = math.floor(ONE_SIDED_MAX * m + 1e-9)
+        out["one-sided"][0] += sum(round(x * m) > limit for x in (c.below, c.above))
+        out["one-sided"][1] += 2 * stats.binom.sf(limit, m, 0.025)
+        below, above, units = below + c.below * m, above + c.above * m, units + m
+    result = {k: (int(v[0]), float(v[1])) for k, v in out.items()}
+    result["pooled below"] = below / units if units else math.nan
+    result["pooled above"] = above / units if units else math.nan
+    return result
+
+
 def cells_frame(cells: list[Cell]) -> pd.DataFrame:
     """The cells as a table, with their Monte-Carlo SEs."""
     rows = []

@@ -141,6 +141,25 @@ def test_acceptance_windows_follow_the_monte_carlo_error():
     assert not study.failures("no_effect", 40, [_cell(decisive=0.05)], alpha=0)
 
 
+def test_cells_outside_the_targets_are_set_against_chance():
+    from scipy import stats
+
+    # 300 intervals: below 93% is 278 or fewer covered; a miss above 3.5% is 11 or more
+    cells = [_cell(intervals=300, coverage=278 / 300, below=11 / 300, above=11 / 300),
+             _cell(intervals=300, coverage=292 / 300, below=10 / 300, above=0.0),
+             _cell(intervals=5, coverage=0.0, below=1.0, above=0.0)]  # too few: not counted
+    out = study.by_chance(40, cells)
+    assert out["coverage below"][0] == 1 and out["coverage above"][0] == 1
+    assert out["one-sided"][0] == 2
+    assert out["coverage below"][1] == pytest.approx(2 * stats.binom.cdf(278, 300, 0.95))
+    assert out["coverage above"][1] == pytest.approx(2 * stats.binom.sf(291, 300, 0.95))
+    assert out["one-sided"][1] == pytest.approx(4 * stats.binom.sf(10, 300, 0.025))
+    assert out["pooled below"] == pytest.approx(21 / 600)
+    # at 20 patients coverage is held to 90% below and not above
+    small = study.by_chance(20, cells[:2])
+    assert small["coverage below"][0] == 0 and small["coverage above"] == (0, 0.0)
+
+
 def test_summary_counts_only_intervals_the_verdict_rests_on():
     import pandas as pd
 
