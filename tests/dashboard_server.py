@@ -84,6 +84,13 @@ class DashboardServer:
             self.process.wait(timeout=30)
 
 
+def as_from_a_terminal() -> None:
+    """In the child, before the command starts: Ctrl-C (SIGINT) as a terminal gives it, whatever
+    the test runner's process did to its own (an ignored or blocked SIGINT is inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _pump(stream, sink: list[str]) -> None:
     for line in iter(stream.readline, ""):
         sink.append(line)
@@ -95,7 +102,8 @@ def start(*args: str, home: Path, wait: float = 120) -> DashboardServer:
     cmd = [str(CONSOLE_SCRIPT), "dashboard", *args]
     started = time.monotonic()
     process = subprocess.Popen(cmd, cwd=ROOT, env=environment(home), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                               preexec_fn=as_from_a_terminal)
     server = DashboardServer(process, started)
     for stream, sink in ((process.stdout, server.stdout), (process.stderr, server.stderr)):
         threading.Thread(target=_pump, args=(stream, sink), daemon=True).start()

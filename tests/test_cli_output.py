@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+from tests.dashboard_server import as_from_a_terminal
 
 import outcomes
 
@@ -30,7 +31,8 @@ def test_ctrl_c_leaves_nothing_and_says_so(tmp_path):
     folder = _bundle(tmp_path, "bundle", 600, 3)
     out = tmp_path / "out" / "report"
     proc = subprocess.Popen([*CLI, "report", str(folder), "--out", str(out), "--quiet"],
-                            stderr=subprocess.PIPE, text=True, env=ENV)
+                            stderr=subprocess.PIPE, text=True, env=ENV,
+                            preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + 120
     while not list((tmp_path / "out").glob(".outcomes-tmp-*")):  # the run has begun writing
         assert proc.poll() is None, proc.stderr.read()

@@ -159,6 +159,19 @@ def free_port(preferred: int | None = None) -> int:
         return s.getsockname()[1]
 
 
+def _stop_on_ctrl_c(app) -> None:
+    """Ctrl-C stops the server as SIGTERM does in Voilà (the event loop is asked to stop, then
+    the kernels are shut down), rather than by a KeyboardInterrupt raised wherever the main
+    thread happens to be, which a library may catch; a second Ctrl-C interrupts at once."""
+    import signal
+
+    def stop(sig, frame):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        app._handle_signal_stop(sig, frame)
+
+    signal.signal(signal.SIGINT, stop)
+
+
 def serve(path: str | Path, *, port: int | None = None, claims: str | Path | None = None,
           min_cell: int = 5, open_browser: bool = True, out=None) -> int:
     """Serve the dashboard of the bundle at ``path`` until Ctrl-C; return the exit status.
@@ -216,6 +229,7 @@ def serve(path: str | Path, *, port: int | None = None, claims: str | Path | Non
     tornado.ioloop.IOLoop.current().add_callback(announce)  # runs once the port is bound
     app = Voila()
     app.initialize(voila_argv(port, open_browser=open_browser))
+    _stop_on_ctrl_c(app)
     try:
         app.start()
     except KeyboardInterrupt:  # a second Ctrl-C while the kernels shut down
