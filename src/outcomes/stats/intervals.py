@@ -734,8 +734,8 @@ def mean(
     patients in the calibration study, 4-5% at 40 and 150, for a nominal 2.5%), the corrected
     one 3-4% at 20 and about 3% from 40. With fewer than :data:`SKEW_MIN_CLUSTERS` clusters
     (the skewness of so few says nothing), or no spread, it is the plain t interval;
-    ``|gamma|`` is capped where ``1 + 3 a (x - b)`` would turn negative at ``x = -/+ t_df`` (0.43 on 9 df), so that the
-    inverse stays on the transformation's regular branch.
+    ``|gamma|`` is capped where ``1 + 3 a (x - b)`` would turn negative at ``x = -/+ t_df``
+    (0.43 on 9 df), so that the inverse stays on the transformation's regular branch.
 
     Examples
     --------
