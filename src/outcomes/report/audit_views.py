@@ -105,13 +105,19 @@ def signals_view(sig: pd.DataFrame, *, with_dimension: bool = True) -> pd.DataFr
     return pd.DataFrame(out)
 
 
-def adherence_view(t: pd.DataFrame) -> pd.DataFrame:
-    """Adherence overall: the recommendation in words, share following it (CI), counts."""
+def adherence_view(t: pd.DataFrame, other: tuple[str, str] = ("Not followed", "nonadherent")
+                   ) -> pd.DataFrame:
+    """Adherence overall: the recommendation in words, share following it (CI), counts.
+
+    ``other`` is the heading and column of the count beside "Followed": the sessions not
+    following it (the audit) or all those counted (the report, ``("Counted", "n")``).
+    """
+    heading, column = other
     return pd.DataFrame({
         "Recommendation": t["statement"].to_numpy(),
         "Share following it (95% CI)": interval_cells(t, "share").to_numpy(),
         "Followed": count_cells(t["adherent"]).to_numpy(),
-        "Not followed": count_cells(t["nonadherent"]).to_numpy(),
+        heading: count_cells(t[column]).to_numpy(),
         "Counted in": [label(u, "unit") for u in t["unit"]],
         "Following a conflicting recommendation": count_cells(t["in_conflict"]).to_numpy()
         if "in_conflict" in t else "",

@@ -13,6 +13,7 @@ import pandas as pd
 from ..output.html import Page, escape
 from ..output.labels import column_label, format_count, format_hours, label
 from ..stats.result import Col
+from .audit_views import adherence_view
 from .cohort import ALL, NOT_RECORDED
 from .sentences import session_interval
 from .tables import KIND_OF_MEASURE, count_cells, interval_cells, wide, words
@@ -131,16 +132,8 @@ def recommendations_section(page: Page, shown: dict) -> None:
     if t is None or len(t) == 0:
         page.note("Recommendations: the claims catalogue has no practice recommendation.")
         return
-    out = pd.DataFrame({
-        "Recommendation": t["statement"],
-        "Share following it (95% CI)": interval_cells(t, "share").to_numpy(),
-        "Followed": count_cells(t["adherent"]).to_numpy(),
-        "Counted": count_cells(t["n"]).to_numpy(),
-        "Counted in": [label(u, "unit") for u in t["unit"]],
-        "Following a conflicting recommendation": count_cells(t["in_conflict"]).to_numpy()
-        if "in_conflict" in t else "",
-    })
-    page.table(out, caption="Adherence to the documents' recommendations")
+    page.table(adherence_view(t, ("Counted", "n")),
+               caption="Adherence to the documents' recommendations")
 
 
 _BC_MAIN = ["n_courses", "n_patients", "n_with_final", "sessions_median",
