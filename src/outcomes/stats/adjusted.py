@@ -22,10 +22,10 @@ from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import AnalysisError
 from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
+from .quantiles import t_isf
 from .regression import floored_contrast, floored_fits, independent_columns
 
 __all__ = ["standardised_contrast", "e_value"]
@@ -222,7 +222,7 @@ def standardised_contrast(
     est, se, df, floored = by_contrast[contrast]
     scale = "log-scale " if contrast == "ratio" else ""
     df, how = _cr2_words(df, floored, unit_label, scale, carriers)
-    q = stats.t.isf(alpha / 2.0, df)
+    q = t_isf(alpha / 2.0, df)
     if contrast == "difference":
         low, high = est - q * se, est + q * se
     else:

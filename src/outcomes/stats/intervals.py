@@ -41,10 +41,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._docs import FRAGMENTS, shared_doc
 from ..errors import AnalysisError
+from .quantiles import norm_isf, t_isf
 from .regression import FLOOR_CLUSTERS, fitted_contrast
 
 __all__ = [
@@ -334,7 +334,7 @@ def wilson(successes, n, *, alpha: float = 0.05):
         raise AnalysisError("wilson: successes and n must be finite numbers.")
     if np.any(x < 0) or np.any(x > nn * (1 + 1e-12)):
         raise AnalysisError("wilson: successes must lie between 0 and n.")
-    z = stats.norm.isf(alpha / 2.0)
+    z = norm_isf(alpha / 2.0)
     z2 = z * z
     with np.errstate(divide="ignore", invalid="ignore"):
         q = x / nn
@@ -424,7 +424,7 @@ def _effective_n(y_cell: np.ndarray, n_cell: np.ndarray, cell_group: np.ndarray,
         nominal = ~single & ((p == 0.0) | (p == 1.0))
         n_eff = np.where(nominal, G, n / np.maximum(deff, 1.0))
         # Korn & Graubard (1998): effective n times (z / t_df)^2 for a clustered share
-        ratio = (stats.norm.isf(alpha / 2.0) / stats.t.isf(alpha / 2.0, df)) ** 2
+        ratio = (norm_isf(alpha / 2.0) / t_isf(alpha / 2.0, df)) ** 2
         n_eff = np.where(single, n, n_eff * np.where(np.isfinite(ratio), ratio, 1.0))
     deff = np.where(single, 1.0, np.where(nominal, np.nan, deff))
     df = np.where(single, n - 1.0, df)
@@ -771,7 +771,7 @@ SKEW_MIN_CLUSTERS = 10
 
 
 def _t_interval(est: float, se: float, df: float, alpha: float) -> tuple[float, float]:
-    q = float(stats.t.isf(alpha / 2.0, df))
+    q = float(t_isf(alpha / 2.0, df))
     return est - q * se, est + q * se
 
 
@@ -794,7 +794,7 @@ def _hall_interval(est: float, se: float, gamma: float, df: float,
     >>> [round(float(x), 6) for x in _hall_interval(1.0, 0.5, 0.0, 10.0, 0.05)]
     [-0.114069, 2.114069, 0.0]
     """
-    q = float(stats.t.isf(alpha / 2.0, df))
+    q = float(t_isf(alpha / 2.0, df))
     if abs(gamma) < 1e-12:
         return est - q * se, est + q * se, False
     # largest |gamma| with 1 - |gamma| (q + |gamma| / 6) >= 0
@@ -1031,7 +1031,7 @@ def median(
     m = float(np.median(arr))
     below = (arr <= m).astype(float)
     _, _, _, n_eff, deff, note, _ = _design(below, codes, G, alpha=alpha)
-    z = stats.norm.isf(alpha / 2.0)
+    z = norm_isf(alpha / 2.0)
     p_low = 0.5 - z * math.sqrt(0.25 / n_eff)  # and p_high = 1 - p_low
     ys = np.sort(arr)
     i_low = math.floor(n * p_low + 0.5)  # 1-based ranks, continuity-corrected

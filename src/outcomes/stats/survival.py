@@ -31,7 +31,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._docs import shared_doc
 from ..errors import AnalysisError
@@ -45,6 +44,7 @@ from .intervals import (
     _snap,
     estimates_frame,
 )
+from .quantiles import norm_isf, t_isf
 from .regression import FLOOR_CLUSTERS
 
 __all__ = ["KMResult", "kaplan_meier", "kaplan_meier_by", "TABLE_COLUMNS"]
@@ -167,7 +167,7 @@ class KMResult:
         self.method_ = method
         self._c = c
         # the reference quantile: normal, or t on G - 1 df for the clustered variance
-        self._z = stats.norm.isf(alpha / 2.0) if quantile is None else float(quantile)
+        self._z = norm_isf(alpha / 2.0) if quantile is None else float(quantile)
         # sorted last time of each cluster: patients at risk at t (None: count units)
         self._cluster_last = cluster_last
         self.ij_se_ = ij_se
@@ -367,14 +367,14 @@ class KMResult:
             return low, high, self.method_.replace("log-log pointwise interval",
                                                    "boundary rule of the pointwise interval")
         if self._sizes is None:
-            q = stats.norm.isf(self.alpha / 2.0)
+            q = norm_isf(self.alpha / 2.0)
             how = "logit interval"
             method = self.method_
         else:
             sizes = self._sizes[self._sizes > 0].astype(float)
             df = float(_intercept_df(sizes, np.zeros(sizes.size, dtype=np.int64), 1)[0])
             df = df if np.isfinite(df) and df > 0 else float(self.n_clusters_ - 1)
-            q = stats.t.isf(self.alpha / 2.0, df)
+            q = t_isf(self.alpha / 2.0, df)
             how = (f"logit interval, t on {df:.1f} Bell-McCaffrey df (the patients' numbers of "
                    "units)")
             method = re.sub(r", t on \d+ df", "", self.method_)
@@ -678,7 +678,7 @@ def kaplan_meier(
     floored = False
     if variance == "greenwood":
         se = se_gw
-        z = stats.norm.isf(alpha / 2.0)
+        z = norm_isf(alpha / 2.0)
         size = n_risk
     else:
         ij_se = np.sqrt(_ij_variance(inv, es.astype(float), codes[order], G, n_risk, d, C, S))
@@ -687,7 +687,7 @@ def kaplan_meier(
         if G <= FLOOR_CLUSTERS and not singletons:
             floored = bool(np.any(se_gw > se * (1 + 1e-12)))
             se = np.fmax(se, se_gw)
-        z = stats.t.isf(alpha / 2.0, G - 1)
+        z = t_isf(alpha / 2.0, G - 1)
         last = np.full(G, -np.inf)
         np.maximum.at(last, codes, t)
         cluster_last = np.sort(last)
