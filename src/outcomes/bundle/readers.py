@@ -22,6 +22,7 @@ merged cells) are listed in :attr:`RawTable.problems` (:mod:`outcomes.bundle.wor
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import mmap
 import re
@@ -71,8 +72,7 @@ class RawTable:
         Column names as in the file, with surrounding whitespace removed (duplicates possible).
     columns : tuple of pyarrow.Array or pyarrow.ChunkedArray
         One string array per header entry; ``None`` for an empty cell. Rows that were blank in
-        every column are left out (they carry no data); :attr:`rows` keeps the numbering. A
-        large CSV gives chunked arrays (see :func:`combine`).
+        every column are left out (they carry no data); :attr:`rows` keeps the numbering.
     rows : numpy.ndarray
         Spreadsheet row number (int64, header = row 1) of each row of :attr:`columns`.
     decimal_comma : bool
@@ -244,6 +244,7 @@ def _read_folder(folder: Path, defer_checksums: bool, limits: Limits) -> RawBund
             _LIMIT_CHECKS[file.suffix.lower()](data[name], file.name, limits, name)
         for name, file in chosen.items():
             tables[name] = _TABLE_READERS[file.suffix.lower()](data[name], name, file.name)
+            maps[name].let_go()  # parsed: its pages leave memory until the checksum
             # the checksum is of the very bytes parsed; the map goes once it is computed
             digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
     except BaseException:
@@ -300,6 +301,10 @@ def _no_sessions_message(folder: Path) -> str:
     return message
 
 
+_SLICE = 16 * 1024**2  # a multiple of the page size
+_DROP = getattr(mmap, "MADV_DONTNEED", None)  # not on every platform
+
+
 class _Mapped:
     """A file's bytes, read-only: memory-mapped, or ``b""`` when the file is empty."""
 
@@ -317,10 +322,28 @@ class _Mapped:
             raise BundleError(f"Cannot read {self.file.name}: {reason}. Check the file.") from None
         return self._data
 
+    def let_go(self, start: int = 0, length: int | None = None) -> None:
+        """Drop the mapped pages (from ``start``, ``length`` bytes, default to the end) from
+        the process's memory; the file's bytes are read again if they are needed."""
+        if isinstance(self._data, mmap.mmap) and _DROP is not None:
+            size = len(self._data) - start if length is None else length
+            self._data.madvise(_DROP, start, size)
+
     def digest(self) -> str:
-        """SHA-256 of the bytes, then close the map."""
+        """SHA-256 of the bytes, then close the map.
+
+        The bytes are hashed in slices, each let go from memory once hashed.
+        """
         try:
-            return sha256(self._data)
+            if not isinstance(self._data, mmap.mmap):
+                return sha256(self._data)
+            hashed = hashlib.sha256()
+            with memoryview(self._data) as view:
+                for start in range(0, len(view), _SLICE):
+                    with view[start:start + _SLICE] as part:
+                        hashed.update(part)
+                    self.let_go(start, min(_SLICE, len(view) - start))
+            return hashed.hexdigest()
         finally:
             self.close()
 
@@ -407,7 +430,9 @@ def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
         )
     except (pa.ArrowException, OSError, ValueError):
         raise _csv_problem(bytes(data), name, where, separator, len(header)) from None
-    columns = [_one_chunk_or_many(table.column(i)) for i in range(table.num_columns)]
+    columns = [table.column(i) for i in range(table.num_columns)]
+    del table
+    _combine_each(columns)
     return _raw_table(name, where, header, columns, decimal_comma=separator == ";")
 
 
@@ -625,10 +650,14 @@ def _read_sheet(workbook, sheet, name: str, where: str, limits: Limits) -> RawTa
 
 
 # -------------------------------------------------------------------------------------- shared
-def _one_chunk_or_many(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """A single chunk as an Array; many chunks stay chunked (the caller combines them when it
-    needs to, in a thread of its own)."""
-    return column.chunk(0) if column.num_chunks == 1 else column
+def _combine_each(columns: list) -> None:
+    """Make each column of ``columns`` (a table read in blocks) one Array, in place.
+
+    A column's chunks are let go as soon as they are copied together, so the text is held
+    once, not twice (the chunks and their copy).
+    """
+    for i in range(len(columns)):
+        columns[i] = _combine(columns[i])
 
 
 def combine(column: pa.Array | pa.ChunkedArray) -> pa.Array:
