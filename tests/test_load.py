@@ -470,3 +470,18 @@ def test_parquet_string_and_large_string_columns(tmp_path):
 def test_the_examples_of_the_docstrings_run(module):
     result = doctest.testmod(importlib.import_module(f"outcomes.bundle.{module}"))
     assert result.attempted and not result.failed
+
+
+def test_keys_of_one_length_hash_as_keys_of_mixed_lengths():
+    """Keys all as long are hashed as a table of bytes; the hashes are those of the general
+    path (the same keys beside one longer key, which sends them through it)."""
+    from outcomes.bundle.hashing import hash_strings
+
+    keys = [f"S{i:05d}" for i in range(300)] + ["S00007", "S00042"]
+    alone = hash_strings(pyarrow.array(keys))
+    mixed = hash_strings(pyarrow.array([*keys, "a longer key"]))
+    sliced = hash_strings(pyarrow.array(["x", *keys]).slice(1))
+    assert np.array_equal(alone, mixed[:-1])
+    assert np.array_equal(alone, sliced)
+    assert alone[300] == alone[7] and alone[301] == alone[42]
+    assert len(np.unique(alone)) == 300

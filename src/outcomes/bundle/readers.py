@@ -54,6 +54,9 @@ TABLE_SUFFIXES = (".csv", ".parquet")
 WORKBOOK_SUFFIXES = (".xlsx",)
 _CSV_SEPARATORS = (",", ";")
 _PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")
+# a file up to this size is parsed as one block, so its columns come in one chunk each (no copy
+# to put them together), and faster than in Arrow's default 1 MiB blocks
+_CSV_BLOCK = 128 * 1024**2
 _SAVE_AS_UTF8 = "save it again as 'CSV UTF-8' (comma or semicolon separated)"
 
 
@@ -416,7 +419,8 @@ def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
     try:
         table = pcsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
-            read_options=pcsv.ReadOptions(column_names=generated, skip_rows=1),
+            read_options=pcsv.ReadOptions(column_names=generated, skip_rows=1,
+                                          block_size=min(len(data) + 1, _CSV_BLOCK)),
             parse_options=pcsv.ParseOptions(
                 delimiter=separator, ignore_empty_lines=False, newlines_in_values=quoted
             ),
