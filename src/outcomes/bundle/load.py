@@ -182,6 +182,7 @@ def load_bundle(
         bundle = read_sources(path, mapping.sources, limits=limits)
     else:
         bundle = read_bundle(path, defer_checksums=True, limits=limits)
+    pa.default_memory_pool().release_unused()  # what the parsing left free goes back
     try:
         if mapping is not None:
             bundle = mapping.apply(bundle, scale_map)
@@ -198,15 +199,19 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
     with ThreadPoolExecutor(max_workers=threads) as executor:
         pool = executor if threads > 1 else None
         check_bundle(bundle, pool)
-        checks = {
-            name: TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
-            for name in TABLES
-        }
+        checks = {}
+        for name in TABLES:
+            checks[name] = TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
+            if name in bundle.tables:  # the checks hold the text now, column by column
+                bundle.tables[name] = checks[name].raw
         tasks = {name: check.preparations() for name, check in checks.items()}
-        prepared = _run([t for name in TABLES for t in tasks[name]], pool)
+        sizes = {name: len(tasks[name]) for name in TABLES}
+        # each raw column is freed once prepared (the tasks hold it); so is what Arrow keeps
+        prepared = _run([t for name in TABLES for t in tasks.pop(name)], pool)
+        pa.default_memory_pool().release_unused()
         for name, check in checks.items():
-            check.keep(prepared[: len(tasks[name])])
-            prepared = prepared[len(tasks[name]):]
+            check.keep(prepared[: sizes[name]])
+            prepared = prepared[sizes[name]:]
         sessions, events = checks[SESSIONS.name], checks[ADVERSE_EVENTS.name]
         assessments = checks[ASSESSMENTS.name]
         # hashing work on the prepared columns and the checksums (hashlib and numpy release
@@ -328,12 +333,11 @@ def _typed_column(check: TableCheck, column: Column, keep: np.ndarray,
 
 def _rejects_frame(check: TableCheck, positions: np.ndarray, reasons: pa.Array) -> pd.DataFrame:
     """Quarantined rows as text: the contract columns the input had, ``row``, ``reason``."""
-    take = pa.array(positions, pa.int64())
     names = [c.name for c in check.table.columns if c.name in check.text]
     if check.raw is None:
         names = check.table.names
     columns = {  # a value that could be a personal detail is not repeated
-        name: withhold_values(check.text[name].take(take), check.table.column(name))
+        name: withhold_values(check.text_at(name, positions), check.table.column(name))
         if name in check.text else pa.nulls(len(positions), pa.string())
         for name in names
     }

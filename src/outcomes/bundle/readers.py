@@ -27,7 +27,7 @@ import io
 import mmap
 import re
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +98,11 @@ class RawTable:
     def n_rows(self) -> int:
         """Number of (non-blank) data rows."""
         return len(self.rows)
+
+    def without_columns(self) -> RawTable:
+        """The table without its columns' text (once it has been prepared, so it can be
+        freed): the header, rows and problems stay, :attr:`columns` is empty."""
+        return replace(self, columns=())
 
     def positions(self, column: str) -> list[int]:
         """Return the positions of the header entries equal to ``column`` (case-insensitive)."""

@@ -217,17 +217,21 @@ def encode_known(text: pa.Array, known: tuple[str, ...]) -> tuple[np.ndarray, li
     return codes.astype(np.int32, copy=False), list(known)
 
 
-def encode_stripped(text: pa.Array) -> tuple[np.ndarray, list[str]]:
-    """Codes of the stripped values (-1 for blank) and the distinct stripped values.
+def encode_stripped(text: pa.Array) -> tuple[np.ndarray, list[str], pa.DictionaryArray]:
+    """Codes of the stripped values (-1 for blank), the distinct stripped values, and the text
+    as read, dictionary-encoded (the same values, held as codes into its distinct values).
 
     Only the distinct values are stripped, so ``' pen'`` and ``'pen'`` get one code.
     """
-    codes, distinct = encode(text)
+    encoded = pc.dictionary_encode(text)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    codes = codes.astype(np.int32, copy=False)
+    distinct = encoded.dictionary.to_pylist()
     stripped = [v.strip() or None for v in distinct]
     if stripped == distinct:  # nothing to strip, no blank: the codes stand
-        return codes, distinct
+        return codes, distinct, encoded
     recode, values = pd.factorize(np.array(stripped, dtype=object), use_na_sentinel=True)
-    return spread(recode.astype(np.int32), codes, -1), list(values)
+    return spread(recode.astype(np.int32), codes, -1), list(values), encoded
 
 
 def strip(text: pa.Array) -> pa.Array:
@@ -242,8 +246,19 @@ def strip(text: pa.Array) -> pa.Array:
 
 
 def coded(codes: np.ndarray, distinct: list[str]) -> pa.DictionaryArray:
-    """The text of coded values as an Arrow dictionary array (null where the code is -1)."""
-    indices = pa.array(codes, pa.int32(), mask=codes < 0)
+    """The text of coded values as an Arrow dictionary array (null where the code is -1).
+
+    The indices are ``codes`` themselves (int32), not a copy.
+
+    >>> coded(np.array([1, -1, 0], dtype=np.int32), ["a", "b"]).dictionary_decode().tolist()
+    ['b', None, 'a']
+    """
+    codes = np.ascontiguousarray(codes, dtype=np.int32)
+    present = codes >= 0
+    missing = len(codes) - int(np.count_nonzero(present))
+    validity = pa.py_buffer(np.packbits(present, bitorder="little")) if missing else None
+    indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)],
+                                    null_count=missing)
     return pa.DictionaryArray.from_arrays(indices, pa.array(distinct, pa.string()))
 
 
