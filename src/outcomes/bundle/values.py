@@ -23,7 +23,6 @@ import unicodedata
 from collections.abc import Callable, Mapping
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -230,6 +229,8 @@ def encode_stripped(text: pa.Array) -> tuple[np.ndarray, list[str], pa.Dictionar
     stripped = [v.strip() or None for v in distinct]
     if stripped == distinct:  # nothing to strip, no blank: the codes stand
         return codes, distinct, encoded
+    import pandas as pd  # here, so that the readers need not wait for pandas
+
     recode, values = pd.factorize(np.array(stripped, dtype=object), use_na_sentinel=True)
     return spread(recode.astype(np.int32), codes, -1), list(values), encoded
 
