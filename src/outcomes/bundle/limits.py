@@ -48,7 +48,7 @@ DEFAULT_MAX_RATIO = 100
 #: ... and to more than this many bytes (200 MiB) is refused as a zip bomb.
 DEFAULT_BOMB_BYTES = 200 * 1024**2
 
-_CHUNK = 16 * 1024**2  # lines are counted in slices of this size, so no copy of the file is made
+_CHUNK = 1024**2  # lines are counted in slices of this size, so no copy of the file is made
 _NEWLINE = ord("\n")
 _SPLIT = "Split the export into smaller bundles (by clinic or by year, for example)"
 _RAISE_BYTES = (f"{_SPLIT}, or raise the limit: load_bundle(path, "
