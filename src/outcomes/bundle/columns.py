@@ -33,7 +33,7 @@ from .failures import failure_cases
 from .hashing import hash_numbers, hash_strings
 from .privacy import personal_kinds, withhold_messages, withhold_values
 from .readers import CellProblem, RawTable, combine
-from .schema import ASSESSMENTS, Col, Column, ColumnKind, Scale, Table, vocabulary
+from .schema import ASSESSMENTS, CODED_KINDS, Col, Column, ColumnKind, Scale, Table, vocabulary
 from .suggest import nearest
 from .values import (
     FALSE_WORDS,
@@ -68,9 +68,7 @@ __all__ = [
 
 #: Columns of :attr:`SessionLog.warnings`.
 WARNING_COLUMNS = [Col.TABLE, Col.ROW, Col.COLUMN, Col.VALUE, Col.MESSAGE]
-#: Kinds of column whose values repeat: coded once, each distinct value judged once.
-_CODED_KINDS = (ColumnKind.DATE, ColumnKind.VOCABULARY, ColumnKind.SCALE, ColumnKind.BOOL,
-                ColumnKind.LIST)
+_CODED_KINDS = CODED_KINDS
 _NUMBER_KINDS = (ColumnKind.NUMBER, ColumnKind.HOURS)
 _REASON_JOIN = "; "
 

@@ -40,7 +40,7 @@ from ..errors import BundleError
 from .failures import failure_cases
 from .hashing import sha256
 from .limits import Limits, check_csv, check_file_size, check_parquet, check_workbook
-from .schema import TABLES
+from .schema import CODED_KINDS, TABLES
 from .suggest import nearest
 from .workbook import CellProblem, open_workbook, read_sheet
 
@@ -57,6 +57,7 @@ _PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")
 # a file up to this size is parsed as one block, so its columns come in one chunk each (no copy
 # to put them together), and faster than in Arrow's default 1 MiB blocks
 _CSV_BLOCK = 128 * 1024**2
+_CODED_TEXT = pa.dictionary(pa.int32(), pa.string())
 _SAVE_AS_UTF8 = "save it again as 'CSV UTF-8' (comma or semicolon separated)"
 
 
@@ -74,8 +75,10 @@ class RawTable:
     header : tuple of str
         Column names as in the file, with surrounding whitespace removed (duplicates possible).
     columns : tuple of pyarrow.Array or pyarrow.ChunkedArray
-        One string array per header entry; ``None`` for an empty cell. Rows that were blank in
-        every column are left out (they carry no data); :attr:`rows` keeps the numbering.
+        One string array per header entry; ``None`` for an empty cell. The columns of repeating
+        values of a bundle folder's CSV files are dictionary-encoded strings (the same text).
+        Rows that were blank in every column are left out (they carry no data); :attr:`rows`
+        keeps the numbering.
     rows : numpy.ndarray
         Spreadsheet row number (int64, header = row 1) of each row of :attr:`columns`.
     decimal_comma : bool
@@ -251,7 +254,7 @@ def _read_folder(folder: Path, defer_checksums: bool, limits: Limits) -> RawBund
         for name, file in chosen.items():  # every file's rows, before any is parsed
             _LIMIT_CHECKS[file.suffix.lower()](data[name], file.name, limits, name)
         for name, file in chosen.items():
-            tables[name] = _TABLE_READERS[file.suffix.lower()](data[name], name, file.name)
+            tables[name] = _FOLDER_READERS[file.suffix.lower()](data[name], name, file.name)
             maps[name].let_go()  # parsed: its pages leave memory until the checksum
             # the checksum is of the very bytes parsed; the map goes once it is computed
             digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
@@ -412,13 +415,20 @@ def read_table_bytes(data: bytes | mmap.mmap, *, name: str, where: str,
     return _TABLE_READERS[suffix](data, name, where)
 
 
-def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+def _read_csv(data: bytes | mmap.mmap, name: str, where: str, coded: bool = False) -> RawTable:
     """A CSV file: the separator (comma or semicolon) is taken from the header row; UTF-8 is
     required, a byte-order mark is allowed. Refused: an empty file, one not UTF-8 or
     tab-separated, a row with more or fewer values than the header has columns.
+
+    With ``coded``, the columns the contract of table ``name`` gives repeating values (dates,
+    vocabularies, yes/no, lists: :data:`~outcomes.bundle.schema.CODED_KINDS`) are read as
+    dictionary arrays, each distinct text held once.
     """
     header, separator = _csv_header(data, where)
     generated = [f"c{i}" for i in range(len(header))]
+    repeating = _coded_names(name) if coded else set()
+    types = {c: _CODED_TEXT if h.casefold() in repeating else pa.string()
+             for c, h in zip(generated, header, strict=True)}
     # only a quoted value can hold a line break (the header, read apart, is on one line)
     quoted = data.find(b'"', max(data.find(b"\n"), 0)) >= 0
     try:
@@ -430,7 +440,7 @@ def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
                 delimiter=separator, ignore_empty_lines=False, newlines_in_values=quoted
             ),
             convert_options=pcsv.ConvertOptions(
-                column_types={c: pa.string() for c in generated},
+                column_types=types,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
                 null_values=[""],
@@ -443,6 +453,19 @@ def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
     del table
     _combine_each(columns)
     return _raw_table(name, where, header, columns, decimal_comma=separator == ";")
+
+
+def _read_csv_coded(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+    """:func:`_read_csv` of a contract table's file, its repeating values as codes."""
+    return _read_csv(data, name, where, coded=True)
+
+
+def _coded_names(table: str) -> set[str]:
+    """The (casefolded) names of the columns of contract table ``table`` whose values repeat."""
+    contract = TABLES.get(table)
+    if contract is None:
+        return set()
+    return {c.name.casefold() for c in contract.columns if c.kind in CODED_KINDS}
 
 
 def _csv_header(data: bytes | mmap.mmap, where: str) -> tuple[tuple[str, ...], str]:
@@ -588,6 +611,7 @@ def arrow_to_text(array: pa.Array, *, table: str, where: str, column: str) -> pa
 
 
 _TABLE_READERS = {".csv": _read_csv, ".parquet": _read_parquet}
+_FOLDER_READERS = {".csv": _read_csv_coded, ".parquet": _read_parquet}  # a bundle's own files
 _LIMIT_CHECKS = {".csv": check_csv, ".parquet": check_parquet}
 
 
@@ -725,6 +749,11 @@ def _blank_rows(columns: list[pa.Array], n: int) -> np.ndarray:
             break
         cells = column if len(candidates) == n else column.take(pa.array(candidates))
         if cells.null_count == len(cells):
+            continue
+        if pa.types.is_dictionary(cells.type):  # each distinct text looked at once
+            spaces = pc.utf8_is_space(cells.dictionary).to_numpy(zero_copy_only=False)
+            codes = pc.fill_null(cells.indices, -1).to_numpy(zero_copy_only=False)
+            candidates = candidates[np.append(spaces, True)[codes]]
             continue
         blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy(zero_copy_only=False)
         candidates = candidates[blank]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pandas is imported when a dtype is made (the readers need n
 __all__ = [
     "Col",
     "ColumnKind",
+    "CODED_KINDS",
     "Column",
     "Table",
     "TABLES",
@@ -102,6 +103,12 @@ class ColumnKind(StrEnum):
     HOURS = "hours"
     BOOL = "bool"
     LIST = "list"
+
+
+#: Kinds of column whose values repeat: read as codes into their distinct values, each distinct
+#: value judged once.
+CODED_KINDS = (ColumnKind.DATE, ColumnKind.VOCABULARY, ColumnKind.SCALE, ColumnKind.BOOL,
+               ColumnKind.LIST)
 
 
 @dataclass(frozen=True)

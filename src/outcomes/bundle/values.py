@@ -209,6 +209,12 @@ def encode_known(text: pa.Array, known: tuple[str, ...]) -> tuple[np.ndarray, li
     The usual case (clean exports), and cheaper than encoding: the codes are then the
     positions in ``known``, which callers can use as they are.
     """
+    if pa.types.is_dictionary(text.type):  # look up the distinct values only
+        found = pc.index_in(text.dictionary, value_set=pa.array(known, pa.string()))
+        if found.null_count:  # some value is spelled otherwise
+            return None
+        per_value = found.to_numpy(zero_copy_only=False).astype(np.int32)
+        return spread(per_value, _indices(text), -1), list(known)
     found = pc.index_in(text, value_set=pa.array(known, pa.string()))
     if found.null_count != text.null_count:  # some value is spelled otherwise
         return None
@@ -216,18 +222,24 @@ def encode_known(text: pa.Array, known: tuple[str, ...]) -> tuple[np.ndarray, li
     return codes.astype(np.int32, copy=False), list(known)
 
 
+def _indices(text: pa.DictionaryArray) -> np.ndarray:
+    """The codes of a dictionary array (int32), -1 for null."""
+    codes = pc.fill_null(text.indices, -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int32, copy=False)
+
+
 def encode_stripped(text: pa.Array) -> tuple[np.ndarray, list[str], pa.DictionaryArray]:
     """Codes of the stripped values (-1 for blank), the distinct stripped values, and the text
     as read, dictionary-encoded (the same values, held as codes into its distinct values).
 
-    Only the distinct values are stripped, so ``' pen'`` and ``'pen'`` get one code.
+    Only the distinct values are stripped, so ``' pen'`` and ``'pen'`` get one code. Text
+    dictionary-encoded already (as read from a CSV file) is taken as it is.
     """
-    encoded = pc.dictionary_encode(text)
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    codes = codes.astype(np.int32, copy=False)
+    encoded = text if pa.types.is_dictionary(text.type) else pc.dictionary_encode(text)
+    codes = _indices(encoded)
     distinct = encoded.dictionary.to_pylist()
     stripped = [v.strip() or None for v in distinct]
-    if stripped == distinct:  # nothing to strip, no blank: the codes stand
+    if stripped == distinct and len(set(distinct)) == len(distinct):  # the codes stand
         return codes, distinct, encoded
     import pandas as pd  # here, so that the readers need not wait for pandas
 
