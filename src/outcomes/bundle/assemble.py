@@ -42,7 +42,9 @@ def assemble(checks: dict[str, TableCheck], source: str, checksums: dict[str, st
     counts = empty_counts()
     for name, check in checks.items():
         positions, reasons = check.findings.reasons()
-        keep = np.setdiff1d(np.arange(check.n), positions, assume_unique=True)
+        kept = np.ones(check.n, dtype=bool)
+        kept[positions] = False
+        keep = np.flatnonzero(kept)  # the positions not quarantined, in order
         accepted[name] = _typed_frame(check, keep)
         rejects[name] = _rejects_frame(check, positions, reasons)
         table_warnings = check.findings.warnings_frame(check.table.names)
