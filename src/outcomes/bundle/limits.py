@@ -27,7 +27,6 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._docs import shared_doc
 from ..errors import BundleError, ParameterError
@@ -212,6 +211,8 @@ def check_parquet(data, where: str, limits: Limits, table: str) -> None:
     BundleError
         If the file is too large.
     """
+    import pyarrow.parquet as pq  # here: only Parquet files need it
+
     try:
         meta = pq.read_metadata(pa.BufferReader(pa.py_buffer(data)))
         unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))

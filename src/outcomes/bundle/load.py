@@ -34,7 +34,6 @@ import pyarrow as pa
 
 from ..errors import ConfigError, DataQualityWarning, ParameterError, ParameterTypeError
 from .limits import Limits
-from .mapping import ExportMapping, as_mapping
 from .privacy import check_bundle
 from .readers import RawBundle, read_bundle, read_sources
 from .schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col, Scale, load_scales
@@ -43,6 +42,7 @@ if TYPE_CHECKING:  # imported in a thread while the files are read (_import_in_b
     import pandas as pd
 
     from .log import SessionLog
+    from .mapping import ExportMapping
 
 __all__ = ["load_bundle", "Limits"]
 
@@ -162,7 +162,10 @@ def load_bundle(
             "load_bundle(): limits must be a Limits (from outcomes.bundle.limits), got "
             f"{type(limits).__name__}.")
     scale_map = _resolve_scales(scales)
-    mapping = as_mapping(mapping)
+    if mapping is not None:  # an export read through a mapping (only then imported)
+        from .mapping import as_mapping
+
+        mapping = as_mapping(mapping)
     importing = _import_in_background()
     try:
         if frames:

@@ -34,7 +34,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
 from ..errors import BundleError
 from .failures import failure_cases
@@ -550,6 +549,8 @@ def _read_parquet(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
     empty. Refused: a file that is not Parquet, a column of a type that has no text form
     (lists, structs, binary).
     """
+    import pyarrow.parquet as pq  # here: only Parquet files need it
+
     try:
         table = pq.read_table(pa.BufferReader(pa.py_buffer(data)))
     except (pa.ArrowException, OSError, ValueError):
