@@ -54,7 +54,7 @@ def session_keys(sessions: TableCheck, events: TableCheck) -> SessionKeys:
     session_of = np.full(events.n, -1, dtype=np.int64)
     if n == 0:
         return SessionKeys(shared, session_of)
-    row_bits = max(1, n.bit_length())
+    row_bits = max(1, n.bit_length(), events.n.bit_length())  # either table's rows fit
     row_mask = np.uint64((1 << row_bits) - 1)
     shift = np.uint64(row_bits)
     named = ~sessions.blank(Col.SESSION_ID)
@@ -68,19 +68,16 @@ def session_keys(sessions: TableCheck, events: TableCheck) -> SessionKeys:
         repeated[:-1] |= same_as_next
         shared[(keys[repeated] & row_mask).astype(np.int64)] = True
     if events.n and len(keys):
-        wanted = events.hashes[Col.SESSION_ID] >> shift
-        at = np.minimum(_search_sorted(prefixes, wanted), len(keys) - 1)
-        found = (prefixes[at] == wanted) & ~events.blank(Col.SESSION_ID)
-        session_of[found] = (keys[at[found]] & row_mask).astype(np.int64)  # its first row
+        # the events as (hash prefix, row) keys too, sorted (a sort of plain integers, not an
+        # argsort), so each finds its session in one ordered search
+        wanted = np.sort(((events.hashes[Col.SESSION_ID] >> shift) << shift)
+                         | np.arange(events.n, dtype=np.uint64))
+        rows = (wanted & row_mask).astype(np.int64)
+        wanted >>= shift
+        at = np.minimum(np.searchsorted(prefixes, wanted), len(keys) - 1)
+        found = (prefixes[at] == wanted) & ~events.blank(Col.SESSION_ID)[rows]
+        session_of[rows[found]] = (keys[at[found]] & row_mask).astype(np.int64)  # first row
     return SessionKeys(shared, session_of)
-
-
-def _search_sorted(ordered: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """``np.searchsorted``, with the needles sorted first (numpy then narrows each search)."""
-    order = np.argsort(wanted)
-    at = np.empty(len(wanted), dtype=np.int64)
-    at[order] = np.searchsorted(ordered, wanted[order])
-    return at
 
 
 def duplicate_candidates(check: TableCheck) -> np.ndarray:
