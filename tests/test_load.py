@@ -470,3 +470,32 @@ def test_parquet_string_and_large_string_columns(tmp_path):
 def test_the_examples_of_the_docstrings_run(module):
     result = doctest.testmod(importlib.import_module(f"outcomes.bundle.{module}"))
     assert result.attempted and not result.failed
+
+
+def test_keys_of_one_length_hash_as_keys_of_mixed_lengths():
+    """Keys all as long are hashed as a table of bytes; the hashes are those of the general
+    path (the same keys beside one longer key, which sends them through it)."""
+    from outcomes.bundle.hashing import hash_strings
+
+    keys = [f"S{i:05d}" for i in range(300)] + ["S00007", "S00042"]
+    alone = hash_strings(pyarrow.array(keys))
+    mixed = hash_strings(pyarrow.array([*keys, "a longer key"]))
+    sliced = hash_strings(pyarrow.array(["x", *keys]).slice(1))
+    assert np.array_equal(alone, mixed[:-1])
+    assert np.array_equal(alone, sliced)
+    assert alone[300] == alone[7] and alone[301] == alone[42]
+    assert len(np.unique(alone)) == 300
+
+
+def test_keys_of_one_length_compare_as_their_text():
+    """The events' session ids are confirmed as fixed-width bytes when all are as long; that
+    says what comparing the text says (a trailing NUL byte included)."""
+    from outcomes.bundle.links import _same_text
+
+    left = pyarrow.array(["S01", "S02", "S0\x00", "S03"], pyarrow.large_string())
+    right = pyarrow.array(["S0\x00", "S01", "S03", "S02"], pyarrow.large_string())
+    at_left, at_right = np.array([0, 1, 2, 3, 2]), np.array([1, 3, 0, 2, 1])
+    expected = [True, True, True, True, False]
+    assert _same_text(left, at_left, right, at_right).tolist() == expected
+    ragged = pyarrow.concat_arrays([right, pyarrow.array(["longer"], pyarrow.large_string())])
+    assert _same_text(left, at_left, ragged, at_right).tolist() == expected

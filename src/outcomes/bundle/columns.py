@@ -33,7 +33,7 @@ from .failures import failure_cases
 from .hashing import hash_numbers, hash_strings
 from .privacy import personal_kinds, withhold_messages, withhold_values
 from .readers import CellProblem, RawTable, combine
-from .schema import ASSESSMENTS, Col, Column, ColumnKind, Scale, Table, vocabulary
+from .schema import ASSESSMENTS, CODED_KINDS, Col, Column, ColumnKind, Scale, Table, vocabulary
 from .suggest import nearest
 from .values import (
     FALSE_WORDS,
@@ -68,9 +68,7 @@ __all__ = [
 
 #: Columns of :attr:`SessionLog.warnings`.
 WARNING_COLUMNS = [Col.TABLE, Col.ROW, Col.COLUMN, Col.VALUE, Col.MESSAGE]
-#: Kinds of column whose values repeat: coded once, each distinct value judged once.
-_CODED_KINDS = (ColumnKind.DATE, ColumnKind.VOCABULARY, ColumnKind.SCALE, ColumnKind.BOOL,
-                ColumnKind.LIST)
+_CODED_KINDS = CODED_KINDS
 _NUMBER_KINDS = (ColumnKind.NUMBER, ColumnKind.HOURS)
 _REASON_JOIN = "; "
 
@@ -81,7 +79,7 @@ class Prepared:
     """The column-wide work on one column: stripped text, codes, parsed numbers."""
 
     column: Column
-    text: pa.Array  # the text as read, in one chunk
+    text: pa.Array  # the text as read, in one chunk (a dictionary array for coded kinds)
     clean: pa.Array  # stripped, blank as null (a dictionary array for coded kinds)
     codes: np.ndarray | None = None  # code of each row's stripped value, -1 for blank
     distinct: list[str] | None = None  # the stripped values the codes point to
@@ -89,13 +87,22 @@ class Prepared:
     hashes: np.ndarray | None = None  # 64-bit hash of each stripped value (text kinds)
 
 
+def _prepare_held(column: Column, held: list, *args) -> Prepared:
+    """:func:`_prepare` of the text in ``held``, taken out of it, so that the raw text is
+    freed as soon as its preparation no longer needs it."""
+    return _prepare(column, held.pop(), *args)
+
+
 def _prepare(column: Column, text: pa.Array | pa.ChunkedArray, decimal_comma: bool,
              with_hash: bool, known: tuple[str, ...] = ()) -> Prepared:
     text = combine(text)
-    if column.kind in _CODED_KINDS:
+    if column.kind in _CODED_KINDS:  # the text is kept as codes too (4 bytes a row)
         found = encode_known(text, known) if known else None
-        codes, distinct = found if found is not None else encode_stripped(text)
-        return Prepared(column, text, coded(codes, distinct), codes, distinct)
+        if found is not None:  # every value one of the known words: the text is the codes'
+            clean = coded(*found)
+            return Prepared(column, clean, clean, *found)
+        codes, distinct, as_read = encode_stripped(text)
+        return Prepared(column, as_read, coded(codes, distinct), codes, distinct)
     clean = None
     parsed = None
     if column.kind in _NUMBER_KINDS:
@@ -107,7 +114,10 @@ def _prepare(column: Column, text: pa.Array | pa.ChunkedArray, decimal_comma: bo
         if column.kind in _NUMBER_KINDS:
             parsed = numbers(clean, decimal_comma)
     if column.kind == "id":  # pandas keeps text as large_string: convert here, in a thread
+        unchanged = clean is text
         clean = clean.cast(pa.large_string())
+        if unchanged:  # nothing was stripped: the text as read is the clean text
+            text = clean
     hashes = None
     if with_hash:
         plain = parsed is not None and clean is text  # parsed in one cast: hash the numbers
@@ -217,6 +227,7 @@ class TableCheck:
         self._cells: dict[str, list[CellProblem]] = {}  # contract column -> its cell problems
         if raw is not None:
             self._layout()
+            self.raw = raw.without_columns()  # the text is in :attr:`text` now
 
     # ----------------------------------------------------------------------- columns present
     def _layout(self) -> None:
@@ -289,11 +300,13 @@ class TableCheck:
         Each task strips (and, for coded kinds, encodes) one column and parses numbers; they
         touch nothing shared, so they can run in threads (Arrow kernels release the GIL).
         """
-        return [
-            partial(_prepare, c, self.text[c.name], self.decimal_comma, self._needs_hash(c),
-                    self._known(c))
-            for c in self.table.columns if c.name in self.text
-        ]
+        tasks = []
+        for column in self.table.columns:
+            if column.name in self.text:  # the task holds the raw text, and lets go of it
+                held, self.text[column.name] = [self.text[column.name]], None
+                tasks.append(partial(_prepare_held, column, held, self.decimal_comma,
+                                     self._needs_hash(column), self._known(column)))
+        return tasks
 
     def _known(self, column: Column) -> tuple[str, ...]:
         """The exact spellings of a coded column's values, in the order of its codes."""
@@ -381,12 +394,18 @@ class TableCheck:
             values = values.dictionary_decode()
         return values
 
+    def text_at(self, name: str, positions: np.ndarray) -> pa.Array:
+        """Text of column ``name`` as read, at ``positions`` (``string``)."""
+        values = self.text[name].take(pa.array(positions, pa.int64()))
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary_decode()
+        return values.cast(pa.string())
+
     def warn(self, positions: np.ndarray, column: str, messages: pa.Array) -> None:
         """Warn about ``column`` at ``positions``: its value is left blank (and not repeated
         when it could be a personal detail)."""
         if len(positions):
-            values = withhold_values(self.text[column].take(pa.array(positions)),
-                                     self.table.column(column))
+            values = withhold_values(self.text_at(column, positions), self.table.column(column))
             self.findings.warn(self.rows[positions], column, values,
                                pc.binary_join_element_wise(messages, ", left blank", ""))
 

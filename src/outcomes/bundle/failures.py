@@ -8,10 +8,12 @@ same column types every time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import FAILURE_COLUMNS
+
+if TYPE_CHECKING:  # pandas is imported when a frame is made (the readers need not wait for it)
+    import pandas as pd
 
 __all__ = ["failure_cases"]
 
@@ -38,5 +40,7 @@ def failure_cases(records: Iterable[tuple]) -> pd.DataFrame:
     >>> failure_cases([("sessions", "session_date", None, None, "missing")]).dtypes["row"]
     Int64Dtype()
     """
+    import pandas as pd
+
     frame = pd.DataFrame(list(records), columns=list(FAILURE_COLUMNS), dtype=object)
     return frame.astype({"table": "str", "column": "str", "row": "Int64", "reason": "str"})

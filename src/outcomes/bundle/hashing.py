@@ -87,10 +87,18 @@ def hash_strings(values: pa.Array) -> np.ndarray:
     lengths = np.diff(offsets)
     hashes = lengths.astype(np.uint64)
     buffer = values.buffers()[2]
-    if buffer is not None and int(lengths.max()) > 0:
+    shortest, longest = (int(lengths.min()), int(lengths.max())) if n else (0, 0)
+    if buffer is not None and longest > 0 and shortest == longest:
+        # every string as long (the usual key): the bytes are a table, a column per position
+        data = np.frombuffer(buffer, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
+        table = data.reshape(n, longest)
+        with np.errstate(over="ignore"):
+            for position in range(longest):
+                hashes *= _FNV_PRIME
+                hashes += table[:, position]
+    elif buffer is not None and longest > 0:
         data = np.frombuffer(buffer, dtype=np.uint8)
         starts = offsets[:-1].astype(np.int64)
-        shortest, longest = int(lengths.min()), int(lengths.max())
         with np.errstate(over="ignore"):
             for position in range(shortest):  # every string has a byte here
                 hashes *= _FNV_PRIME

@@ -54,7 +54,7 @@ def session_keys(sessions: TableCheck, events: TableCheck) -> SessionKeys:
     session_of = np.full(events.n, -1, dtype=np.int64)
     if n == 0:
         return SessionKeys(shared, session_of)
-    row_bits = max(1, n.bit_length())
+    row_bits = max(1, n.bit_length(), events.n.bit_length())  # either table's rows fit
     row_mask = np.uint64((1 << row_bits) - 1)
     shift = np.uint64(row_bits)
     named = ~sessions.blank(Col.SESSION_ID)
@@ -68,19 +68,16 @@ def session_keys(sessions: TableCheck, events: TableCheck) -> SessionKeys:
         repeated[:-1] |= same_as_next
         shared[(keys[repeated] & row_mask).astype(np.int64)] = True
     if events.n and len(keys):
-        wanted = events.hashes[Col.SESSION_ID] >> shift
-        at = np.minimum(_search_sorted(prefixes, wanted), len(keys) - 1)
-        found = (prefixes[at] == wanted) & ~events.blank(Col.SESSION_ID)
-        session_of[found] = (keys[at[found]] & row_mask).astype(np.int64)  # its first row
+        # the events as (hash prefix, row) keys too, sorted (a sort of plain integers, not an
+        # argsort), so each finds its session in one ordered search
+        wanted = np.sort(((events.hashes[Col.SESSION_ID] >> shift) << shift)
+                         | np.arange(events.n, dtype=np.uint64))
+        rows = (wanted & row_mask).astype(np.int64)
+        wanted >>= shift
+        at = np.minimum(np.searchsorted(prefixes, wanted), len(keys) - 1)
+        found = (prefixes[at] == wanted) & ~events.blank(Col.SESSION_ID)[rows]
+        session_of[rows[found]] = (keys[at[found]] & row_mask).astype(np.int64)  # first row
     return SessionKeys(shared, session_of)
-
-
-def _search_sorted(ordered: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """``np.searchsorted``, with the needles sorted first (numpy then narrows each search)."""
-    order = np.argsort(wanted)
-    at = np.empty(len(wanted), dtype=np.int64)
-    at[order] = np.searchsorted(ordered, wanted[order])
-    return at
 
 
 def duplicate_candidates(check: TableCheck) -> np.ndarray:
@@ -154,14 +151,56 @@ def _verified(events: TableCheck, sessions: TableCheck, session_of: np.ndarray) 
     matched = np.flatnonzero(session_of >= 0)
     if not len(matched):
         return session_of
-    same = pc.equal(events.clean_at(Col.SESSION_ID, matched),
-                    sessions.clean_at(Col.SESSION_ID, session_of[matched]))
-    wrong = matched[~pc.fill_null(same, False).to_numpy(zero_copy_only=False)]
+    same = _same_text(events.clean[Col.SESSION_ID], matched,
+                      sessions.clean[Col.SESSION_ID], session_of[matched])
+    wrong = matched[~same]
     if len(wrong):  # a hash collision: find these few exactly
         found = pc.index_in(events.clean_at(Col.SESSION_ID, wrong),
                             value_set=sessions.clean[Col.SESSION_ID])
         session_of[wrong] = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
     return session_of
+
+
+def _same_text(left: pa.Array, at_left: np.ndarray, right: pa.Array,
+               at_right: np.ndarray) -> np.ndarray:
+    """Whether the text of ``left`` at ``at_left`` equals that of ``right`` at ``at_right``
+    (False where either is null).
+
+    Keys all of one length (the usual case) are compared as fixed-width bytes, without taking
+    the strings out; others by Arrow.
+    """
+    width = _one_width(left)
+    if width is not None and width == _one_width(right):
+        return _fixed(left, width)[at_left] == _fixed(right, width)[at_right]
+    same = pc.equal(left.take(pa.array(at_left)), right.take(pa.array(at_right)))
+    return pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+
+
+def _offsets(values: pa.Array) -> np.ndarray:
+    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    return np.frombuffer(values.buffers()[1], dtype=width, count=len(values) + 1,
+                         offset=values.offset * np.dtype(width).itemsize)
+
+
+def _one_width(values: pa.Array) -> int | None:
+    """The byte length of every value, when there are values, none null and all as long."""
+    if not len(values) or values.null_count or not (
+            pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return None
+    lengths = np.diff(_offsets(values))
+    width = int(lengths[0])
+    return width if width > 0 and bool((lengths == width).all()) else None
+
+
+def _fixed(values: pa.Array, width: int) -> np.ndarray:
+    """The values (all ``width`` bytes long) as a numpy array of fixed-width bytes, no copy.
+
+    Equal exactly when the texts are: numpy drops trailing NUL bytes before comparing, which
+    keeps values of one length distinct.
+    """
+    offsets = _offsets(values)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
+    return data.view(f"S{width}")
 
 
 def _content_key(check: TableCheck, subset: np.ndarray) -> np.ndarray:

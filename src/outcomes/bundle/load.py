@@ -18,49 +18,38 @@ Row numbers are spreadsheet rows: the header is row 1, the first data row is row
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+import threading
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..errors import ConfigError, DataQualityWarning, ParameterError, ParameterTypeError
-from .columns import TableCheck, check_event_hours, check_scores, empty_warnings, frame
 from .limits import Limits
-from .links import (
-    check_sessions,
-    duplicate_candidates,
-    exact_duplicates,
-    link_sessions,
-    session_keys,
-)
-from .log import COUNT_COLUMNS, SessionLog, empty_counts
-from .mapping import ExportMapping, as_mapping
-from .privacy import check_bundle, withhold_values
+from .privacy import check_bundle
 from .readers import RawBundle, read_bundle, read_sources
-from .schema import (
-    ADVERSE_EVENTS,
-    ASSESSMENTS,
-    SESSIONS,
-    TABLES,
-    Col,
-    Column,
-    Scale,
-    load_scales,
-    vocabulary_dtype,
-)
-from .values import NAT
+from .schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col, Scale, load_scales
+
+if TYPE_CHECKING:  # imported in a thread while the files are read (_import_in_background)
+    import pandas as pd
+
+    from .log import SessionLog
+    from .mapping import ExportMapping
 
 __all__ = ["load_bundle", "Limits"]
 
 _THREADS = max(1, min(4, os.cpu_count() or 1))
 _ROWS_FOR_THREADS = 50_000  # below this, starting threads costs more than it saves
+#: What judges and assembles the tables (pandas among it), imported while the files are read.
+_CHECK_MODULES = ("pandas", f"{__package__}.assemble", f"{__package__}.links")
 
 
 def load_bundle(
@@ -173,15 +162,24 @@ def load_bundle(
             "load_bundle(): limits must be a Limits (from outcomes.bundle.limits), got "
             f"{type(limits).__name__}.")
     scale_map = _resolve_scales(scales)
-    mapping = as_mapping(mapping)
-    if frames:
-        from .frames import read_frames
+    if mapping is not None:  # an export read through a mapping (only then imported)
+        from .mapping import as_mapping
 
-        bundle = read_frames(path)
-    elif mapping is not None:
-        bundle = read_sources(path, mapping.sources, limits=limits)
-    else:
-        bundle = read_bundle(path, defer_checksums=True, limits=limits)
+        mapping = as_mapping(mapping)
+    importing = _import_in_background()
+    try:
+        if frames:
+            from .frames import read_frames
+
+            bundle = read_frames(path)
+        elif mapping is not None:
+            bundle = read_sources(path, mapping.sources, limits=limits)
+        else:
+            bundle = read_bundle(path, defer_checksums=True, limits=limits)
+    finally:
+        if importing is not None:
+            importing.join()
+    pa.default_memory_pool().release_unused()  # what the parsing left free goes back
     try:
         if mapping is not None:
             bundle = mapping.apply(bundle, scale_map)
@@ -191,22 +189,58 @@ def load_bundle(
         bundle.close()
 
 
+def _import_in_background() -> threading.Thread | None:
+    """Start importing :data:`_CHECK_MODULES` in a thread (the parsing of the files lets go of
+    the interpreter, so the two overlap); ``None`` when they are imported already.
+
+    The modules that read the files are imported already (by this one), so the thread and the
+    reading never wait for each other's imports.
+    """
+    if all(name in sys.modules for name in _CHECK_MODULES):
+        return None
+    thread = threading.Thread(target=_import_checks, name="outcomes-import", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_checks() -> None:
+    try:
+        for name in _CHECK_MODULES:
+            importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - imported again where needed, which raises it there
+        pass
+
+
 def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
           mapping: ExportMapping | None = None) -> SessionLog:
+    from .assemble import assemble
+    from .columns import TableCheck, check_event_hours, check_scores
+    from .links import (
+        check_sessions,
+        duplicate_candidates,
+        exact_duplicates,
+        link_sessions,
+        session_keys,
+    )
+
     rows = sum(t.n_rows for t in bundle.tables.values())
     threads = _THREADS if rows >= _ROWS_FOR_THREADS else 1
     with ThreadPoolExecutor(max_workers=threads) as executor:
         pool = executor if threads > 1 else None
         check_bundle(bundle, pool)
-        checks = {
-            name: TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
-            for name in TABLES
-        }
+        checks = {}
+        for name in TABLES:
+            checks[name] = TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
+            if name in bundle.tables:  # the checks hold the text now, column by column
+                bundle.tables[name] = checks[name].raw
         tasks = {name: check.preparations() for name, check in checks.items()}
-        prepared = _run([t for name in TABLES for t in tasks[name]], pool)
+        sizes = {name: len(tasks[name]) for name in TABLES}
+        # each raw column is freed once prepared (the tasks hold it); so is what Arrow keeps
+        prepared = _run([t for name in TABLES for t in tasks.pop(name)], pool)
+        pa.default_memory_pool().release_unused()
         for name, check in checks.items():
-            check.keep(prepared[: len(tasks[name])])
-            prepared = prepared[len(tasks[name]):]
+            check.keep(prepared[: sizes[name]])
+            prepared = prepared[sizes[name]:]
         sessions, events = checks[SESSIONS.name], checks[ADVERSE_EVENTS.name]
         assessments = checks[ASSESSMENTS.name]
         # hashing work on the prepared columns and the checksums (hashlib and numpy release
@@ -223,7 +257,7 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
     check_event_hours(events)
     link_sessions(events, sessions, keys)
     checksums = {**bundle.checksums, **(mapping.provenance if mapping else {})}
-    log = _assemble(checks, bundle.source, checksums, bundle.missing, scale_map)
+    log = assemble(checks, bundle.source, checksums, bundle.missing, scale_map)
     log = replace(log, mapping=mapping, missing_hints=dict(bundle.hints),
                   table_sources={n: t.where for n, t in bundle.tables.items()})
     warn_summary(log, stacklevel=4)
@@ -262,119 +296,6 @@ def _run(tasks: list[Callable], pool: Executor | None, wait: bool = True) -> lis
         future.set_result(result)
         done.append(future)
     return done
-
-
-# ================================================================================ assembling
-def _assemble(checks: dict[str, TableCheck], source: str, checksums: dict[str, str],
-              missing: tuple[str, ...], scales: dict[str, Scale]) -> SessionLog:
-    accepted, rejects, warning_frames = {}, {}, []
-    counts = empty_counts()
-    for name, check in checks.items():
-        positions, reasons = check.findings.reasons()
-        keep = np.setdiff1d(np.arange(check.n), positions, assume_unique=True)
-        accepted[name] = _typed_frame(check, keep)
-        rejects[name] = _rejects_frame(check, positions, reasons)
-        table_warnings = check.findings.warnings_frame(check.table.names)
-        warning_frames.append(table_warnings)
-        data_rows = table_warnings.loc[table_warnings[Col.ROW] > 1, Col.ROW]
-        counts.loc[name, COUNT_COLUMNS] = [check.n, len(keep), len(positions),
-                                           data_rows.nunique()]
-    frames = [f for f in warning_frames if len(f)]
-    return SessionLog(
-        sessions=accepted[SESSIONS.name],
-        assessments=accepted[ASSESSMENTS.name],
-        adverse_events=accepted[ADVERSE_EVENTS.name],
-        rejects=rejects,
-        warnings=pd.concat(frames, ignore_index=True) if frames else empty_warnings(),
-        counts=counts.astype(np.int64),
-        checksums=dict(checksums),
-        source=source,
-        missing_tables=tuple(missing),
-        present_columns={
-            name: tuple(c.name for c in TABLES[name].columns if c.name in check.text)
-            for name, check in checks.items()
-        },
-        scales=scales,
-    )
-
-
-def _typed_frame(check: TableCheck, keep: np.ndarray) -> pd.DataFrame:
-    """The typed table of the rows in ``keep`` (positions), with ``row``."""
-    every = len(keep) == check.n
-    columns = {c.name: _typed_column(check, c, keep, every) for c in check.table.columns}
-    columns[Col.ROW] = pd.Series(check.rows if every else check.rows[keep], dtype=np.int64)
-    return pd.DataFrame(columns, copy=False)
-
-
-def _typed_column(check: TableCheck, column: Column, keep: np.ndarray,
-                  every: bool) -> pd.Series:
-    values = check.typed.get(column.name)
-    if values is None:
-        return _all_missing(column, len(keep), check.scales)
-    if isinstance(values, pa.Array):
-        return _text_series(values if every else values.take(pa.array(keep, pa.int64())))
-    if not every:
-        values = values[keep]
-    kind = column.kind
-    if kind in ("vocabulary", "scale"):
-        dtype = _category_dtype(column, check.scales)
-        return pd.Series(pd.Categorical.from_codes(values, dtype=dtype, validate=False))
-    if kind == "bool":
-        return pd.Series(pd.arrays.BooleanArray(values == 1, values < 0))
-    if kind == "date":
-        return pd.Series(values.astype("datetime64[ns]", copy=False), copy=False)
-    return pd.Series(values.astype(np.float64, copy=False), copy=False)
-
-
-def _rejects_frame(check: TableCheck, positions: np.ndarray, reasons: pa.Array) -> pd.DataFrame:
-    """Quarantined rows as text: the contract columns the input had, ``row``, ``reason``."""
-    take = pa.array(positions, pa.int64())
-    names = [c.name for c in check.table.columns if c.name in check.text]
-    if check.raw is None:
-        names = check.table.names
-    columns = {  # a value that could be a personal detail is not repeated
-        name: withhold_values(check.text[name].take(take), check.table.column(name))
-        if name in check.text else pa.nulls(len(positions), pa.string())
-        for name in names
-    }
-    columns[Col.ROW] = pa.array(check.rows[positions], pa.int64())
-    columns[Col.REASON] = reasons.cast(pa.string())
-    return frame(columns)
-
-
-def _text_series(values: pa.Array) -> pd.Series:
-    series = values.to_pandas()  # pandas 3 gives the str dtype already
-    return series if series.dtype == "str" else series.astype("str")
-
-
-def _category_dtype(column: Column, scales: dict[str, Scale]) -> pd.CategoricalDtype:
-    if column.kind == "scale":
-        return _scale_dtype(tuple(scales))
-    return _vocabulary_dtype(column.vocabulary)
-
-
-@cache
-def _scale_dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(list(names), ordered=False)
-
-
-@cache
-def _vocabulary_dtype(name: str) -> pd.CategoricalDtype:
-    return vocabulary_dtype(name)
-
-
-def _all_missing(column: Column, n: int, scales: dict[str, Scale]) -> pd.Series:
-    kind = column.kind
-    if kind in ("vocabulary", "scale"):
-        codes = np.full(n, -1, dtype=np.int64)
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=_category_dtype(column, scales)))
-    if kind == "bool":
-        return pd.Series(pd.array([pd.NA] * n, dtype="boolean"))
-    if kind == "date":
-        return pd.Series(np.full(n, NAT))
-    if kind in ("id", "text", "list"):
-        return _text_series(pa.nulls(n, pa.string()))
-    return pd.Series(np.full(n, np.nan))
 
 
 def warn_summary(log: SessionLog, stacklevel: int = 2) -> None:

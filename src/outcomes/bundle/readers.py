@@ -22,24 +22,24 @@ merged cells) are listed in :attr:`RawTable.problems` (:mod:`outcomes.bundle.wor
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import mmap
 import re
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
 from ..errors import BundleError
 from .failures import failure_cases
 from .hashing import sha256
 from .limits import Limits, check_csv, check_file_size, check_parquet, check_workbook
-from .schema import TABLES
+from .schema import CODED_KINDS, TABLES
 from .suggest import nearest
 from .workbook import CellProblem, open_workbook, read_sheet
 
@@ -53,6 +53,10 @@ TABLE_SUFFIXES = (".csv", ".parquet")
 WORKBOOK_SUFFIXES = (".xlsx",)
 _CSV_SEPARATORS = (",", ";")
 _PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")
+# a file up to this size is parsed as one block, so its columns come in one chunk each (no copy
+# to put them together), and faster than in Arrow's default 1 MiB blocks
+_CSV_BLOCK = 128 * 1024**2
+_CODED_TEXT = pa.dictionary(pa.int32(), pa.string())
 _SAVE_AS_UTF8 = "save it again as 'CSV UTF-8' (comma or semicolon separated)"
 
 
@@ -70,9 +74,10 @@ class RawTable:
     header : tuple of str
         Column names as in the file, with surrounding whitespace removed (duplicates possible).
     columns : tuple of pyarrow.Array or pyarrow.ChunkedArray
-        One string array per header entry; ``None`` for an empty cell. Rows that were blank in
-        every column are left out (they carry no data); :attr:`rows` keeps the numbering. A
-        large CSV gives chunked arrays (see :func:`combine`).
+        One string array per header entry; ``None`` for an empty cell. The columns of repeating
+        values of a bundle folder's CSV files are dictionary-encoded strings (the same text).
+        Rows that were blank in every column are left out (they carry no data); :attr:`rows`
+        keeps the numbering.
     rows : numpy.ndarray
         Spreadsheet row number (int64, header = row 1) of each row of :attr:`columns`.
     decimal_comma : bool
@@ -95,6 +100,11 @@ class RawTable:
     def n_rows(self) -> int:
         """Number of (non-blank) data rows."""
         return len(self.rows)
+
+    def without_columns(self) -> RawTable:
+        """The table without its columns' text (once it has been prepared, so it can be
+        freed): the header, rows and problems stay, :attr:`columns` is empty."""
+        return replace(self, columns=())
 
     def positions(self, column: str) -> list[int]:
         """Return the positions of the header entries equal to ``column`` (case-insensitive)."""
@@ -243,7 +253,8 @@ def _read_folder(folder: Path, defer_checksums: bool, limits: Limits) -> RawBund
         for name, file in chosen.items():  # every file's rows, before any is parsed
             _LIMIT_CHECKS[file.suffix.lower()](data[name], file.name, limits, name)
         for name, file in chosen.items():
-            tables[name] = _TABLE_READERS[file.suffix.lower()](data[name], name, file.name)
+            tables[name] = _FOLDER_READERS[file.suffix.lower()](data[name], name, file.name)
+            maps[name].let_go()  # parsed: its pages leave memory until the checksum
             # the checksum is of the very bytes parsed; the map goes once it is computed
             digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
     except BaseException:
@@ -300,6 +311,10 @@ def _no_sessions_message(folder: Path) -> str:
     return message
 
 
+_SLICE = 16 * 1024**2  # a multiple of the page size
+_DROP = getattr(mmap, "MADV_DONTNEED", None)  # not on every platform
+
+
 class _Mapped:
     """A file's bytes, read-only: memory-mapped, or ``b""`` when the file is empty."""
 
@@ -317,10 +332,28 @@ class _Mapped:
             raise BundleError(f"Cannot read {self.file.name}: {reason}. Check the file.") from None
         return self._data
 
+    def let_go(self, start: int = 0, length: int | None = None) -> None:
+        """Drop the mapped pages (from ``start``, ``length`` bytes, default to the end) from
+        the process's memory; the file's bytes are read again if they are needed."""
+        if isinstance(self._data, mmap.mmap) and _DROP is not None:
+            size = len(self._data) - start if length is None else length
+            self._data.madvise(_DROP, start, size)
+
     def digest(self) -> str:
-        """SHA-256 of the bytes, then close the map."""
+        """SHA-256 of the bytes, then close the map.
+
+        The bytes are hashed in slices, each let go from memory once hashed.
+        """
         try:
-            return sha256(self._data)
+            if not isinstance(self._data, mmap.mmap):
+                return sha256(self._data)
+            hashed = hashlib.sha256()
+            with memoryview(self._data) as view:
+                for start in range(0, len(view), _SLICE):
+                    with view[start:start + _SLICE] as part:
+                        hashed.update(part)
+                    self.let_go(start, min(_SLICE, len(view) - start))
+            return hashed.hexdigest()
         finally:
             self.close()
 
@@ -381,24 +414,32 @@ def read_table_bytes(data: bytes | mmap.mmap, *, name: str, where: str,
     return _TABLE_READERS[suffix](data, name, where)
 
 
-def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+def _read_csv(data: bytes | mmap.mmap, name: str, where: str, coded: bool = False) -> RawTable:
     """A CSV file: the separator (comma or semicolon) is taken from the header row; UTF-8 is
     required, a byte-order mark is allowed. Refused: an empty file, one not UTF-8 or
     tab-separated, a row with more or fewer values than the header has columns.
+
+    With ``coded``, the columns the contract of table ``name`` gives repeating values (dates,
+    vocabularies, yes/no, lists: :data:`~outcomes.bundle.schema.CODED_KINDS`) are read as
+    dictionary arrays, each distinct text held once.
     """
     header, separator = _csv_header(data, where)
     generated = [f"c{i}" for i in range(len(header))]
+    repeating = _coded_names(name) if coded else set()
+    types = {c: _CODED_TEXT if h.casefold() in repeating else pa.string()
+             for c, h in zip(generated, header, strict=True)}
     # only a quoted value can hold a line break (the header, read apart, is on one line)
     quoted = data.find(b'"', max(data.find(b"\n"), 0)) >= 0
     try:
         table = pcsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
-            read_options=pcsv.ReadOptions(column_names=generated, skip_rows=1),
+            read_options=pcsv.ReadOptions(column_names=generated, skip_rows=1,
+                                          block_size=min(len(data) + 1, _CSV_BLOCK)),
             parse_options=pcsv.ParseOptions(
                 delimiter=separator, ignore_empty_lines=False, newlines_in_values=quoted
             ),
             convert_options=pcsv.ConvertOptions(
-                column_types={c: pa.string() for c in generated},
+                column_types=types,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
                 null_values=[""],
@@ -407,8 +448,23 @@ def _read_csv(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
         )
     except (pa.ArrowException, OSError, ValueError):
         raise _csv_problem(bytes(data), name, where, separator, len(header)) from None
-    columns = [_one_chunk_or_many(table.column(i)) for i in range(table.num_columns)]
+    columns = [table.column(i) for i in range(table.num_columns)]
+    del table
+    _combine_each(columns)
     return _raw_table(name, where, header, columns, decimal_comma=separator == ";")
+
+
+def _read_csv_coded(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
+    """:func:`_read_csv` of a contract table's file, its repeating values as codes."""
+    return _read_csv(data, name, where, coded=True)
+
+
+def _coded_names(table: str) -> set[str]:
+    """The (casefolded) names of the columns of contract table ``table`` whose values repeat."""
+    contract = TABLES.get(table)
+    if contract is None:
+        return set()
+    return {c.name.casefold() for c in contract.columns if c.kind in CODED_KINDS}
 
 
 def _csv_header(data: bytes | mmap.mmap, where: str) -> tuple[tuple[str, ...], str]:
@@ -493,6 +549,8 @@ def _read_parquet(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
     empty. Refused: a file that is not Parquet, a column of a type that has no text form
     (lists, structs, binary).
     """
+    import pyarrow.parquet as pq  # here: only Parquet files need it
+
     try:
         table = pq.read_table(pa.BufferReader(pa.py_buffer(data)))
     except (pa.ArrowException, OSError, ValueError):
@@ -554,6 +612,7 @@ def arrow_to_text(array: pa.Array, *, table: str, where: str, column: str) -> pa
 
 
 _TABLE_READERS = {".csv": _read_csv, ".parquet": _read_parquet}
+_FOLDER_READERS = {".csv": _read_csv_coded, ".parquet": _read_parquet}  # a bundle's own files
 _LIMIT_CHECKS = {".csv": check_csv, ".parquet": check_parquet}
 
 
@@ -625,10 +684,14 @@ def _read_sheet(workbook, sheet, name: str, where: str, limits: Limits) -> RawTa
 
 
 # -------------------------------------------------------------------------------------- shared
-def _one_chunk_or_many(column: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """A single chunk as an Array; many chunks stay chunked (the caller combines them when it
-    needs to, in a thread of its own)."""
-    return column.chunk(0) if column.num_chunks == 1 else column
+def _combine_each(columns: list) -> None:
+    """Make each column of ``columns`` (a table read in blocks) one Array, in place.
+
+    A column's chunks are let go as soon as they are copied together, so the text is held
+    once, not twice (the chunks and their copy).
+    """
+    for i in range(len(columns)):
+        columns[i] = _combine(columns[i])
 
 
 def combine(column: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -687,6 +750,11 @@ def _blank_rows(columns: list[pa.Array], n: int) -> np.ndarray:
             break
         cells = column if len(candidates) == n else column.take(pa.array(candidates))
         if cells.null_count == len(cells):
+            continue
+        if pa.types.is_dictionary(cells.type):  # each distinct text looked at once
+            spaces = pc.utf8_is_space(cells.dictionary).to_numpy(zero_copy_only=False)
+            codes = pc.fill_null(cells.indices, -1).to_numpy(zero_copy_only=False)
+            candidates = candidates[np.append(spaces, True)[codes]]
             continue
         blank = pc.fill_null(pc.utf8_is_space(cells), True).to_numpy(zero_copy_only=False)
         candidates = candidates[blank]

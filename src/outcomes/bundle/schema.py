@@ -19,15 +19,18 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, ParameterError
 from ..validators import read_toml
 
+if TYPE_CHECKING:  # pandas is imported when a dtype is made (the readers need not wait for it)
+    import pandas as pd
+
 __all__ = [
     "Col",
     "ColumnKind",
+    "CODED_KINDS",
     "Column",
     "Table",
     "TABLES",
@@ -100,6 +103,12 @@ class ColumnKind(StrEnum):
     HOURS = "hours"
     BOOL = "bool"
     LIST = "list"
+
+
+#: Kinds of column whose values repeat: read as codes into their distinct values, each distinct
+#: value judged once.
+CODED_KINDS = (ColumnKind.DATE, ColumnKind.VOCABULARY, ColumnKind.SCALE, ColumnKind.BOOL,
+               ColumnKind.LIST)
 
 
 @dataclass(frozen=True)
@@ -238,6 +247,8 @@ def aliases(name: str) -> dict[str, str]:
 
 def vocabulary_dtype(name: str) -> pd.CategoricalDtype:
     """Return the categorical dtype of vocabulary ``name`` (ordered where the contract says)."""
+    import pandas as pd
+
     return pd.CategoricalDtype(vocabulary(name), ordered=name in _vocabularies()["ordered"])
 
 

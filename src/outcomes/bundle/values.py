@@ -23,7 +23,6 @@ import unicodedata
 from collections.abc import Callable, Mapping
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -210,6 +209,12 @@ def encode_known(text: pa.Array, known: tuple[str, ...]) -> tuple[np.ndarray, li
     The usual case (clean exports), and cheaper than encoding: the codes are then the
     positions in ``known``, which callers can use as they are.
     """
+    if pa.types.is_dictionary(text.type):  # look up the distinct values only
+        found = pc.index_in(text.dictionary, value_set=pa.array(known, pa.string()))
+        if found.null_count:  # some value is spelled otherwise
+            return None
+        per_value = found.to_numpy(zero_copy_only=False).astype(np.int32)
+        return spread(per_value, _indices(text), -1), list(known)
     found = pc.index_in(text, value_set=pa.array(known, pa.string()))
     if found.null_count != text.null_count:  # some value is spelled otherwise
         return None
@@ -217,17 +222,29 @@ def encode_known(text: pa.Array, known: tuple[str, ...]) -> tuple[np.ndarray, li
     return codes.astype(np.int32, copy=False), list(known)
 
 
-def encode_stripped(text: pa.Array) -> tuple[np.ndarray, list[str]]:
-    """Codes of the stripped values (-1 for blank) and the distinct stripped values.
+def _indices(text: pa.DictionaryArray) -> np.ndarray:
+    """The codes of a dictionary array (int32), -1 for null."""
+    codes = pc.fill_null(text.indices, -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int32, copy=False)
 
-    Only the distinct values are stripped, so ``' pen'`` and ``'pen'`` get one code.
+
+def encode_stripped(text: pa.Array) -> tuple[np.ndarray, list[str], pa.DictionaryArray]:
+    """Codes of the stripped values (-1 for blank), the distinct stripped values, and the text
+    as read, dictionary-encoded (the same values, held as codes into its distinct values).
+
+    Only the distinct values are stripped, so ``' pen'`` and ``'pen'`` get one code. Text
+    dictionary-encoded already (as read from a CSV file) is taken as it is.
     """
-    codes, distinct = encode(text)
+    encoded = text if pa.types.is_dictionary(text.type) else pc.dictionary_encode(text)
+    codes = _indices(encoded)
+    distinct = encoded.dictionary.to_pylist()
     stripped = [v.strip() or None for v in distinct]
-    if stripped == distinct:  # nothing to strip, no blank: the codes stand
-        return codes, distinct
+    if stripped == distinct and len(set(distinct)) == len(distinct):  # the codes stand
+        return codes, distinct, encoded
+    import pandas as pd  # here, so that the readers need not wait for pandas
+
     recode, values = pd.factorize(np.array(stripped, dtype=object), use_na_sentinel=True)
-    return spread(recode.astype(np.int32), codes, -1), list(values)
+    return spread(recode.astype(np.int32), codes, -1), list(values), encoded
 
 
 def strip(text: pa.Array) -> pa.Array:
@@ -242,8 +259,19 @@ def strip(text: pa.Array) -> pa.Array:
 
 
 def coded(codes: np.ndarray, distinct: list[str]) -> pa.DictionaryArray:
-    """The text of coded values as an Arrow dictionary array (null where the code is -1)."""
-    indices = pa.array(codes, pa.int32(), mask=codes < 0)
+    """The text of coded values as an Arrow dictionary array (null where the code is -1).
+
+    The indices are ``codes`` themselves (int32), not a copy.
+
+    >>> coded(np.array([1, -1, 0], dtype=np.int32), ["a", "b"]).dictionary_decode().tolist()
+    ['b', None, 'a']
+    """
+    codes = np.ascontiguousarray(codes, dtype=np.int32)
+    present = codes >= 0
+    missing = len(codes) - int(np.count_nonzero(present))
+    validity = pa.py_buffer(np.packbits(present, bitorder="little")) if missing else None
+    indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)],
+                                    null_count=missing)
     return pa.DictionaryArray.from_arrays(indices, pa.array(distinct, pa.string()))
 
 

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     engine = "memory" if args.mapping is not None else args.engine
     if engine != "memory":
-        from ..engine.run import choose_engine
+        from ..engine.choose import choose_engine  # not the engines themselves
 
         engine = choose_engine(args.path, engine)
     with warnings.catch_warnings():

@@ -44,48 +44,13 @@ from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
 from ..courses import DEFAULT_BANDS, Courses, build_courses, combine_courses
 from ..errors import DataQualityWarning, ParameterError
-from .partition import Partitioned, partition_bundle, table_files
+from .choose import AUTO_BYTES, ENGINES, choose_engine
+from .partition import Partitioned, partition_bundle
 
 __all__ = ["ENGINES", "AUTO_BYTES", "choose_engine", "load_courses", "evaluate_bundle"]
 
-#: The engines, in the order the command line lists them.
-ENGINES = ("memory", "partitioned", "dask")
-#: Above this many bytes of table files, ``engine="auto"`` chooses the partitioned engine.
-AUTO_BYTES = 1 << 30
 #: Row numbers inside a reason: "row 12", "rows 3, 9" (its own table), "sessions row 4".
 _ROWS_IN_TEXT = re.compile(r"\b(sessions )?(rows?) (\d+(?:, \d+)*)")
-
-
-def choose_engine(path, engine: str | None = None) -> str:
-    """The engine to use for ``path``: ``engine`` itself, or by size when ``None``/``"auto"``.
-
-    Parameters
-    ----------
-    path : str, Path or dict of DataFrames
-        What :func:`outcomes.load_bundle` reads.
-    engine : {"auto", "memory", "partitioned", "dask"}, optional
-
-    Returns
-    -------
-    str
-        ``memory`` for anything but a folder of table files over :data:`AUTO_BYTES`.
-
-    Examples
-    --------
-    >>> choose_engine({"sessions": None}), choose_engine("any", "dask")
-    ('memory', 'dask')
-    """
-    if engine not in (None, "auto", *ENGINES):
-        raise ParameterError(f"engine must be one of auto, {', '.join(ENGINES)}; got {engine!r}.")
-    if engine not in (None, "auto"):
-        return engine
-    if not isinstance(path, str | Path) or not Path(path).is_dir():
-        return "memory"
-    try:
-        size = sum(f.stat().st_size for f in table_files(Path(path)).values())
-    except Exception:  # noqa: BLE001 - let the loader say what is wrong with the folder
-        return "memory"
-    return "partitioned" if size > AUTO_BYTES else "memory"
 
 
 @dataclass(frozen=True)
