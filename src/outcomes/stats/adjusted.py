@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from ..errors import AnalysisError
 from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
 from .regression import floored_contrast, floored_fits, independent_columns
 
-__all__ = ["standardised_contrast", "e_value"]
+__all__ = ["standardised_contrast", "standardised_fit", "StandardisedFit", "e_value"]
 
 _CONTRASTS = ("difference", "ratio")
 
@@ -194,6 +195,70 @@ def standardised_contrast(
     'crude difference (least squares on the exposure alone)'
     """
     alpha = _check_alpha(alpha)
+    return standardised_fit(y, exposure, covariates, cluster=cluster, contrast=contrast,
+                            unit_label=unit_label, cluster_label=cluster_label).estimate(alpha)
+
+
+@dataclass(frozen=True)
+class StandardisedFit:
+    """A fitted standardised contrast, before its level: :meth:`estimate` gives the interval.
+
+    The estimate, its CR2 standard error and Bell-McCaffrey df do not depend on the level, only
+    the t quantile does; a caller wanting the same contrast at several levels (the claims'
+    family-wise view) fits it once (:func:`standardised_fit`).
+    """
+
+    contrast: str
+    estimate_: float
+    se: float
+    df: float
+    how: str
+    head: str
+    notes: tuple[str, ...]
+    n: int
+    n_clusters: int
+    units: str
+
+    def estimate(self, alpha: float = 0.05) -> Estimate:
+        """The contrast with its interval at the level ``1 - alpha`` (as
+        :func:`standardised_contrast` gives it)."""
+        alpha = _check_alpha(alpha)
+        est, se = self.estimate_, self.se
+        q = stats.t.isf(alpha / 2.0, self.df)
+        if self.contrast == "difference":
+            low, high = est - q * se, est + q * se
+        else:
+            low, high = est * math.exp(-q * se), est * math.exp(q * se)
+        method = "; ".join([self.head, self.how, *self.notes]) + f" ({self.units})"
+        return Estimate(float(est), float(low), float(high), self.n, self.n_clusters, method)
+
+
+def standardised_fit(
+    y,
+    exposure,
+    covariates: pd.DataFrame | None = None,
+    *,
+    cluster=None,
+    contrast: str = "difference",
+    unit_label: str = "courses",
+    cluster_label: str = "patients",
+) -> StandardisedFit:
+    """The fit of :func:`standardised_contrast` (same parameters but ``alpha``), whose
+    :meth:`StandardisedFit.estimate` gives the interval at any level.
+
+    Raises
+    ------
+    AnalysisError
+        As :func:`standardised_contrast`.
+
+    Examples
+    --------
+    >>> y, a = [3.0, 4.0, 5.0, 6.0, 2.0, 3.0, 3.0, 4.0], [1, 1, 1, 1, 0, 0, 0, 0]
+    >>> fit = standardised_fit(y, a, cluster=[1, 1, 2, 3, 4, 4, 5, 6])
+    >>> fit.estimate(0.01) == standardised_contrast(y, a, cluster=[1, 1, 2, 3, 4, 4, 5, 6],
+    ...                                             alpha=0.01)
+    True
+    """
     if contrast not in _CONTRASTS:
         raise AnalysisError(f"contrast must be one of {_CONTRASTS}; got {contrast!r}.")
     arr = _float_1d(y, "y")
@@ -222,11 +287,6 @@ def standardised_contrast(
     est, se, df, floored = by_contrast[contrast]
     scale = "log-scale " if contrast == "ratio" else ""
     df, how = _cr2_words(df, floored, unit_label, scale, carriers)
-    q = stats.t.isf(alpha / 2.0, df)
-    if contrast == "difference":
-        low, high = est - q * se, est + q * se
-    else:
-        low, high = est * math.exp(-q * se), est * math.exp(q * se)
     what = "difference" if contrast == "difference" else "ratio of means"
     if used:
         head = f"regression standardisation (g-computation) over {', '.join(used)}"
@@ -239,9 +299,8 @@ def standardised_contrast(
         notes.append("dropped: " + ", ".join(dropped))
     if collinear:
         notes.append("collinear columns dropped: " + ", ".join(collinear))
-    method = "; ".join([head, how, *notes])
-    method += f" ({_units(N, G, singletons, unit_label, cluster_label)})"
-    return Estimate(float(est), float(low), float(high), N, G, method)
+    return StandardisedFit(contrast, float(est), float(se), float(df), how, head, tuple(notes),
+                           N, G, _units(N, G, singletons, unit_label, cluster_label))
 
 
 #: The fits of the last few standardised contrasts, by a digest of their data: the claims'
