@@ -232,14 +232,43 @@ def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tup
                     A_all[lo: lo + step, 0, 0] = np.where(
                         vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
                 continue
+            same = None
+            if Xg.shape[2] <= _FEW_COLUMNS:  # a mean, two groups: few distinct blocks
+                Xg, same = _distinct_blocks(Xg)
             B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
             vals, vecs = np.linalg.eigh(B)
             with np.errstate(divide="ignore"):
                 inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)),
                                     0.0)
-            A_all[lo: lo + step] = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+            A = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+            A_all[lo: lo + step] = A if same is None else A[same]
         blocks.append((gs_all, rows_all, A_all))
     return tuple(blocks)
+
+
+#: Designs of at most this many columns have their clusters' blocks of rows made distinct
+#: before the eigen-decompositions (:func:`_distinct_blocks`).
+_FEW_COLUMNS = 2
+
+
+def _distinct_blocks(Xg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct blocks of rows among the clusters of a batch (k, size, p), and the block of
+    each cluster: ``Xg == distinct[which]``.
+
+    A mean's design is one column of ones, two groups' an intercept and a 0/1 column, so the
+    clusters of one size have at most ``2 ** size`` distinct blocks, mostly a handful; their
+    adjustments are the same matrices, computed once each (the same numbers, bit for bit).
+
+    >>> a, b = [[1.0, 0.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]]
+    >>> Xg = np.array([a, b, a])
+    >>> distinct, which = _distinct_blocks(Xg)
+    >>> len(distinct), which.tolist(), bool((distinct[which] == Xg).all())
+    (2, [0, 1, 0], True)
+    """
+    flat = np.ascontiguousarray(Xg).reshape(Xg.shape[0], -1)
+    keys = flat.view(np.dtype((np.void, flat.shape[1] * flat.itemsize))).reshape(-1)
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    return Xg[first], which.reshape(-1)
 
 
 def _chunks(blocks: tuple):
