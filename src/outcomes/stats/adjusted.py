@@ -91,15 +91,22 @@ def _covariate_columns(covariates: pd.DataFrame, n: int):
     return cols, names, used, dropped
 
 
+#: Rows of the design filled at a time.
+_FILL_ROWS = 1 << 14
+
+
 def _design(a: np.ndarray, cols: list) -> np.ndarray:
     """``[1, a, Z, a Z]`` with ``Z`` the columns centred at their sample means, built in one
-    N x (2 + 2k) array (no intermediate N x k copies)."""
+    N x (2 + 2k) array (no intermediate N x k copies), filled a block of rows at a time (a
+    column written down the whole array touches a cache line per row)."""
     N, k = a.size, len(cols)
     X = np.empty((N, 2 + 2 * k))
     X[:, 0] = 1.0
     X[:, 1] = a
-    for j, col in enumerate(cols):
-        X[:, 2 + j] = col
+    for lo in range(0, N, _FILL_ROWS):
+        rows = X[lo: lo + _FILL_ROWS]
+        for j, col in enumerate(cols):
+            rows[:, 2 + j] = col[lo: lo + _FILL_ROWS]
     if k:
         Z = X[:, 2: 2 + k]
         Z -= Z.mean(axis=0)
