@@ -375,8 +375,8 @@ def _risk_difference_notable(log, courses: Courses, params, how: How) -> Finding
             return none
         y = g.units[Col.NOTABLE].to_numpy()
         units, group = _Units.of(g.units), g.group
-        needs = (*g.patients(), Short(int(y.sum()), "courses with a notable adverse event",
-                                      "min_events"))
+        needs = (*g.patients(units.cluster), Short(int(y.sum()), "courses with a notable "
+                                                   "adverse event", "min_events"))
         kw = dict(details={"groups": f"{g.exposed} minus {g.reference}"},
                   table=_share_by_value(g.units, params["column"], Col.NOTABLE),
                   left_out=g.left_out, needs=needs)
@@ -438,12 +438,12 @@ def _risk_ratio_events(log, courses: Courses, params, how: How) -> Finding:
                    "share_exposed": float(y[group == 1].mean()),
                    "share_reference": float(y[group == 0].mean()),
                    "sessions_exposed": int((group == 1).sum())}
-        needs = (*g.patients(),
+        units = _Units.of(s)
+        needs = (*g.patients(units.cluster),
                  Short(_expected_events(y, group), f"{g.words[0]} sessions expected to be "
                        f"followed by {kinds} at the overall rate", "min_events"),
                  Short(int(y.sum()), f"sessions followed by {kinds}", "min_events"))
         kw = dict(details=details, left_out=g.left_out, needs=needs)
-        units = _Units.of(s)
         for level, label in ((1, g.exposed), (0, g.reference)):
             if not y[group == level].any():
                 return Finding(reason=f"no {kinds} event after any of the "
@@ -495,8 +495,8 @@ def _mean_final_improvement_difference(log, courses: Courses, params, how: How) 
         details = {"groups": f"{g.exposed} minus {g.reference}",
                    "mean_exposed": float(y[group == 1].mean()),
                    "mean_reference": float(y[group == 0].mean())}
-        kw = dict(details=details, left_out=left, needs=g.patients())
         units = _Units.of(g.units)
+        kw = dict(details=details, left_out=left, needs=g.patients(units.cluster))
         crude = partial(intervals.mean_difference, y, group, cluster=units.cluster,
                         levels=(1, 0), unit_label="courses")
         sd = float(np.std(y, ddof=1)) if len(y) > 1 else None

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..courses import Courses, flag_column
+from ..stats.intervals import Clusters
 from ..stats.result import Col
 
 __all__ = ["Groups", "Short", "counts", "course_exposure", "session_exposure", "session_reasons",
@@ -136,9 +137,17 @@ class Groups:
         return (f"no {what} in one of the groups ({self.exposed}: {n_exposed}, "
                 f"{self.reference}: {n_reference})")
 
-    def patients(self) -> tuple[Short, ...]:
-        """The patients of each group, as counts a verdict needs at least so many of."""
-        ids = self.units[Col.PATIENT_ID].to_numpy()
-        return tuple(Short(int(pd.unique(ids[self.group == g]).size), f"{word} patients",
-                           "min_group_patients")
+    def patients(self, cluster=None) -> tuple[Short, ...]:
+        """The patients of each group, as counts a verdict needs at least so many of (counted
+        from ``cluster``, the units' patients coded, when it is given)."""
+        if isinstance(cluster, Clusters):
+            def count(g):
+                return int(np.count_nonzero(np.bincount(cluster.codes[self.group == g],
+                                                        minlength=cluster.count)))
+        else:
+            ids = self.units[Col.PATIENT_ID].to_numpy()
+
+            def count(g):
+                return int(pd.unique(ids[self.group == g]).size)
+        return tuple(Short(count(g), f"{word} patients", "min_group_patients")
                      for g, word in ((1, self.words[0]), (0, self.words[1])))

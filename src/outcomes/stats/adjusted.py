@@ -313,8 +313,9 @@ def standardised_fit(
 #: The fits of the last few standardised contrasts, by a digest of their data: the claims'
 #: family-wise view asks for the same contrast again at another level, and only the t quantile
 #: depends on the level (the fit, its CR2 standard error and df do not); a risk difference's
-#: E-value asks for the ratio of the same fit, so a 0/1 outcome's fit gives both contrasts at
-#: once. Only numbers are kept, never the design.
+#: E-value asks for the ratio of the same fit, so a 0/1 outcome's difference gives its ratio
+#: too (a ratio asked first does not give the difference, which nothing then needs). Only
+#: numbers are kept, never the design.
 _FITS: OrderedDict = OrderedDict()
 _FITS_KEPT = 32
 
@@ -376,7 +377,7 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     mu1, mu0 = float(fit.coef @ c1), float(fit.coef @ c0)
     binary = bool(np.all((arr == 0.0) | (arr == 1.0)))
     by_contrast = {}
-    if contrast == "difference" or binary:
+    if contrast == "difference":
         by_contrast["difference"] = floored_contrast(fit, naive, c1 - c0)
     if contrast == "ratio" or binary:
         if mu1 <= 0.0 or mu0 <= 0.0:
