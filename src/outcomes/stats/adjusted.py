@@ -352,11 +352,12 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     X = _design(a, cols)
     del cols
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
-    keep = independent_columns(X)
+    gram = X.T @ X  # read by the column check and, the columns all kept, by the fit
+    keep = independent_columns(X, gram=gram)
     notes = []
     if N - keep.size < _MIN_RESIDUAL_DF and znames:
         # saturated: every unit fitted exactly, no residual to estimate a variance from
-        X, names = X[:, : 2 + len(znames)], names[: 2 + len(znames)]
+        X, names, gram = X[:, : 2 + len(znames)], names[: 2 + len(znames)], None
         keep = independent_columns(X)
         notes.append(f"exposure interactions left out ({N} {unit_label} are too few for "
                      f"{len(names) + len(znames)} columns): a common adjusted effect")
@@ -367,8 +368,8 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
             "covariates.")
     collinear = [names[j] for j in range(len(names)) if j not in set(keep.tolist())]
     if keep.size < X.shape[1]:
-        X = X[:, keep]
-    fit, naive = floored_fits(X, arr, codes, G, carriers=carriers)
+        X, gram = X[:, keep], None
+    fit, naive = floored_fits(X, arr, codes, G, carriers=carriers, gram=gram)
     del X
     c1 = np.zeros(keep.size)
     c1[:2] = 1.0
