@@ -699,9 +699,11 @@ def evaluate_claims(
     courses : Courses, optional
         Courses already built from ``log`` restricted to ``conditions`` (saves rebuilding them).
     sensitivity : bool, default True
-        Also evaluate the claims in the sensitivity views (``sensitivity``; about half the
-        time of the call). False leaves ``sensitivity`` empty, for a view that does not show
-        them (the dashboard).
+        Also evaluate the claims in the sensitivity views (``sensitivity``). The family-wise
+        view reuses the units and fits of the 95% pass (only the quantiles change), so it
+        costs a few per cent of the call; the onset view fits the resolution curves again.
+        False leaves ``sensitivity`` empty, for a view that does not show them (the
+        dashboard).
 
     Returns
     -------
