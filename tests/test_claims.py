@@ -25,10 +25,11 @@ from outcomes.audit.adherence import adherence
 from outcomes.bundle.load import load_bundle
 from outcomes.bundle.write import write_bundle
 from outcomes.claims.catalogue import load_catalogue
-from outcomes.claims.evaluate import ESTIMATORS, evaluate_claims
+from outcomes.claims.evaluate import ESTIMATORS, evaluate_claim, evaluate_claims
 from outcomes.claims.model import Source
 from outcomes.claims.registry import ESTIMANDS
 from outcomes.claims.result import CLAIM_COLUMNS, SHORT_COLUMNS, ClaimsResult, estimate_text
+from outcomes.claims.sensitivity import FAMILYWISE, familywise_alpha
 from outcomes.errors import AnalysisError
 from outcomes.output.safety import neutralise_formulas
 from outcomes.simulate.draw import simulate
@@ -625,6 +626,28 @@ def test_input_is_not_modified(small_simulated, tmp_path):
     pd.testing.assert_frame_equal(quick.table, result.table)
     assert len(result.sensitivity) > 0 and quick.sensitivity.empty
     assert list(quick.sensitivity.columns) == list(result.sensitivity.columns)
+
+
+def test_views_reusing_the_first_pass_equal_fresh_evaluations(small_simulated, tmp_path):
+    # the sensitivity views reuse the 95% pass's units and fits (only quantiles are made
+    # again); each of their rows equals an evaluation of its own, at its level, keeping nothing
+    write_bundle(small_simulated, tmp_path, format="csv")
+    log = _load_quietly(tmp_path)
+    result = evaluate_claims(log)
+    claims = {c.id: c for c in load_catalogue().claims}
+    views = result.sensitivity
+    k = int((views["view"] == FAMILYWISE).sum())
+    assert k >= 10
+    for _, view in views.iterrows():
+        kw = ({"alpha": familywise_alpha(k)} if view["view"] == FAMILYWISE
+              else {"from_onset": True})
+        fresh, _ = evaluate_claim(log, result.courses, claims[view["id"]], **kw)
+        for column in ("verdict", "estimate", "ci_low", "ci_high", "n", "n_patients", "method",
+                       "reason"):
+            assert fresh[column] == view[column] or (
+                column in ("estimate", "ci_low", "ci_high") and np.isnan(fresh[column])
+                and np.isnan(view[column])), (view["id"], column)
+    assert (views["level"] > 0.95).any() and (views["level"] == 0.95).any()
 
 
 def test_result_protocol(worked):

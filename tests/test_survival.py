@@ -599,3 +599,21 @@ def test_logit_interval_keeps_the_one_sided_level_near_s_of_one_tenth():
     miss /= R
     assert miss[0, 0] > 0.035 and miss[0, 0] - miss[0, 1] > 0.02
     assert miss[1].max() < 0.03 and abs(miss[1, 0] - miss[1, 1]) < 0.01
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+def test_at_level_equals_fitting_at_that_level(clustered):
+    # the family-wise view re-levels the 95% curve: every interval as a fit at 99.8% gives it,
+    # including the boundary rules (S = 1 before the first event, S = 0 at the end)
+    rng = np.random.default_rng(3)
+    t = np.r_[rng.integers(1, 12, 60).astype(float), 0.5, 13.0]
+    e = np.r_[rng.integers(0, 2, 60), 0, 1]
+    cl = np.r_[rng.integers(0, 25, 60), 25, 26] if clustered else None
+    full = kaplan_meier(t, e, cluster=cl).at_level(0.002)
+    fresh = kaplan_meier(t, e, cluster=cl, alpha=0.002)
+    assert full.table_["survival"].iloc[0] == 1.0 and full.table_["survival"].iloc[-1] == 0.0
+    pd.testing.assert_frame_equal(full.table_, fresh.table_, check_exact=True)
+    assert full.median() == fresh.median()
+    assert full.estimate_at(6.0, interval="logit") == fresh.estimate_at(6.0, interval="logit")
+    assert full.alpha == 0.002 and full.table_["ci_low"].iloc[3] < kaplan_meier(
+        t, e, cluster=cl).table_["ci_low"].iloc[3]

@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutcomesError
+from ..stats.adjusted import StandardisedFit, standardised_fit
 from ..stats.adjusted import e_value as _e_value
-from ..stats.adjusted import standardised_contrast
-from ..stats.intervals import Estimate
+from ..stats.intervals import Clusters, Estimate
 from ..stats.result import Col
 
 __all__ = ["Basis", "Comparison", "EQUAL_SESSIONS_LABEL", "COVARIATE_WORDS", "covariates",
-           "compare", "basis_words", "e_value"]
+           "compare", "fit_comparison", "Fitted", "basis_words", "e_value"]
 
 
 class Basis(enum.StrEnum):
@@ -153,6 +153,8 @@ def _who(cluster, n: int) -> np.ndarray:
     patient -1, counted as none)."""
     if cluster is None:
         return np.arange(n)
+    if isinstance(cluster, Clusters):
+        return cluster.codes
     return pd.factorize(np.asarray(cluster))[0]
 
 
@@ -250,10 +252,75 @@ class Comparison:
                                            "ci_high", "n", "n_patients", "method"])
 
 
-def _standardised(y, exposure, X: pd.DataFrame, cluster, *, contrast: str, alpha: float,
-                  unit_label: str) -> Estimate:
-    return standardised_contrast(y, exposure, X if len(X.columns) else None, cluster=cluster,
-                                 contrast=contrast, alpha=alpha, unit_label=unit_label)
+@dataclass(frozen=True)
+class Fitted:
+    """The adjusted fits of one comparison by basis, before their level: :meth:`at` gives the
+    :class:`Comparison` at any level without fitting again (the family-wise view asks for the
+    same comparison at another level; only the t quantile depends on it).
+
+    Attributes
+    ----------
+    fits : dict of Basis to StandardisedFit
+        The fits that could be made, in the order asked.
+    failures : dict of Basis to str
+        Why the others could not.
+    adjusted_for : dict of Basis to list of str
+        The covariates of each adjusted estimate, in words.
+    """
+
+    fits: dict[Basis, StandardisedFit] = field(default_factory=dict)
+    failures: dict[Basis, str] = field(default_factory=dict)
+    adjusted_for: dict[Basis, list[str]] = field(default_factory=dict)
+
+    def at(self, alpha: float, crude: Estimate) -> Comparison:
+        """The comparison with its intervals at the level ``1 - alpha``, beside ``crude``."""
+        out = Comparison(estimates={Basis.CRUDE: crude},
+                         adjusted_for={b: list(w) for b, w in self.adjusted_for.items()})
+        for basis in self.adjusted_for:
+            if basis in self.failures:
+                out.failures[basis] = self.failures[basis]
+                continue
+            try:
+                out.estimates[basis] = self.fits[basis].estimate(alpha)
+            except _FAILURES as exc:
+                out.failures[basis] = f"no {basis.value} estimate: {exc}"
+        return out
+
+
+#: What an adjusted estimate that cannot be made raises.
+_FAILURES = (OutcomesError, ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+
+def fit_comparison(
+    y: np.ndarray,
+    exposure: np.ndarray,
+    units: pd.DataFrame,
+    cluster,
+    *,
+    confounders: Sequence[str],
+    contrast: str,
+    unit_label: str = "courses",
+    equal_sessions: bool = False,
+) -> Fitted:
+    """The adjusted and (optionally) equal-sessions fits of one comparison, before their
+    level (parameters as :func:`compare`; ``cluster`` may be
+    :class:`~outcomes.stats.intervals.Clusters`)."""
+    out = Fitted()
+    wanted = [(Basis.ADJUSTED, list(confounders))]
+    if equal_sessions:
+        wanted.append((Basis.EQUAL_SESSIONS, [*confounders, Col.N_SESSIONS]))
+    y = np.asarray(y, dtype=float)
+    exposure = np.asarray(exposure, dtype=int)
+    for basis, columns in wanted:
+        X = covariates(units, columns, exposure, cluster).reset_index(drop=True)
+        out.adjusted_for[basis] = _words(X.columns)
+        try:
+            out.fits[basis] = standardised_fit(y, exposure, X if len(X.columns) else None,
+                                               cluster=cluster, contrast=contrast,
+                                               unit_label=unit_label)
+        except _FAILURES as exc:
+            out.failures[basis] = f"no {basis.value} estimate: {exc}"
+    return out
 
 
 def compare(
@@ -279,7 +346,7 @@ def compare(
         1 exposed, 0 reference.
     units : DataFrame
         The units, aligned with ``y``, holding the ``confounders`` columns (and ``n_sessions``).
-    cluster : array-like
+    cluster : array-like or Clusters
         The patient of each unit.
     crude : Estimate
         The crude estimate (computed by the claim's own estimator).
@@ -297,21 +364,9 @@ def compare(
     -------
     Comparison
     """
-    out = Comparison(estimates={Basis.CRUDE: crude})
-    wanted = [(Basis.ADJUSTED, list(confounders))]
-    if equal_sessions:
-        wanted.append((Basis.EQUAL_SESSIONS, [*confounders, Col.N_SESSIONS]))
-    y = np.asarray(y, dtype=float)
-    exposure = np.asarray(exposure, dtype=int)
-    for basis, columns in wanted:
-        X = covariates(units, columns, exposure, cluster).reset_index(drop=True)
-        out.adjusted_for[basis] = _words(X.columns)
-        try:
-            out.estimates[basis] = _standardised(y, exposure, X, cluster, contrast=contrast,
-                                                 alpha=alpha, unit_label=unit_label)
-        except (OutcomesError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            out.failures[basis] = f"no {basis.value} estimate: {exc}"
-    return out
+    return fit_comparison(y, exposure, units, cluster, confounders=confounders,
+                          contrast=contrast, unit_label=unit_label,
+                          equal_sessions=equal_sessions).at(alpha, crude)
 
 
 def e_value(estimate: Estimate | None, *, ratio: bool,

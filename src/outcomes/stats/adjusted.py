@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _floa
 from .quantiles import t_isf
 from .regression import floored_contrast, floored_fits, independent_columns
 
-__all__ = ["standardised_contrast", "e_value"]
+__all__ = ["standardised_contrast", "standardised_fit", "StandardisedFit", "e_value"]
 
 _CONTRASTS = ("difference", "ratio")
 
@@ -90,15 +91,22 @@ def _covariate_columns(covariates: pd.DataFrame, n: int):
     return cols, names, used, dropped
 
 
+#: Rows of the design filled at a time.
+_FILL_ROWS = 1 << 14
+
+
 def _design(a: np.ndarray, cols: list) -> np.ndarray:
     """``[1, a, Z, a Z]`` with ``Z`` the columns centred at their sample means, built in one
-    N x (2 + 2k) array (no intermediate N x k copies)."""
+    N x (2 + 2k) array (no intermediate N x k copies), filled a block of rows at a time (a
+    column written down the whole array touches a cache line per row)."""
     N, k = a.size, len(cols)
     X = np.empty((N, 2 + 2 * k))
     X[:, 0] = 1.0
     X[:, 1] = a
-    for j, col in enumerate(cols):
-        X[:, 2 + j] = col
+    for lo in range(0, N, _FILL_ROWS):
+        rows = X[lo: lo + _FILL_ROWS]
+        for j, col in enumerate(cols):
+            rows[:, 2 + j] = col[lo: lo + _FILL_ROWS]
     if k:
         Z = X[:, 2: 2 + k]
         Z -= Z.mean(axis=0)
@@ -194,6 +202,70 @@ def standardised_contrast(
     'crude difference (least squares on the exposure alone)'
     """
     alpha = _check_alpha(alpha)
+    return standardised_fit(y, exposure, covariates, cluster=cluster, contrast=contrast,
+                            unit_label=unit_label, cluster_label=cluster_label).estimate(alpha)
+
+
+@dataclass(frozen=True)
+class StandardisedFit:
+    """A fitted standardised contrast, before its level: :meth:`estimate` gives the interval.
+
+    The estimate, its CR2 standard error and Bell-McCaffrey df do not depend on the level, only
+    the t quantile does; a caller wanting the same contrast at several levels (the claims'
+    family-wise view) fits it once (:func:`standardised_fit`).
+    """
+
+    contrast: str
+    estimate_: float
+    se: float
+    df: float
+    how: str
+    head: str
+    notes: tuple[str, ...]
+    n: int
+    n_clusters: int
+    units: str
+
+    def estimate(self, alpha: float = 0.05) -> Estimate:
+        """The contrast with its interval at the level ``1 - alpha`` (as
+        :func:`standardised_contrast` gives it)."""
+        alpha = _check_alpha(alpha)
+        est, se = self.estimate_, self.se
+        q = t_isf(alpha / 2.0, self.df)
+        if self.contrast == "difference":
+            low, high = est - q * se, est + q * se
+        else:
+            low, high = est * math.exp(-q * se), est * math.exp(q * se)
+        method = "; ".join([self.head, self.how, *self.notes]) + f" ({self.units})"
+        return Estimate(float(est), float(low), float(high), self.n, self.n_clusters, method)
+
+
+def standardised_fit(
+    y,
+    exposure,
+    covariates: pd.DataFrame | None = None,
+    *,
+    cluster=None,
+    contrast: str = "difference",
+    unit_label: str = "courses",
+    cluster_label: str = "patients",
+) -> StandardisedFit:
+    """The fit of :func:`standardised_contrast` (same parameters but ``alpha``), whose
+    :meth:`StandardisedFit.estimate` gives the interval at any level.
+
+    Raises
+    ------
+    AnalysisError
+        As :func:`standardised_contrast`.
+
+    Examples
+    --------
+    >>> y, a = [3.0, 4.0, 5.0, 6.0, 2.0, 3.0, 3.0, 4.0], [1, 1, 1, 1, 0, 0, 0, 0]
+    >>> fit = standardised_fit(y, a, cluster=[1, 1, 2, 3, 4, 4, 5, 6])
+    >>> fit.estimate(0.01) == standardised_contrast(y, a, cluster=[1, 1, 2, 3, 4, 4, 5, 6],
+    ...                                             alpha=0.01)
+    True
+    """
     if contrast not in _CONTRASTS:
         raise AnalysisError(f"contrast must be one of {_CONTRASTS}; got {contrast!r}.")
     arr = _float_1d(y, "y")
@@ -222,11 +294,6 @@ def standardised_contrast(
     est, se, df, floored = by_contrast[contrast]
     scale = "log-scale " if contrast == "ratio" else ""
     df, how = _cr2_words(df, floored, unit_label, scale, carriers)
-    q = t_isf(alpha / 2.0, df)
-    if contrast == "difference":
-        low, high = est - q * se, est + q * se
-    else:
-        low, high = est * math.exp(-q * se), est * math.exp(q * se)
     what = "difference" if contrast == "difference" else "ratio of means"
     if used:
         head = f"regression standardisation (g-computation) over {', '.join(used)}"
@@ -239,16 +306,16 @@ def standardised_contrast(
         notes.append("dropped: " + ", ".join(dropped))
     if collinear:
         notes.append("collinear columns dropped: " + ", ".join(collinear))
-    method = "; ".join([head, how, *notes])
-    method += f" ({_units(N, G, singletons, unit_label, cluster_label)})"
-    return Estimate(float(est), float(low), float(high), N, G, method)
+    return StandardisedFit(contrast, float(est), float(se), float(df), how, head, tuple(notes),
+                           N, G, _units(N, G, singletons, unit_label, cluster_label))
 
 
 #: The fits of the last few standardised contrasts, by a digest of their data: the claims'
 #: family-wise view asks for the same contrast again at another level, and only the t quantile
 #: depends on the level (the fit, its CR2 standard error and df do not); a risk difference's
-#: E-value asks for the ratio of the same fit, so a 0/1 outcome's fit gives both contrasts at
-#: once. Only numbers are kept, never the design.
+#: E-value asks for the ratio of the same fit, so a 0/1 outcome's difference gives its ratio
+#: too (a ratio asked first does not give the difference, which nothing then needs). Only
+#: numbers are kept, never the design.
 _FITS: OrderedDict = OrderedDict()
 _FITS_KEPT = 32
 
@@ -285,11 +352,12 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     X = _design(a, cols)
     del cols
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
-    keep = independent_columns(X)
+    gram = X.T @ X  # read by the column check and, the columns all kept, by the fit
+    keep = independent_columns(X, gram=gram)
     notes = []
     if N - keep.size < _MIN_RESIDUAL_DF and znames:
         # saturated: every unit fitted exactly, no residual to estimate a variance from
-        X, names = X[:, : 2 + len(znames)], names[: 2 + len(znames)]
+        X, names, gram = X[:, : 2 + len(znames)], names[: 2 + len(znames)], None
         keep = independent_columns(X)
         notes.append(f"exposure interactions left out ({N} {unit_label} are too few for "
                      f"{len(names) + len(znames)} columns): a common adjusted effect")
@@ -300,8 +368,8 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
             "covariates.")
     collinear = [names[j] for j in range(len(names)) if j not in set(keep.tolist())]
     if keep.size < X.shape[1]:
-        X = X[:, keep]
-    fit, naive = floored_fits(X, arr, codes, G, carriers=carriers)
+        X, gram = X[:, keep], None
+    fit, naive = floored_fits(X, arr, codes, G, carriers=carriers, gram=gram)
     del X
     c1 = np.zeros(keep.size)
     c1[:2] = 1.0
@@ -310,7 +378,7 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     mu1, mu0 = float(fit.coef @ c1), float(fit.coef @ c0)
     binary = bool(np.all((arr == 0.0) | (arr == 1.0)))
     by_contrast = {}
-    if contrast == "difference" or binary:
+    if contrast == "difference":
         by_contrast["difference"] = floored_contrast(fit, naive, c1 - c0)
     if contrast == "ratio" or binary:
         if mu1 <= 0.0 or mu0 <= 0.0:

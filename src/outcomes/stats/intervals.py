@@ -49,6 +49,7 @@ from .regression import FLOOR_CLUSTERS, fitted_contrast
 
 __all__ = [
     "Estimate",
+    "Clusters",
     "estimates_frame",
     "wilson",
     "proportion",
@@ -196,10 +197,55 @@ def _binary_1d(y, name: str = "y") -> np.ndarray:
     return arr
 
 
+@dataclass(frozen=True, eq=False)
+class Clusters:
+    """The clusters of some units, coded once: what every estimator here makes of ``cluster``.
+
+    Coding the patients of a million units takes a while when they are text; a caller asking
+    several estimators (or one at several levels) about the same units codes them once with
+    :meth:`of` and passes the result as ``cluster``, which gives exactly the codes, and so the
+    numbers, of passing the labels.
+
+    Attributes
+    ----------
+    codes : ndarray of int64
+        The cluster of each unit, ``0 .. count - 1`` in order of first appearance.
+    count : int
+        Number of clusters.
+
+    Examples
+    --------
+    >>> c = Clusters.of(["b", "a", "b"])
+    >>> c.codes.tolist(), c.count
+    ([0, 1, 0], 2)
+    >>> proportion([1, 0, 1], cluster=c) == proportion([1, 0, 1], cluster=["b", "a", "b"])
+    True
+    """
+
+    codes: np.ndarray
+    count: int
+
+    @classmethod
+    def of(cls, cluster) -> Clusters:
+        """The clusters of labels (array_like), coded as the estimators code them."""
+        codes, G, _ = _cluster_codes(cluster, len(cluster))
+        codes = np.array(codes, dtype=np.int64)
+        codes.setflags(write=False)  # shared by every estimator given it
+        return cls(codes, G)
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+
 def _cluster_codes(cluster, n: int) -> tuple[np.ndarray, int, bool]:
     """Return (codes 0..G-1, G, every cluster has exactly one unit)."""
     if cluster is None:
         return np.arange(n), n, True
+    if isinstance(cluster, Clusters):
+        if len(cluster) != n:
+            raise AnalysisError(f"cluster must be one label per unit: expected {n} labels, "
+                                f"got {len(cluster)}.")
+        return cluster.codes, cluster.count, cluster.count == n
     ser = cluster if isinstance(cluster, pd.Series | pd.Index) else pd.Series(cluster)
     if ser.ndim != 1 or len(ser) != n:
         raise AnalysisError(f"cluster must be one label per unit: expected {n} labels, got "

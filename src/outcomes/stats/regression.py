@@ -119,7 +119,7 @@ class CR2Fit:
         return est, se, df
 
 
-def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
+def independent_columns(X: np.ndarray, *, tol: float = 1e-9, gram=None) -> np.ndarray:
     """Indices of a maximal set of linearly independent columns, earlier columns first.
 
     A column is kept when its residual on the columns already kept is larger than ``tol``
@@ -130,6 +130,8 @@ def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     ----------
     X : ndarray, shape (N, p)
     tol : float
+    gram : ndarray, shape (p, p), optional
+        ``X.T @ X`` when the caller has it already (a tall ``X`` reads it).
 
     Returns
     -------
@@ -143,7 +145,7 @@ def independent_columns(X: np.ndarray, *, tol: float = 1e-9) -> np.ndarray:
     """
     X = np.asarray(X, dtype=float)
     if X.shape[0] > _TALL * max(X.shape[1], 1):
-        if _clearly_independent(X):
+        if _clearly_independent(X, gram):
             return np.arange(X.shape[1], dtype=np.int64)
         X = _triangle(X)  # the same inner products of the columns, p x p
     keep: list[int] = []
@@ -173,7 +175,7 @@ _TALL = 64
 _CLEAR = 1e-4
 
 
-def _clearly_independent(X: np.ndarray) -> bool:
+def _clearly_independent(X: np.ndarray, gram=None) -> bool:
     """Whether every column of a tall ``X`` has a residual on those before it of at least
     :data:`_CLEAR` times its norm, read from the Cholesky factor of the scaled ``X'X``.
 
@@ -181,7 +183,7 @@ def _clearly_independent(X: np.ndarray) -> bool:
     at the tolerance of :func:`independent_columns` (1e-9), but not at 1e-4; when some column
     is not that clear (or the factor fails), the QR triangle decides.
     """
-    gram = X.T @ X
+    gram = X.T @ X if gram is None else gram
     scale = np.sqrt(np.diag(gram))
     if not np.all(scale > 0.0):
         return False
@@ -232,14 +234,43 @@ def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tup
                     A_all[lo: lo + step, 0, 0] = np.where(
                         vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
                 continue
+            same = None
+            if Xg.shape[2] <= _FEW_COLUMNS:  # a mean, two groups: few distinct blocks
+                Xg, same = _distinct_blocks(Xg)
             B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
             vals, vecs = np.linalg.eigh(B)
             with np.errstate(divide="ignore"):
                 inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)),
                                     0.0)
-            A_all[lo: lo + step] = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+            A = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+            A_all[lo: lo + step] = A if same is None else A[same]
         blocks.append((gs_all, rows_all, A_all))
     return tuple(blocks)
+
+
+#: Designs of at most this many columns have their clusters' blocks of rows made distinct
+#: before the eigen-decompositions (:func:`_distinct_blocks`).
+_FEW_COLUMNS = 2
+
+
+def _distinct_blocks(Xg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct blocks of rows among the clusters of a batch (k, size, p), and the block of
+    each cluster: ``Xg == distinct[which]``.
+
+    A mean's design is one column of ones, two groups' an intercept and a 0/1 column, so the
+    clusters of one size have at most ``2 ** size`` distinct blocks, mostly a handful; their
+    adjustments are the same matrices, computed once each (the same numbers, bit for bit).
+
+    >>> a, b = [[1.0, 0.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]]
+    >>> Xg = np.array([a, b, a])
+    >>> distinct, which = _distinct_blocks(Xg)
+    >>> len(distinct), which.tolist(), bool((distinct[which] == Xg).all())
+    (2, [0, 1, 0], True)
+    """
+    flat = np.ascontiguousarray(Xg).reshape(Xg.shape[0], -1)
+    keys = flat.view(np.dtype((np.void, flat.shape[1] * flat.itemsize))).reshape(-1)
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    return Xg[first], which.reshape(-1)
 
 
 def _chunks(blocks: tuple):
@@ -264,7 +295,7 @@ def _apply(A: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.einsum("kst,kt->ks", A, v)
 
 
-def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
+def fit_cr2(X, y, codes, n_clusters: int, *, gram=None) -> CR2Fit:
     """Fit ``y ~ X`` by least squares with the CR2 cluster-robust covariance.
 
     Parameters
@@ -275,6 +306,8 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     codes : array_like of int, shape (N,)
         Cluster of each unit, ``0 .. n_clusters - 1``.
     n_clusters : int
+    gram : ndarray, shape (p, p), optional
+        ``X.T @ X`` when the caller has it already.
 
     Returns
     -------
@@ -304,7 +337,7 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     G = int(n_clusters)
     if G < 2:
         raise AnalysisError(f"a cluster-robust variance needs at least 2 clusters; got {G}.")
-    XtX = X.T @ X
+    XtX = X.T @ X if gram is None else gram
     if np.linalg.matrix_rank(XtX) < X.shape[1]:
         raise AnalysisError("the design matrix is not of full column rank; drop collinear "
                             "columns first (independent_columns).")
@@ -321,8 +354,8 @@ def fit_cr2(X, y, codes, n_clusters: int) -> CR2Fit:
     return CR2Fit(coef, (V + V.T) / 2.0, int(y.size), G, X, M, blocks, e, codes)
 
 
-def floored_fits(X, y, codes, n_clusters: int, *,
-                 carriers: int | None = None) -> tuple[CR2Fit, CR2Fit | None]:
+def floored_fits(X, y, codes, n_clusters: int, *, carriers: int | None = None,
+                 gram=None) -> tuple[CR2Fit, CR2Fit | None]:
     """The CR2 fit and, at :data:`FLOOR_CLUSTERS` clusters or fewer with some cluster of several
     units, the same fit with every unit its own cluster (the floor of :func:`floored_contrast`).
 
@@ -333,6 +366,8 @@ def floored_fits(X, y, codes, n_clusters: int, *,
     carriers : int, optional
         Number of clusters the estimate rests on, when fewer than all (a comparison rests on
         its smaller group's); default ``n_clusters``.
+    gram : ndarray, shape (p, p), optional
+        ``X.T @ X`` when the caller has it already.
 
     Returns
     -------
@@ -344,12 +379,12 @@ def floored_fits(X, y, codes, n_clusters: int, *,
     >>> naive.n_clusters
     4
     """
-    fit = fit_cr2(X, y, codes, n_clusters)
+    fit = fit_cr2(X, y, codes, n_clusters, gram=gram)
     N = fit.n
     carriers = n_clusters if carriers is None else int(carriers)
     if carriers > FLOOR_CLUSTERS or n_clusters == N:
         return fit, None
-    return fit, fit_cr2(X, y, np.arange(N), N)
+    return fit, fit_cr2(X, y, np.arange(N), N, gram=gram)
 
 
 def floored_contrast(fit: CR2Fit, naive: CR2Fit | None, c) -> tuple[float, float, float, bool]:

@@ -68,6 +68,24 @@ def _loglog(S: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.nda
     return _snap(lo), _snap(hi)
 
 
+def _pointwise(S: np.ndarray, se: np.ndarray, d: np.ndarray, size: np.ndarray,
+               z: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pointwise interval of :func:`kaplan_meier` with its boundary rules, on the
+    quantile ``z``; ``size`` are the units (or patients) still followed at each time."""
+    lo, hi = _loglog(S, se, z)
+    one = S == 1.0
+    lo[one] = size[one] / (size[one] + z * z)
+    hi[one] = 1.0
+    zero = np.flatnonzero(S == 0.0)
+    if zero.size:
+        j = zero[0]
+        prev = np.flatnonzero(d[:j] > 0)
+        u_prev = hi[prev[-1]] if prev.size else 1.0
+        lo[zero] = 0.0
+        hi[zero] = u_prev * z * z / (size[j] + z * z)
+    return lo, hi
+
+
 def _expit(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
@@ -151,7 +169,8 @@ class KMResult:
     """
 
     def __init__(self, time, n_risk, d, c, S, se, lo, hi, *, alpha, variance, n, n_clusters,
-                 method, quantile=None, cluster_last=None, ij_se=None, cluster_sizes=None):
+                 method, quantile=None, cluster_last=None, ij_se=None, cluster_sizes=None,
+                 boundary=None):
         self._t = time
         self._n_risk = n_risk
         self._d = d
@@ -173,7 +192,47 @@ class KMResult:
         self.ij_se_ = ij_se
         # units per cluster (None: independent units), for the df of the share's interval
         self._sizes = cluster_sizes
+        # units (or patients) followed at each time, behind the boundary rules
+        self._boundary = boundary
         self._table = None
+
+    def at_level(self, alpha: float) -> KMResult:
+        """The same curve with its intervals at the level ``1 - alpha``.
+
+        The estimate and its standard errors do not depend on the level: only the quantile,
+        and with it the pointwise intervals, the Brookmeyer-Crowley interval of a quantile and
+        the logit interval of :meth:`logit_at`, are made again (exactly as
+        :func:`kaplan_meier` with that ``alpha`` makes them).
+
+        Parameters
+        ----------
+        alpha : float
+            One minus the confidence level.
+
+        Returns
+        -------
+        KMResult
+
+        Examples
+        --------
+        >>> t, e = [2, 3, 3, 5, 8, 8, 9], [1, 1, 0, 1, 1, 0, 0]
+        >>> a, b = kaplan_meier(t, e).at_level(0.01), kaplan_meier(t, e, alpha=0.01)
+        >>> a.table_.equals(b.table_), a.median() == b.median()
+        (True, True)
+        """
+        alpha = _check_alpha(alpha)
+        if alpha == self.alpha:
+            return self
+        if self._boundary is None:
+            raise AnalysisError("at_level: this curve was not made by kaplan_meier.")
+        z = (norm_isf(alpha / 2.0) if self.variance_ == "greenwood"
+             else t_isf(alpha / 2.0, self.n_clusters_ - 1))
+        lo, hi = _pointwise(self._S, self._se, self._d, self._boundary, z)
+        return KMResult(self._t, self._n_risk, self._d, self._c, self._S, self._se, lo, hi,
+                        alpha=alpha, variance=self.variance_, n=self.n_,
+                        n_clusters=self.n_clusters_, method=self.method_, quantile=z,
+                        cluster_last=self._cluster_last, ij_se=self.ij_se_,
+                        cluster_sizes=self._sizes, boundary=self._boundary)
 
     @property
     def table_(self) -> pd.DataFrame:
@@ -693,19 +752,8 @@ def kaplan_meier(
         cluster_last = np.sort(last)
         size = G - np.searchsorted(cluster_last, utime, side="left")  # patients at risk
     se[S == 0] = np.nan
-    lo, hi = _loglog(S, se, z)
-    # boundary rules
-    one = S == 1.0
-    se[one] = 0.0
-    lo[one] = size[one] / (size[one] + z * z)
-    hi[one] = 1.0
-    zero = np.flatnonzero(S == 0.0)
-    if zero.size:
-        j = zero[0]
-        prev = np.flatnonzero(d[:j] > 0)
-        u_prev = hi[prev[-1]] if prev.size else 1.0
-        lo[zero] = 0.0
-        hi[zero] = u_prev * z * z / (size[j] + z * z)
+    lo, hi = _pointwise(S, se, d, size, z)
+    se[S == 1.0] = 0.0
 
     events = int(d.sum())
     who = (f"{n} independent {unit_label}" if singletons
@@ -723,7 +771,8 @@ def kaplan_meier(
     return KMResult(utime, n_risk, d, c, S, se, lo, hi, alpha=alpha, variance=variance, n=n,
                     n_clusters=G, method=method, quantile=z, cluster_last=cluster_last,
                     ij_se=ij_se,
-                    cluster_sizes=None if variance == "greenwood" else np.bincount(codes))
+                    cluster_sizes=None if variance == "greenwood" else np.bincount(codes),
+                    boundary=size)
 
 
 @shared_doc(**_DOCS)
