@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, vocabulary
-from ..courses import Courses, Undefined, build_courses, flag_column
+from ..courses import Courses, Undefined, build_courses, flag_column, ids_in
 from ..errors import AnalysisError
 from ..stats import intervals
 from ..stats.result import Col
@@ -273,7 +273,7 @@ class _Groups:
 
     def patients(self) -> tuple[Short, ...]:
         """The patients of each group, as counts a verdict needs at least so many of."""
-        ids = self.units[Col.PATIENT_ID].to_numpy()
+        ids = pd.factorize(self.units[Col.PATIENT_ID])[0]  # codes: no Python string per unit
         return tuple(Short(int(pd.unique(ids[self.group == g]).size), f"{word} patients",
                            "min_group_patients")
                      for g, word in ((1, self.words[0]), (0, self.words[1])))
@@ -294,7 +294,7 @@ def _compared(finding_kw: dict, y, g: _Groups, crude: intervals.Estimate, how: H
               e_ratio: bool, sd: float | None = None) -> Finding:
     """The finding of a comparison: its estimates by basis; the verdict's (``how.basis``) in
     the row, the others and its E-value beside it."""
-    comparison = compare(y, g.group, g.units, g.units[Col.PATIENT_ID].to_numpy(), crude=crude,
+    comparison = compare(y, g.group, g.units, g.units[Col.PATIENT_ID], crude=crude,
                          confounders=confounders, contrast=contrast, alpha=how.alpha,
                          unit_label=unit_label, equal_sessions=equal_sessions)
     basis = Basis(how.basis)
@@ -313,7 +313,7 @@ def _compared(finding_kw: dict, y, g: _Groups, crude: intervals.Estimate, how: H
         chosen, words = crude, f"crude (the {basis.value} estimate could not be computed)"
     e_basis = chosen
     if e_ratio and contrast == "difference":  # the E-value of a risk difference: its ratio
-        ratio = compare(y, g.group, g.units, g.units[Col.PATIENT_ID].to_numpy(), crude=crude,
+        ratio = compare(y, g.group, g.units, g.units[Col.PATIENT_ID], crude=crude,
                         confounders=confounders if basis is not Basis.CRUDE else (),
                         contrast="ratio", alpha=how.alpha, unit_label=unit_label)
         e_basis = ratio.estimates.get(Basis.ADJUSTED)
@@ -469,8 +469,8 @@ def _risk_ratio_events(log, courses: Courses, params, how: How) -> Finding:
     s, group = g.units, g.group
     kinds = "/".join(params["events"])
     ev = courses.events
-    hit = ev.loc[ev[Col.EVENT].isin(list(params["events"])), Col.SESSION_ID].unique()
-    y = s[Col.SESSION_ID].isin(hit).to_numpy()
+    hit = ev.loc[ev[Col.EVENT].isin(list(params["events"])).to_numpy(), Col.SESSION_ID]
+    y = ids_in(s[Col.SESSION_ID], hit)
     details = {"groups": f"{g.exposed} over {g.reference}",
                "share_exposed": float(y[group == 1].mean()),
                "share_reference": float(y[group == 0].mean()),
