@@ -165,16 +165,24 @@ def _session_exposure(sessions: pd.DataFrame, params) -> pd.Series:
             is_ref = pd.Series(sessions[[flag_column(x) for x in reference]].to_numpy().any(axis=1),
                                index=sessions.index) & ~is_exp
     else:
-        values = sessions[column].astype("object")
-        is_exp = values.isin(exposed)
+        values = sessions[column]
+        is_exp = _among(values, exposed)
         if reference is None:
-            is_ref = ~is_exp & values.notna()
+            is_ref = ~is_exp & values.notna().to_numpy()
         else:
-            is_ref = values.isin(list(reference)) & ~is_exp
+            is_ref = _among(values, list(reference)) & ~is_exp
     out = pd.Series(pd.NA, index=sessions.index, dtype="Int8")
-    out[is_ref.to_numpy()] = 0
-    out[is_exp.to_numpy()] = 1
+    out[np.asarray(is_ref)] = 0
+    out[np.asarray(is_exp)] = 1
     return out
+
+
+def _among(values: pd.Series, labels: list) -> np.ndarray:
+    """Per row, whether its value is one of ``labels`` (a categorical by its codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        wanted = values.cat.categories.get_indexer(pd.Index(labels, dtype=object))
+        return np.isin(values.cat.codes.to_numpy(), wanted[wanted >= 0])
+    return values.astype("object").isin(labels).to_numpy()
 
 
 def _session_reasons(sessions: pd.DataFrame, exposure: pd.Series, params) -> pd.Categorical:
