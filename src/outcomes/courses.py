@@ -378,7 +378,9 @@ class Courses:
         """
         threshold = self.bands[band]
         p = self.points
-        p = p[(p[CourseCol.POINT] != Point.BASELINE) & p[CourseCol.IMPROVEMENT].notna()]
+        keep = ((p[CourseCol.POINT] != Point.BASELINE).to_numpy()
+                & p[CourseCol.IMPROVEMENT].notna().to_numpy())
+        p = p.loc[keep, [CourseCol.COURSE_ID, CourseCol.AFTER_SESSION, CourseCol.IMPROVEMENT]]
         hit = p[CourseCol.IMPROVEMENT] >= threshold
         k = p[CourseCol.AFTER_SESSION].astype(float)
         g = pd.DataFrame({CourseCol.COURSE_ID: p[CourseCol.COURSE_ID].to_numpy(),
@@ -630,8 +632,17 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Integer codes of text ids in sorted order of the ids, and the sorted distinct ids.
 
     The same codes as ``pd.factorize(values, sort=True)``, with the hashing and sorting done by
-    arrow on the distinct values only (no Python string is made).
+    arrow on the distinct values only (no Python string is made); a categorical column by its
+    categories present.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes, dtype=np.int64)
+        present = np.flatnonzero(np.bincount(codes[codes >= 0],
+                                             minlength=len(values.cat.categories)))
+        ranks, uniques = _sorted_codes(pd.Series(values.cat.categories[present]))
+        to = np.full(len(values.cat.categories) + 1, -1, dtype=np.int64)  # last: missing
+        to[present] = ranks
+        return to[codes], uniques
     array = _arrow_text(values)
     if array.null_count:
         codes, uniques = pd.factorize(values, sort=True)
@@ -678,6 +689,9 @@ def _id_categorical(codes: np.ndarray, uniques: pa.Array) -> pd.Categorical:
 
 def _positions(values: pd.Series, among: pa.Array) -> np.ndarray:
     """Position of each value in ``among`` (its first occurrence), -1 where it is absent."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # each category looked up once
+        at = np.append(_positions(pd.Series(values.cat.categories), among), -1)
+        return at[np.asarray(values.cat.codes)]
     found = pc.index_in(_arrow_text(values), value_set=among)
     return np.asarray(found.fill_null(-1), dtype=np.int64)
 

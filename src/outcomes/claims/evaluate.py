@@ -203,17 +203,26 @@ def _course_exposure(courses: Courses, params) -> tuple[pd.Series, pd.Series]:
     for a vocabulary column a course with sessions in both groups is in neither (``mixed
     <column>``)."""
     s = courses.sessions
-    e = _session_exposure(s, params)
-    g = pd.DataFrame({Col.COURSE_ID: s[Col.COURSE_ID].to_numpy(), "e": e.to_numpy(),
-                      "known": s[params["column"]].notna().to_numpy()})
-    by = g.groupby(Col.COURSE_ID).agg(low=("e", "min"), high=("e", "max"), known=("known", "any"))
-    high = by["high"].astype("Int8")
-    why = pd.Series(np.where(by["known"], f"{params['column']} in neither group",
-                             f"{params['column']} not recorded"), index=by.index, dtype=object)
+    e = _session_exposure(s, params).to_numpy(dtype=float, na_value=np.nan)
+    course = s[Col.COURSE_ID].to_numpy()
+    known = s[params["column"]].notna().to_numpy()
+    if np.any(course[1:] < course[:-1]):  # sessions are in course order (build_courses)
+        order = np.argsort(course, kind="stable")
+        course, e, known = course[order], e[order], known[order]
+    starts = np.flatnonzero(np.diff(course, prepend=course[:1] - 1) != 0)
+    index = pd.Index(course[starts], name=Col.COURSE_ID)
+    low = np.fmin.reduceat(e, starts) if len(e) else e  # NaN: no session in a group
+    high = np.fmax.reduceat(e, starts) if len(e) else e
+    known = np.logical_or.reduceat(known, starts) if len(e) else known
+    why = pd.Series(np.where(known, f"{params['column']} in neither group",
+                             f"{params['column']} not recorded"), index=index, dtype=object)
+    high = pd.Series(high, index=index).astype("Int8")
     if params["column"] == Col.CONTRAINDICATIONS:
         value = high
     else:
-        mixed = (by["low"] != by["high"]).fillna(False).to_numpy(dtype=bool)
+        # as pandas' groupby of the values did: a course with none recorded (NaN != NaN)
+        # counts as mixed too
+        mixed = low != high.to_numpy(dtype=float, na_value=np.nan)
         value = high.mask(mixed)
         why[mixed] = f"mixed {params['column']}"
     why[value.notna().to_numpy()] = ""
@@ -374,11 +383,15 @@ def _share_band_after_session(log, courses: Courses, params, how: How) -> Findin
 def _resolution_times(courses: Courses, params, how: How) -> tuple[pd.DataFrame, dict]:
     """The events of the claim's kinds with a time, from the session or from onset; and the
     events left out, counted."""
-    e = _condition(courses.events, params)
-    e = e[e[Col.EVENT].isin(list(params["events"]))]
+    e = courses.events
+    cond = params.get("condition")
+    kinds = e[Col.EVENT].isin(list(params["events"])).to_numpy()
+    if cond is not None:
+        kinds &= (e[Col.CONDITION] == cond).to_numpy()
     timed = e[Col.DURATION].notna().to_numpy()
-    left = {"no resolution or last-contact time": int((~timed).sum())} if (~timed).any() else {}
-    e = e[timed]
+    untimed = int((kinds & ~timed).sum())
+    left = {"no resolution or last-contact time": untimed} if untimed else {}
+    e = e[kinds & timed]
     if how.from_onset:
         onset = e[Col.ONSET_HOURS].fillna(0.0).to_numpy(float)
         e = e.assign(**{Col.DURATION: np.maximum(e[Col.DURATION].to_numpy(float) - onset, 0.0)})
