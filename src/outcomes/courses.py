@@ -45,9 +45,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ._docs import FRAGMENTS, shared_doc
+from .bundle.codes import arrow_text, as_text, id_categorical, ids_in, positions, sorted_codes
 from .bundle.log import SessionLog
 from .bundle.schema import (
     NOTABLE_EVENTS,
@@ -585,7 +585,7 @@ def _shared_ids(parts: list[Courses]) -> list[Courses]:
     for column in columns:
         own = [_as_ids(p.sessions[column]) for p in parts]
         every = pd.concat([pd.Series(ids.categories) for ids in own], ignore_index=True)
-        codes, uniques = _sorted_codes(every)
+        codes, uniques = sorted_codes(every)
         categories = pd.Index(uniques.to_pandas(), dtype="str")
         ends = np.cumsum([len(ids.categories) for ids in own])
         for frames, ids, mapping in zip(new, own, np.split(codes, ends[:-1]), strict=True):
@@ -603,7 +603,7 @@ def _as_ids(values: pd.Series) -> pd.Categorical:
     """An id column as the categorical :func:`build_courses` makes (it is one already)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.array
-    return _id_categorical(*_sorted_codes(values))
+    return id_categorical(*sorted_codes(values))
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -622,80 +622,6 @@ def _codes(values: pd.Series) -> np.ndarray:
     return np.asarray(values.cat.codes, dtype=np.int64)
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """A text column as one arrow array (pandas 3's ``str`` columns are arrow already)."""
-    array = pa.array(values.array, type=pa.large_string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Integer codes of text ids in sorted order of the ids, and the sorted distinct ids.
-
-    The same codes as ``pd.factorize(values, sort=True)``, with the hashing and sorting done by
-    arrow on the distinct values only (no Python string is made); a categorical column by its
-    categories present.
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = np.asarray(values.cat.codes, dtype=np.int64)
-        present = np.flatnonzero(np.bincount(codes[codes >= 0],
-                                             minlength=len(values.cat.categories)))
-        ranks, uniques = _sorted_codes(pd.Series(values.cat.categories[present]))
-        to = np.full(len(values.cat.categories) + 1, -1, dtype=np.int64)  # last: missing
-        to[present] = ranks
-        return to[codes], uniques
-    array = _arrow_text(values)
-    if array.null_count:
-        codes, uniques = pd.factorize(values, sort=True)
-        return codes.astype(np.int64), pa.array(uniques, type=pa.large_string())
-    encoded = pc.dictionary_encode(array)
-    order = np.asarray(pc.array_sort_indices(encoded.dictionary))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[np.asarray(encoded.indices)], encoded.dictionary.take(pa.array(order))
-
-
-def ids_in(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """Per row of ``values``, whether ``among`` holds its id (``values.isin(among)``).
-
-    Ids of the tables of one :class:`Courses` share their categories, so their codes are
-    compared; other columns go through pyarrow (pandas' ``isin`` on the ``str`` dtype makes a
-    Python object of every candidate).
-
-    Examples
-    --------
-    >>> ids = pd.Series(pd.Categorical(["a", "b", "c", "a"]))
-    >>> ids_in(ids, ids.iloc[[2, 3]])
-    array([ True, False,  True,  True])
-    >>> ids_in(pd.Series(["a", "b"]), pd.Series(["b"]))
-    array([False,  True])
-    """
-    v, a = values.array, among.array
-    if (isinstance(v, pd.Categorical) and isinstance(a, pd.Categorical)
-            and v.categories.equals(a.categories)):  # the same object: at once
-        seen = np.zeros(len(v.categories) + 1, dtype=bool)  # last: missing
-        seen[a.codes] = True
-        return seen[v.codes]
-    found = pc.is_in(_arrow_text(values.astype("str")),
-                     value_set=_arrow_text(among.astype("str")))
-    return np.asarray(found, dtype=bool)
-
-
-def _id_categorical(codes: np.ndarray, uniques: pa.Array) -> pd.Categorical:
-    """Ids as a categorical of the sorted distinct ids (``-1``: missing)."""
-    categories = pd.Index(uniques.to_pandas(), dtype="str")
-    return pd.Categorical.from_codes(codes.astype(np.int32), categories=categories,
-                                     validate=False)
-
-
-def _positions(values: pd.Series, among: pa.Array) -> np.ndarray:
-    """Position of each value in ``among`` (its first occurrence), -1 where it is absent."""
-    if isinstance(values.dtype, pd.CategoricalDtype):  # each category looked up once
-        at = np.append(_positions(pd.Series(values.cat.categories), among), -1)
-        return at[np.asarray(values.cat.codes)]
-    found = pc.index_in(_arrow_text(values), value_set=among)
-    return np.asarray(found.fill_null(-1), dtype=np.int64)
-
-
 def _course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.ndarray:
     return patient_codes * _N_CONDITIONS + condition_codes
 
@@ -708,14 +634,14 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np
     (ties keep the input order). Integer codes are used throughout: sorting and grouping
     strings is what makes this slow on a million rows.
     """
-    patient_codes, patients = _sorted_codes(sessions[Col.PATIENT_ID])
+    patient_codes, patients = sorted_codes(sessions[Col.PATIENT_ID])
     key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
     order = np.lexsort((days, key))
-    ids = {Col.PATIENT_ID: _id_categorical(patient_codes, patients)}
+    ids = {Col.PATIENT_ID: id_categorical(patient_codes, patients)}
     for column in ID_COLUMNS[1:]:
         if column in sessions.columns:
-            ids[column] = _id_categorical(*_sorted_codes(sessions[column]))
+            ids[column] = id_categorical(*sorted_codes(sessions[column]))
     s = sessions.assign(**ids).iloc[order].reset_index(drop=True)
     key, days = key[order], days[order]
     new_course = np.ones(len(s), dtype=bool)
@@ -825,7 +751,7 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     if len(a) == 0 or len(c) == 0:
         return empty, len(a)
     # the course of each assessment: (patient, condition) looked up by integer key
-    a_patient = _positions(a[Col.PATIENT_ID], patients)
+    a_patient = positions(a[Col.PATIENT_ID], patients)
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
     pos = np.minimum(np.searchsorted(c_key, a_key), len(c_key) - 1)
     matched = (a_patient >= 0) & (c_key[pos] == a_key)
@@ -881,11 +807,11 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[ids],
         Col.PATIENT_ID: c[Col.PATIENT_ID].array.take(ids),
         Col.CONDITION: c[Col.CONDITION].array.take(ids),
-        CourseCol.POINT: _text(pd.Categorical.from_codes(kind, categories=list(Point.ALL))),
+        CourseCol.POINT: as_text(pd.Categorical.from_codes(kind, categories=list(Point.ALL))),
         CourseCol.AFTER_SESSION: k[rows],
         Col.ASSESSMENT_DATE: when[rows],
         "days_after_last": np.where(is_base, np.nan, after_last[rows]),
-        Col.SCALE: _text(point_scale.array),
+        Col.SCALE: as_text(point_scale.array),
         Col.SCORE: point_score,
         CourseCol.IMPROVEMENT: gain,
         CourseCol.UNDEFINED: why,
@@ -915,14 +841,6 @@ def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, p
     else:
         score = score[first]
     return course[first], when[first], score, scale.take(first)
-
-
-def _text(values: pd.Categorical):
-    """A categorical as the ``str`` column it stands for, through arrow (a Python string per
-    row, as ``astype("str")`` makes, is what is slow on a million rows)."""
-    codes = np.asarray(values.codes)
-    return pd.array(_arrow_text(values.categories).take(pa.array(codes, mask=codes < 0)),
-                    dtype="str")
 
 
 def _ends(mask: np.ndarray, group: np.ndarray, *, last: bool) -> np.ndarray:
@@ -975,7 +893,7 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> 
     final = np.select([final_kind == 3, final_kind == 2, final_kind == 1],
                       [follow, end, latest], np.nan)
     c["final_improvement"] = final
-    c["final_point"] = _text(pd.Categorical.from_codes(final_kind, categories=list(Point.ALL)))
+    c["final_point"] = as_text(pd.Categorical.from_codes(final_kind, categories=list(Point.ALL)))
     # why a course has no final improvement: that of its latest point after a session (they
     # share one baseline), or that it has none
     why_row = at(_ends(after, course, last=True))
@@ -996,7 +914,7 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
             Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
     # the session of each event, by position (the loader guarantees it exists)
     sid = s[Col.SESSION_ID].array
-    code = _positions(e[Col.SESSION_ID], _arrow_text(sid.categories))
+    code = positions(e[Col.SESSION_ID], arrow_text(sid.categories))
     at = np.full(len(sid.categories) + 1, -1, dtype=np.int64)  # last: no session
     at[sid.codes] = np.arange(len(s))
     pos = at[code]
