@@ -252,3 +252,36 @@ def test_every_analysis_of_no_course_is_empty_and_says_why():
         if "estimate" in t and "method" in t:
             assert (t.loc[t["estimate"].isna(), "method"].str.strip() != "").all()
         assert result.plot() is not None, analysis.__name__
+
+
+def test_ids_are_categoricals_of_the_sorted_ids_shared_by_the_tables(worked):
+    c = build_courses(worked)
+    tables = c.tables()
+    for column in ("patient_id", "session_id", "clinic_id", "operator_id"):
+        dtypes = [t[column].dtype for t in tables.values() if column in t.columns]
+        assert all(isinstance(d, pd.CategoricalDtype) for d in dtypes), column
+        assert all(d.categories is dtypes[0].categories for d in dtypes[1:]), column
+        assert dtypes[0].categories.is_monotonic_increasing, column
+    assert c.sessions["session_id"].astype(str).tolist() == ["s1", "s2", "s3", "s4", "s5"]
+    assert c.events["session_id"].astype(str).tolist() == ["s1", "s4", "s5"]
+    assert c.points.loc[c.points["point"] == Point.BASELINE, "patient_id"].tolist() == ["P1", "P2"]
+    # compared by code, as a text would be
+    assert (c.events["patient_id"] == "P2").tolist() == [False, True, True]
+
+
+def test_categorical_ids_in_the_input_give_the_same_tables(worked):
+    from dataclasses import replace
+
+    def shuffled(values):  # categories in no order, one not used
+        kept = list(pd.unique(values.dropna()))[::-1] + ["unused"]
+        return pd.Series(pd.Categorical(values, categories=kept), index=values.index)
+
+    s, a, e = worked.sessions, worked.assessments, worked.adverse_events
+    log = replace(worked, sessions=s.assign(**{c: shuffled(s[c]) for c in
+                                               ("patient_id", "session_id", "clinic_id",
+                                                "operator_id")}),
+                  assessments=a.assign(patient_id=shuffled(a["patient_id"])),
+                  adverse_events=e.assign(session_id=shuffled(e["session_id"])))
+    want, got = build_courses(worked).tables(), build_courses(log).tables()
+    for name, table in want.items():
+        pd.testing.assert_frame_equal(got[name], table)

@@ -39,15 +39,15 @@ All of this is vectorised: no Python loop runs over patients, courses or rows.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ._docs import FRAGMENTS, shared_doc
+from .bundle.codes import arrow_text, as_text, id_categorical, ids_in, positions, sorted_codes
 from .bundle.log import SessionLog
 from .bundle.schema import (
     NOTABLE_EVENTS,
@@ -64,6 +64,8 @@ __all__ = [
     "Courses",
     "Undefined",
     "build_courses",
+    "ids_in",
+    "ID_COLUMNS",
     "combine_courses",
     "check_courses",
     "NO_EVENTS_TABLE",
@@ -109,6 +111,9 @@ class Undefined:
 
 #: Improvement bands (share of the possible improvement achieved), lowest first.
 DEFAULT_BANDS: dict[str, float] = {"visible": 0.10, "considerable": 0.25, "major": 0.50}
+#: Identifier columns: in the tables of :class:`Courses` categoricals of the sorted ids, with
+#: one set of categories for all four tables (codes compare across them).
+ID_COLUMNS = (Col.PATIENT_ID, Col.SESSION_ID, Col.CLINIC_ID, Col.OPERATOR_ID)
 #: Days after the last session from which an assessment is a follow-up.
 FOLLOW_UP_DAYS = 56
 
@@ -373,7 +378,9 @@ class Courses:
         """
         threshold = self.bands[band]
         p = self.points
-        p = p[(p[CourseCol.POINT] != Point.BASELINE) & p[CourseCol.IMPROVEMENT].notna()]
+        keep = ((p[CourseCol.POINT] != Point.BASELINE).to_numpy()
+                & p[CourseCol.IMPROVEMENT].notna().to_numpy())
+        p = p.loc[keep, [CourseCol.COURSE_ID, CourseCol.AFTER_SESSION, CourseCol.IMPROVEMENT]]
         hit = p[CourseCol.IMPROVEMENT] >= threshold
         k = p[CourseCol.AFTER_SESSION].astype(float)
         g = pd.DataFrame({CourseCol.COURSE_ID: p[CourseCol.COURSE_ID].to_numpy(),
@@ -542,10 +549,11 @@ def combine_courses(parts: list[Courses]) -> Courses:
     """
     if not parts:
         raise AnalysisError("combine_courses() needs at least one part.")
+    parts = _shared_ids(parts)
     sizes = np.array([len(p.courses) for p in parts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     courses = _concat([p.courses for p in parts])
-    patient_codes, _ = _sorted_codes(courses[Col.PATIENT_ID])
+    patient_codes = _codes(courses[Col.PATIENT_ID])  # categories sorted: codes are ranks
     order = np.argsort(_course_keys(patient_codes, _codes(courses[Col.CONDITION])),
                        kind="stable")
     new_id = np.empty(len(order), dtype=np.int64)
@@ -568,6 +576,36 @@ def combine_courses(parts: list[Courses]) -> Courses:
         first.bands, int(sum(p.unassigned_assessments for p in parts)), first.missing_tables)
 
 
+def _shared_ids(parts: list[Courses]) -> list[Courses]:
+    """The parts with each id column a categorical of one sorted set of categories (the union
+    of the parts'), so that their tables can be put one under the other and codes compared."""
+    columns = [c for c in ID_COLUMNS if all(c in p.sessions.columns for p in parts)]
+    tables = ("sessions", "courses", "points", "events")
+    new = [{name: getattr(p, name).copy(deep=False) for name in tables} for p in parts]
+    for column in columns:
+        own = [_as_ids(p.sessions[column]) for p in parts]
+        every = pd.concat([pd.Series(ids.categories) for ids in own], ignore_index=True)
+        codes, uniques = sorted_codes(every)
+        categories = pd.Index(uniques.to_pandas(), dtype="str")
+        ends = np.cumsum([len(ids.categories) for ids in own])
+        for frames, ids, mapping in zip(new, own, np.split(codes, ends[:-1]), strict=True):
+            to = np.append(mapping, -1)  # a missing id stays missing
+            for frame in frames.values():
+                if column in frame.columns:
+                    local = pd.Categorical(frame[column], dtype=ids.dtype)
+                    frame[column] = pd.Categorical.from_codes(
+                        to[local.codes].astype(np.int32), categories=categories,
+                        validate=False)
+    return [replace(p, **frames) for p, frames in zip(parts, new, strict=True)]
+
+
+def _as_ids(values: pd.Series) -> pd.Categorical:
+    """An id column as the categorical :func:`build_courses` makes (it is one already)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array
+    return id_categorical(*sorted_codes(values))
+
+
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Frames one under the other (those without rows left out, so dtypes stay)."""
     full = [f for f in frames if len(f)]
@@ -584,35 +622,6 @@ def _codes(values: pd.Series) -> np.ndarray:
     return np.asarray(values.cat.codes, dtype=np.int64)
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """A text column as one arrow array (pandas 3's ``str`` columns are arrow already)."""
-    array = pa.array(values.array, type=pa.large_string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Integer codes of text ids in sorted order of the ids, and the sorted distinct ids.
-
-    The same codes as ``pd.factorize(values, sort=True)``, with the hashing and sorting done by
-    arrow on the distinct values only (no Python string is made).
-    """
-    array = _arrow_text(values)
-    if array.null_count:
-        codes, uniques = pd.factorize(values, sort=True)
-        return codes.astype(np.int64), pa.array(uniques, type=pa.large_string())
-    encoded = pc.dictionary_encode(array)
-    order = np.asarray(pc.array_sort_indices(encoded.dictionary))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[np.asarray(encoded.indices)], encoded.dictionary.take(pa.array(order))
-
-
-def _positions(values: pd.Series, among: pa.Array) -> np.ndarray:
-    """Position of each value in ``among`` (its first occurrence), -1 where it is absent."""
-    found = pc.index_in(_arrow_text(values), value_set=among)
-    return np.asarray(found.fill_null(-1), dtype=np.int64)
-
-
 def _course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.ndarray:
     return patient_codes * _N_CONDITIONS + condition_codes
 
@@ -625,11 +634,15 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np
     (ties keep the input order). Integer codes are used throughout: sorting and grouping
     strings is what makes this slow on a million rows.
     """
-    patient_codes, patients = _sorted_codes(sessions[Col.PATIENT_ID])
+    patient_codes, patients = sorted_codes(sessions[Col.PATIENT_ID])
     key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
     order = np.lexsort((days, key))
-    s = sessions.iloc[order].reset_index(drop=True)
+    ids = {Col.PATIENT_ID: id_categorical(patient_codes, patients)}
+    for column in ID_COLUMNS[1:]:
+        if column in sessions.columns:
+            ids[column] = id_categorical(*sorted_codes(sessions[column]))
+    s = sessions.assign(**ids).iloc[order].reset_index(drop=True)
     key, days = key[order], days[order]
     new_course = np.ones(len(s), dtype=bool)
     new_course[1:] = key[1:] != key[:-1]
@@ -690,32 +703,44 @@ def _as_categorical(values: pd.Series) -> pd.Categorical:
     return pd.Categorical(values.astype("str"))
 
 
-def _primary_scale(a: pd.DataFrame, first_day: np.ndarray, scales: dict[str, Scale]) -> pd.Series:
-    """Primary scale of each course (indexed by course_id)."""
-    a = a.assign(_pre=_days(a[Col.ASSESSMENT_DATE]) <= first_day)
-    stats = a.groupby([CourseCol.COURSE_ID, Col.SCALE], observed=True).agg(
-        n=(Col.SCORE, "size"), pre=("_pre", "any"), condition=(Col.CONDITION, "first")
-    ).reset_index()
-    names = stats[Col.SCALE].astype(str).to_numpy()
-    conds = stats["condition"].astype(str).to_numpy()
-    rank = np.full(len(stats), 99, dtype=int)
+def _primary_scale(course: np.ndarray, scale: pd.Categorical, condition: pd.Categorical,
+                   pre: np.ndarray, scales: dict[str, Scale]) -> np.ndarray:
+    """Code (of ``scale``'s categories) of the primary scale of each course, by course id
+    (-1 for a course without assessments): among the scales a course was assessed on
+    (``pre``: on or before its first session), the one typically used for its condition,
+    then one with a usable baseline, then the one most assessed, then the first by name."""
+    names = np.asarray(scale.categories.astype(str), dtype=object)
+    codes = np.asarray(scale.codes, dtype=np.int64)
+    known = codes >= 0
+    key, inverse = np.unique(course[known] * len(names) + codes[known], return_inverse=True)
+    g_course, g_scale = key // len(names), key % len(names)
+    n = np.bincount(inverse, minlength=len(key))
+    g_pre = np.bincount(inverse, weights=pre[known], minlength=len(key)) > 0
+    g_cond = np.zeros(len(key), dtype=np.int64)
+    g_cond[inverse] = np.asarray(condition.codes)[known]  # one condition per course
+    conditions = list(condition.categories.astype(str))
+    table = np.full((len(names), len(conditions)), 99, dtype=np.int64)  # preference rank
     for name, sc in scales.items():
         for i, cond in enumerate(sc.conditions):
-            rank[(names == name) & (conds == cond)] = i
-    change = np.isin(names, [n for n, sc in scales.items() if sc.kind == "change"])
-    stats["_pref"] = rank
-    stats["_unusable"] = ~(stats["pre"].to_numpy() | change)  # usable scales sort first
-    stats["_neg_n"] = -stats["n"]
-    stats["_name"] = names
-    stats = stats.sort_values([CourseCol.COURSE_ID, "_pref", "_unusable", "_neg_n", "_name"])
-    return stats.groupby(CourseCol.COURSE_ID, sort=True)[Col.SCALE].first()
+            if name in names and cond in conditions:
+                table[list(names).index(name), conditions.index(cond)] = i
+    change = np.isin(names, [m for m, sc in scales.items() if sc.kind == "change"])
+    by_name = np.empty(len(names), dtype=np.int64)
+    by_name[sorted(range(len(names)), key=lambda i: names[i])] = np.arange(len(names))
+    unusable = ~(g_pre | change[g_scale])  # usable scales sort first
+    order = np.lexsort((by_name[g_scale], -n, unusable, table[g_scale, g_cond], g_course))
+    first = order[_ends(np.ones(len(order), dtype=bool), g_course[order], last=False)]
+    out = np.full(int(course.max(initial=-1)) + 1, -1, dtype=np.int64)
+    out[g_course[first]] = g_scale[first]
+    return out
 
 
 def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
                        patients: pa.Array, c_key: np.ndarray):
     a = log.assessments
     empty = pd.DataFrame({
-        CourseCol.COURSE_ID: pd.Series(dtype=int), Col.PATIENT_ID: pd.Series(dtype="str"),
+        CourseCol.COURSE_ID: pd.Series(dtype=int),
+        Col.PATIENT_ID: pd.Series(dtype=c[Col.PATIENT_ID].dtype),
         Col.CONDITION: pd.Series(dtype=vocabulary_dtype("condition")),
         CourseCol.POINT: pd.Series(dtype="str"), CourseCol.AFTER_SESSION: pd.Series(dtype=int),
         Col.ASSESSMENT_DATE: pd.Series(dtype="datetime64[ns]"),
@@ -726,7 +751,7 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     if len(a) == 0 or len(c) == 0:
         return empty, len(a)
     # the course of each assessment: (patient, condition) looked up by integer key
-    a_patient = _positions(a[Col.PATIENT_ID], patients)
+    a_patient = positions(a[Col.PATIENT_ID], patients)
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
     pos = np.minimum(np.searchsorted(c_key, a_key), len(c_key) - 1)
     matched = (a_patient >= 0) & (c_key[pos] == a_key)
@@ -738,95 +763,144 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         Col.SCORE: a[Col.SCORE].to_numpy(dtype=float)[matched],
     })
     n_no_course = int((~matched).sum())
-    first_day = _days(c[CourseCol.FIRST_DATE])
-    primary = _primary_scale(a, first_day[a[CourseCol.COURSE_ID].to_numpy()], log.scales)
-    primary_code = primary.cat.codes.reindex(a[CourseCol.COURSE_ID]).to_numpy()
-    a = a[a[Col.SCALE].cat.codes.to_numpy() == primary_code]
-    # several assessments of one course on one date and scale: their mean
-    a = a.groupby([CourseCol.COURSE_ID, Col.ASSESSMENT_DATE], sort=True, as_index=False).agg(
-        **{Col.SCORE: (Col.SCORE, "mean"), Col.SCALE: (Col.SCALE, "first")})
-
+    a_course = a[CourseCol.COURSE_ID].to_numpy()
+    pre = _days(a[Col.ASSESSMENT_DATE]) <= _days(c[CourseCol.FIRST_DATE])[a_course]
+    primary = _primary_scale(a_course, a[Col.SCALE].array, a[Col.CONDITION].array, pre,
+                             log.scales)
+    a = a[a[Col.SCALE].cat.codes.to_numpy() == primary[a_course]]
+    course, when, score, scale = _daily_means(a)
     # k = number of sessions of the course dated strictly before the assessment
     big = np.int64(1) << 22
     s_key = s[CourseCol.COURSE_ID].to_numpy().astype(np.int64) * big + _days(s[Col.SESSION_DATE])
-    course = a[CourseCol.COURSE_ID].to_numpy().astype(np.int64)
-    a_day = _days(a[Col.ASSESSMENT_DATE])
+    a_day = _days(when)
     start = np.searchsorted(s_key, course * big, side="left")
     k = np.searchsorted(s_key, course * big + a_day, side="left") - start
     n_sessions = c[CourseCol.N_SESSIONS].to_numpy()[course]
-    last_day = _days(c[CourseCol.LAST_DATE])[course]
-    after_last = (a_day - last_day).astype(float)
-    a["_k"] = k
-    a["_after"] = after_last
-
-    is_base = k == 0
-    is_between = (k >= 1) & (k < n_sessions)
-    is_end = (k == n_sessions) & (after_last < FOLLOW_UP_DAYS)
-    is_follow = (k == n_sessions) & (after_last >= FOLLOW_UP_DAYS)
-    parts = [
-        a[is_base].groupby(CourseCol.COURSE_ID).tail(1).assign(**{CourseCol.POINT: Point.BASELINE}),
-        a[is_between].groupby([CourseCol.COURSE_ID, "_k"]).tail(1).assign(
-            **{CourseCol.POINT: Point.AFTER_SESSION}),
-        a[is_end].groupby(CourseCol.COURSE_ID).head(1).assign(**{CourseCol.POINT: Point.END}),
-        a[is_follow].groupby(CourseCol.COURSE_ID).tail(1).assign(
-            **{CourseCol.POINT: Point.FOLLOW_UP}),
+    after_last = (a_day - _days(c[CourseCol.LAST_DATE])[course]).astype(float)
+    # rows are in (course, date) order, hence in (course, k) order: each point is the first or
+    # the last row of a run of rows of one course (and k) meeting its condition
+    at_last = k == n_sessions
+    picks = [
+        _ends(k == 0, course, last=True),
+        _ends((k >= 1) & ~at_last, course * big + k, last=True),
+        _ends(at_last & (after_last < FOLLOW_UP_DAYS), course, last=False),
+        _ends(at_last & (after_last >= FOLLOW_UP_DAYS), course, last=True),
     ]
-    p = pd.concat(parts, ignore_index=True)
+    rows = np.concatenate(picks)
+    kind = np.repeat(np.arange(len(Point.ALL)), [len(x) for x in picks])
+    order = np.lexsort((k[rows], kind, course[rows]))
+    rows, kind = rows[order], kind[order]
     # assessments after the last session that are neither end of treatment nor follow-up
     # (later end-of-treatment candidates) are not points; nor are unused between-session ones.
-    unassigned = n_no_course + int(len(a) - len(p))
-    p = p.rename(columns={"_k": CourseCol.AFTER_SESSION, "_after": "days_after_last"})
-    p.loc[p[CourseCol.POINT] == Point.BASELINE, "days_after_last"] = np.nan
-    base = p[p[CourseCol.POINT] == Point.BASELINE].set_index(CourseCol.COURSE_ID)[Col.SCORE]
-    baseline = base.reindex(p[CourseCol.COURSE_ID]).to_numpy()
-    p[CourseCol.IMPROVEMENT] = improvement(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
-    p[CourseCol.UNDEFINED] = undefined_reason(p[Col.SCORE], baseline, p[Col.SCALE], log.scales)
-    p.loc[p[CourseCol.POINT] == Point.BASELINE, CourseCol.IMPROVEMENT] = np.nan
-    p.loc[p[CourseCol.POINT] == Point.BASELINE, CourseCol.UNDEFINED] = ""
-    ids = p[CourseCol.COURSE_ID].to_numpy()
-    p[Col.SCALE] = p[Col.SCALE].astype("str")
-    p[Col.PATIENT_ID] = c[Col.PATIENT_ID].array.take(ids)
-    p[Col.CONDITION] = c[Col.CONDITION].take(ids).reset_index(drop=True)
-    order = {name: i for i, name in enumerate(Point.ALL)}
-    p["_order"] = p[CourseCol.POINT].map(order)
-    p = p.sort_values([CourseCol.COURSE_ID, "_order", CourseCol.AFTER_SESSION], ignore_index=True)
+    unassigned = n_no_course + int(len(course) - len(rows))
+    ids, is_base = course[rows], kind == 0
+    base = np.full(len(c), np.nan)
+    base[ids[is_base]] = score[rows[is_base]]
+    baseline = base[ids]
+    point_score = score[rows]
+    point_scale = pd.Series(scale[rows])
+    gain = improvement(point_score, baseline, point_scale, log.scales)
+    gain[is_base] = np.nan
+    why = undefined_reason(point_score, baseline, point_scale, log.scales)
+    why[is_base] = ""
+    p = pd.DataFrame({
+        CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[ids],
+        Col.PATIENT_ID: c[Col.PATIENT_ID].array.take(ids),
+        Col.CONDITION: c[Col.CONDITION].array.take(ids),
+        CourseCol.POINT: as_text(pd.Categorical.from_codes(kind, categories=list(Point.ALL))),
+        CourseCol.AFTER_SESSION: k[rows],
+        Col.ASSESSMENT_DATE: when[rows],
+        "days_after_last": np.where(is_base, np.nan, after_last[rows]),
+        Col.SCALE: as_text(point_scale.array),
+        Col.SCORE: point_score,
+        CourseCol.IMPROVEMENT: gain,
+        CourseCol.UNDEFINED: why,
+    })
     return p[list(empty.columns)], unassigned
+
+
+def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Categorical]:
+    """Course, date, score and scale of each course's assessments in (course, date) order,
+    several of one course on one date (all on one scale) averaged."""
+    course = a[CourseCol.COURSE_ID].to_numpy().astype(np.int64)
+    when = a[Col.ASSESSMENT_DATE].to_numpy()
+    order = np.lexsort((when, course))  # stable: ties keep the input order
+    course, when = course[order], when[order]
+    score = a[Col.SCORE].to_numpy(dtype=float)[order]
+    scale = a[Col.SCALE].array.take(order)
+    new = np.ones(len(course), dtype=bool)
+    new[1:] = (course[1:] != course[:-1]) | (when[1:] != when[:-1])
+    first = np.flatnonzero(new)
+    if len(first) < len(course):  # groupby's mean of the few dates assessed more than once
+        group = np.cumsum(new) - 1
+        many = np.flatnonzero(np.bincount(group) > 1)
+        rows = np.isin(group, many)
+        means = pd.Series(score[rows]).groupby(group[rows], sort=True).mean()
+        score = score[first]
+        score[many] = means.to_numpy()
+    else:
+        score = score[first]
+    return course[first], when[first], score, scale.take(first)
+
+
+def _ends(mask: np.ndarray, group: np.ndarray, *, last: bool) -> np.ndarray:
+    """Rows of ``mask`` that are the last (or first) of their run of equal ``group`` among the
+    rows of ``mask`` (``groupby(group).tail(1)`` / ``head(1)`` of sorted rows)."""
+    rows = np.flatnonzero(mask)
+    g = group[rows]
+    edge = np.ones(len(rows), dtype=bool)
+    if last:
+        edge[:-1] = g[1:] != g[:-1]
+    else:
+        edge[1:] = g[1:] != g[:-1]
+    return rows[edge]
 
 
 def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
     c = c.copy()
-    by_point = {name: p[p[CourseCol.POINT] == name].set_index(CourseCol.COURSE_ID)
-                for name in Point.ALL}
-    ids = c[CourseCol.COURSE_ID]
-    c[Col.SCALE] = p.groupby(CourseCol.COURSE_ID)[Col.SCALE].first().reindex(ids).to_numpy()
-    c[CourseCol.BASELINE] = by_point[Point.BASELINE][Col.SCORE].reindex(ids).to_numpy()
-    after = by_point[Point.AFTER_SESSION]
-    first_after = after[after[CourseCol.AFTER_SESSION] == 1][CourseCol.IMPROVEMENT]
-    end = by_point[Point.END][CourseCol.IMPROVEMENT].reindex(ids)
+    ids = c[CourseCol.COURSE_ID].to_numpy()
+    course = p[CourseCol.COURSE_ID].to_numpy()
+    kind = np.full(len(p), -1, dtype=np.int64)
+    for i, name in enumerate(Point.ALL):
+        kind[(p[CourseCol.POINT] == name).to_numpy(dtype=bool)] = i
+    gain = p[CourseCol.IMPROVEMENT].to_numpy(dtype=float)
+    k = p[CourseCol.AFTER_SESSION].to_numpy()
+    after = kind != 0  # points are in course order: a course's last of them is its latest
+
+    def at(rows: np.ndarray) -> np.ndarray:
+        """The row of ``p`` of each course among ``rows`` (one per course), -1 for none."""
+        where = pd.Index(course[rows]).get_indexer(ids)
+        return np.where(where >= 0, rows[np.maximum(where, 0)] if len(rows) else -1, -1)
+
+    def value(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        row = at(rows)
+        return np.where(row >= 0, values[np.maximum(row, 0)] if len(values) else np.nan, np.nan)
+
+    first_row = at(_ends(np.ones(len(p), dtype=bool), course, last=False))
+    c[Col.SCALE] = p[Col.SCALE].array.take(first_row, allow_fill=True)
+    c[CourseCol.BASELINE] = value(np.flatnonzero(kind == 0), p[Col.SCORE].to_numpy(dtype=float))
+    end = value(np.flatnonzero(kind == 2), gain)
+    first_after = value(np.flatnonzero((kind == 1) & (k == 1)), gain)
     # after session 1 of a one-session course is its end of treatment
     one = c[CourseCol.N_SESSIONS].to_numpy() == 1
-    c["improvement_after_1"] = np.where(one, end.to_numpy(), first_after.reindex(ids).to_numpy())
-    c["end_improvement"] = end.to_numpy()
-    c["follow_up_improvement"] = (by_point[Point.FOLLOW_UP][CourseCol.IMPROVEMENT]
-                                  .reindex(ids).to_numpy())
-    latest_after = (p[(p[CourseCol.POINT] != Point.BASELINE)]
-                    .groupby(CourseCol.COURSE_ID)[CourseCol.IMPROVEMENT].last())
-    final = c["follow_up_improvement"].copy()
-    point = pd.Series(np.where(final.notna(), Point.FOLLOW_UP, None), index=c.index, dtype=object)
-    use_end = final.isna() & c["end_improvement"].notna()
-    final[use_end] = c.loc[use_end, "end_improvement"]
-    point[use_end] = Point.END
-    use_latest = final.isna()
-    final[use_latest] = latest_after.reindex(ids).to_numpy()[use_latest.to_numpy()]
-    point[use_latest & final.notna()] = Point.AFTER_SESSION
+    c["improvement_after_1"] = np.where(one, end, first_after)
+    c["end_improvement"] = end
+    follow = value(np.flatnonzero(kind == 3), gain)
+    c["follow_up_improvement"] = follow
+    latest = value(_ends(after & ~np.isnan(gain), course, last=True), gain)
+    # final: follow-up, else end of treatment, else the latest improvement after a session
+    final_kind = np.select([~np.isnan(follow), ~np.isnan(end), ~np.isnan(latest)], [3, 2, 1], -1)
+    final = np.select([final_kind == 3, final_kind == 2, final_kind == 1],
+                      [follow, end, latest], np.nan)
     c["final_improvement"] = final
-    c["final_point"] = point.astype("str")
+    c["final_point"] = as_text(pd.Categorical.from_codes(final_kind, categories=list(Point.ALL)))
     # why a course has no final improvement: that of its latest point after a session (they
     # share one baseline), or that it has none
-    why = (p[p[CourseCol.POINT] != Point.BASELINE]
-           .groupby(CourseCol.COURSE_ID)[CourseCol.UNDEFINED].last().reindex(ids).to_numpy())
+    why_row = at(_ends(after, course, last=True))
+    why = np.asarray(p[CourseCol.UNDEFINED].array.take(why_row, allow_fill=True), dtype=object)
     missing = np.where(pd.isna(why), Undefined.NO_ASSESSMENT, why)
-    c[CourseCol.FINAL_MISSING] = np.where(final.isna().to_numpy(), missing, "").astype(object)
+    c[CourseCol.FINAL_MISSING] = np.where(np.isnan(final), missing, "").astype(object)
+    final = pd.Series(final, index=c.index)
     for band, threshold in bands.items():
         reached = (final >= threshold).astype("boolean")
         reached[final.isna()] = pd.NA
@@ -839,9 +913,14 @@ def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
             Col.SESSION_DATE, CourseCol.SESSION_NUMBER, CourseCol.SPACING_DAYS, Col.CLINIC_ID,
             Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
     # the session of each event, by position (the loader guarantees it exists)
-    pos = _positions(e[Col.SESSION_ID], _arrow_text(s[Col.SESSION_ID]))
+    sid = s[Col.SESSION_ID].array
+    code = positions(e[Col.SESSION_ID], arrow_text(sid.categories))
+    at = np.full(len(sid.categories) + 1, -1, dtype=np.int64)  # last: no session
+    at[sid.codes] = np.arange(len(s))
+    pos = at[code]
     e = e[pos >= 0].reset_index(drop=True)
     pos = pos[pos >= 0]
+    e[Col.SESSION_ID] = sid.take(pos)  # the sessions' categorical: codes shared
     info = s[cols[1:]].take(pos).reset_index(drop=True)
     out = pd.concat([e, info], axis=1)
     resolved = out[Col.RESOLVED_HOURS].to_numpy(dtype=float)

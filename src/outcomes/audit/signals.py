@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._docs import FRAGMENTS, shared_doc
-from ..courses import NO_EVENTS_TABLE, Courses
+from ..courses import NO_EVENTS_TABLE, Courses, ids_in
 from ..stats.result import Col, Result
 from ..stats.rows import GroupedShares
 
@@ -324,11 +324,5 @@ def patient_codes(courses: Courses) -> np.ndarray:
 
 
 def _isin(values: pd.Series, candidates: pd.Series) -> np.ndarray:
-    """``values.isin(candidates)`` for text columns, through pyarrow (pandas' ``isin`` on the
-    ``str`` dtype converts every candidate to a Python object, far slower on millions)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    a = pa.array(values.astype("str"))
-    b = pa.array(candidates.astype("str"))
-    return pc.is_in(a, value_set=b).to_numpy(zero_copy_only=False).astype(bool)
+    """``values.isin(candidates)`` for id columns (:func:`outcomes.courses.ids_in`)."""
+    return ids_in(values, candidates)

@@ -155,7 +155,9 @@ def _who(cluster, n: int) -> np.ndarray:
         return np.arange(n)
     if isinstance(cluster, Clusters):
         return cluster.codes
-    return pd.factorize(np.asarray(cluster))[0]
+    if not isinstance(cluster, pd.Series | pd.Index | pd.Categorical):
+        cluster = np.asarray(cluster)
+    return pd.factorize(cluster)[0]  # a categorical by its codes
 
 
 def _levels(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:

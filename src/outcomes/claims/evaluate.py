@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, vocabulary
-from ..courses import Courses, Undefined, build_courses
+from ..courses import Courses, Undefined, build_courses, ids_in
 from ..errors import AnalysisError
 from ..stats import intervals
 from ..stats.result import Col
@@ -321,11 +321,15 @@ def _share_band_after_session(log, courses: Courses, params, how: How) -> Findin
 def _resolution_times(courses: Courses, params, how: How) -> tuple[pd.DataFrame, dict]:
     """The events of the claim's kinds with a time, from the session or from onset; and the
     events left out, counted."""
-    e = _condition(courses.events, params)
-    e = e[e[Col.EVENT].isin(list(params["events"]))]
+    e = courses.events
+    cond = params.get("condition")
+    kinds = e[Col.EVENT].isin(list(params["events"])).to_numpy()
+    if cond is not None:
+        kinds &= (e[Col.CONDITION] == cond).to_numpy()
     timed = e[Col.DURATION].notna().to_numpy()
-    left = {"no resolution or last-contact time": int((~timed).sum())} if (~timed).any() else {}
-    e = e[timed]
+    untimed = int((kinds & ~timed).sum())
+    left = {"no resolution or last-contact time": untimed} if untimed else {}
+    e = e[kinds & timed]
     if how.from_onset:
         onset = e[Col.ONSET_HOURS].fillna(0.0).to_numpy(float)
         e = e.assign(**{Col.DURATION: np.maximum(e[Col.DURATION].to_numpy(float) - onset, 0.0)})
@@ -432,8 +436,8 @@ def _risk_ratio_events(log, courses: Courses, params, how: How) -> Finding:
         s, group = g.units, g.group
         kinds = "/".join(params["events"])
         ev = courses.events
-        hit = ev.loc[ev[Col.EVENT].isin(list(params["events"])), Col.SESSION_ID].unique()
-        y = s[Col.SESSION_ID].isin(hit).to_numpy()
+        hit = ev.loc[ev[Col.EVENT].isin(list(params["events"])).to_numpy(), Col.SESSION_ID]
+        y = ids_in(s[Col.SESSION_ID], hit)
         details = {"groups": f"{g.exposed} over {g.reference}",
                    "share_exposed": float(y[group == 1].mean()),
                    "share_reference": float(y[group == 0].mean()),

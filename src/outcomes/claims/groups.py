@@ -46,16 +46,24 @@ def session_exposure(sessions: pd.DataFrame, params) -> pd.Series:
             is_ref = pd.Series(sessions[[flag_column(x) for x in reference]].to_numpy().any(axis=1),
                                index=sessions.index) & ~is_exp
     else:
-        values = sessions[column].astype("object")
-        is_exp = values.isin(exposed)
+        values = sessions[column]
+        is_exp = _among(values, exposed)
         if reference is None:
-            is_ref = ~is_exp & values.notna()
+            is_ref = ~is_exp & values.notna().to_numpy()
         else:
-            is_ref = values.isin(list(reference)) & ~is_exp
+            is_ref = _among(values, list(reference)) & ~is_exp
     out = pd.Series(pd.NA, index=sessions.index, dtype="Int8")
-    out[is_ref.to_numpy()] = 0
-    out[is_exp.to_numpy()] = 1
+    out[np.asarray(is_ref)] = 0
+    out[np.asarray(is_exp)] = 1
     return out
+
+
+def _among(values: pd.Series, labels: list) -> np.ndarray:
+    """Per row, whether its value is one of ``labels`` (a categorical by its codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        wanted = values.cat.categories.get_indexer(pd.Index(labels, dtype=object))
+        return np.isin(values.cat.codes.to_numpy(), wanted[wanted >= 0])
+    return values.astype("object").isin(labels).to_numpy()
 
 
 def session_reasons(sessions: pd.DataFrame, exposure: pd.Series, params) -> pd.Categorical:
@@ -76,17 +84,26 @@ def course_exposure(courses: Courses, params) -> tuple[pd.Series, pd.Series]:
     for a vocabulary column a course with sessions in both groups is in neither (``mixed
     <column>``)."""
     s = courses.sessions
-    e = session_exposure(s, params)
-    g = pd.DataFrame({Col.COURSE_ID: s[Col.COURSE_ID].to_numpy(), "e": e.to_numpy(),
-                      "known": s[params["column"]].notna().to_numpy()})
-    by = g.groupby(Col.COURSE_ID).agg(low=("e", "min"), high=("e", "max"), known=("known", "any"))
-    high = by["high"].astype("Int8")
-    why = pd.Series(np.where(by["known"], f"{params['column']} in neither group",
-                             f"{params['column']} not recorded"), index=by.index, dtype=object)
+    e = session_exposure(s, params).to_numpy(dtype=float, na_value=np.nan)
+    course = s[Col.COURSE_ID].to_numpy()
+    known = s[params["column"]].notna().to_numpy()
+    if np.any(course[1:] < course[:-1]):  # sessions are in course order (build_courses)
+        order = np.argsort(course, kind="stable")
+        course, e, known = course[order], e[order], known[order]
+    starts = np.flatnonzero(np.diff(course, prepend=course[:1] - 1) != 0)
+    index = pd.Index(course[starts], name=Col.COURSE_ID)
+    low = np.fmin.reduceat(e, starts) if len(e) else e  # NaN: no session in a group
+    high = np.fmax.reduceat(e, starts) if len(e) else e
+    known = np.logical_or.reduceat(known, starts) if len(e) else known
+    why = pd.Series(np.where(known, f"{params['column']} in neither group",
+                             f"{params['column']} not recorded"), index=index, dtype=object)
+    high = pd.Series(high, index=index).astype("Int8")
     if params["column"] == Col.CONTRAINDICATIONS:
         value = high
     else:
-        mixed = (by["low"] != by["high"]).fillna(False).to_numpy(dtype=bool)
+        # as pandas' groupby of the values did: a course with none recorded (NaN != NaN)
+        # counts as mixed too
+        mixed = low != high.to_numpy(dtype=float, na_value=np.nan)
         value = high.mask(mixed)
         why[mixed] = f"mixed {params['column']}"
     why[value.notna().to_numpy()] = ""
@@ -145,7 +162,7 @@ class Groups:
                 return int(np.count_nonzero(np.bincount(cluster.codes[self.group == g],
                                                         minlength=cluster.count)))
         else:
-            ids = self.units[Col.PATIENT_ID].to_numpy()
+            ids = pd.factorize(self.units[Col.PATIENT_ID])[0]  # codes: no Python string per unit
 
             def count(g):
                 return int(pd.unique(ids[self.group == g]).size)
