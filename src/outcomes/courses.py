@@ -545,7 +545,11 @@ def combine_courses(parts: list[Courses]) -> Courses:
     sizes = np.array([len(p.courses) for p in parts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     courses = _concat([p.courses for p in parts])
-    patient_codes, _ = _sorted_codes(courses[Col.PATIENT_ID])
+    ids = courses[Col.PATIENT_ID]
+    # integer patient ids (codes in order of the ids, as the partitioned engine gives them)
+    # order the courses as the ids themselves would
+    patient_codes = (ids.to_numpy(dtype=np.int64) if pd.api.types.is_integer_dtype(ids.dtype)
+                     else _sorted_codes(ids)[0])
     order = np.argsort(_course_keys(patient_codes, _codes(courses[Col.CONDITION])),
                        kind="stable")
     new_id = np.empty(len(order), dtype=np.int64)
