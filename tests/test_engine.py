@@ -151,3 +151,21 @@ def test_claims_only_courses_small_clinics(tmp_path, patients):
     assert slim.to_json() == whole.to_json()
     with pytest.raises(outcomes.errors.ParameterError):
         evaluate_bundle(folder, engine="partitioned", keep="some")
+
+
+def test_a_log_without_rows_holds_none_of_them(bundle):
+    """What each bucket returns is its counts: its tables' columns, none of their buffers."""
+    from outcomes.engine.run import _without_rows
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        log = outcomes.load_bundle(bundle)
+    empty = _without_rows(log)
+    for name in ("sessions", "assessments", "adverse_events"):
+        frame = getattr(empty, name)
+        assert len(frame) == 0 and list(frame.columns) == list(getattr(log, name).columns)
+        for column in frame.columns:  # an arrow column's buffers, not only its length
+            held = getattr(frame[column].array, "_pa_array", None)
+            assert held is None or held.get_total_buffer_size() < 10_000, column
+        ids = frame["patient_id"] if "patient_id" in frame else frame["session_id"]
+        assert not isinstance(ids.dtype, pd.CategoricalDtype) or len(ids.cat.categories) == 0

@@ -309,8 +309,25 @@ def slim_courses(courses: Courses, extra: Iterable[str] = ()) -> Courses:
 def _without_rows(log: SessionLog) -> SessionLog:
     """The log with its tables' columns and none of their rows (counts, rejects, warnings and
     checksums kept)."""
-    return replace(log, sessions=log.sessions.iloc[:0], assessments=log.assessments.iloc[:0],
-                   adverse_events=log.adverse_events.iloc[:0])
+    return replace(log, sessions=_no_rows(log.sessions), assessments=_no_rows(log.assessments),
+                   adverse_events=_no_rows(log.adverse_events))
+
+
+def _no_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's columns and none of its rows, holding nothing of the rows: made anew (a
+    slice, even copied, may keep the whole table's arrow buffers), without the categories of
+    id columns (only a vocabulary's are kept)."""
+    columns = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) > _ID_CATEGORIES:
+            dtype = pd.CategoricalDtype(dtype.categories[:0], ordered=dtype.ordered)
+        columns[column] = pd.Series([], dtype=dtype, name=column)
+    return pd.DataFrame(columns, columns=frame.columns)
+
+
+#: A categorical column with more categories than this (ids) keeps none in a table of no rows.
+_ID_CATEGORIES = 256
 
 
 def _map(func: Callable, tasks: list, engine: str, scheduler: str | None) -> list:
