@@ -72,6 +72,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, default=20_000_000)
     parser.add_argument("--dir", default=str(ROOT / "build" / "bench"))
     parser.add_argument("--engine", default="partitioned")
+    parser.add_argument("--only", choices=("validate", "claims"),
+                        help="run only this command (default both)")
     args = parser.parse_args(argv)
     large = make_large(Path(args.dir) / f"large_{args.sessions}", args.sessions)
     from run import make_bundle  # the 1M bundle of make bench (simulated when absent)
@@ -81,6 +83,8 @@ def main(argv=None) -> int:
     n_small = json.loads((small / "bundle.json").read_text())["sessions"]
     failures = []
     for command in (["validate"], ["claims", "--format", "json"]):
+        if args.only not in (None, command[0]):
+            continue
         ok = (0, 1) if command[0] == "validate" else (0,)
         s_small, peak_small = measure([*outcomes_command(), command[0], str(small),
                                        *command[1:], "--engine", "memory"], ok)
