@@ -225,8 +225,8 @@ def _coded(courses: Courses):
 
 
 def _combined_courses(parts: list[_Part]) -> Courses:
-    """:func:`~outcomes.courses.combine_courses` of the buckets' coded courses: patient codes
-    made global (in order of the ids over the whole bundle), session codes made distinct
+    """:func:`~outcomes.courses.combine_courses` of the buckets' coded courses (``parts`` is
+    emptied, its frames changed in place): patient codes made global (in order of the ids over the whole bundle), session codes made distinct
     between buckets, the categories made the same in every bucket."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -257,7 +257,7 @@ def _combined_courses(parts: list[_Part]) -> Courses:
         n_sessions = len(p.courses.sessions)
 
         def glob(frame: pd.DataFrame, local=local, offset=offset) -> pd.DataFrame:
-            frame = frame.copy()
+            # in place: the buckets' frames are this function's own (no second copy of them)
             frame[Col.PATIENT_ID] = local[frame[Col.PATIENT_ID].to_numpy()]
             if Col.SESSION_ID in frame:
                 codes = frame[Col.SESSION_ID].to_numpy()
@@ -271,6 +271,7 @@ def _combined_courses(parts: list[_Part]) -> Courses:
         coded.append(replace(p.courses, **{n: glob(getattr(p.courses, n))
                                            for n in CLAIMS_COLUMNS}))
         offset += n_sessions
+    parts.clear()  # the buckets' courses are now only in ``coded``
     combined = combine_courses(coded)  # the events in row order: their row numbers let go
     return replace(combined, events=combined.events.drop(columns=[Col.ROW]))
 
