@@ -11,7 +11,8 @@ validate`` and ``outcomes claims --format json`` run with ``--engine`` as whole 
 process; ``python -m outcomes.cli`` of this checkout). Targets (issue 16): peak under 6 GB each,
 and time per session within 1.5x of the same command on the 1M bundle
 (``build/bench/bundle_1000000``, measured in the same run with the in-memory engine). The exit
-status is 1 when a target is missed. """
+status is 1 when a target is missed.
+"""
 
 from __future__ import annotations
 
