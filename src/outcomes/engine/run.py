@@ -194,8 +194,28 @@ def _bucket(task: _Task) -> _Part:
         courses = build_courses(analysed, bands=task.bands)
         if task.keep is not None:
             courses, patients = _coded(slim_courses(courses, task.keep))
-            return _Part(_without_rows(log), courses, patients)
+            part = _Part(_without_rows(log), courses, patients)
+            del log, analysed
+            _release_memory()
+            return part
     return _Part(_without_rows(log), courses)
+
+
+def _release_memory() -> None:
+    """Give the memory of what was let go back to the system (arrow's pool, and glibc's heap,
+    which keeps a bucket's freed arrays otherwise: at 2M sessions 1.2 GB resident for 0.3 GB
+    of combined rows)."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _coded(courses: Courses):
@@ -277,7 +297,10 @@ def _combined_courses(parts: list[_Part]) -> Courses:
         offset += n_sessions
     parts.clear()  # the buckets' courses are now only in ``coded``
     combined = combine_courses(coded)  # the events in row order: their row numbers let go
-    return replace(combined, events=combined.events.drop(columns=[Col.ROW]))
+    coded.clear()
+    combined = replace(combined, events=combined.events.drop(columns=[Col.ROW]))
+    _release_memory()
+    return combined
 
 
 def claims_columns(catalogue) -> tuple[str, ...]:
