@@ -49,14 +49,17 @@ for name in ("sessions", "assessments", "adverse_events"):
 
 
 def outcomes_command() -> list[str]:
-    """The ``outcomes`` console script beside this Python, or ``python -m outcomes.cli``."""
-    script = Path(sys.executable).with_name("outcomes")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "outcomes.cli"]
+    """``python -m outcomes.cli`` with this Python: the package of this checkout (:func:`_env`
+    puts its ``src`` first on the path), not whichever one an installed console script
+    imports."""
+    return [sys.executable, "-m", "outcomes.cli"]
 
 
 def _env() -> dict:
     env = {**os.environ, "PYTHONPYCACHEPREFIX": str(ROOT / "build" / "bench" / "pycache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    path = [str(ROOT / "src"), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(path)
     return env
 
 

@@ -120,3 +120,52 @@ def test_engine_choice():
     assert bucket_count(250_001) == 2
     with pytest.raises(outcomes.errors.ParameterError):
         choose_engine("x", "spark")
+
+
+@pytest.mark.slow
+def test_claims_only_courses_give_the_same_claims(bundle, in_memory):
+    """keep="claims" (the command line's claims): slim, coded courses, the same verdicts."""
+    log, result = evaluate_bundle(bundle, engine="partitioned", buckets=3, keep="claims")
+    _same_log(in_memory[0], log)
+    _same_claims(in_memory[1], result)
+    assert result.to_json() == in_memory[1].to_json()
+    c = result.courses
+    assert "clinic_id" not in c.sessions and "row" not in c.events
+    assert c.sessions["patient_id"].dtype == np.int32
+    # the codes are in order of the ids: the courses are numbered as in memory
+    whole = in_memory[1].courses.courses
+    assert c.courses["patient_id"].is_monotonic_increasing
+    assert c.courses["patient_id"].nunique() == whole["patient_id"].nunique()
+    np.testing.assert_array_equal(c.courses["final_improvement"],
+                                  whole["final_improvement"])
+
+
+@pytest.mark.parametrize("patients", [5, 20, 80])
+def test_claims_only_courses_small_clinics(tmp_path, patients):
+    folder = tmp_path / "b"
+    write_bundle(outcomes.simulate(patients, seed=patients), folder, format="parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        _, whole = evaluate_bundle(folder, engine="memory")
+        _, slim = evaluate_bundle(folder, engine="partitioned", buckets=3, keep="claims")
+    assert slim.to_json() == whole.to_json()
+    with pytest.raises(outcomes.errors.ParameterError):
+        evaluate_bundle(folder, engine="partitioned", keep="some")
+
+
+def test_a_log_without_rows_holds_none_of_them(bundle):
+    """What each bucket returns is its counts: its tables' columns, none of their buffers."""
+    from outcomes.engine.run import _without_rows
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        log = outcomes.load_bundle(bundle)
+    empty = _without_rows(log)
+    for name in ("sessions", "assessments", "adverse_events"):
+        frame = getattr(empty, name)
+        assert len(frame) == 0 and list(frame.columns) == list(getattr(log, name).columns)
+        for column in frame.columns:  # an arrow column's buffers, not only its length
+            held = getattr(frame[column].array, "_pa_array", None)
+            assert held is None or held.get_total_buffer_size() < 10_000, column
+        ids = frame["patient_id"] if "patient_id" in frame else frame["session_id"]
+        assert not isinstance(ids.dtype, pd.CategoricalDtype) or len(ids.cat.categories) == 0

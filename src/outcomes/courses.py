@@ -553,7 +553,11 @@ def combine_courses(parts: list[Courses]) -> Courses:
     sizes = np.array([len(p.courses) for p in parts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     courses = _concat([p.courses for p in parts])
-    patient_codes = _codes(courses[Col.PATIENT_ID])  # categories sorted: codes are ranks
+    ids = courses[Col.PATIENT_ID]
+    # integer patient ids (codes in order of the ids, as the partitioned engine gives them)
+    # order the courses as the ids themselves would; categories are sorted: codes are ranks
+    patient_codes = (ids.to_numpy(dtype=np.int64) if pd.api.types.is_integer_dtype(ids.dtype)
+                     else _codes(ids))
     order = np.argsort(_course_keys(patient_codes, _codes(courses[Col.CONDITION])),
                        kind="stable")
     new_id = np.empty(len(order), dtype=np.int64)
@@ -579,7 +583,9 @@ def combine_courses(parts: list[Courses]) -> Courses:
 def _shared_ids(parts: list[Courses]) -> list[Courses]:
     """The parts with each id column a categorical of one sorted set of categories (the union
     of the parts'), so that their tables can be put one under the other and codes compared."""
-    columns = [c for c in ID_COLUMNS if all(c in p.sessions.columns for p in parts)]
+    columns = [c for c in ID_COLUMNS if all(
+        c in p.sessions.columns and not pd.api.types.is_integer_dtype(p.sessions[c].dtype)
+        for p in parts)]  # integer codes (the partitioned engine's) are made global there
     tables = ("sessions", "courses", "points", "events")
     new = [{name: getattr(p, name).copy(deep=False) for name in tables} for p in parts]
     for column in columns:

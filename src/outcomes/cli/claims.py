@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         log, result = evaluate_bundle(args.path, engine=args.engine, scheduler=args.scheduler,
                                catalogue=args.claims, conditions=args.condition,
-                               scales=args.scales, workdir=args.workdir)
+                               scales=args.scales, workdir=args.workdir,
+                               keep="claims")
     if args.release:
         return _release(result, args)
     if args.format in ("json", "csv"):  # stdout stays machine-readable; the notice goes first

@@ -155,6 +155,13 @@ def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None =
     ------
     BundleError
         If ``path`` is not a folder with a sessions table, or DuckDB cannot read a file.
+
+    Notes
+    -----
+    The tables are read straight from their files (never copied into DuckDB whole): each is
+    written once, split by bucket (``COPY ... PARTITION_BY``), with its original row numbers;
+    then each bucket's rows, a small table, are put back in original row order. Only the
+    session ids with their buckets are held, for the events' join.
     """
     import duckdb
 
@@ -172,35 +179,41 @@ def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None =
             formats[name] = _read(con, name, file)
         n_sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
         n = buckets or bucket_count(n_sessions)
-        _assign(con, files, n)
+        _assign(con, files, n, out / _SPLIT)
         written = _write(con, files, formats, out, n)
     except duckdb.Error as exc:
         raise BundleError(f"{path.name}: DuckDB could not read the bundle: {exc}") from None
     finally:
         con.close()
         shutil.rmtree(out / "_spill", ignore_errors=True)
+        shutil.rmtree(out / _SPLIT, ignore_errors=True)
     checksums = {file.name: _sha256(file) for file in files.values()}
     missing = tuple(n for n in TABLES if n not in files)
     (out / _MANIFEST).write_text(json.dumps({"source": path.name, "buckets": n}))
     return Partitioned(out, tuple(written), path.name, checksums, missing, int(n_sessions))
 
 
+#: Where the tables are first written split by bucket (removed when the buckets are made).
+_SPLIT = "_split"
+
+
 def _read(con, name: str, file: Path) -> str:
-    """Load one table into DuckDB with its original row numbers (``_row``); its bucket format."""
+    """A view of one table's file with its original row numbers (``_row``); its bucket format."""
     where = str(file).replace("'", "''")
-    if file.suffix.lower() == ".parquet":
-        source, fmt = f"read_parquet('{where}')", "parquet"
-    else:
-        sep = _separator(file)
-        source = f"read_csv('{where}', all_varchar=true, header=true, delim='{sep}')"
-        fmt = "parquet" if sep == "," else "csv;"
-    con.execute(f"CREATE TEMP TABLE {name} AS SELECT *, "
+    if file.suffix.lower() == ".parquet":  # the row's place in the file, read in parallel
+        con.execute(f"CREATE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
+                    f"file_row_number + 2 AS _row FROM read_parquet('{where}', "
+                    "file_row_number = true)")
+        return "parquet"
+    sep = _separator(file)
+    source = f"read_csv('{where}', all_varchar=true, header=true, delim='{sep}')"
+    con.execute(f"CREATE TEMP VIEW {name} AS SELECT *, "
                 f"CAST(row_number() OVER () + 1 AS BIGINT) AS _row FROM {source}")
-    return fmt
+    return "parquet" if sep == "," else "csv;"
 
 
-def _assign(con, files: dict[str, Path], n: int) -> None:
-    """Add the bucket ``_b`` of every row (module notes)."""
+def _assign(con, files: dict[str, Path], n: int, split: Path) -> None:
+    """Write every table's rows split by their bucket ``_b`` under ``split`` (module notes)."""
     patient = _column(con, SESSIONS.name, Col.PATIENT_ID)
     session = _column(con, SESSIONS.name, Col.SESSION_ID)
     if patient is None or session is None:
@@ -209,28 +222,43 @@ def _assign(con, files: dict[str, Path], n: int) -> None:
     def bucket(p: str) -> str:
         return f"coalesce(CAST(hash(CAST({p} AS VARCHAR)) % {n} AS INTEGER), 0)"
 
+    split.mkdir(parents=True, exist_ok=True)
+    if all(f.suffix.lower() == ".parquet" for f in files.values()):
+        # the row numbers are the files' own (file_row_number) and each bucket is put back in
+        # their order: the split may write in any order (faster); a CSV's row_number() may not
+        con.execute("SET preserve_insertion_order = false")
+
+    def copy(name: str, select: str) -> None:
+        con.execute(f"COPY ({select}) TO '{_path(split / name)}' "
+                    "(FORMAT parquet, PARTITION_BY (_b), OVERWRITE_OR_IGNORE)")
+
     con.execute(f"""CREATE TEMP TABLE session_bucket AS
-        SELECT CAST({session} AS VARCHAR) AS sid, min({bucket(patient)}) AS b
+        SELECT CAST({session} AS VARCHAR) AS sid, min({bucket(patient)}) AS b,
+               max({bucket(patient)}) AS b_max
         FROM sessions WHERE {session} IS NOT NULL GROUP BY 1""")
-    con.execute(f"""CREATE TEMP TABLE sessions_b AS
-        SELECT s.*, coalesce(k.b, {bucket('s.' + patient)}) AS _b FROM sessions s
-        LEFT JOIN session_bucket k ON CAST(s.{session} AS VARCHAR) = k.sid ORDER BY _b, _row""")
+    # a session id given to patients of different buckets: all its rows go to the lowest
+    con.execute("""CREATE TEMP TABLE shared_session AS
+        SELECT sid, b FROM session_bucket WHERE b <> b_max""")
+    copy(SESSIONS.name, f"""SELECT s.*, coalesce(k.b, {bucket('s.' + patient)}) AS _b
+        FROM sessions s LEFT JOIN shared_session k ON CAST(s.{session} AS VARCHAR) = k.sid""")
     if ASSESSMENTS.name in files:
         a_patient = _column(con, ASSESSMENTS.name, Col.PATIENT_ID)
         b = bucket(a_patient) if a_patient else "0"
-        con.execute(f"""CREATE TEMP TABLE assessments_b AS
-            SELECT *, {b} AS _b FROM assessments ORDER BY _b, _row""")
+        copy(ASSESSMENTS.name, f"SELECT *, {b} AS _b FROM assessments")
     if ADVERSE_EVENTS.name in files:
         e_session = _column(con, ADVERSE_EVENTS.name, Col.SESSION_ID)
         join = (f"LEFT JOIN session_bucket k ON CAST(e.{e_session} AS VARCHAR) = k.sid"
                 if e_session else "LEFT JOIN (SELECT NULL AS sid, NULL AS b) k ON false")
-        con.execute(f"""CREATE TEMP TABLE adverse_events_b AS
-            SELECT e.*, coalesce(k.b, 0) AS _b FROM adverse_events e {join}
-            ORDER BY _b, _row""")
+        copy(ADVERSE_EVENTS.name,
+             f"SELECT e.*, coalesce(k.b, 0) AS _b FROM adverse_events e {join}")
+    con.execute("DROP TABLE session_bucket")
 
 
 def _write(con, files: dict[str, Path], formats: dict[str, str], out: Path,
            n: int) -> list[Path]:
+    """Each bucket's rows of each table in original row order, and their row numbers."""
+    import pyarrow.parquet as pq
+
     written = []
     for i in range(n):
         folder = out / f"bucket_{i:03d}"
@@ -238,14 +266,23 @@ def _write(con, files: dict[str, Path], formats: dict[str, str], out: Path,
         folder.mkdir(parents=True, exist_ok=True)
         rows.mkdir(parents=True, exist_ok=True)
         for name in files:
-            fmt = formats[name]
-            select = f"SELECT * EXCLUDE (_b, _row) FROM {name}_b WHERE _b = {i} ORDER BY _row"
-            if fmt == "parquet":
+            part = out / _SPLIT / name / f"_b={i}"
+            if formats[name] == "parquet" and part.is_dir():  # a small table: sorted by arrow
+                table = pq.read_table(part, partitioning=None).sort_by("_row")
+                pq.write_table(table.select(["_row"]), rows / f"{name}.parquet")
+                pq.write_table(table.drop_columns(["_row"]), folder / f"{name}.parquet")
+                continue
+            if part.is_dir():
+                source = f"read_parquet('{_path(part)}/*.parquet', hive_partitioning = false)"
+            else:  # no rows in this bucket: the table's columns only
+                source = f"(SELECT * FROM {name} LIMIT 0)"
+            select = f"SELECT * EXCLUDE (_row) FROM {source} ORDER BY _row"
+            if formats[name] == "parquet":
                 target, options = folder / f"{name}.parquet", "FORMAT parquet"
             else:
                 target, options = folder / f"{name}.csv", "FORMAT csv, HEADER, DELIMITER ';'"
             con.execute(f"COPY ({select}) TO '{_path(target)}' ({options})")
-            con.execute(f"COPY (SELECT _row FROM {name}_b WHERE _b = {i} ORDER BY _row) "
+            con.execute(f"COPY (SELECT _row FROM {source} ORDER BY _row) "
                         f"TO '{_path(rows / f'{name}.parquet')}' (FORMAT parquet)")
         written.append(folder)
     return written

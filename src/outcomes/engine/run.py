@@ -25,6 +25,9 @@ The accepted tables themselves are not kept in the combined
 :class:`~outcomes.bundle.log.SessionLog` (its ``sessions``, ``assessments`` and
 ``adverse_events`` have the columns and no rows): what the statistics need is in the courses.
 So memory is bounded by one bucket's loading plus the analysis rows, not by the bundle.
+With ``keep="claims"`` (``outcomes claims``) the analysis rows are only the columns the
+claims read, with integer codes for the ids (:func:`slim_courses`, :data:`CLAIMS_COLUMNS`):
+about a third of the memory of the full rows.
 """
 
 from __future__ import annotations
@@ -42,13 +45,34 @@ import pandas as pd
 from ..bundle.load import load_bundle, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
-from ..courses import DEFAULT_BANDS, Courses, build_courses, combine_courses
+from ..courses import DEFAULT_BANDS, CourseCol, Courses, build_courses, combine_courses
 from ..errors import DataQualityWarning, ParameterError
 from .choose import AUTO_BYTES, ENGINES, choose_engine
 from .partition import Partitioned, partition_bundle
 
-__all__ = ["ENGINES", "AUTO_BYTES", "choose_engine", "load_courses", "evaluate_bundle"]
+__all__ = ["ENGINES", "AUTO_BYTES", "CLAIMS_COLUMNS", "choose_engine", "load_courses",
+           "evaluate_bundle", "slim_courses", "claims_columns"]
 
+#: The columns of each :class:`~outcomes.courses.Courses` table that the claims catalogue's
+#: statistics read (estimands, their groups and confounders, sensitivity views), besides every
+#: ``flag_<item>`` and reached-band column and each claim's own ``column``: what
+#: ``keep="claims"`` keeps of each bucket's courses. ``row`` orders the combined events (and
+#: is dropped then).
+CLAIMS_COLUMNS = {
+    "sessions": (CourseCol.COURSE_ID, Col.PATIENT_ID, Col.SESSION_ID, Col.CONDITION, Col.SETTING,
+                 Col.FITZPATRICK, Col.AGE_BAND, Col.CONTRAINDICATIONS, Col.DURATION_MIN,
+                 Col.PAIN_VAS),
+    "courses": (CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.SETTING,
+                Col.FITZPATRICK, Col.AGE_BAND, CourseCol.N_SESSIONS,
+                CourseCol.BASELINE_SEVERITY, "end_improvement", "follow_up_improvement",
+                "final_improvement", CourseCol.FINAL_MISSING, CourseCol.NOTABLE),
+    "points": (CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, CourseCol.POINT,
+               CourseCol.AFTER_SESSION, CourseCol.IMPROVEMENT, CourseCol.UNDEFINED),
+    "events": (Col.ROW, CourseCol.COURSE_ID, Col.PATIENT_ID, Col.SESSION_ID, Col.EVENT,
+               Col.ONSET_HOURS, CourseCol.DURATION, CourseCol.OBSERVED),
+}
+#: What ``keep`` may be: every column, or those the claims read (:data:`CLAIMS_COLUMNS`).
+KEEP = ("all", "claims")
 #: Row numbers inside a reason: "row 12", "rows 3, 9" (its own table), "sessions row 4".
 _ROWS_IN_TEXT = re.compile(r"\b(sessions )?(rows?) (\d+(?:, \d+)*)")
 
@@ -60,12 +84,19 @@ class _Task:
     scales: dict[str, Scale]
     conditions: tuple[str, ...] | None
     bands: dict[str, float] | None
+    keep: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
 class _Part:
     log: SessionLog
     courses: Courses | None
+    patients: object = None  # with keep: the bucket's patient ids, sorted (pyarrow array)
+
+
+#: Text columns of the claims' courses held as categories (a handful of distinct values).
+_CATEGORIES = (CourseCol.POINT, CourseCol.UNDEFINED, CourseCol.FINAL_MISSING,
+               Col.CONTRAINDICATIONS)
 
 
 def _renumber(log: SessionLog, rows: dict[str, Path]) -> SessionLog:
@@ -126,14 +157,180 @@ def _bucket(task: _Task) -> _Part:
     if task.bands is not None:
         analysed = log.filter(condition=list(task.conditions)) if task.conditions else log
         courses = build_courses(analysed, bands=task.bands)
+        if task.keep is not None:
+            courses, patients = _coded(slim_courses(courses, task.keep))
+            part = _Part(_without_rows(log), courses, patients)
+            del log, analysed
+            _release_memory()
+            return part
     return _Part(_without_rows(log), courses)
+
+
+def _release_memory() -> None:
+    """Give the memory of what was let go back to the system (arrow's pool, and glibc's heap,
+    which keeps a bucket's freed arrays otherwise: at 2M sessions 1.2 GB resident for 0.3 GB
+    of combined rows)."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+def _coded(courses: Courses):
+    """The slim courses in compact form: patient ids as int32 codes in order of the ids
+    (with the sorted ids returned, for :func:`_combined_courses`), session ids as int32 codes
+    (-1 for an event whose session is not among the sessions), a few text columns as
+    categories. The statistics see the same groups, orders and counts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = courses.sessions[Col.PATIENT_ID]
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # as build_courses makes them: categories
+        # sorted and shared by the four tables, so their codes are the codes in id order
+        patients = pa.array(ids.cat.categories.to_numpy(dtype=object), type=pa.large_string())
+
+        def patient_codes(values: pd.Series) -> np.ndarray:
+            return values.cat.codes.to_numpy().astype(np.int32)
+    else:
+        every = pa.chunked_array([pa.array(getattr(courses, n)[Col.PATIENT_ID].array,
+                                           type=pa.large_string(), from_pandas=True)
+                                  for n in CLAIMS_COLUMNS]).combine_chunks()
+        patients = pc.unique(every).sort()
+
+        def patient_codes(values: pd.Series) -> np.ndarray:
+            text = pa.array(values.array, type=pa.large_string(), from_pandas=True)
+            return pc.index_in(text, patients).to_numpy(zero_copy_only=False).astype(np.int32)
+    sessions = pd.Index(courses.sessions[Col.SESSION_ID])
+
+    def code(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame[Col.PATIENT_ID] = patient_codes(frame[Col.PATIENT_ID])
+        if Col.SESSION_ID in frame:
+            frame[Col.SESSION_ID] = sessions.get_indexer(frame[Col.SESSION_ID]).astype(np.int32)
+        for column in _CATEGORIES:
+            if column in frame and not isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype("category")
+        return frame
+
+    return replace(courses, **{n: code(getattr(courses, n)) for n in CLAIMS_COLUMNS}), patients
+
+
+def _combined_courses(parts: list[_Part]) -> Courses:
+    """:func:`~outcomes.courses.combine_courses` of the buckets' coded courses (``parts`` is
+    emptied, its frames changed in place): patient codes made global (in order of the ids over
+    the whole bundle), session codes made distinct between buckets, the categories made the same
+    in every bucket."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    every = pa.chunked_array([p.patients for p in parts]).combine_chunks()
+    order = pc.sort_indices(every).to_numpy()
+    ranked = every.take(pa.array(order))
+    new = np.ones(len(order), dtype=bool)  # a patient in two buckets keeps one code
+    if len(order) > 1:
+        new[1:] = pc.not_equal(ranked.slice(1), ranked.slice(0, len(ranked) - 1)).to_numpy(
+            zero_copy_only=False)
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.cumsum(new) - 1
+    starts = np.concatenate([[0], np.cumsum([len(p.patients) for p in parts])])
+    categories = {}
+    for column in _CATEGORIES:
+        seen = set()
+        for p in parts:
+            for name in CLAIMS_COLUMNS:
+                frame = getattr(p.courses, name)
+                if column in frame:
+                    seen.update(frame[column].cat.categories)
+        categories[column] = sorted(seen)
+    offset = 0
+    coded = []
+    for p, start in zip(parts, starts[:-1], strict=True):
+        local = rank[start: start + len(p.patients)]
+        n_sessions = len(p.courses.sessions)
+
+        def glob(frame: pd.DataFrame, local=local, offset=offset) -> pd.DataFrame:
+            # in place: the buckets' frames are this function's own (no second copy of them)
+            frame[Col.PATIENT_ID] = local[frame[Col.PATIENT_ID].to_numpy()]
+            if Col.SESSION_ID in frame:
+                codes = frame[Col.SESSION_ID].to_numpy()
+                frame[Col.SESSION_ID] = np.where(codes >= 0, codes + offset, -1).astype(
+                    np.int32)
+            for column, cats in categories.items():
+                if column in frame:
+                    frame[column] = frame[column].cat.set_categories(cats)
+            return frame
+
+        coded.append(replace(p.courses, **{n: glob(getattr(p.courses, n))
+                                           for n in CLAIMS_COLUMNS}))
+        offset += n_sessions
+    parts.clear()  # the buckets' courses are now only in ``coded``
+    combined = combine_courses(coded)  # the events in row order: their row numbers let go
+    coded.clear()
+    combined = replace(combined, events=combined.events.drop(columns=[Col.ROW]))
+    _release_memory()
+    return combined
+
+
+def claims_columns(catalogue) -> tuple[str, ...]:
+    """The extra columns the claims of ``catalogue`` name (their ``column`` parameters).
+
+    >>> from outcomes.claims.catalogue import load_catalogue
+    >>> "contraindications" in claims_columns(load_catalogue())
+    True
+    """
+    return tuple(sorted({str(c.parameters["column"]) for c in catalogue.claims
+                         if "column" in c.parameters}))
+
+
+def slim_courses(courses: Courses, extra: Iterable[str] = ()) -> Courses:
+    """The courses with only the columns the claims read (:data:`CLAIMS_COLUMNS`, every
+    ``flag_``/``reached_`` column, and ``extra``), for an evaluation that keeps only the verdicts.
+
+    >>> from outcomes import load_sample
+    >>> c = slim_courses(build_courses(load_sample()))
+    >>> "clinic_id" in c.sessions, "final_improvement" in c.courses
+    (False, True)
+    """
+    extra = tuple(extra)
+
+    def kept(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        wanted = set(CLAIMS_COLUMNS[name]) | set(extra)
+        return frame[[c for c in frame.columns if c in wanted
+                      or str(c).startswith(("flag_", "reached_"))]]
+
+    return replace(courses, **{name: kept(name, getattr(courses, name))
+                               for name in CLAIMS_COLUMNS})
 
 
 def _without_rows(log: SessionLog) -> SessionLog:
     """The log with its tables' columns and none of their rows (counts, rejects, warnings and
     checksums kept)."""
-    return replace(log, sessions=log.sessions.iloc[:0], assessments=log.assessments.iloc[:0],
-                   adverse_events=log.adverse_events.iloc[:0])
+    return replace(log, sessions=_no_rows(log.sessions), assessments=_no_rows(log.assessments),
+                   adverse_events=_no_rows(log.adverse_events))
+
+
+def _no_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's columns and none of its rows, holding nothing of the rows: made anew (a
+    slice, even copied, may keep the whole table's arrow buffers), without the categories of
+    id columns (only a vocabulary's are kept)."""
+    columns = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) > _ID_CATEGORIES:
+            dtype = pd.CategoricalDtype(dtype.categories[:0], ordered=dtype.ordered)
+        columns[column] = pd.Series([], dtype=dtype, name=column)
+    return pd.DataFrame(columns, columns=frame.columns)
+
+
+#: A categorical column with more categories than this (ids) keeps none in a table of no rows.
+_ID_CATEGORIES = 256
 
 
 def _map(func: Callable, tasks: list, engine: str, scheduler: str | None) -> list:
@@ -175,8 +372,8 @@ def _combined_log(parts: list[SessionLog], split: Partitioned) -> SessionLog:
 def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = None,
                  scales=None, conditions: Iterable[str] | None = None,
                  bands: dict[str, float] | None = None, workdir: str | Path | None = None,
-                 buckets: int | None = None, courses: bool = True
-                 ) -> tuple[SessionLog, Courses | None]:
+                 buckets: int | None = None, courses: bool = True,
+                 keep: Iterable[str] | None = None) -> tuple[SessionLog, Courses | None]:
     """Load a bundle folder and build its courses with the partitioned or the dask engine.
 
     Parameters
@@ -200,6 +397,9 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
         Number of buckets (default: one per 250,000 sessions).
     courses : bool
         False: only load and check (``outcomes validate``); the courses are then ``None``.
+    keep : iterable of str, optional
+        Keep of each bucket's courses only the columns the claims read (:func:`slim_courses`)
+        and these; default every column.
 
     Returns
     -------
@@ -218,7 +418,8 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
         wanted = tuple(conditions) if conditions is not None else None
         tasks = [_Task(b, {n: split.rows_file(b, n) for n in TABLES
                            if n not in split.missing}, scale_map, wanted,
-                       dict(DEFAULT_BANDS if bands is None else bands) if courses else None)
+                       dict(DEFAULT_BANDS if bands is None else bands) if courses else None,
+                       tuple(keep) if keep is not None else None)
                  for b in split.buckets]
         # a bucket's own warning would name the bucket: every bucket's is kept out here, in
         # this thread, before any worker thread starts (catch_warnings in threads is not
@@ -230,12 +431,15 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
     warn_summary(log, stacklevel=3)
     if not courses:
         return log, None
+    if keep is not None:
+        return log, _combined_courses(parts)
     return log, combine_courses([p.courses for p in parts])
 
 
 def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = None,
              catalogue=None, conditions: Iterable[str] | None = None, scales=None,
-             workdir: str | Path | None = None, buckets: int | None = None):
+             workdir: str | Path | None = None, buckets: int | None = None,
+             keep: str = "all"):
     """Evaluate the claims catalogue on a bundle with the chosen engine.
 
     Parameters
@@ -248,6 +452,10 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
         As for :func:`load_courses`.
     catalogue, conditions, scales
         As for :func:`outcomes.evaluate_claims` and :func:`outcomes.load_bundle`.
+    keep : {"all", "claims"}
+        ``claims``: with the partitioned and dask engines, the result's courses keep only the
+        columns the claims read (:func:`slim_courses`; the same verdicts in less memory, for
+        a caller that needs the claims only).
 
     Returns
     -------
@@ -262,6 +470,8 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
     from ..claims.model import Catalogue
 
     chosen = choose_engine(path, engine)
+    if keep not in KEEP:
+        raise ParameterError(f"keep must be one of {', '.join(KEEP)}; got {keep!r}.")
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)
     conditions = ([conditions] if isinstance(conditions, str) else
@@ -276,6 +486,7 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
         return log, evaluate_claims(log, catalogue=catalogue, courses=courses)
     log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,
                                 conditions=conditions, bands=dict(catalogue.bands),
-                                workdir=workdir, buckets=buckets)
+                                workdir=workdir, buckets=buckets,
+                                keep=claims_columns(catalogue) if keep == "claims" else None)
     return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions,
                                 courses=courses)
