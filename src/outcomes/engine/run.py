@@ -453,9 +453,9 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
     catalogue, conditions, scales
         As for :func:`outcomes.evaluate_claims` and :func:`outcomes.load_bundle`.
     keep : {"all", "claims"}
-        ``claims``: with the partitioned and dask engines, the result's courses keep only the
-        columns the claims read (:func:`slim_courses`; the same verdicts in less memory, for
-        a caller that needs the claims only).
+        ``claims``: the result's courses keep only the columns the claims read
+        (:func:`slim_courses`; the same verdicts in less memory, for a caller that needs the
+        claims only).
 
     Returns
     -------
@@ -482,7 +482,10 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
             return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions)
         # the courses hold what the statistics need: the accepted rows are let go before them
         courses = build_courses(log, bands=dict(catalogue.bands))
+        if keep == "claims":
+            courses = slim_courses(courses, claims_columns(catalogue))
         log = _without_rows(log)
+        _release_memory()
         return log, evaluate_claims(log, catalogue=catalogue, courses=courses)
     log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,
                                 conditions=conditions, bands=dict(catalogue.bands),
