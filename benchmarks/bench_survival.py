@@ -48,7 +48,7 @@ def run(step) -> None:
     step.target("whole hours", best_of(3, lambda: kaplan_meier(hours, e)),
                 min(1.0, 3 * ref_hours + 0.1))
     step.target("distinct times", best_of(3, lambda: kaplan_meier(t, e)), 4 * ref_distinct + 0.1)
-    step.target("clustered", best_of(2, lambda: kaplan_meier(t, e, cl)),
+    step.target("clustered", best_of(2, lambda: kaplan_meier(t, e, cluster=cl)),
                 min(5.0, 10 * ref_distinct + 0.2))
 
 
