@@ -194,3 +194,33 @@ def test_minimum_information_is_configurable(tmp_path):
              catalogue=user)
     assert "at least" not in r["reason"]
     assert np.isfinite(r["estimate"])
+
+
+def test_a_course_without_its_group_column_is_not_recorded_and_one_in_both_groups_mixed():
+    """A course's group on a vocabulary column: "mixed" only with sessions in both groups; a
+    course none of whose sessions records the column is "not recorded" (not mixed, as
+    NaN != NaN once made it)."""
+    import warnings
+    from dataclasses import replace
+
+    from outcomes import load_sample
+    from outcomes.claims.groups import course_exposure
+    from outcomes.courses import build_courses
+
+    with warnings.catch_warnings(action="ignore"):
+        courses = build_courses(load_sample())
+    s = courses.sessions.copy()
+    ids = s["course_id"].to_numpy()
+    several = s.groupby("course_id").size().loc[lambda n: n >= 2].index[:2]
+    blank, both = (ids == c for c in several)
+    s["setting"] = s["setting"].astype(object)
+    s.loc[blank, "setting"] = None
+    first_of_both = np.flatnonzero(both)[0]
+    s.loc[both, "setting"] = "home"
+    s.loc[s.index[first_of_both], "setting"] = "professional"
+    params = {"column": "setting", "exposed": ["professional"], "reference": ["home"]}
+    s["setting"] = s["setting"].astype(courses.sessions["setting"].dtype)
+    value, why = course_exposure(replace(courses, sessions=s), params)
+    assert why.loc[several[0]] == "setting not recorded" and value.isna().loc[several[0]]
+    assert why.loc[several[1]] == "mixed setting" and value.isna().loc[several[1]]
+    assert (why == "mixed setting").sum() < len(why) / 2

@@ -101,9 +101,9 @@ def course_exposure(courses: Courses, params) -> tuple[pd.Series, pd.Series]:
     if params["column"] == Col.CONTRAINDICATIONS:
         value = high
     else:
-        # as pandas' groupby of the values did: a course with none recorded (NaN != NaN)
-        # counts as mixed too
-        mixed = low != high.to_numpy(dtype=float, na_value=np.nan)
+        # sessions in both groups; a course with none in either (NaN) is not mixed: it is
+        # in neither group, or its column is not recorded
+        mixed = ~np.isnan(low) & (low != high.to_numpy(dtype=float, na_value=np.nan))
         value = high.mask(mixed)
         why[mixed] = f"mixed {params['column']}"
     why[value.notna().to_numpy()] = ""
