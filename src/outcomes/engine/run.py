@@ -189,29 +189,16 @@ def _coded(courses: Courses):
     (-1 for an event whose session is not among the sessions), a few text columns as
     categories. The statistics see the same groups, orders and counts."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
+    # build_courses's patient ids are categoricals of the sorted ids, one set of categories
+    # for the four tables: their codes are the codes in id order
     ids = courses.sessions[Col.PATIENT_ID]
-    if isinstance(ids.dtype, pd.CategoricalDtype):  # as build_courses makes them: categories
-        # sorted and shared by the four tables, so their codes are the codes in id order
-        patients = pa.array(ids.cat.categories.to_numpy(dtype=object), type=pa.large_string())
-
-        def patient_codes(values: pd.Series) -> np.ndarray:
-            return values.cat.codes.to_numpy().astype(np.int32)
-    else:
-        every = pa.chunked_array([pa.array(getattr(courses, n)[Col.PATIENT_ID].array,
-                                           type=pa.large_string(), from_pandas=True)
-                                  for n in CLAIMS_COLUMNS]).combine_chunks()
-        patients = pc.unique(every).sort()
-
-        def patient_codes(values: pd.Series) -> np.ndarray:
-            text = pa.array(values.array, type=pa.large_string(), from_pandas=True)
-            return pc.index_in(text, patients).to_numpy(zero_copy_only=False).astype(np.int32)
+    patients = pa.array(ids.cat.categories.to_numpy(dtype=object), type=pa.large_string())
     sessions = pd.Index(courses.sessions[Col.SESSION_ID])
 
     def code(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
-        frame[Col.PATIENT_ID] = patient_codes(frame[Col.PATIENT_ID])
+        frame[Col.PATIENT_ID] = frame[Col.PATIENT_ID].cat.codes.to_numpy().astype(np.int32)
         if Col.SESSION_ID in frame:
             frame[Col.SESSION_ID] = sessions.get_indexer(frame[Col.SESSION_ID]).astype(np.int32)
         for column in _CATEGORIES:
