@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..bundle.codes import sorted_codes
 from ..bundle.load import load_bundle, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
@@ -215,17 +216,10 @@ def _combined_courses(parts: list[_Part]) -> Courses:
     the whole bundle), session codes made distinct between buckets, the categories made the same
     in every bucket."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     every = pa.chunked_array([p.patients for p in parts]).combine_chunks()
-    order = pc.sort_indices(every).to_numpy()
-    ranked = every.take(pa.array(order))
-    new = np.ones(len(order), dtype=bool)  # a patient in two buckets keeps one code
-    if len(order) > 1:
-        new[1:] = pc.not_equal(ranked.slice(1), ranked.slice(0, len(ranked) - 1)).to_numpy(
-            zero_copy_only=False)
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.cumsum(new) - 1
+    # each bucket's patients by their rank among all (a patient in two buckets keeps one code)
+    rank = sorted_codes(pd.Series(every.to_pandas()))[0].astype(np.int32)
     starts = np.concatenate([[0], np.cumsum([len(p.patients) for p in parts])])
     categories = {}
     for column in _CATEGORIES:
