@@ -8,6 +8,7 @@ is analysed in memory, with the partitioned engine in three buckets, and on a Da
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -138,6 +139,28 @@ def test_claims_only_courses_give_the_same_claims(bundle, in_memory):
     assert c.courses["patient_id"].nunique() == whole["patient_id"].nunique()
     np.testing.assert_array_equal(c.courses["final_improvement"],
                                   whole["final_improvement"])
+
+
+@pytest.mark.slow
+def test_buckets_in_worker_processes_give_the_same_claims(bundle, in_memory):
+    """workers=2: the buckets loaded in two spawned processes, the same log and verdicts."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", outcomes.DataQualityWarning)
+        log, result = evaluate_bundle(bundle, engine="partitioned", buckets=3, keep="claims",
+                                      workers=2)
+    assert _data_quality(caught) == in_memory[2]  # the one warning, from this process
+    _same_log(in_memory[0], log)
+    assert result.to_json() == in_memory[1].to_json()
+
+
+def test_worker_processes_from_half_a_million_sessions():
+    from outcomes.engine.run import PROCESS_SESSIONS, workers_for
+
+    assert workers_for(PROCESS_SESSIONS - 1) == 1
+    assert workers_for(PROCESS_SESSIONS) == min(4, len(os.sched_getaffinity(0)))
+    assert workers_for(10, workers=3) == 3
+    with pytest.raises(outcomes.errors.ParameterError):
+        workers_for(10, workers=0)
 
 
 @pytest.mark.parametrize("patients", [5, 20, 80])

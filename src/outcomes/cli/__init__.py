@@ -41,12 +41,15 @@ ENGINE_HELP = ("how to run: memory (one process), partitioned (split by patient 
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--engine``, ``--scheduler`` and ``--workdir`` (:mod:`outcomes.engine`)."""
+    """``--engine``, ``--scheduler``, ``--workers`` and ``--workdir`` (:mod:`outcomes.engine`)."""
     parser.add_argument("--engine", choices=("auto", "memory", "partitioned", "dask"),
                         default="auto", help=ENGINE_HELP)
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="with --engine dask: the Dask scheduler (tcp://host:8786); without "
                              "it a local cluster of two workers runs in this process")
+    parser.add_argument("--workers", metavar="N", type=whole_number(1),
+                        help="with --engine partitioned: processes the buckets are loaded in, "
+                             "side by side (default: the cores, from 500,000 sessions on)")
     parser.add_argument("--workdir", metavar="DIR",
                         help="with --engine partitioned or dask: where the patient buckets are "
                              "written (on a cluster, storage every worker reads); default a "

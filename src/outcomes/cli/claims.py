@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         log, result = evaluate_bundle(args.path, engine=args.engine, scheduler=args.scheduler,
                                catalogue=args.claims, conditions=args.condition,
                                scales=args.scales, workdir=args.workdir,
-                               keep="claims")
+                               workers=args.workers, keep="claims")
     if args.release:
         return _release(result, args)
     if args.format in ("json", "csv"):  # stdout stays machine-readable; the notice goes first

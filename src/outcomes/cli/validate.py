@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
             from ..engine.run import load_courses
 
             log, _ = load_courses(args.path, engine=engine, scheduler=args.scheduler,
-                                  scales=args.scales, workdir=args.workdir, courses=False)
+                                  scales=args.scales, workdir=args.workdir,
+                                  workers=args.workers, courses=False)
     print(report(log, shown=args.show))
     if args.rejects:  # a folder that cannot be written: OutputError, exit 2 (the dispatcher)
         from ..output.export import save_rejects

@@ -32,6 +32,7 @@ about a third of the memory of the full rows.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import warnings
@@ -49,10 +50,10 @@ from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
 from ..courses import DEFAULT_BANDS, CourseCol, Courses, build_courses, combine_courses
 from ..errors import DataQualityWarning, ParameterError
 from .choose import AUTO_BYTES, ENGINES, choose_engine
-from .partition import Partitioned, partition_bundle
+from .partition import SESSIONS_PER_BUCKET, Partitioned, partition_bundle
 
-__all__ = ["ENGINES", "AUTO_BYTES", "CLAIMS_COLUMNS", "choose_engine", "load_courses",
-           "evaluate_bundle", "slim_courses", "claims_columns"]
+__all__ = ["ENGINES", "AUTO_BYTES", "CLAIMS_COLUMNS", "PROCESS_SESSIONS", "choose_engine",
+           "load_courses", "evaluate_bundle", "slim_courses", "claims_columns", "workers_for"]
 
 #: The columns of each :class:`~outcomes.courses.Courses` table that the claims catalogue's
 #: statistics read (estimands, their groups and confounders, sensitivity views), besides every
@@ -314,10 +315,45 @@ def _no_rows(frame: pd.DataFrame) -> pd.DataFrame:
 _ID_CATEGORIES = 256
 
 
-def _map(func: Callable, tasks: list, engine: str, scheduler: str | None) -> list:
-    """``[func(t) for t in tasks]``, here or on a Dask cluster."""
+#: Sessions from which the partitioned engine runs its buckets in worker processes (below it a
+#: worker's start, about a second of imports, costs more than it saves).
+PROCESS_SESSIONS = 2 * SESSIONS_PER_BUCKET
+
+
+def workers_for(sessions: int, workers: int | None = None) -> int:
+    """Worker processes of the partitioned engine for a bundle of ``sessions`` sessions: the
+    machine's cores (at most 4: each holds a bucket) from :data:`PROCESS_SESSIONS` on, else 1;
+    ``workers`` given, that.
+
+    >>> workers_for(1000), workers_for(1000, workers=2)
+    (1, 2)
+    """
+    if workers is not None:
+        if int(workers) < 1:
+            raise ParameterError(f"workers must be 1 or more; got {workers!r}.")
+        return int(workers)
+    if sessions < PROCESS_SESSIONS:
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+
+
+def _map(func: Callable, tasks: list, engine: str, scheduler: str | None,
+         workers: int = 1) -> list:
+    """``[func(t) for t in tasks]``: here, in ``workers`` processes, or on a Dask cluster.
+
+    Worker processes are spawned (not forked: DuckDB's and pyarrow's threads of this process
+    would be copied mid-flight), and the results come back in the order of ``tasks``.
+    """
     if engine != "dask":
-        return [func(t) for t in tasks]
+        if workers <= 1 or len(tasks) <= 1:
+            return [func(t) for t in tasks]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            return list(pool.map(func, tasks))
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
@@ -354,7 +390,8 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
                  scales=None, conditions: Iterable[str] | None = None,
                  bands: dict[str, float] | None = None, workdir: str | Path | None = None,
                  buckets: int | None = None, courses: bool = True,
-                 keep: Iterable[str] | None = None) -> tuple[SessionLog, Courses | None]:
+                 keep: Iterable[str] | None = None,
+                 workers: int | None = None) -> tuple[SessionLog, Courses | None]:
     """Load a bundle folder and build its courses with the partitioned or the dask engine.
 
     Parameters
@@ -381,6 +418,10 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
     keep : iterable of str, optional
         Keep of each bucket's courses only the columns the claims read (:func:`slim_courses`)
         and these; default every column.
+    workers : int, optional
+        With ``engine="partitioned"``: processes the buckets are loaded in, side by side
+        (default :func:`workers_for`: the cores, from 500,000 sessions on; 1 runs them here, one
+        after the other). The results are the same whichever the number.
 
     Returns
     -------
@@ -407,7 +448,8 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
         # safe), and the combined one names the bundle
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            parts = _map(_bucket, tasks, engine, scheduler)
+            parts = _map(_bucket, tasks, engine, scheduler,
+                         workers_for(split.sessions, workers))
     log = _combined_log([p.log for p in parts], split)
     warn_summary(log, stacklevel=3)
     if not courses:
@@ -420,7 +462,7 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
 def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = None,
              catalogue=None, conditions: Iterable[str] | None = None, scales=None,
              workdir: str | Path | None = None, buckets: int | None = None,
-             keep: str = "all"):
+             keep: str = "all", workers: int | None = None):
     """Evaluate the claims catalogue on a bundle with the chosen engine.
 
     Parameters
@@ -429,7 +471,7 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
         A bundle (a folder of CSV or Parquet tables for the partitioned and dask engines).
     engine : {"auto", "memory", "partitioned", "dask"}, optional
         Default ``auto`` (:func:`choose_engine`).
-    scheduler, workdir, buckets
+    scheduler, workdir, buckets, workers
         As for :func:`load_courses`.
     catalogue, conditions, scales
         As for :func:`outcomes.evaluate_claims` and :func:`outcomes.load_bundle`.
@@ -470,7 +512,7 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
         return log, evaluate_claims(log, catalogue=catalogue, courses=courses)
     log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,
                                 conditions=conditions, bands=dict(catalogue.bands),
-                                workdir=workdir, buckets=buckets,
+                                workdir=workdir, buckets=buckets, workers=workers,
                                 keep=claims_columns(catalogue) if keep == "claims" else None)
     return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions,
                                 courses=courses)
