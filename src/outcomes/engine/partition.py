@@ -13,6 +13,11 @@ loader reads as it reads the whole (:func:`outcomes.load_bundle`):
   events) go to one bucket (the lowest of theirs), where the loader finds the conflict as in the
   whole bundle.
 
+The split is written in two steps: every table split by bucket in one DuckDB pass, then each
+bucket's folder with its rows in their original order (:meth:`Partitioned.write_bucket`), which
+the engine leaves to the task that analyses the bucket, so that the buckets are written side by
+side (``partition_bundle(..., write=False)``).
+
 Reading is strict: CSV cells are read as text (DuckDB's ``all_varchar``, nothing inferred) and
 Parquet columns keep their types, so every value reaches the existing checks of the data
 contract unchanged. A comma-separated CSV bundle is written as Parquet buckets of text columns; a
@@ -31,7 +36,8 @@ import hashlib
 import json
 import math
 import shutil
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bundle.schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col
@@ -71,10 +77,33 @@ class Partitioned:
     checksums: dict[str, str]
     missing: tuple[str, ...]
     sessions: int
+    files: dict[str, Path] = field(default_factory=dict)  # the original table files
+    formats: dict[str, str] = field(default_factory=dict)  # each table's bucket format
 
     def rows_file(self, bucket: Path, table: str) -> Path:
         """The file of original row numbers of ``table`` in ``bucket``."""
         return self.folder / "rows" / bucket.name / f"{table}.parquet"
+
+    def write_bucket(self, bucket: Path) -> Path:
+        """Write ``bucket`` (one of :attr:`buckets`) from the split of
+        ``partition_bundle(..., write=False)``: its rows of each table in original row order,
+        and their row numbers. Returns the bucket's folder (already there: nothing is done).
+
+        Each bucket is written by itself, so the buckets can be written where they are
+        analysed, side by side (:mod:`outcomes.engine.run`).
+        """
+        if bucket.is_dir():
+            return bucket
+        import duckdb
+
+        con = duckdb.connect(config={"threads": 1})
+        try:
+            _write_bucket(con, self, int(bucket.name.rsplit("_", 1)[1]))
+        except duckdb.Error as exc:
+            raise BundleError(f"{self.source}: DuckDB could not write a bucket: {exc}") from None
+        finally:
+            con.close()
+        return bucket
 
 
 def bucket_count(sessions: int) -> int:
@@ -131,7 +160,8 @@ def _column(con, table: str, wanted: str) -> str | None:
 
 
 def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None = None,
-                     memory_limit: str = "2GB", threads: int = 2) -> Partitioned:
+                     memory_limit: str = "2GB", threads: int = 2,
+                     write: bool = True) -> Partitioned:
     """Split the bundle folder ``path`` into patient buckets under ``out`` (see module notes).
 
     Parameters
@@ -146,6 +176,9 @@ def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None =
         DuckDB's memory limit (it spills to ``out`` beyond it).
     threads : int
         DuckDB's threads.
+    write : bool
+        False: only split the tables by bucket (under ``out/_split``); each bucket folder is
+        then written by :meth:`Partitioned.write_bucket`, by whoever analyses it.
 
     Returns
     -------
@@ -170,27 +203,36 @@ def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None =
     if (out / _MANIFEST).exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in (*out.glob("bucket_*"), *out.glob("_bucket_*"), out / "rows", out / _SPLIT):
+        shutil.rmtree(stale, ignore_errors=True)  # an earlier split stopped half way
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads,
                                  "temp_directory": str(out / "_spill"),
                                  "preserve_insertion_order": True})
     formats = {}
-    try:
-        for name, file in files.items():
-            formats[name] = _read(con, name, file)
-        n_sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        n = buckets or bucket_count(n_sessions)
-        _assign(con, files, n, out / _SPLIT)
-        written = _write(con, files, formats, out, n)
-    except duckdb.Error as exc:
-        raise BundleError(f"{path.name}: DuckDB could not read the bundle: {exc}") from None
-    finally:
-        con.close()
-        shutil.rmtree(out / "_spill", ignore_errors=True)
-        shutil.rmtree(out / _SPLIT, ignore_errors=True)
-    checksums = {file.name: _sha256(file) for file in files.values()}
+    # the files' SHA-256 in a thread meanwhile (hashlib and DuckDB both let go of the GIL)
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        sums = {file.name: hasher.submit(_sha256, file) for file in files.values()}
+        try:
+            for name, file in files.items():
+                formats[name] = _read(con, name, file)
+            n_sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            n = buckets or bucket_count(n_sessions)
+            _assign(con, files, n, out / _SPLIT)
+        except duckdb.Error as exc:
+            raise BundleError(f"{path.name}: DuckDB could not read the bundle: {exc}") from None
+        finally:
+            con.close()
+            shutil.rmtree(out / "_spill", ignore_errors=True)
+        checksums = {name: future.result() for name, future in sums.items()}
     missing = tuple(n for n in TABLES if n not in files)
+    split = Partitioned(out, tuple(out / f"bucket_{i:03d}" for i in range(n)), path.name,
+                        checksums, missing, int(n_sessions), dict(files), formats)
+    if write:
+        for bucket in split.buckets:
+            split.write_bucket(bucket)
+        shutil.rmtree(out / _SPLIT, ignore_errors=True)
     (out / _MANIFEST).write_text(json.dumps({"source": path.name, "buckets": n}))
-    return Partitioned(out, tuple(written), path.name, checksums, missing, int(n_sessions))
+    return split
 
 
 #: Where the tables are first written split by bucket (removed when the buckets are made).
@@ -254,38 +296,37 @@ def _assign(con, files: dict[str, Path], n: int, split: Path) -> None:
     con.execute("DROP TABLE session_bucket")
 
 
-def _write(con, files: dict[str, Path], formats: dict[str, str], out: Path,
-           n: int) -> list[Path]:
-    """Each bucket's rows of each table in original row order, and their row numbers."""
+def _write_bucket(con, split: Partitioned, i: int) -> None:
+    """Bucket ``i``'s rows of each table in original row order, and their row numbers."""
     import pyarrow.parquet as pq
 
-    written = []
-    for i in range(n):
-        folder = out / f"bucket_{i:03d}"
-        rows = out / "rows" / folder.name
-        folder.mkdir(parents=True, exist_ok=True)
-        rows.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            part = out / _SPLIT / name / f"_b={i}"
-            if formats[name] == "parquet" and part.is_dir():  # a small table: sorted by arrow
-                table = pq.read_table(part, partitioning=None).sort_by("_row")
-                pq.write_table(table.select(["_row"]), rows / f"{name}.parquet")
-                pq.write_table(table.drop_columns(["_row"]), folder / f"{name}.parquet")
-                continue
-            if part.is_dir():
-                source = f"read_parquet('{_path(part)}/*.parquet', hive_partitioning = false)"
-            else:  # no rows in this bucket: the table's columns only
-                source = f"(SELECT * FROM {name} LIMIT 0)"
-            select = f"SELECT * EXCLUDE (_row) FROM {source} ORDER BY _row"
-            if formats[name] == "parquet":
-                target, options = folder / f"{name}.parquet", "FORMAT parquet"
-            else:
-                target, options = folder / f"{name}.csv", "FORMAT csv, HEADER, DELIMITER ';'"
-            con.execute(f"COPY ({select}) TO '{_path(target)}' ({options})")
-            con.execute(f"COPY (SELECT _row FROM {source} ORDER BY _row) "
-                        f"TO '{_path(rows / f'{name}.parquet')}' (FORMAT parquet)")
-        written.append(folder)
-    return written
+    folder = split.folder / f"bucket_{i:03d}"
+    rows = split.folder / "rows" / folder.name
+    work = split.folder / f"_{folder.name}"  # written here, then renamed: never half a bucket
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    rows.mkdir(parents=True, exist_ok=True)
+    for name, file in split.files.items():
+        part = split.folder / _SPLIT / name / f"_b={i}"
+        if split.formats[name] == "parquet" and part.is_dir():  # a small table: sorted by arrow
+            table = pq.read_table(part, partitioning=None).sort_by("_row")
+            pq.write_table(table.select(["_row"]), rows / f"{name}.parquet")
+            pq.write_table(table.drop_columns(["_row"]), work / f"{name}.parquet")
+            continue
+        if part.is_dir():
+            source = f"read_parquet('{_path(part)}/*.parquet', hive_partitioning = false)"
+        else:  # no rows in this bucket: the table's columns only
+            _read(con, name, file)
+            source = f"(SELECT * FROM {name} LIMIT 0)"
+        select = f"SELECT * EXCLUDE (_row) FROM {source} ORDER BY _row"
+        if split.formats[name] == "parquet":
+            target, options = work / f"{name}.parquet", "FORMAT parquet"
+        else:
+            target, options = work / f"{name}.csv", "FORMAT csv, HEADER, DELIMITER ';'"
+        con.execute(f"COPY ({select}) TO '{_path(target)}' ({options})")
+        con.execute(f"COPY (SELECT _row FROM {source} ORDER BY _row) "
+                    f"TO '{_path(rows / f'{name}.parquet')}' (FORMAT parquet)")
+    work.rename(folder)
 
 
 def _path(p: Path) -> str:

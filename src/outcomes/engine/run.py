@@ -81,6 +81,7 @@ _ROWS_IN_TEXT = re.compile(r"\b(sessions )?(rows?) (\d+(?:, \d+)*)")
 
 @dataclass(frozen=True)
 class _Task:
+    split: Partitioned
     folder: Path
     rows: dict[str, Path]
     scales: dict[str, Scale]
@@ -151,10 +152,11 @@ def _renumber(log: SessionLog, rows: dict[str, Path]) -> SessionLog:
 
 
 def _bucket(task: _Task) -> _Part:
-    """Load one bucket, put back the original row numbers, build its courses."""
+    """Write one bucket, load it, put back the original row numbers, build its courses."""
+    folder = task.split.write_bucket(task.folder)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        log = _renumber(load_bundle(task.folder, scales=task.scales), task.rows)
+        log = _renumber(load_bundle(folder, scales=task.scales), task.rows)
     courses = None
     if task.bands is not None:
         analysed = log.filter(condition=list(task.conditions)) if task.conditions else log
@@ -436,9 +438,9 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
     scale_map = load_scales(scales) if isinstance(scales, str | Path) else (
         dict(scales) if scales is not None else load_scales())
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        split = partition_bundle(path, Path(tmp) / "buckets", buckets=buckets)
+        split = partition_bundle(path, Path(tmp) / "buckets", buckets=buckets, write=False)
         wanted = tuple(conditions) if conditions is not None else None
-        tasks = [_Task(b, {n: split.rows_file(b, n) for n in TABLES
+        tasks = [_Task(split, b, {n: split.rows_file(b, n) for n in TABLES
                            if n not in split.missing}, scale_map, wanted,
                        dict(DEFAULT_BANDS if bands is None else bands) if courses else None,
                        tuple(keep) if keep is not None else None)
