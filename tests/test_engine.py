@@ -115,6 +115,19 @@ def test_a_patient_lands_in_one_bucket(bundle, tmp_path):
     assert len(split.buckets) == 4 and split.sessions > 0
 
 
+def test_a_split_stopped_half_way_leaves_nothing_behind(bundle, tmp_path):
+    """Bucket folders of an earlier split that never finished are not taken for this one's."""
+    out = tmp_path / "b"
+    (out / "bucket_000").mkdir(parents=True)
+    pd.DataFrame({"patient_id": ["stale"]}).to_parquet(out / "bucket_000" / "sessions.parquet")
+    split = partition_bundle(bundle, out, buckets=2, write=False)
+    assert not split.buckets[0].exists()
+    folder = split.write_bucket(split.buckets[0])
+    ids = set(pd.read_parquet(folder / "sessions.parquet")["patient_id"].dropna())
+    assert ids and "stale" not in ids
+    assert split.write_bucket(split.buckets[0]) == folder  # written once
+
+
 def test_engine_choice():
     assert choose_engine({"sessions": pd.DataFrame()}) == "memory"
     assert choose_engine("no such folder", "partitioned") == "partitioned"
