@@ -9,6 +9,8 @@ is analysed in memory, with the partitioned engine in three buckets, and on a Da
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -164,6 +166,29 @@ def test_buckets_in_worker_processes_give_the_same_claims(bundle, in_memory):
     assert _data_quality(caught) == in_memory[2]  # the one warning, from this process
     _same_log(in_memory[0], log)
     assert result.to_json() == in_memory[1].to_json()
+
+
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_runs_once(tmp_path):
+    """Workers are spawned: a script calling evaluate_bundle at its top level (no ``if
+    __name__ == "__main__":``, as researchers write them) is not run again in each worker."""
+    folder = tmp_path / "b"
+    write_bundle(outcomes.simulate(40, seed=3), folder, format="parquet")
+    script = tmp_path / "analysis.py"
+    script.write_text(
+        "import sys, warnings\n"
+        "import outcomes\n"
+        "warnings.simplefilter('ignore')\n"
+        "print('started', flush=True)\n"
+        "log, result = outcomes.evaluate_bundle(sys.argv[1], engine='partitioned', buckets=3,\n"
+        "                                       workers=2, keep='claims')\n"
+        "print('claims', len(result.to_frame()))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("started") == 1
+    assert "claims " in done.stdout
 
 
 def test_worker_processes_from_half_a_million_sessions():

@@ -34,9 +34,12 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
+import types
 import warnings
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -340,12 +343,32 @@ def workers_for(sessions: int, workers: int | None = None) -> int:
                       else os.cpu_count() or 1))
 
 
+@contextmanager
+def _caller_script_left_alone():
+    """While workers are spawned: a ``__main__`` with no file, so that they do not run the
+    caller's script again.
+
+    A spawned process imports the ``__main__`` of the process that starts it, so a script
+    that calls :func:`evaluate_bundle` at its top level, without ``if __name__ ==
+    "__main__":``, would run again in every worker (and multiprocessing refuses it). The
+    workers need only this package; with no file behind ``__main__`` (as in an interactive
+    session) multiprocessing leaves it alone.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def _map(func: Callable, tasks: list, engine: str, scheduler: str | None,
          workers: int = 1) -> list:
     """``[func(t) for t in tasks]``: here, in ``workers`` processes, or on a Dask cluster.
 
-    Worker processes are spawned (not forked: DuckDB's and pyarrow's threads of this process
-    would be copied mid-flight), and the results come back in the order of ``tasks``.
+    Worker processes are spawned (not forked: the threads of a notebook's kernel, or of
+    pyarrow, would be copied mid-flight), and the results come back in the order of ``tasks``.
     """
     if engine != "dask":
         if workers <= 1 or len(tasks) <= 1:
@@ -355,7 +378,9 @@ def _map(func: Callable, tasks: list, engine: str, scheduler: str | None,
 
         with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
-            return list(pool.map(func, tasks))
+            with _caller_script_left_alone():  # the workers are started by the submissions
+                futures = [pool.submit(func, t) for t in tasks]
+            return [f.result() for f in futures]
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
