@@ -99,30 +99,58 @@ def _covariate_columns(covariates: pd.DataFrame, n: int):
     return sources, names, used, dropped
 
 
+#: Most distinct rows of the design's table (:class:`_Design`).
+_TYPES = 1 << 12
+
+
 class _Design:
     """The design ``[1, a, Z, aZ]`` (``Z`` the covariate columns centred at their sample
     means), a block of rows of the ordered units at a time: ``design(lo, hi)``.
 
-    The sources (exposure, numeric covariates, level codes) are held ordered, one N-vector
-    each; the dummies and interactions exist only in the block asked for.
+    The exposure and the categorical covariates take few values together: their rows of the
+    design (dummies centred, interactions) are a small table, read by each unit's code of its
+    combination; the numeric covariates (and levels past :data:`_TYPES` combinations) are
+    written beside. Only N-vectors of codes and numeric values are held, ordered.
     """
 
     def __init__(self, a: np.ndarray, sources: list, order: np.ndarray):
         N = a.size
-        self.a = a[order]
-        self.sources, means = [], []
-        for src in sources:
+        width = [src[1] - 1 if isinstance(src, tuple) else 1 for src in sources]
+        self.k = k = sum(width)
+        self.p = 2 + 2 * k
+        starts = np.concatenate([[2], 2 + np.cumsum(width)]).astype(int)
+        joint, types = a.astype(np.int64), 2
+        self.columns = None  # all, or the kept ones
+        self.beside = []  # (columns, values, means) filled in each block
+        means = np.zeros(k)
+        in_table = []
+        for src, lo in zip(sources, starts):
             if isinstance(src, tuple):
                 codes, levels = src
-                means.append(np.bincount(codes, minlength=levels)[1:] / N)
-                self.sources.append((codes[order], np.arange(1, levels, dtype=codes.dtype)))
+                m = np.bincount(codes, minlength=levels)[1:] / N
+                means[lo - 2: lo - 2 + levels - 1] = m
+                if types * levels <= _TYPES:
+                    joint += types * codes.astype(np.int64)
+                    in_table.append((lo, levels, m, types))
+                    types *= levels
+                    continue
+                self.beside.append((lo, (codes[order], np.arange(1, levels, dtype=codes.dtype)),
+                                    m))
             else:
-                means.append(np.array([src.mean()]))
-                self.sources.append(src[order])
-        self.means = np.concatenate(means) if means else np.zeros(0)
-        self.k = self.means.size
-        self.p = 2 + 2 * self.k
-        self.columns = None  # all, or the kept ones
+                m = np.array([src.mean()])
+                means[lo - 2] = m[0]
+                self.beside.append((lo, src[order], m))
+        t = np.arange(types)
+        table = np.zeros((types, self.p))
+        table[:, 0] = 1.0
+        table[:, 1] = t % 2
+        for lo, levels, m, stride in in_table:
+            code = (t // stride) % levels
+            table[:, lo: lo + levels - 1] = (code[:, None] == np.arange(1, levels)) - m
+            table[:, k + lo: k + lo + levels - 1] = table[:, lo: lo + levels - 1] * table[:, 1:2]
+        self.table = table
+        self.joint = joint.astype(np.min_scalar_type(types - 1))[order]
+        self.means = means
 
     def keep(self, columns) -> None:
         """Build only ``columns`` (of the full design) from now on."""
@@ -131,23 +159,17 @@ class _Design:
 
     def __call__(self, lo: int, hi: int) -> np.ndarray:
         k = self.k
-        X = np.empty((hi - lo, self.p))
-        X[:, 0] = 1.0
-        a = self.a[lo:hi]
-        X[:, 1] = a
-        j = 2
-        for src in self.sources:
+        X = np.take(self.table, self.joint[lo:hi], axis=0)
+        for j, src, m in self.beside:
             if isinstance(src, tuple):
                 codes, levels = src
-                X[:, j: j + levels.size] = codes[lo:hi, None] == levels
-                j += levels.size
+                Z = X[:, j: j + levels.size]
+                Z[:] = codes[lo:hi, None] == levels
             else:
-                X[:, j] = src[lo:hi]
-                j += 1
-        if k:
-            Z = X[:, 2: 2 + k]
-            Z -= self.means
-            np.multiply(X[:, 1:2], Z, out=X[:, 2 + k:])
+                Z = X[:, j: j + 1]
+                Z[:, 0] = src[lo:hi]
+            Z -= m
+            np.multiply(X[:, 1:2], Z, out=X[:, k + j: k + j + Z.shape[1]])
         return X if self.columns is None else X[:, self.columns]
 
 

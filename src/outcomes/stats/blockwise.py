@@ -191,23 +191,28 @@ def _inv_sqrt(vals: np.ndarray) -> np.ndarray:
 
 def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.ndarray,
            MC: np.ndarray, sums: _Sums) -> None:
-    """Add one block's part (``Xb``: whole clusters of ``size`` units, in order) to ``sums``."""
+    """Add one block's part (``Xb``: whole clusters of ``size`` units, in order) to ``sums``.
+
+    With ``I - H_gg = Q diag(l) Q'`` and ``z = Q' v`` for each vector ``v`` of the cluster (its
+    residuals ``e_g`` and ``X_g M c``), ``A_g v = Q (z / sqrt(l))``; so ``w_g'w_g =
+    sum(z^2 / l)`` and ``(T M T')_gg = w_g' H_gg w_g = sum(z^2 (1 - l) / l)`` (eigenvalues at or
+    below the tolerance count 0), without the p x p products of ``T M``.
+    """
     n, p = Xb.shape
     k, m = n // size, MC.shape[1]
     XM = Xb @ M
-    e = yb - Xb @ coef
     V = np.empty((n, m + 1))  # e and X M c of every contrast, for A_g to multiply
-    V[:, 0] = e
+    V[:, 0] = yb - Xb @ coef
     np.matmul(Xb, MC, out=V[:, 1:])
     if size == 1 or sums.naive is not None:
         h = np.einsum("ij,ij->i", XM, Xb)  # leverages, the diagonal of every H_gg
         if sums.naive is not None:
-            u = Xb * (_inv_sqrt(1.0 - h) * e)[:, None]
+            u = Xb * (_inv_sqrt(1.0 - h) * V[:, 0])[:, None]
             sums.naive += u.T @ u
     if size == 1:
-        AV = V * _inv_sqrt(1.0 - h)[:, None]
-        U = Xb[:, None, :] * AV[:, :, None]  # (k, m + 1, p): X_g' A_g v_g
-        AV = AV[:, None, :]
+        vals = (1.0 - h)[:, None]
+        Az = V[:, None, :] * _inv_sqrt(vals)[:, :, None]  # (n, 1, m + 1)
+        U = Xb[:, None, :] * Az[:, 0, :, None]  # (n, m + 1, p): X_g' A_g v_g
     else:
         X3 = Xb.reshape(k, size, p)
         Xd, which = (X3, None) if p > _FEW_COLUMNS else _distinct_blocks(X3)
@@ -217,18 +222,18 @@ def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.nd
         vals, vecs = np.linalg.eigh(B)
         if which is not None:
             vals, vecs = vals[which], vecs[which]
-        V3 = V.reshape(k, size, m + 1)
-        AV = vecs @ (_inv_sqrt(vals)[:, :, None] * (np.swapaxes(vecs, 1, 2) @ V3))
-        U = np.matmul(np.swapaxes(AV, 1, 2), X3)  # (k, m + 1, p)
+        Az = _inv_sqrt(vals)[:, :, None] * (np.swapaxes(vecs, 1, 2) @ V.reshape(k, size, m + 1))
+        U = np.matmul(np.swapaxes(vecs @ Az, 1, 2), X3)  # (k, m + 1, p): X_g' A_g v_g
     u = U[:, 0, :]
     sums.meat += u.T @ u
+    w2 = Az[:, :, 1:] ** 2  # (k, size, m)
+    ww = w2.sum(axis=1)  # (k, m)
+    tmt = np.einsum("ksm,ks->km", w2, 1.0 - vals)
+    sums.ww += ww.sum(axis=0)
+    sums.ww2 += np.einsum("km,km->m", ww, ww)
+    sums.ww_tmt += np.einsum("km,km->m", ww, tmt)
     for j in range(m):
         T = U[:, 1 + j, :]
-        ww = np.einsum("ks,ks->k", AV[:, :, 1 + j], AV[:, :, 1 + j])
-        tmt = np.einsum("ij,ij->i", T @ M, T)
-        sums.ww[j] += ww.sum()
-        sums.ww2[j] += ww @ ww
-        sums.ww_tmt[j] += ww @ tmt
         sums.K[j] += T.T @ T
 
 
