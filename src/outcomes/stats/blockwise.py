@@ -69,9 +69,10 @@ class ClusterBlocks:
     n_clusters: int
 
     @classmethod
-    def of(cls, codes, n_clusters: int, *, rows: int = BLOCK_ROWS) -> ClusterBlocks:
+    def of(cls, codes, n_clusters: int, *, rows: int | None = None) -> ClusterBlocks:
         """The blocks of units whose clusters are ``codes`` (``0 .. n_clusters - 1``), of at
-        most ``rows`` rows unless one cluster has more."""
+        most ``rows`` rows (default :data:`BLOCK_ROWS`) unless one cluster has more."""
+        rows = BLOCK_ROWS if rows is None else int(rows)
         codes = np.asarray(codes, dtype=np.int64)
         G = int(n_clusters)
         sizes = np.bincount(codes, minlength=G)
