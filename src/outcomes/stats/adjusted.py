@@ -113,7 +113,7 @@ class _Design:
     written beside. Only N-vectors of codes and numeric values are held, ordered.
     """
 
-    def __init__(self, a: np.ndarray, sources: list, order: np.ndarray):
+    def __init__(self, a: np.ndarray, sources: list):
         N = a.size
         width = [src[1] - 1 if isinstance(src, tuple) else 1 for src in sources]
         self.k = k = sum(width)
@@ -134,12 +134,11 @@ class _Design:
                     in_table.append((lo, levels, m, types))
                     types *= levels
                     continue
-                self.beside.append((lo, (codes[order], np.arange(1, levels, dtype=codes.dtype)),
-                                    m))
+                self.beside.append((lo, (codes, np.arange(1, levels, dtype=codes.dtype)), m))
             else:
                 m = np.array([src.mean()])
                 means[lo - 2] = m[0]
-                self.beside.append((lo, src[order], m))
+                self.beside.append((lo, src, m))
         t = np.arange(types)
         table = np.zeros((types, self.p))
         table[:, 0] = 1.0
@@ -149,8 +148,14 @@ class _Design:
             table[:, lo: lo + levels - 1] = (code[:, None] == np.arange(1, levels)) - m
             table[:, k + lo: k + lo + levels - 1] = table[:, lo: lo + levels - 1] * table[:, 1:2]
         self.table = table
-        self.joint = joint.astype(np.min_scalar_type(types - 1))[order]
+        self.joint = joint.astype(np.min_scalar_type(types - 1))  # the row of each unit
         self.means = means
+
+    def order(self, order: np.ndarray) -> None:
+        """Hold the units in ``order`` (the blocks' order) from now on."""
+        self.joint = self.joint[order]
+        self.beside = [(j, (src[0][order], src[1]) if isinstance(src, tuple) else src[order], m)
+                       for j, src, m in self.beside]
 
     def keep(self, columns) -> None:
         """Build only ``columns`` (of the full design) from now on."""
@@ -417,8 +422,9 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
         sources, znames, used, dropped = [], [], [], []
     else:
         sources, znames, used, dropped = _covariate_columns(covariates, N)
-    blocks = ClusterBlocks.of(codes, G)
-    design = _Design(a, sources, blocks.order)
+    design = _Design(a, sources)
+    blocks = ClusterBlocks.of(codes, G, keys=None if design.beside else design.joint)
+    design.order(blocks.order)
     del sources
     y = arr[blocks.order]
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]

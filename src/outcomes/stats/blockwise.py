@@ -56,6 +56,8 @@ class ClusterBlocks:
     bounds : tuple of (lo, hi, size)
         Each block's rows ``lo:hi`` of the ordered units, whose clusters all have ``size`` units.
     n_clusters : int
+    keys : ndarray or None
+        With the ``keys`` of :meth:`of`: the units' keys in that order.
 
     Examples
     --------
@@ -67,11 +69,19 @@ class ClusterBlocks:
     order: np.ndarray
     bounds: tuple
     n_clusters: int
+    keys: np.ndarray | None = None
 
     @classmethod
-    def of(cls, codes, n_clusters: int, *, rows: int | None = None) -> ClusterBlocks:
+    def of(cls, codes, n_clusters: int, *, rows: int | None = None,
+           keys=None) -> ClusterBlocks:
         """The blocks of units whose clusters are ``codes`` (``0 .. n_clusters - 1``), of at
-        most ``rows`` rows (default :data:`BLOCK_ROWS`) unless one cluster has more."""
+        most ``rows`` rows (default :data:`BLOCK_ROWS`) unless one cluster has more.
+
+        ``keys`` (optional, one integer per unit) says which units have the same row of the
+        design: the clusters of one size are then ordered by their units' keys, so clusters
+        with the same rows are neighbours and their adjustments are computed once (the same
+        numbers, bit for bit).
+        """
         rows = BLOCK_ROWS if rows is None else int(rows)
         codes = np.asarray(codes, dtype=np.int64)
         G = int(n_clusters)
@@ -82,19 +92,34 @@ class ClusterBlocks:
         order = np.argsort(rank[codes], kind="stable")
         sorted_sizes = sizes[by_size]
         bounds, lo = [], 0
+        keys = None if keys is None else np.asarray(keys)[order]
         for size in np.unique(sorted_sizes[sorted_sizes > 0]):
             size = int(size)
             count = int(np.count_nonzero(sorted_sizes == size))
-            step = max(1, rows // size) * size
             end = lo + count * size
+            if keys is not None and size > 1:  # clusters with the same rows side by side
+                by_rows = np.argsort(_digest(keys[lo:end].reshape(count, size)), kind="stable")
+                for part in (order, keys):
+                    part[lo:end] = part[lo:end].reshape(count, size)[by_rows].reshape(-1)
+            step = max(1, rows // size) * size
             bounds += [(b, min(b + step, end), size) for b in range(lo, end, step)]
             lo = end
-        return cls(order, tuple(bounds), G)
+        return cls(order, tuple(bounds), G, keys)
 
     @property
     def n(self) -> int:
         """Number of units."""
         return int(self.order.size)
+
+
+def _digest(keys: np.ndarray) -> np.ndarray:
+    """One 64-bit number per row of ``keys`` (k, size), equal for equal rows: clusters sorted by
+    it have the same rows side by side (two rows that differ and collide are only not shared)."""
+    out = np.zeros(keys.shape[0], dtype=np.uint64)
+    for j in range(keys.shape[1]):
+        out *= np.uint64(0x9E3779B97F4A7C15)  # wraps around: arithmetic modulo 2**64
+        out += keys[:, j].astype(np.uint64) + np.uint64(1)
+    return out
 
 
 def gram_pass(build: Callable, y: np.ndarray, blocks: ClusterBlocks) -> tuple:
@@ -191,8 +216,9 @@ def _inv_sqrt(vals: np.ndarray) -> np.ndarray:
 
 
 def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.ndarray,
-           MC: np.ndarray, sums: _Sums) -> None:
-    """Add one block's part (``Xb``: whole clusters of ``size`` units, in order) to ``sums``.
+           MC: np.ndarray, sums: _Sums, keys: np.ndarray | None) -> None:
+    """Add one block's part (``Xb``: whole clusters of ``size`` units, in order, with their
+    units' ``keys`` or None) to ``sums``.
 
     With ``I - H_gg = Q diag(l) Q'`` and ``z = Q' v`` for each vector ``v`` of the cluster (its
     residuals ``e_g`` and ``X_g M c``), ``A_g v = Q (z / sqrt(l))``; so ``w_g'w_g =
@@ -201,7 +227,7 @@ def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.nd
     """
     n, p = Xb.shape
     k, m = n // size, MC.shape[1]
-    XM = Xb @ M
+    XM = Xb @ M if size == 1 or sums.naive is not None or keys is None else None
     V = np.empty((n, m + 1))  # e and X M c of every contrast, for A_g to multiply
     V[:, 0] = yb - Xb @ coef
     np.matmul(Xb, MC, out=V[:, 1:])
@@ -216,8 +242,15 @@ def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.nd
         U = Xb[:, None, :] * Az[:, 0, :, None]  # (n, m + 1, p): X_g' A_g v_g
     else:
         X3 = Xb.reshape(k, size, p)
-        Xd, which = (X3, None) if p > _FEW_COLUMNS else _distinct_blocks(X3)
-        XMd = XM.reshape(k, size, p) if which is None else Xd @ M
+        if keys is not None:  # neighbours with the same keys have the same rows
+            kb = keys.reshape(k, size)
+            new_run = np.concatenate([[True], (kb[1:] != kb[:-1]).any(axis=1)])
+            Xd, which = X3[new_run], np.cumsum(new_run) - 1
+        elif p > _FEW_COLUMNS:
+            Xd, which = X3, None
+        else:
+            Xd, which = _distinct_blocks(X3)
+        XMd = XM.reshape(k, size, p) if which is None else Xd @ M  # (X_g M of each)
         B = -np.matmul(XMd, np.swapaxes(Xd, 1, 2))
         B[:, np.arange(size), np.arange(size)] += 1.0  # I - H_gg
         vals, vecs = np.linalg.eigh(B)
@@ -303,7 +336,8 @@ def cr2_pass(build: Callable, y: np.ndarray, blocks: ClusterBlocks, M: np.ndarra
     MC = M @ C
     sums = _Sums(p, m, naive)
     for lo, hi, size in blocks.bounds:
-        _block(build(lo, hi), y[lo:hi], size, M, coef, MC, sums)
+        keys = None if blocks.keys is None else blocks.keys[lo:hi]
+        _block(build(lo, hi), y[lo:hi], size, M, coef, MC, sums, keys)
     V = M @ sums.meat @ M
     V = (V + V.T) / 2.0
     Vn = None
