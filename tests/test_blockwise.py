@@ -262,10 +262,18 @@ def test_a_fit_is_keyed_by_its_covariates_codes_and_values():
     assert len(adjusted._FITS) == 1
     moved = covs.assign(baseline=covs["baseline"] + np.where(np.arange(len(y)) == 7, 0.5, 0.0))
     relabelled = covs.assign(band=covs["band"].replace({"45+": "00-17"}))  # another reference
+    many = [f"level {j}" for j in range(300)]  # more categories than a dtype's repr shows
+    levels = covs.assign(condition=pd.Categorical(covs["condition"], categories=[
+        *covs["condition"].cat.categories, *many]))
     for other in (moved, relabelled):
         again = adjusted.standardised_fit(y, a, other, cluster=codes)
         assert again != first
     assert len(adjusted._FITS) == 3
+    renamed = levels.assign(condition=levels["condition"].cat.rename_categories(
+        {"level 299": "other"}))
+    for other in (levels, renamed):  # the same fit (unused levels never enter), other keys
+        assert adjusted.standardised_fit(y, a, other, cluster=codes) == first
+    assert len(adjusted._FITS) == 5
     # another reference level is another parametrisation of the same model
     assert again.estimate_ == pytest.approx(first.estimate_, rel=1e-9)
 

@@ -397,7 +397,7 @@ def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray,
         for column in covariates.columns:
             ser = covariates[column]
             if isinstance(ser.dtype, pd.CategoricalDtype):  # its levels make its dummies
-                h.update(repr(ser.dtype).encode())
+                h.update(repr((list(ser.cat.categories), ser.cat.ordered)).encode())
                 values = ser.cat.codes.to_numpy()
             elif isinstance(ser.dtype, np.dtype) and ser.dtype.kind in "biuf":
                 values = ser.to_numpy()

@@ -37,7 +37,8 @@ from .regression import (
     independent_columns,
 )
 
-__all__ = ["ClusterBlocks", "gram_pass", "independent_design_columns", "cr2_pass", "Contrast"]
+__all__ = ["ClusterBlocks", "gram_pass", "independent_design_columns", "inverse", "cr2_pass",
+           "Contrast"]
 
 #: Rows of a block (whole clusters: a cluster larger than this is a block of its own). A block of
 #: forty columns is then about 2.5 MB, in cache while it is read several times.
