@@ -157,6 +157,14 @@ class _Design:
         self.beside = [(j, (src[0][order], src[1]) if isinstance(src, tuple) else src[order], m)
                        for j, src, m in self.beside]
 
+    def sums(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X'X`` and ``X'y`` of a design whose every row is from the table (nothing
+        beside): sums over the table's rows weighted by their units, no design built."""
+        T = self.table
+        counts = np.bincount(self.joint, minlength=T.shape[0]).astype(float)
+        return T.T @ (counts[:, None] * T), T.T @ np.bincount(self.joint, weights=y,
+                                                             minlength=T.shape[0])
+
     def keep(self, columns) -> None:
         """Build only ``columns`` (of the full design) from now on."""
         columns = np.asarray(columns, dtype=np.int64)
@@ -428,7 +436,7 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     del sources
     y = arr[blocks.order]
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
-    gram, xty = gram_pass(design, y, blocks)
+    gram, xty = gram_pass(design, y, blocks) if design.beside else design.sums(y)
     keep = independent_design_columns(design, blocks, gram)
     notes = []
     if N - keep.size < _MIN_RESIDUAL_DF and znames:
