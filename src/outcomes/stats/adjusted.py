@@ -27,7 +27,14 @@ import pandas as pd
 from ..errors import AnalysisError
 from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
 from .quantiles import t_isf
-from .regression import floored_contrast, floored_fits, independent_columns
+from .blockwise import (
+    ClusterBlocks,
+    cr2_pass,
+    gram_pass,
+    independent_design_columns,
+    inverse,
+)
+from .regression import FLOOR_CLUSTERS, independent_columns
 
 __all__ = ["standardised_contrast", "standardised_fit", "StandardisedFit", "e_value"]
 
@@ -52,9 +59,10 @@ def _exposure(exposure, n: int) -> np.ndarray:
 
 
 def _covariate_columns(covariates: pd.DataFrame, n: int):
-    """Columns of the covariates (not yet centred), and what was dropped.
+    """The covariates' sources of columns (not yet centred), and what was dropped.
 
-    Returns (list of N-vectors: float for a numeric covariate, bool for a level's dummy; column
+    Returns (list of sources: a float N-vector for a numeric covariate, ``(codes, levels)`` for
+    a categorical one, whose dummies are ``codes == j`` for ``j = 1 .. levels - 1``; column
     names, covariate names used, notes on what was dropped).
     """
     if not isinstance(covariates, pd.DataFrame):
@@ -63,7 +71,7 @@ def _covariate_columns(covariates: pd.DataFrame, n: int):
     if len(covariates) != n:
         raise AnalysisError(f"covariates must have one row per unit: expected {n}, got "
                             f"{len(covariates)}.")
-    cols, names, used, dropped = [], [], [], []
+    sources, names, used, dropped = [], [], [], []
     for name in covariates.columns:
         ser = covariates[name].reset_index(drop=True)
         missing = ser.isna()
@@ -77,41 +85,105 @@ def _covariate_columns(covariates: pd.DataFrame, n: int):
             if np.ptp(x) == 0.0:
                 dropped.append(f"{name} (one value in the data)")
                 continue
-            cols.append(x)
+            sources.append(x)
             names.append(str(name))
         else:
             codes, levels = pd.factorize(ser, sort=True)  # levels with no unit never appear
             if len(levels) < 2:
                 dropped.append(f"{name} (one value in the data)")
                 continue
-            for k in range(1, len(levels)):  # the first level is the reference
-                cols.append(codes == k)
-                names.append(f"{name}={levels[k]}")
+            small = np.min_scalar_type(len(levels) - 1)
+            sources.append((np.asarray(codes).astype(small), len(levels)))
+            names += [f"{name}={levels[k]}" for k in range(1, len(levels))]  # level 0: reference
         used.append(str(name))
-    return cols, names, used, dropped
+    return sources, names, used, dropped
 
 
-#: Rows of the design filled at a time.
-_FILL_ROWS = 1 << 14
+#: Most distinct rows of the design's table (:class:`_Design`).
+_TYPES = 1 << 12
 
 
-def _design(a: np.ndarray, cols: list) -> np.ndarray:
-    """``[1, a, Z, a Z]`` with ``Z`` the columns centred at their sample means, built in one
-    N x (2 + 2k) array (no intermediate N x k copies), filled a block of rows at a time (a
-    column written down the whole array touches a cache line per row)."""
-    N, k = a.size, len(cols)
-    X = np.empty((N, 2 + 2 * k))
-    X[:, 0] = 1.0
-    X[:, 1] = a
-    for lo in range(0, N, _FILL_ROWS):
-        rows = X[lo: lo + _FILL_ROWS]
-        for j, col in enumerate(cols):
-            rows[:, 2 + j] = col[lo: lo + _FILL_ROWS]
-    if k:
-        Z = X[:, 2: 2 + k]
-        Z -= Z.mean(axis=0)
-        np.multiply(a[:, None], Z, out=X[:, 2 + k:])
-    return X
+class _Design:
+    """The design ``[1, a, Z, aZ]`` (``Z`` the covariate columns centred at their sample
+    means), a block of rows of the ordered units at a time: ``design(lo, hi)``.
+
+    The exposure and the categorical covariates take few values together: their rows of the
+    design (dummies centred, interactions) are a small table, read by each unit's code of its
+    combination; the numeric covariates (and levels past :data:`_TYPES` combinations) are
+    written beside. Only N-vectors of codes and numeric values are held, ordered.
+    """
+
+    def __init__(self, a: np.ndarray, sources: list):
+        N = a.size
+        width = [src[1] - 1 if isinstance(src, tuple) else 1 for src in sources]
+        self.k = k = sum(width)
+        self.p = 2 + 2 * k
+        starts = np.concatenate([[2], 2 + np.cumsum(width)]).astype(int)
+        joint, types = a.astype(np.int64), 2
+        self.columns = None  # all, or the kept ones
+        self.beside = []  # (columns, values, means) filled in each block
+        means = np.zeros(k)
+        in_table = []
+        for src, lo in zip(sources, starts):
+            if isinstance(src, tuple):
+                codes, levels = src
+                m = np.bincount(codes, minlength=levels)[1:] / N
+                means[lo - 2: lo - 2 + levels - 1] = m
+                if types * levels <= _TYPES:
+                    joint += types * codes.astype(np.int64)
+                    in_table.append((lo, levels, m, types))
+                    types *= levels
+                    continue
+                self.beside.append((lo, (codes, np.arange(1, levels, dtype=codes.dtype)), m))
+            else:
+                m = np.array([src.mean()])
+                means[lo - 2] = m[0]
+                self.beside.append((lo, src, m))
+        t = np.arange(types)
+        table = np.zeros((types, self.p))
+        table[:, 0] = 1.0
+        table[:, 1] = t % 2
+        for lo, levels, m, stride in in_table:
+            code = (t // stride) % levels
+            table[:, lo: lo + levels - 1] = (code[:, None] == np.arange(1, levels)) - m
+            table[:, k + lo: k + lo + levels - 1] = table[:, lo: lo + levels - 1] * table[:, 1:2]
+        self.table = table
+        self.joint = joint.astype(np.min_scalar_type(types - 1))  # the row of each unit
+        self.means = means
+
+    def order(self, order: np.ndarray) -> None:
+        """Hold the units in ``order`` (the blocks' order) from now on."""
+        self.joint = self.joint[order]
+        self.beside = [(j, (src[0][order], src[1]) if isinstance(src, tuple) else src[order], m)
+                       for j, src, m in self.beside]
+
+    def sums(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X'X`` and ``X'y`` of a design whose every row is from the table (nothing
+        beside): sums over the table's rows weighted by their units, no design built."""
+        T = self.table
+        counts = np.bincount(self.joint, minlength=T.shape[0]).astype(float)
+        return T.T @ (counts[:, None] * T), T.T @ np.bincount(self.joint, weights=y,
+                                                             minlength=T.shape[0])
+
+    def keep(self, columns) -> None:
+        """Build only ``columns`` (of the full design) from now on."""
+        columns = np.asarray(columns, dtype=np.int64)
+        self.columns = None if columns.size == self.p else columns
+
+    def __call__(self, lo: int, hi: int) -> np.ndarray:
+        k = self.k
+        X = np.take(self.table, self.joint[lo:hi], axis=0)
+        for j, src, m in self.beside:
+            if isinstance(src, tuple):
+                codes, levels = src
+                Z = X[:, j: j + levels.size]
+                Z[:] = codes[lo:hi, None] == levels
+            else:
+                Z = X[:, j: j + 1]
+                Z[:, 0] = src[lo:hi]
+            Z -= m
+            np.multiply(X[:, 1:2], Z, out=X[:, k + j: k + j + Z.shape[1]])
+        return X if self.columns is None else X[:, self.columns]
 
 
 def standardised_contrast(
@@ -322,19 +394,24 @@ _FITS_KEPT = 32
 
 def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray,
              unit_label: str) -> bytes:
-    """A digest of everything a fit depends on (values, column names and dtypes)."""
+    """A digest of everything a fit depends on (values, column names and dtypes): a categorical
+    column by its codes and categories, a numeric one by its values."""
     h = hashlib.blake2b(digest_size=20)
-    for part in (y, a, codes):
-        h.update(np.ascontiguousarray(part).view(np.uint8).tobytes())
+    for part in (y, a.astype(np.uint8), codes):
+        h.update(np.ascontiguousarray(part).view(np.uint8).data)
         h.update(str(part.shape).encode())
     if covariates is not None:
         h.update(repr([(str(c), str(t)) for c, t in covariates.dtypes.items()]).encode())
-        if len(covariates.columns):
-            rows = pd.util.hash_pandas_object(covariates, index=False).to_numpy()
-            h.update(rows.tobytes())
-            for column in covariates.columns:  # the levels a column's dummies are made of
-                if isinstance(covariates[column].dtype, pd.CategoricalDtype):
-                    h.update(repr(list(covariates[column].cat.categories)).encode())
+        for column in covariates.columns:
+            ser = covariates[column]
+            if isinstance(ser.dtype, pd.CategoricalDtype):  # its levels make its dummies
+                h.update(repr((list(ser.cat.categories), ser.cat.ordered)).encode())
+                values = ser.cat.codes.to_numpy()
+            elif isinstance(ser.dtype, np.dtype) and ser.dtype.kind in "biuf":
+                values = ser.to_numpy()
+            else:
+                values = pd.util.hash_pandas_object(ser, index=False).to_numpy()
+            h.update(np.ascontiguousarray(values).view(np.uint8).data)
     h.update(f"{unit_label}|{covariates is None}".encode())
     return h.digest()
 
@@ -343,22 +420,31 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
          unit_label: str, contrast: str) -> tuple:
     """The fit of :func:`standardised_contrast` (everything but the level's quantile), with
     ``contrast`` and, for a 0/1 outcome, both: ``{contrast: (est, se, df, floored) or why
-    there is none}``."""
+    there is none}``.
+
+    The design is never held whole (:mod:`outcomes.stats.blockwise`): the units are ordered by
+    patient, and each pass builds it a block of whole patients at a time.
+    """
     N = arr.size
     if covariates is None:
-        cols, znames, used, dropped = [], [], [], []
+        sources, znames, used, dropped = [], [], [], []
     else:
-        cols, znames, used, dropped = _covariate_columns(covariates, N)
-    X = _design(a, cols)
-    del cols
+        sources, znames, used, dropped = _covariate_columns(covariates, N)
+    design = _Design(a, sources)
+    blocks = ClusterBlocks.of(codes, G, keys=None if design.beside else design.joint)
+    design.order(blocks.order)
+    del sources
+    y = arr[blocks.order]
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
-    gram = X.T @ X  # read by the column check and, the columns all kept, by the fit
-    keep = independent_columns(X, gram=gram)
+    gram, xty = gram_pass(design, y, blocks) if design.beside else design.sums(y)
+    keep = independent_design_columns(design, blocks, gram)
     notes = []
     if N - keep.size < _MIN_RESIDUAL_DF and znames:
         # saturated: every unit fitted exactly, no residual to estimate a variance from
-        X, names, gram = X[:, : 2 + len(znames)], names[: 2 + len(znames)], None
-        keep = independent_columns(X)
+        common = np.arange(2 + len(znames))
+        names = names[: common.size]
+        design.keep(common)
+        keep = common[independent_columns(design(0, N))]
         notes.append(f"exposure interactions left out ({N} {unit_label} are too few for "
                      f"{len(names) + len(znames)} columns): a common adjusted effect")
     if N - keep.size < _MIN_RESIDUAL_DF:
@@ -367,26 +453,33 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
             f"residual degrees of freedom for {keep.size} model columns; adjust for fewer "
             "covariates.")
     collinear = [names[j] for j in range(len(names)) if j not in set(keep.tolist())]
-    if keep.size < X.shape[1]:
-        X, gram = X[:, keep], None
-    fit, naive = floored_fits(X, arr, codes, G, carriers=carriers, gram=gram)
-    del X
+    design.keep(keep)
+    M = inverse(gram[np.ix_(keep, keep)])
+    coef = M @ xty[keep]
     c1 = np.zeros(keep.size)
     c1[:2] = 1.0
     c0 = np.zeros(keep.size)
     c0[0] = 1.0
-    mu1, mu0 = float(fit.coef @ c1), float(fit.coef @ c0)
+    mu1, mu0 = float(coef @ c1), float(coef @ c0)
     binary = bool(np.all((arr == 0.0) | (arr == 1.0)))
-    by_contrast = {}
+    wanted = {}
     if contrast == "difference":
-        by_contrast["difference"] = floored_contrast(fit, naive, c1 - c0)
+        wanted["difference"] = c1 - c0
+    if (contrast == "ratio" or binary) and mu1 > 0.0 and mu0 > 0.0:
+        wanted["ratio"] = c1 / mu1 - c0 / mu0
+    naive = carriers <= FLOOR_CLUSTERS and G != N  # as floored_fits
+    fitted = dict(zip(wanted, cr2_pass(design, y, blocks, M, coef, list(wanted.values()),
+                                       naive=naive))) if wanted else {}
+    by_contrast = {}
+    if "difference" in fitted:
+        by_contrast["difference"] = fitted["difference"].floored()
     if contrast == "ratio" or binary:
-        if mu1 <= 0.0 or mu0 <= 0.0:
+        if "ratio" not in fitted:
             by_contrast["ratio"] = (
                 f"standardised_contrast: the standardised means are {mu1:.4g} (exposed) and "
                 f"{mu0:.4g} (unexposed); a ratio needs both positive: report the difference.")
         else:
-            _, se, df, floored = floored_contrast(fit, naive, c1 / mu1 - c0 / mu0)
+            _, se, df, floored = fitted["ratio"].floored()
             by_contrast["ratio"] = (mu1 / mu0, se, df, floored)
     return by_contrast, tuple(used), tuple(dropped), tuple(collinear), tuple(notes)
 
