@@ -1,10 +1,19 @@
-"""Integer codes of text columns, through arrow: ids sorted, looked up and compared without a
-Python string per row.
+"""Integer codes of text columns: ids sorted, looked up and compared without a Python string
+per row.
 
 pandas' ``str`` columns are arrow arrays; hashing, sorting and taking them row by row is what
-makes an analysis of a million sessions slow. These functions hash and sort the distinct values
-only, once, and give integer codes (or a :class:`pandas.Categorical` of them) that the rest of
-the analysis takes, groups and compares.
+makes an analysis of a million sessions slow. These functions give integer codes (or a
+:class:`pandas.Categorical` of them) that the rest of the analysis takes, groups and compares.
+
+Ids in practice are short ("P000433", "S000001", "C01"). Ids of at most
+:data:`MOST_KEY_BYTES` bytes are first turned into **radix keys** (:func:`radix_keys`): each
+byte position, over all the values compared, has a small alphabet (here: "P", then the digits
+seen there), and a value's key is the mixed-radix number of its bytes' ranks in their
+position's alphabet. Keys order as the ids do (byte order, which for UTF-8 is code point
+order, the order of Python's ``str``), and they are dense when the ids are: the codes of a
+million session ids come from counting, not sorting. Anything else (longer ids, keys that
+would not fit in 63 bits, values of several lengths one of which ends in a zero byte) goes
+through arrow, hashing and sorting the distinct values only.
 """
 
 from __future__ import annotations
@@ -14,7 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_text", "sorted_codes", "ids_in", "id_categorical", "positions", "as_text"]
+__all__ = ["arrow_text", "sorted_codes", "ids_in", "id_categorical", "positions", "as_text",
+           "radix_keys", "MOST_KEY_BYTES"]
+
+#: Longest id (in UTF-8 bytes) given a radix key; longer ones go through arrow.
+MOST_KEY_BYTES = 16
+_MOST_KEYS = 1 << 62  # keys are int64: every key below this
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
@@ -23,12 +37,142 @@ def arrow_text(values: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+class _Bytes:
+    """The UTF-8 bytes of one arrow text array, position by position (no copy of the data)."""
+
+    def __init__(self, array: pa.Array):
+        n = len(array)
+        width = np.dtype(np.int64 if pa.types.is_large_string(array.type) else np.int32)
+        self.offsets = np.frombuffer(array.buffers()[1], dtype=width, count=n + 1,
+                                     offset=array.offset * width.itemsize).astype(np.int64)
+        buffer = array.buffers()[2]
+        self.data = (np.zeros(1, dtype=np.uint8) if buffer is None or buffer.size == 0
+                     else np.frombuffer(buffer, dtype=np.uint8))
+        self.valid = (None if array.null_count == 0
+                      else np.asarray(array.is_valid().to_numpy(zero_copy_only=False)))
+        lengths = np.diff(self.offsets)
+        self.lengths = lengths if self.valid is None else np.where(self.valid, lengths, 0)
+        known = self.lengths if self.valid is None else self.lengths[self.valid]
+        self.shortest = int(known.min()) if len(known) else 0
+        self.longest = int(known.max()) if len(known) else 0
+        self.table = None
+        if self.valid is None and self.shortest == self.longest > 0:  # a table of bytes
+            first, last = int(self.offsets[0]), int(self.offsets[-1])
+            self.table = self.data[first:last].reshape(n, self.longest)
+
+    def ends_in_zero(self) -> bool:
+        """Whether a value (not empty) ends in a zero byte (padding would not tell it apart)."""
+        ends = self.offsets[1:][self.lengths > 0] - 1
+        return bool((self.data[ends] == 0).any())
+
+    def at(self, position: int) -> np.ndarray:
+        """Each value's byte at ``position`` (0 past its end and for missing values)."""
+        if self.table is not None:
+            return self.table[:, position]
+        where = np.minimum(self.offsets[:-1] + position, len(self.data) - 1)
+        return np.where(self.lengths > position, self.data[where], 0).astype(np.uint8)
+
+
+def radix_keys(arrays: list[pa.Array]) -> tuple[list[np.ndarray], int] | None:
+    """Integer keys of text values that order and compare as the values do, across arrays.
+
+    Parameters
+    ----------
+    arrays : list of pyarrow.Array
+        ``string`` or ``large_string`` arrays (nulls allowed) whose values are to be compared.
+
+    Returns
+    -------
+    (keys, size) or None
+        Per array, an int64 key per value (any key for a missing value: mask them with
+        ``is_valid``), every key in ``range(size)``; equal values have equal keys and
+        ``a < b`` (byte order) exactly when ``key(a) < key(b)``. None when a value is longer
+        than :data:`MOST_KEY_BYTES`, the keys would not fit in 63 bits, or values of several
+        lengths include one that ends in a zero byte.
+
+    Examples
+    --------
+    >>> keys, size = radix_keys([pa.array(["P02", "P10", "P01"]), pa.array(["P10"])])
+    >>> keys[0].tolist(), keys[1].tolist(), size
+    ([2, 3, 1], [3], 6)
+    """
+    if not all(pa.types.is_string(a.type) or pa.types.is_large_string(a.type) for a in arrays):
+        return None
+    parts = [_Bytes(a) for a in arrays]
+    known = [p for p in parts if p.valid is None or p.valid.any()]
+    longest = max((p.longest for p in known), default=0)
+    shortest = min((p.shortest for p in known), default=0)
+    if longest > MOST_KEY_BYTES:
+        return None
+    if shortest < longest and any(p.ends_in_zero() for p in parts):
+        return None  # "a" and "a\0" would share a key
+    keys = [np.zeros(len(a), dtype=np.int64) for a in arrays]
+    size = 1
+    for position in range(longest):
+        columns = [p.at(position) for p in parts]
+        seen = np.zeros(256, dtype=np.int64)
+        for p, column in zip(parts, columns, strict=True):
+            seen += np.bincount(column if p.valid is None else column[p.valid], minlength=256)
+        alphabet = seen > 0
+        radix = int(alphabet.sum())
+        if radix <= 1:
+            continue  # one byte at this position: it tells no value apart
+        size *= radix
+        if size > _MOST_KEYS:
+            return None
+        rank = (np.cumsum(alphabet) - 1).astype(np.int64)
+        for key, column in zip(keys, columns, strict=True):
+            key *= radix
+            key += rank[column]
+    return keys, size
+
+
+def _valid(array: pa.Array) -> np.ndarray | None:
+    return (None if array.null_count == 0
+            else np.asarray(array.is_valid().to_numpy(zero_copy_only=False)))
+
+
+def _dense(size: int, n: int) -> bool:
+    """Whether a table indexed by key (``size`` entries) is cheaper than sorting ``n`` keys."""
+    return size <= 2 * n + (1 << 16)
+
+
+def _key_ranks(key: np.ndarray, valid: np.ndarray | None, size: int) -> np.ndarray:
+    """Rank of each key among the distinct keys of the valid values (-1: missing)."""
+    present = key if valid is None else key[valid]
+    if _dense(size, len(key)):
+        seen = np.zeros(size, dtype=bool)
+        seen[present] = True
+        rank = np.cumsum(seen, dtype=np.int64) - 1
+        codes = rank[key]
+    else:
+        codes = np.searchsorted(np.unique(present), key).astype(np.int64)
+    if valid is not None:
+        codes[~valid] = -1
+    return codes
+
+
+def _distinct(array: pa.Array, codes: np.ndarray) -> pa.Array:
+    """The distinct values in code order (one row of each code taken)."""
+    rows = np.empty(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    known = np.flatnonzero(codes >= 0)
+    rows[codes[known]] = known
+    return array.take(pa.array(rows))
+
+
 def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Integer codes of text ids in sorted order of the ids, and the sorted distinct ids.
 
-    The same codes as ``pd.factorize(values, sort=True)``, with the hashing and sorting done by
-    arrow on the distinct values only (no Python string is made); a categorical column by its
-    categories present.
+    The same codes as ``pd.factorize(values, sort=True)`` (-1 for missing), from radix keys
+    (:func:`radix_keys`) or, for ids they do not fit, from arrow hashing and sorting the
+    distinct values only (no Python string is made); a categorical column by its categories
+    present.
+
+    Examples
+    --------
+    >>> codes, ids = sorted_codes(pd.Series(["S3", "S1", None, "S3"]))
+    >>> codes.tolist(), ids.to_pylist()
+    ([1, 0, -1, 1], ['S1', 'S3'])
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = np.asarray(values.cat.codes, dtype=np.int64)
@@ -39,6 +183,10 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
         to[present] = ranks
         return to[codes], uniques
     array = arrow_text(values)
+    keyed = radix_keys([array])
+    if keyed is not None:
+        codes = _key_ranks(keyed[0][0], _valid(array), keyed[1])
+        return codes, _distinct(array, codes)
     if array.null_count:
         codes, uniques = pd.factorize(values, sort=True)
         return codes.astype(np.int64), pa.array(uniques, type=pa.large_string())
@@ -53,8 +201,9 @@ def ids_in(values: pd.Series, among: pd.Series) -> np.ndarray:
     """Per row of ``values``, whether ``among`` holds its id (``values.isin(among)``).
 
     Ids of the tables of one :class:`~outcomes.courses.Courses` share their categories, so
-    their codes are compared; other columns go through pyarrow (pandas' ``isin`` on the
-    ``str`` dtype makes a Python object of every candidate).
+    their codes are compared; other columns by their radix keys (:func:`radix_keys`), or
+    through pyarrow (pandas' ``isin`` on the ``str`` dtype makes a Python object of every
+    candidate). A missing value is in ``among`` when ``among`` has a missing value.
 
     Examples
     --------
@@ -70,9 +219,23 @@ def ids_in(values: pd.Series, among: pd.Series) -> np.ndarray:
         seen = np.zeros(len(v.categories) + 1, dtype=bool)  # last: missing
         seen[a.codes] = True
         return seen[v.codes]
-    found = pc.is_in(arrow_text(values.astype("str")),
-                     value_set=arrow_text(among.astype("str")))
-    return np.asarray(found, dtype=bool)
+    left, right = arrow_text(values.astype("str")), arrow_text(among.astype("str"))
+    keyed = radix_keys([left, right])
+    if keyed is None:
+        return np.asarray(pc.is_in(left, value_set=right), dtype=bool)
+    (key, candidates), size = keyed
+    left_valid, right_valid = _valid(left), _valid(right)
+    if right_valid is not None:
+        candidates = candidates[right_valid]
+    if _dense(size, len(key) + len(candidates)):
+        seen = np.zeros(size, dtype=bool)
+        seen[candidates] = True
+        found = seen[key]
+    else:
+        found = np.isin(key, candidates)
+    if left_valid is not None:
+        found[~left_valid] = right_valid is not None and not right_valid.all()
+    return found
 
 
 def id_categorical(codes: np.ndarray, uniques: pa.Array) -> pd.Categorical:
@@ -83,12 +246,45 @@ def id_categorical(codes: np.ndarray, uniques: pa.Array) -> pd.Categorical:
 
 
 def positions(values: pd.Series, among: pa.Array) -> np.ndarray:
-    """Position of each value in ``among`` (its first occurrence), -1 where it is absent."""
+    """Position of each value in ``among`` (its first occurrence), -1 where it is absent.
+
+    A missing value is found at ``among``'s first missing value, as arrow's ``index_in``.
+
+    Examples
+    --------
+    >>> positions(pd.Series(["b", "z", "a", None]), pa.array(["a", "b", "a"])).tolist()
+    [1, -1, 0, -1]
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):  # each category looked up once
         at = np.append(positions(pd.Series(values.cat.categories), among), -1)
         return at[np.asarray(values.cat.codes)]
-    found = pc.index_in(arrow_text(values), value_set=among)
-    return np.asarray(found.fill_null(-1), dtype=np.int64)
+    array = arrow_text(values)
+    if isinstance(among, pa.ChunkedArray):
+        among = among.combine_chunks()
+    keyed = radix_keys([array, among])
+    if keyed is None:
+        found = pc.index_in(array, value_set=among)
+        return np.asarray(found.fill_null(-1), dtype=np.int64)
+    (key, candidates), size = keyed
+    valid, among_valid = _valid(array), _valid(among)
+    rows = (np.arange(len(among)) if among_valid is None else np.flatnonzero(among_valid))
+    candidates = candidates[rows]
+    increasing = bool((candidates[1:] > candidates[:-1]).all())
+    if increasing and _dense(size, len(key) + len(candidates)):
+        at = np.full(size, -1, dtype=np.int64)
+        at[candidates] = rows
+        out = at[key]
+    else:
+        order = (np.arange(len(candidates)) if increasing
+                 else np.argsort(candidates, kind="stable"))
+        ordered = candidates[order]
+        where = np.minimum(np.searchsorted(ordered, key), max(len(ordered) - 1, 0))
+        hit = ordered[where] == key if len(ordered) else np.zeros(len(key), dtype=bool)
+        out = np.where(hit, rows[order][where] if len(ordered) else -1, -1)
+    if valid is not None:
+        missing = np.flatnonzero(~among_valid) if among_valid is not None else []
+        out[~valid] = missing[0] if len(missing) else -1
+    return out.astype(np.int64)
 
 
 def as_text(values: pd.Categorical):
