@@ -85,9 +85,10 @@ def test_positions_equal_arrow_index_in(case, patients):
                                       np.asarray(want.fill_null(-1), dtype=np.int64))
 
 
-def test_radix_keys_order_as_the_ids_across_arrays():
+@pytest.mark.parametrize("widths", [([1, 4, 7], [3, 8]), ([4], [2]), ([2], [5]), ([3], [3, 5])])
+def test_radix_keys_order_as_the_ids_across_arrays(widths):
     rng = np.random.default_rng(7)
-    left, right = _ids(rng, 300, [1, 4, 7]), _ids(rng, 100, [3, 8])
+    left, right = _ids(rng, 300, widths[0]), _ids(rng, 100, widths[1])
     (a, b), size = radix_keys([pa.array(left), pa.array(right)])
     keys, ids = np.concatenate([a, b]), np.concatenate([left, right])
     assert keys.min() >= 0 and keys.max() < size
@@ -98,6 +99,10 @@ def test_radix_keys_order_as_the_ids_across_arrays():
 
 def test_radix_keys_of_dense_ids_are_dense():
     ids = pa.array([f"S{i:06d}" for i in range(1, 1001)])
+    sessions = pd.Series(ids.to_pylist(), dtype="str")
+    events = pd.Series(["S000007", "S01", "S0000071", "S000999", None], dtype="str")
+    assert positions(events, ids).tolist() == [6, -1, -1, 998, -1]  # widths of their own
+    assert ids_in(events, sessions).tolist() == [True, False, False, True, False]
     keys, size = radix_keys([ids])
     assert size <= 10_000  # digits at the last four places vary: 10 ** 4 keys at most
     np.testing.assert_array_equal(np.sort(keys[0]), keys[0])

@@ -246,23 +246,37 @@ def undefined_reason(score, baseline, scales: pd.Series,
     >>> undefined_reason([1, 3], [1, 5], pd.Series(["wrinkle_severity"] * 2), load_scales())
     array(["improvement undefined (baseline at the scale's best)", ''], dtype=object)
     """
+    codes = _undefined_codes(score, baseline, scales, scale_table,
+                             improvement(score, baseline, scales, scale_table))
+    return np.asarray(_REASONS, dtype=object)[codes]
+
+
+#: The reasons of :func:`undefined_reason` by code (0: defined), then the one of a course
+#: without any assessment after a session (a course's ``final_missing`` only).
+_REASONS = ("", Undefined.NO_BASELINE, Undefined.AT_BEST, Undefined.ZERO_BASELINE,
+            Undefined.ZERO_SCORE, Undefined.UNKNOWN_SCALE, Undefined.NO_ASSESSMENT)
+
+
+def _undefined_codes(score, baseline, scales, scale_table: dict[str, Scale],
+                     gain: np.ndarray) -> np.ndarray:
+    """:func:`undefined_reason` as codes of :data:`_REASONS`, given the improvement ``gain``."""
     score = np.asarray(score, dtype=float)
     baseline = np.asarray(baseline, dtype=float)
-    out = np.full(score.shape, "", dtype=object)
-    defined = ~np.isnan(improvement(score, baseline, scales, scale_table))
+    out = np.zeros(score.shape, dtype=np.int8)
+    undefined = np.isnan(gain)
     for name, m in _by_scale(scales):
-        m = m & ~defined
+        m = m & undefined
         sc = scale_table.get(name)
         if sc is None:
-            out[m] = Undefined.UNKNOWN_SCALE
+            out[m] = _REASONS.index(Undefined.UNKNOWN_SCALE)
             continue
         b, s = baseline[m], score[m]
-        why = np.full(b.shape, Undefined.NO_BASELINE, dtype=object)
+        why = np.full(b.shape, _REASONS.index(Undefined.NO_BASELINE), dtype=np.int8)
         if sc.kind == "bounded":
-            why[~np.isnan(b)] = Undefined.AT_BEST
+            why[~np.isnan(b)] = _REASONS.index(Undefined.AT_BEST)
         elif sc.kind == "relative":
-            why[~np.isnan(b) & (b <= 0)] = Undefined.ZERO_BASELINE
-            why[~np.isnan(b) & (b > 0) & (s <= 0)] = Undefined.ZERO_SCORE
+            why[~np.isnan(b) & (b <= 0)] = _REASONS.index(Undefined.ZERO_BASELINE)
+            why[~np.isnan(b) & (b > 0) & (s <= 0)] = _REASONS.index(Undefined.ZERO_SCORE)
         out[m] = why
     return out
 
@@ -502,8 +516,8 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     bands = dict(DEFAULT_BANDS if bands is None else bands)
     sessions, patients, keys = _course_sessions(log.sessions)
     courses = _course_table(sessions)
-    points, unassigned = _assessment_points(log, sessions, courses, patients, keys)
-    courses = _add_outcomes(courses, points, bands)
+    points, unassigned, coded = _assessment_points(log, sessions, courses, patients, keys)
+    courses = _add_outcomes(courses, points, coded, bands)
     courses[CourseCol.BASELINE_SEVERITY] = baseline_severity(
         courses[CourseCol.BASELINE], courses[Col.SCALE], log.scales)
     events = _events(log.adverse_events, sessions)
@@ -741,6 +755,16 @@ def _primary_scale(course: np.ndarray, scale: pd.Categorical, condition: pd.Cate
     return out
 
 
+@dataclass(frozen=True)
+class _Coded:
+    """Columns of the points as codes, for :func:`_add_outcomes`: the kind of point (of
+    :attr:`Point.ALL`), why its improvement is undefined (of :data:`_REASONS`), its scale."""
+
+    kind: np.ndarray
+    why: np.ndarray
+    scale: pd.Categorical
+
+
 def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
                        patients: pa.Array, c_key: np.ndarray):
     a = log.assessments
@@ -755,7 +779,8 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         CourseCol.UNDEFINED: pd.Series(dtype=object),
     })
     if len(a) == 0 or len(c) == 0:
-        return empty, len(a)
+        return empty, len(a), _Coded(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
+                                     pd.Categorical([], categories=[]))
     # the course of each assessment: (patient, condition) looked up by integer key
     a_patient = positions(a[Col.PATIENT_ID], patients)
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
@@ -806,9 +831,9 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     point_score = score[rows]
     point_scale = pd.Series(scale[rows])
     gain = improvement(point_score, baseline, point_scale, log.scales)
+    why = _undefined_codes(point_score, baseline, point_scale, log.scales, gain)
     gain[is_base] = np.nan
-    why = undefined_reason(point_score, baseline, point_scale, log.scales)
-    why[is_base] = ""
+    why[is_base] = 0
     p = pd.DataFrame({
         CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[ids],
         Col.PATIENT_ID: c[Col.PATIENT_ID].array.take(ids),
@@ -820,9 +845,9 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         Col.SCALE: as_text(point_scale.array),
         Col.SCORE: point_score,
         CourseCol.IMPROVEMENT: gain,
-        CourseCol.UNDEFINED: why,
+        CourseCol.UNDEFINED: as_text(pd.Categorical.from_codes(why, categories=_REASONS)),
     })
-    return p[list(empty.columns)], unassigned
+    return p, unassigned, _Coded(kind, why, point_scale.array)
 
 
 def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Categorical]:
@@ -862,28 +887,32 @@ def _ends(mask: np.ndarray, group: np.ndarray, *, last: bool) -> np.ndarray:
     return rows[edge]
 
 
-def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
+def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, coded: _Coded,
+                  bands: dict[str, float]) -> pd.DataFrame:
+    """The courses with their scale, baseline, improvements and bands (course ids are the
+    courses' positions, as :func:`_course_table` numbers them)."""
     c = c.copy()
-    ids = c[CourseCol.COURSE_ID].to_numpy()
     course = p[CourseCol.COURSE_ID].to_numpy()
-    kind = np.full(len(p), -1, dtype=np.int64)
-    for i, name in enumerate(Point.ALL):
-        kind[(p[CourseCol.POINT] == name).to_numpy(dtype=bool)] = i
+    kind = coded.kind
     gain = p[CourseCol.IMPROVEMENT].to_numpy(dtype=float)
     k = p[CourseCol.AFTER_SESSION].to_numpy()
     after = kind != 0  # points are in course order: a course's last of them is its latest
 
     def at(rows: np.ndarray) -> np.ndarray:
         """The row of ``p`` of each course among ``rows`` (one per course), -1 for none."""
-        where = pd.Index(course[rows]).get_indexer(ids)
-        return np.where(where >= 0, rows[np.maximum(where, 0)] if len(rows) else -1, -1)
+        where = np.full(len(c), -1, dtype=np.int64)
+        where[course[rows]] = rows
+        return where
 
     def value(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
         row = at(rows)
         return np.where(row >= 0, values[np.maximum(row, 0)] if len(values) else np.nan, np.nan)
 
     first_row = at(_ends(np.ones(len(p), dtype=bool), course, last=False))
-    c[Col.SCALE] = p[Col.SCALE].array.take(first_row, allow_fill=True)
+    scale = np.asarray(coded.scale.codes, dtype=np.int64)
+    c[Col.SCALE] = as_text(pd.Categorical.from_codes(
+        np.where(first_row >= 0, scale[np.maximum(first_row, 0)] if len(scale) else -1, -1),
+        dtype=coded.scale.dtype))
     c[CourseCol.BASELINE] = value(np.flatnonzero(kind == 0), p[Col.SCORE].to_numpy(dtype=float))
     end = value(np.flatnonzero(kind == 2), gain)
     first_after = value(np.flatnonzero((kind == 1) & (k == 1)), gain)
@@ -903,9 +932,10 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> 
     # why a course has no final improvement: that of its latest point after a session (they
     # share one baseline), or that it has none
     why_row = at(_ends(after, course, last=True))
-    why = np.asarray(p[CourseCol.UNDEFINED].array.take(why_row, allow_fill=True), dtype=object)
-    missing = np.where(pd.isna(why), Undefined.NO_ASSESSMENT, why)
-    c[CourseCol.FINAL_MISSING] = np.where(np.isnan(final), missing, "").astype(object)
+    why = np.where(why_row >= 0, coded.why[np.maximum(why_row, 0)] if len(p) else 0,
+                   _REASONS.index(Undefined.NO_ASSESSMENT))
+    c[CourseCol.FINAL_MISSING] = as_text(pd.Categorical.from_codes(
+        np.where(np.isnan(final), why, 0), categories=_REASONS))
     final = pd.Series(final, index=c.index)
     for band, threshold in bands.items():
         reached = (final >= threshold).astype("boolean")

@@ -38,39 +38,53 @@ def arrow_text(values: pd.Series) -> pa.Array:
 
 
 class _Bytes:
-    """The UTF-8 bytes of one arrow text array, position by position (no copy of the data)."""
+    """The UTF-8 bytes of the values of one arrow text array (its missing values left out),
+    position by position, without copying the data."""
 
     def __init__(self, array: pa.Array):
         n = len(array)
         width = np.dtype(np.int64 if pa.types.is_large_string(array.type) else np.int32)
-        self.offsets = np.frombuffer(array.buffers()[1], dtype=width, count=n + 1,
-                                     offset=array.offset * width.itemsize).astype(np.int64)
+        offsets = np.frombuffer(array.buffers()[1], dtype=width, count=n + 1,
+                                offset=array.offset * width.itemsize)
         buffer = array.buffers()[2]
         self.data = (np.zeros(1, dtype=np.uint8) if buffer is None or buffer.size == 0
                      else np.frombuffer(buffer, dtype=np.uint8))
         self.valid = (None if array.null_count == 0
                       else np.asarray(array.is_valid().to_numpy(zero_copy_only=False)))
-        lengths = np.diff(self.offsets)
-        self.lengths = lengths if self.valid is None else np.where(self.valid, lengths, 0)
-        known = self.lengths if self.valid is None else self.lengths[self.valid]
-        self.shortest = int(known.min()) if len(known) else 0
-        self.longest = int(known.max()) if len(known) else 0
+        lengths = np.diff(offsets)
+        self.starts = offsets[:-1]
+        if self.valid is not None:
+            self.starts, lengths = self.starts[self.valid], lengths[self.valid]
+        self.lengths = lengths
+        self.shortest = int(lengths.min()) if len(lengths) else 0
+        self.longest = int(lengths.max()) if len(lengths) else 0
         self.table = None
-        if self.valid is None and self.shortest == self.longest > 0:  # a table of bytes
-            first, last = int(self.offsets[0]), int(self.offsets[-1])
-            self.table = self.data[first:last].reshape(n, self.longest)
+        first, last = int(offsets[0]), int(offsets[-1])
+        if self.shortest == self.longest > 0 and last - first == len(lengths) * self.longest:
+            # every value as long, missing ones empty: the bytes are a table, a row per value
+            self.table = self.data[first:last].reshape(len(lengths), self.longest)
 
     def ends_in_zero(self) -> bool:
         """Whether a value (not empty) ends in a zero byte (padding would not tell it apart)."""
-        ends = self.offsets[1:][self.lengths > 0] - 1
+        ends = (self.starts + self.lengths)[self.lengths > 0] - 1
         return bool((self.data[ends] == 0).any())
 
     def at(self, position: int) -> np.ndarray:
-        """Each value's byte at ``position`` (0 past its end and for missing values)."""
+        """Each value's byte at ``position`` (0 past its end)."""
         if self.table is not None:
+            if position >= self.longest:
+                return np.zeros(len(self.table), dtype=np.uint8)
             return self.table[:, position]
-        where = np.minimum(self.offsets[:-1] + position, len(self.data) - 1)
+        where = np.minimum(self.starts + position, len(self.data) - 1)
         return np.where(self.lengths > position, self.data[where], 0).astype(np.uint8)
+
+    def spread(self, keys: np.ndarray) -> np.ndarray:
+        """Keys of the values as keys of all rows (0 for a missing value)."""
+        if self.valid is None:
+            return keys
+        out = np.zeros(len(self.valid), dtype=np.int64)
+        out[self.valid] = keys
+        return out
 
 
 def radix_keys(arrays: list[pa.Array]) -> tuple[list[np.ndarray], int] | None:
@@ -99,20 +113,20 @@ def radix_keys(arrays: list[pa.Array]) -> tuple[list[np.ndarray], int] | None:
     if not all(pa.types.is_string(a.type) or pa.types.is_large_string(a.type) for a in arrays):
         return None
     parts = [_Bytes(a) for a in arrays]
-    known = [p for p in parts if p.valid is None or p.valid.any()]
+    known = [p for p in parts if len(p.lengths)]
     longest = max((p.longest for p in known), default=0)
     shortest = min((p.shortest for p in known), default=0)
     if longest > MOST_KEY_BYTES:
         return None
     if shortest < longest and any(p.ends_in_zero() for p in parts):
         return None  # "a" and "a\0" would share a key
-    keys = [np.zeros(len(a), dtype=np.int64) for a in arrays]
+    keys = [np.zeros(len(p.lengths), dtype=np.int64) for p in parts]
     size = 1
     for position in range(longest):
         columns = [p.at(position) for p in parts]
         seen = np.zeros(256, dtype=np.int64)
-        for p, column in zip(parts, columns, strict=True):
-            seen += np.bincount(column if p.valid is None else column[p.valid], minlength=256)
+        for column in columns:
+            seen += np.bincount(column, minlength=256)
         alphabet = seen > 0
         radix = int(alphabet.sum())
         if radix <= 1:
@@ -124,7 +138,7 @@ def radix_keys(arrays: list[pa.Array]) -> tuple[list[np.ndarray], int] | None:
         for key, column in zip(keys, columns, strict=True):
             key *= radix
             key += rank[column]
-    return keys, size
+    return [p.spread(key) for p, key in zip(parts, keys, strict=True)], size
 
 
 def _valid(array: pa.Array) -> np.ndarray | None:
