@@ -12,6 +12,7 @@ import pytest
 
 from outcomes.bundle.codes import (
     MOST_KEY_BYTES,
+    id_categorical,
     ids_in,
     positions,
     radix_keys,
@@ -134,3 +135,11 @@ def test_no_values_and_only_missing_values():
     assert positions(pd.Series(["a"], dtype="str"), pa.array([], type=pa.string())).tolist() == [-1]
     assert ids_in(missing, pd.Series(["a", None], dtype="str")).tolist() == [True, True]
     assert ids_in(empty, missing).tolist() == []
+
+
+def test_id_categorical_equals_the_checked_one():
+    codes, uniques = sorted_codes(pd.Series(["S2", "S1", None, "S2", "S10"], dtype="str"))
+    got = id_categorical(codes, uniques)
+    want = pd.Categorical.from_codes(codes, categories=pd.Index(["S1", "S10", "S2"], dtype="str"))
+    assert got.dtype == want.dtype and got.categories.is_unique
+    pd.testing.assert_extension_array_equal(got, want)

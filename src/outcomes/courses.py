@@ -732,7 +732,8 @@ def _primary_scale(course: np.ndarray, scale: pd.Categorical, condition: pd.Cate
     names = np.asarray(scale.categories.astype(str), dtype=object)
     codes = np.asarray(scale.codes, dtype=np.int64)
     known = codes >= 0
-    key, inverse = np.unique(course[known] * len(names) + codes[known], return_inverse=True)
+    key, inverse = _unique(course[known] * len(names) + codes[known],
+                           (int(course.max(initial=-1)) + 1) * len(names))
     g_course, g_scale = key // len(names), key % len(names)
     n = np.bincount(inverse, minlength=len(key))
     g_pre = np.bincount(inverse, weights=pre[known], minlength=len(key)) > 0
@@ -784,8 +785,8 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     # the course of each assessment: (patient, condition) looked up by integer key
     a_patient = positions(a[Col.PATIENT_ID], patients)
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
-    pos = np.minimum(np.searchsorted(c_key, a_key), len(c_key) - 1)
-    matched = (a_patient >= 0) & (c_key[pos] == a_key)
+    pos, matched = _lookup(c_key, a_key)
+    matched &= a_patient >= 0
     a = pd.DataFrame({
         CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[pos[matched]],
         Col.CONDITION: a[Col.CONDITION].array[matched],
@@ -819,7 +820,8 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     ]
     rows = np.concatenate(picks)
     kind = np.repeat(np.arange(len(Point.ALL)), [len(x) for x in picks])
-    order = np.lexsort((k[rows], kind, course[rows]))
+    key = (course[rows] * len(Point.ALL) + kind) * (int(k.max(initial=0)) + 1) + k[rows]
+    order = np.argsort(key, kind="stable")  # (course, kind, k): one key, runs already sorted
     rows, kind = rows[order], kind[order]
     # assessments after the last session that are neither end of treatment nor follow-up
     # (later end-of-treatment candidates) are not points; nor are unused between-session ones.
@@ -855,7 +857,13 @@ def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, p
     several of one course on one date (all on one scale) averaged."""
     course = a[CourseCol.COURSE_ID].to_numpy().astype(np.int64)
     when = a[Col.ASSESSMENT_DATE].to_numpy()
-    order = np.lexsort((when, course))  # stable: ties keep the input order
+    day = when.astype("datetime64[D]")
+    if len(when) and (day == when).all():  # dates: (course, day) as one key, a single sort
+        days = day.astype(np.int64)
+        order = np.argsort(course * (int(days.max() - days.min()) + 1) + (days - days.min()),
+                           kind="stable")  # stable: ties keep the input order
+    else:
+        order = np.lexsort((when, course))
     course, when = course[order], when[order]
     score = a[Col.SCORE].to_numpy(dtype=float)[order]
     scale = a[Col.SCALE].array.take(order)
@@ -872,6 +880,31 @@ def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, p
     else:
         score = score[first]
     return course[first], when[first], score, scale.take(first)
+
+
+def _lookup(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position in ``keys`` (sorted, distinct, not negative) of each of ``wanted``, and whether
+    it is there: by a table indexed by key where the keys are dense, else by bisection."""
+    if len(keys) == 0:
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    top = int(keys[-1])
+    if top < 4 * len(wanted) + (1 << 16):
+        at = np.full(top + 2, -1, dtype=np.int64)  # last: a key out of range
+        at[keys] = np.arange(len(keys))
+        pos = at[np.where((wanted >= 0) & (wanted <= top), wanted, top + 1)]
+        return np.maximum(pos, 0), pos >= 0
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return pos, keys[pos] == wanted
+
+
+def _unique(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` of keys in ``range(size)``, by counting when
+    ``size`` is small against the number of keys."""
+    if size > 4 * len(key) + (1 << 16):
+        return np.unique(key, return_inverse=True)
+    seen = np.zeros(size, dtype=bool)
+    seen[key] = True
+    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[key]
 
 
 def _ends(mask: np.ndarray, group: np.ndarray, *, last: bool) -> np.ndarray:

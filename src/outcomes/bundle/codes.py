@@ -253,10 +253,22 @@ def ids_in(values: pd.Series, among: pd.Series) -> np.ndarray:
 
 
 def id_categorical(codes: np.ndarray, uniques: pa.Array) -> pd.Categorical:
-    """Ids as a categorical of the sorted distinct ids (``-1``: missing)."""
+    """Ids as a categorical of the sorted distinct ids (``-1``: missing).
+
+    ``uniques`` are distinct (as :func:`sorted_codes` gives them), so pandas' check that
+    categories are distinct, which hashes every one of them (a tenth of a second at a million
+    session ids), is skipped where pandas offers it.
+
+    Examples
+    --------
+    >>> id_categorical(np.array([1, -1, 0]), pa.array(["a", "b"])).tolist()
+    ['b', nan, 'a']
+    """
     categories = pd.Index(uniques.to_pandas(), dtype="str")
-    return pd.Categorical.from_codes(codes.astype(np.int32), categories=categories,
-                                     validate=False)
+    unchecked = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    dtype = (unchecked(categories, False) if unchecked is not None
+             else pd.CategoricalDtype(categories))
+    return pd.Categorical.from_codes(codes.astype(np.int32), dtype=dtype, validate=False)
 
 
 def positions(values: pd.Series, among: pa.Array) -> np.ndarray:
