@@ -657,7 +657,7 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np
     patient_codes, patients = sorted_codes(sessions[Col.PATIENT_ID])
     key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
-    order = np.lexsort((days, key))
+    order = _sort_order(key, days)
     ids = {Col.PATIENT_ID: id_categorical(patient_codes, patients)}
     for column in ID_COLUMNS[1:]:
         if column in sessions.columns:
@@ -677,6 +677,17 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np
     s[CourseCol.SPACING_DAYS] = spacing
     flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
     return pd.concat([s, flags], axis=1), patients, key[starts]
+
+
+def _sort_order(key: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Rows in order of ``key`` (not negative), then ``days``, ties in input order: one sort
+    of a combined key where it fits in 63 bits (``np.lexsort((days, key))`` else)."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    low, span = int(days.min()), int(days.max()) - int(days.min()) + 1
+    if int(key.min()) < 0 or (int(key.max()) + 1) * span >= 1 << 62:
+        return np.lexsort((days, key))
+    return np.argsort(key * span + (days - low), kind="stable")
 
 
 def _first_known(column: pd.Series, starts: np.ndarray) -> pd.Series:
@@ -710,9 +721,13 @@ def _course_table(s: pd.DataFrame) -> pd.DataFrame:
     for column in (Col.CLINIC_ID, Col.FITZPATRICK, Col.AGE_BAND, Col.SEX):
         c[column] = _first_known(s[column], starts) if len(s) else s[column].iloc[:0]
     flag_cols = [flag_column(i) for i in vocabulary("contraindication")]
-    flags = s[flag_cols].to_numpy()
-    c[flag_cols] = (np.logical_or.reduceat(flags, starts, axis=0) if len(s)
-                    else np.zeros((0, len(flag_cols)), dtype=bool))
+    if len(s):  # a course's flags: the bits of its sessions' flags or-ed together
+        bits = np.packbits(s[flag_cols].to_numpy(), axis=1, bitorder="little")
+        any_bits = np.bitwise_or.reduceat(bits, starts, axis=0)
+        c[flag_cols] = np.unpackbits(any_bits, axis=1, count=len(flag_cols),
+                                     bitorder="little").astype(bool)
+    else:
+        c[flag_cols] = np.zeros((0, len(flag_cols)), dtype=bool)
     return c
 
 
