@@ -16,6 +16,7 @@ from outcomes.bundle.codes import (
     ids_in,
     positions,
     radix_keys,
+    shared_codes,
     sorted_codes,
 )
 
@@ -84,6 +85,22 @@ def test_positions_equal_arrow_index_in(case, patients):
         want = pc.index_in(pa.array(values, type=pa.large_string()), value_set=among)
         np.testing.assert_array_equal(positions(values, among),
                                       np.asarray(want.fill_null(-1), dtype=np.int64))
+
+
+@pytest.mark.parametrize("patients", [5, 20, 2000])
+@pytest.mark.parametrize("case", list(CASES))
+def test_shared_codes_equal_sorted_codes_and_positions(case, patients):
+    rng = np.random.default_rng(patients + 3)
+    values = _ids(rng, 3 * patients, **CASES[case])
+    others = [_ids(rng, 2 * patients, **CASES[case]), values.iloc[::-1], values.iloc[:0]]
+    codes, uniques, found = shared_codes(values, others)
+    want_codes, want_uniques = sorted_codes(values)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert uniques.to_pylist() == want_uniques.to_pylist()
+    for other, got in zip(others, found, strict=True):
+        np.testing.assert_array_equal(got, positions(other, want_uniques))
+    categorical = values.astype("category")  # by the categories, as sorted_codes
+    np.testing.assert_array_equal(shared_codes(categorical, others)[0], want_codes)
 
 
 @pytest.mark.parametrize("widths", [([1, 4, 7], [3, 8]), ([4], [2]), ([2], [5]), ([3], [3, 5])])

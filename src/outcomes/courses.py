@@ -47,7 +47,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._docs import FRAGMENTS, shared_doc
-from .bundle.codes import arrow_text, as_text, id_categorical, ids_in, positions, sorted_codes
+from .bundle.codes import as_text, id_categorical, ids_in, shared_codes, sorted_codes
 from .bundle.log import SessionLog
 from .bundle.schema import (
     NOTABLE_EVENTS,
@@ -514,13 +514,18 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     2         acne_scars                NaN
     """
     bands = dict(DEFAULT_BANDS if bands is None else bands)
-    sessions, patients, keys = _course_sessions(log.sessions)
+    # ids as codes of the sorted distinct ids, those of the other tables found among them
+    s = log.sessions
+    patient = shared_codes(s[Col.PATIENT_ID], [log.assessments[Col.PATIENT_ID]])
+    session = shared_codes(s[Col.SESSION_ID], [log.adverse_events[Col.SESSION_ID]])
+    sessions, keys = _course_sessions(s, {Col.PATIENT_ID: patient[:2],
+                                          Col.SESSION_ID: session[:2]})
     courses = _course_table(sessions)
-    points, unassigned, coded = _assessment_points(log, sessions, courses, patients, keys)
+    points, unassigned, coded = _assessment_points(log, sessions, courses, patient[2][0], keys)
     courses = _add_outcomes(courses, points, coded, bands)
     courses[CourseCol.BASELINE_SEVERITY] = baseline_severity(
         courses[CourseCol.BASELINE], courses[Col.SCALE], log.scales)
-    events = _events(log.adverse_events, sessions)
+    events = _events(log.adverse_events, sessions, session[2][0])
     courses = _add_event_flags(courses, events)
     return Courses(sessions, courses, points, events, bands, unassigned,
                    tuple(log.missing_tables))
@@ -646,22 +651,23 @@ def _course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.n
     return patient_codes * _N_CONDITIONS + condition_codes
 
 
-def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np.ndarray]:
-    """Sessions in course order with course_id, k, K, spacing and flags; the sorted patient
-    ids; and each course's integer key (patient code, condition code).
+def _course_sessions(sessions: pd.DataFrame, known: dict[str, tuple[np.ndarray, pa.Array]]
+                     ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Sessions in course order with course_id, k, K, spacing and flags, and each course's
+    integer key (patient code, condition code); ``known``: the :func:`sorted_codes` of id
+    columns already coded (the patient ids among them).
 
     Courses are numbered in order of (patient, condition); sessions of a course in date order
     (ties keep the input order). Integer codes are used throughout: sorting and grouping
     strings is what makes this slow on a million rows.
     """
-    patient_codes, patients = sorted_codes(sessions[Col.PATIENT_ID])
+    patient_codes = known[Col.PATIENT_ID][0]
     key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
     order = _sort_order(key, days)
-    ids = {Col.PATIENT_ID: id_categorical(patient_codes, patients)}
-    for column in ID_COLUMNS[1:]:
-        if column in sessions.columns:
-            ids[column] = id_categorical(*sorted_codes(sessions[column]))
+    ids = {column: id_categorical(*(known[column] if column in known
+                                    else sorted_codes(sessions[column])))
+           for column in ID_COLUMNS if column in sessions.columns}
     s = sessions.assign(**ids).iloc[order].reset_index(drop=True)
     key, days = key[order], days[order]
     new_course = np.ones(len(s), dtype=bool)
@@ -676,7 +682,7 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np
     spacing[new_course] = np.nan
     s[CourseCol.SPACING_DAYS] = spacing
     flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
-    return pd.concat([s, flags], axis=1), patients, key[starts]
+    return pd.concat([s, flags], axis=1), key[starts]
 
 
 def _sort_order(key: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -782,7 +788,10 @@ class _Coded:
 
 
 def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
-                       patients: pa.Array, c_key: np.ndarray):
+                       a_patient: np.ndarray, c_key: np.ndarray):
+    """The assessment points of the courses (``a_patient``: the code of each assessment's
+    patient among the sessions' patients, -1 for none), the number of assessments that are
+    not points, and the points' columns as codes."""
     a = log.assessments
     empty = pd.DataFrame({
         CourseCol.COURSE_ID: pd.Series(dtype=int),
@@ -798,7 +807,6 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         return empty, len(a), _Coded(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
                                      pd.Categorical([], categories=[]))
     # the course of each assessment: (patient, condition) looked up by integer key
-    a_patient = positions(a[Col.PATIENT_ID], patients)
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
     pos, matched = _lookup(c_key, a_key)
     matched &= a_patient >= 0
@@ -992,13 +1000,14 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, coded: _Coded,
     return c
 
 
-def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
+def _events(e: pd.DataFrame, s: pd.DataFrame, code: np.ndarray) -> pd.DataFrame:
+    """The events with their session's course and attributes (``code``: the code of each
+    event's session among the sessions' ids, -1 for none)."""
     cols = [Col.SESSION_ID, CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.SETTING,
             Col.SESSION_DATE, CourseCol.SESSION_NUMBER, CourseCol.SPACING_DAYS, Col.CLINIC_ID,
             Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
     # the session of each event, by position (the loader guarantees it exists)
     sid = s[Col.SESSION_ID].array
-    code = positions(e[Col.SESSION_ID], arrow_text(sid.categories))
     at = np.full(len(sid.categories) + 1, -1, dtype=np.int64)  # last: no session
     at[sid.codes] = np.arange(len(s))
     pos = at[code]

@@ -23,8 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_text", "sorted_codes", "ids_in", "id_categorical", "positions", "as_text",
-           "radix_keys", "MOST_KEY_BYTES"]
+__all__ = ["arrow_text", "sorted_codes", "shared_codes", "ids_in", "id_categorical",
+           "positions", "as_text", "radix_keys", "MOST_KEY_BYTES"]
 
 #: Longest id (in UTF-8 bytes) given a radix key; longer ones go through arrow.
 MOST_KEY_BYTES = 16
@@ -209,6 +209,48 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[np.asarray(encoded.indices)], encoded.dictionary.take(pa.array(order))
+
+
+def shared_codes(values: pd.Series, others: list[pd.Series]
+                 ) -> tuple[np.ndarray, pa.Array, list[np.ndarray]]:
+    """:func:`sorted_codes` of ``values``, and the code of each id of ``others`` among them.
+
+    The same as ``sorted_codes(values)`` and ``positions(other, uniques)`` for each of
+    ``others`` (-1 where ``values`` lack the id, and for a missing one), with the radix keys
+    of all of them made at once (:func:`radix_keys`): the ids are read once, and the
+    distinct ids are never looked up again.
+
+    Examples
+    --------
+    >>> codes, ids, (found,) = shared_codes(pd.Series(["S3", "S1"]), [pd.Series(["S1", "S2"])])
+    >>> codes.tolist(), ids.to_pylist(), found.tolist()
+    ([1, 0], ['S1', 'S3'], [0, -1])
+    """
+    series = [values, *others]
+    keyed = (None if any(isinstance(v.dtype, pd.CategoricalDtype) for v in series)
+             else radix_keys(arrays := [arrow_text(v) for v in series]))
+    if keyed is None:
+        codes, uniques = sorted_codes(values)
+        return codes, uniques, [positions(other, uniques) for other in others]
+    keys, size = keyed
+    valid = [_valid(a) for a in arrays]
+    present = keys[0] if valid[0] is None else keys[0][valid[0]]
+    if _dense(size, sum(len(k) for k in keys)):
+        seen = np.zeros(size, dtype=bool)
+        seen[present] = True
+        rank = np.where(seen, np.cumsum(seen, dtype=np.int64) - 1, -1)
+        codes = [rank[k] for k in keys]
+    else:
+        distinct = np.unique(present)
+        codes = []
+        for k in keys:
+            where = np.minimum(np.searchsorted(distinct, k), max(len(distinct) - 1, 0))
+            hit = (distinct[where] == k) if len(distinct) else np.zeros(len(k), dtype=bool)
+            codes.append(np.where(hit, where, -1).astype(np.int64))
+    for code, ok in zip(codes, valid, strict=True):
+        if ok is not None:
+            code[~ok] = -1
+    return codes[0], _distinct(arrays[0], codes[0]), codes[1:]
 
 
 def ids_in(values: pd.Series, among: pd.Series) -> np.ndarray:
