@@ -14,10 +14,13 @@ from outcomes.bundle.codes import (
     MOST_KEY_BYTES,
     id_categorical,
     ids_in,
+    key_order,
+    key_positions,
     positions,
     radix_keys,
     shared_codes,
     sorted_codes,
+    unique_keys,
 )
 
 
@@ -160,3 +163,25 @@ def test_id_categorical_equals_the_checked_one():
     want = pd.Categorical.from_codes(codes, categories=pd.Index(["S1", "S10", "S2"], dtype="str"))
     assert got.dtype == want.dtype and got.categories.is_unique
     pd.testing.assert_extension_array_equal(got, want)
+
+
+@pytest.mark.parametrize("n", [0, 5, 20, 5000])
+def test_integer_key_helpers_equal_numpy(n):
+    rng = np.random.default_rng(n)
+    first, then = rng.integers(-3, 40, n), rng.integers(17000, 17100, n)
+    np.testing.assert_array_equal(key_order(first, then), np.lexsort((then, first)))
+    huge = rng.integers(0, 2**40, n)  # no combined key fits: lexsort itself
+    np.testing.assert_array_equal(key_order(huge, huge), np.lexsort((huge, huge)))
+    for top in (60, 2**40):  # a table indexed by key, and bisection
+        keys = np.unique(rng.integers(0, top, max(n, 1)))
+        wanted = np.concatenate([rng.choice(keys, n), rng.integers(-5, top + 5, n)])
+        at, found = key_positions(keys, wanted)
+        np.testing.assert_array_equal(found, np.isin(wanted, keys))
+        np.testing.assert_array_equal(keys[at[found]], wanted[found])
+    for size in (50, 2**40):
+        key = rng.integers(0, 50, n)
+        distinct, inverse = unique_keys(key, size)
+        want_distinct, want_inverse = np.unique(key, return_inverse=True)
+        np.testing.assert_array_equal(distinct, want_distinct)
+        np.testing.assert_array_equal(inverse, want_inverse)
+    assert key_positions(np.zeros(0, dtype=np.int64), np.arange(3))[1].tolist() == [False] * 3

@@ -47,7 +47,16 @@ import pandas as pd
 import pyarrow as pa
 
 from ._docs import FRAGMENTS, shared_doc
-from .bundle.codes import as_text, id_categorical, ids_in, shared_codes, sorted_codes
+from .bundle.codes import (
+    as_text,
+    id_categorical,
+    ids_in,
+    key_order,
+    key_positions,
+    shared_codes,
+    sorted_codes,
+    unique_keys,
+)
 from .bundle.log import SessionLog
 from .bundle.schema import (
     NOTABLE_EVENTS,
@@ -664,7 +673,7 @@ def _course_sessions(sessions: pd.DataFrame, known: dict[str, tuple[np.ndarray, 
     patient_codes = known[Col.PATIENT_ID][0]
     key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
-    order = _sort_order(key, days)
+    order = key_order(key, days)
     ids = {column: id_categorical(*(known[column] if column in known
                                     else sorted_codes(sessions[column])))
            for column in ID_COLUMNS if column in sessions.columns}
@@ -683,17 +692,6 @@ def _course_sessions(sessions: pd.DataFrame, known: dict[str, tuple[np.ndarray, 
     s[CourseCol.SPACING_DAYS] = spacing
     flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
     return pd.concat([s, flags], axis=1), key[starts]
-
-
-def _sort_order(key: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Rows in order of ``key`` (not negative), then ``days``, ties in input order: one sort
-    of a combined key where it fits in 63 bits (``np.lexsort((days, key))`` else)."""
-    if len(key) == 0:
-        return np.zeros(0, dtype=np.int64)
-    low, span = int(days.min()), int(days.max()) - int(days.min()) + 1
-    if int(key.min()) < 0 or (int(key.max()) + 1) * span >= 1 << 62:
-        return np.lexsort((days, key))
-    return np.argsort(key * span + (days - low), kind="stable")
 
 
 def _first_known(column: pd.Series, starts: np.ndarray) -> pd.Series:
@@ -753,8 +751,8 @@ def _primary_scale(course: np.ndarray, scale: pd.Categorical, condition: pd.Cate
     names = np.asarray(scale.categories.astype(str), dtype=object)
     codes = np.asarray(scale.codes, dtype=np.int64)
     known = codes >= 0
-    key, inverse = _unique(course[known] * len(names) + codes[known],
-                           (int(course.max(initial=-1)) + 1) * len(names))
+    key, inverse = unique_keys(course[known] * len(names) + codes[known],
+                               (int(course.max(initial=-1)) + 1) * len(names))
     g_course, g_scale = key // len(names), key % len(names)
     n = np.bincount(inverse, minlength=len(key))
     g_pre = np.bincount(inverse, weights=pre[known], minlength=len(key)) > 0
@@ -777,21 +775,13 @@ def _primary_scale(course: np.ndarray, scale: pd.Categorical, condition: pd.Cate
     return out
 
 
-@dataclass(frozen=True)
-class _Coded:
-    """Columns of the points as codes, for :func:`_add_outcomes`: the kind of point (of
-    :attr:`Point.ALL`), why its improvement is undefined (of :data:`_REASONS`), its scale."""
-
-    kind: np.ndarray
-    why: np.ndarray
-    scale: pd.Categorical
-
-
 def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
                        a_patient: np.ndarray, c_key: np.ndarray):
     """The assessment points of the courses (``a_patient``: the code of each assessment's
     patient among the sessions' patients, -1 for none), the number of assessments that are
-    not points, and the points' columns as codes."""
+    not points, and columns of the points as codes for :func:`_add_outcomes`: the kind of
+    each point (of :attr:`Point.ALL`), why its improvement is undefined (of :data:`_REASONS`)
+    and its scale (a categorical)."""
     a = log.assessments
     empty = pd.DataFrame({
         CourseCol.COURSE_ID: pd.Series(dtype=int),
@@ -804,11 +794,11 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         CourseCol.UNDEFINED: pd.Series(dtype=object),
     })
     if len(a) == 0 or len(c) == 0:
-        return empty, len(a), _Coded(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
-                                     pd.Categorical([], categories=[]))
+        return empty, len(a), (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
+                               pd.Categorical([], categories=[]))
     # the course of each assessment: (patient, condition) looked up by integer key
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
-    pos, matched = _lookup(c_key, a_key)
+    pos, matched = key_positions(c_key, a_key)
     matched &= a_patient >= 0
     a = pd.DataFrame({
         CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[pos[matched]],
@@ -872,7 +862,7 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         CourseCol.IMPROVEMENT: gain,
         CourseCol.UNDEFINED: as_text(pd.Categorical.from_codes(why, categories=_REASONS)),
     })
-    return p, unassigned, _Coded(kind, why, point_scale.array)
+    return p, unassigned, (kind, why, point_scale.array)
 
 
 def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Categorical]:
@@ -881,12 +871,9 @@ def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, p
     course = a[CourseCol.COURSE_ID].to_numpy().astype(np.int64)
     when = a[Col.ASSESSMENT_DATE].to_numpy()
     day = when.astype("datetime64[D]")
-    if len(when) and (day == when).all():  # dates: (course, day) as one key, a single sort
-        days = day.astype(np.int64)
-        order = np.argsort(course * (int(days.max() - days.min()) + 1) + (days - days.min()),
-                           kind="stable")  # stable: ties keep the input order
-    else:
-        order = np.lexsort((when, course))
+    # stable: ties keep the input order; dates (the usual) sorted as whole days, at once
+    order = (key_order(course, day.astype(np.int64)) if (day == when).all()
+             else np.lexsort((when, course)))
     course, when = course[order], when[order]
     score = a[Col.SCORE].to_numpy(dtype=float)[order]
     scale = a[Col.SCALE].array.take(order)
@@ -905,31 +892,6 @@ def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, p
     return course[first], when[first], score, scale.take(first)
 
 
-def _lookup(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Position in ``keys`` (sorted, distinct, not negative) of each of ``wanted``, and whether
-    it is there: by a table indexed by key where the keys are dense, else by bisection."""
-    if len(keys) == 0:
-        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
-    top = int(keys[-1])
-    if top < 4 * len(wanted) + (1 << 16):
-        at = np.full(top + 2, -1, dtype=np.int64)  # last: a key out of range
-        at[keys] = np.arange(len(keys))
-        pos = at[np.where((wanted >= 0) & (wanted <= top), wanted, top + 1)]
-        return np.maximum(pos, 0), pos >= 0
-    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    return pos, keys[pos] == wanted
-
-
-def _unique(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, return_inverse=True)`` of keys in ``range(size)``, by counting when
-    ``size`` is small against the number of keys."""
-    if size > 4 * len(key) + (1 << 16):
-        return np.unique(key, return_inverse=True)
-    seen = np.zeros(size, dtype=bool)
-    seen[key] = True
-    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[key]
-
-
 def _ends(mask: np.ndarray, group: np.ndarray, *, last: bool) -> np.ndarray:
     """Rows of ``mask`` that are the last (or first) of their run of equal ``group`` among the
     rows of ``mask`` (``groupby(group).tail(1)`` / ``head(1)`` of sorted rows)."""
@@ -943,13 +905,14 @@ def _ends(mask: np.ndarray, group: np.ndarray, *, last: bool) -> np.ndarray:
     return rows[edge]
 
 
-def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, coded: _Coded,
+def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame,
+                  coded: tuple[np.ndarray, np.ndarray, pd.Categorical],
                   bands: dict[str, float]) -> pd.DataFrame:
     """The courses with their scale, baseline, improvements and bands (course ids are the
     courses' positions, as :func:`_course_table` numbers them)."""
     c = c.copy()
     course = p[CourseCol.COURSE_ID].to_numpy()
-    kind = coded.kind
+    kind, reason, scales = coded
     gain = p[CourseCol.IMPROVEMENT].to_numpy(dtype=float)
     k = p[CourseCol.AFTER_SESSION].to_numpy()
     after = kind != 0  # points are in course order: a course's last of them is its latest
@@ -965,10 +928,10 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, coded: _Coded,
         return np.where(row >= 0, values[np.maximum(row, 0)] if len(values) else np.nan, np.nan)
 
     first_row = at(_ends(np.ones(len(p), dtype=bool), course, last=False))
-    scale = np.asarray(coded.scale.codes, dtype=np.int64)
+    scale = np.asarray(scales.codes, dtype=np.int64)
     c[Col.SCALE] = as_text(pd.Categorical.from_codes(
         np.where(first_row >= 0, scale[np.maximum(first_row, 0)] if len(scale) else -1, -1),
-        dtype=coded.scale.dtype))
+        dtype=scales.dtype))
     c[CourseCol.BASELINE] = value(np.flatnonzero(kind == 0), p[Col.SCORE].to_numpy(dtype=float))
     end = value(np.flatnonzero(kind == 2), gain)
     first_after = value(np.flatnonzero((kind == 1) & (k == 1)), gain)
@@ -988,7 +951,7 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, coded: _Coded,
     # why a course has no final improvement: that of its latest point after a session (they
     # share one baseline), or that it has none
     why_row = at(_ends(after, course, last=True))
-    why = np.where(why_row >= 0, coded.why[np.maximum(why_row, 0)] if len(p) else 0,
+    why = np.where(why_row >= 0, reason[np.maximum(why_row, 0)] if len(p) else 0,
                    _REASONS.index(Undefined.NO_ASSESSMENT))
     c[CourseCol.FINAL_MISSING] = as_text(pd.Categorical.from_codes(
         np.where(np.isnan(final), why, 0), categories=_REASONS))

@@ -24,7 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["arrow_text", "sorted_codes", "shared_codes", "ids_in", "id_categorical",
-           "positions", "as_text", "radix_keys", "MOST_KEY_BYTES"]
+           "positions", "as_text", "radix_keys", "MOST_KEY_BYTES", "key_order", "key_positions",
+           "unique_keys"]
 
 #: Longest id (in UTF-8 bytes) given a radix key; longer ones go through arrow.
 MOST_KEY_BYTES = 16
@@ -361,3 +362,66 @@ def as_text(values: pd.Categorical):
     codes = np.asarray(values.codes)
     return pd.array(arrow_text(values.categories).take(pa.array(codes, mask=codes < 0)),
                     dtype="str")
+
+
+# ------------------------------------------------------------------ integer keys (the codes')
+def key_order(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """Rows in order of ``first``, then ``then`` (integers), ties in input order.
+
+    ``np.lexsort((then, first))``, by one stable sort of a combined key where it fits in 63
+    bits (two sorts are what ``lexsort`` does).
+
+    Examples
+    --------
+    >>> key_order(np.array([2, 1, 2, 1]), np.array([5, 9, 3, 9])).tolist()
+    [1, 3, 2, 0]
+    """
+    if len(first) == 0:
+        return np.zeros(0, dtype=np.int64)
+    low, span = int(then.min()), int(then.max()) - int(then.min()) + 1
+    base = int(first.min())
+    if (int(first.max()) - base + 1) * span >= 1 << 62:
+        return np.lexsort((then, first))
+    return np.argsort((first - base) * span + (then - low), kind="stable")
+
+
+def key_positions(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position in ``keys`` (sorted, distinct, not negative) of each of ``wanted``, and whether
+    it is there (the position is 0 where it is not).
+
+    By a table indexed by key where the keys are dense, else by bisection.
+
+    Examples
+    --------
+    >>> at, found = key_positions(np.array([3, 7, 40]), np.array([7, 8, 40, -1]))
+    >>> at.tolist(), found.tolist()
+    ([1, 0, 2, 0], [True, False, True, False])
+    """
+    if len(keys) == 0:
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    top = int(keys[-1])
+    if top < 4 * len(wanted) + (1 << 16):
+        at = np.full(top + 2, -1, dtype=np.int64)  # last: a key out of range
+        at[keys] = np.arange(len(keys))
+        pos = at[np.where((wanted >= 0) & (wanted <= top), wanted, top + 1)]
+        return np.maximum(pos, 0), pos >= 0
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    found = keys[pos] == wanted
+    return np.where(found, pos, 0), found
+
+
+def unique_keys(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` of keys in ``range(size)``, by counting where
+    ``size`` is small against the number of keys.
+
+    Examples
+    --------
+    >>> distinct, inverse = unique_keys(np.array([5, 2, 5, 0]), 6)
+    >>> distinct.tolist(), inverse.tolist()
+    ([0, 2, 5], [2, 1, 2, 0])
+    """
+    if size > 4 * len(key) + (1 << 16):
+        return np.unique(key, return_inverse=True)
+    seen = np.zeros(size, dtype=bool)
+    seen[key] = True
+    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[key]
