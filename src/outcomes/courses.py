@@ -181,15 +181,12 @@ def contraindication_flags(contraindications: pd.Series) -> pd.DataFrame:
 def _by_scale(scales) -> list[tuple[str, np.ndarray]]:
     """``(scale name, row mask)`` for each scale named, in order of first appearance.
 
-    A categorical column is split by its integer codes (no text is compared row by row).
+    A categorical or ``str`` column is split by the codes pandas gives it (by its integer codes
+    or arrow's hashing: no Python string is compared row by row).
     """
-    if isinstance(getattr(scales, "dtype", None), pd.CategoricalDtype):
-        codes = np.asarray(scales.cat.codes)
-        present = np.flatnonzero(np.bincount(codes[codes >= 0],
-                                             minlength=len(scales.cat.categories)))
-        first = {int(c): int(np.argmax(codes == c)) for c in present}
-        return [(str(scales.cat.categories[c]), codes == c)
-                for c in sorted(first, key=first.get)]
+    if isinstance(getattr(scales, "dtype", None), pd.CategoricalDtype | pd.StringDtype):
+        codes, names = pd.factorize(scales)  # a missing scale names none: it has no rows
+        return [(str(name), codes == i) for i, name in enumerate(names)]
     names = np.asarray(scales.astype(str))
     return [(name, names == name) for name in pd.unique(names)]
 
