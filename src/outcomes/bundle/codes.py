@@ -9,11 +9,12 @@ Ids in practice are short ("P000433", "S000001", "C01"). Ids of at most
 :data:`MOST_KEY_BYTES` bytes are first turned into **radix keys** (:func:`radix_keys`): each
 byte position, over all the values compared, has a small alphabet (here: "P", then the digits
 seen there), and a value's key is the mixed-radix number of its bytes' ranks in their
-position's alphabet. Keys order as the ids do (byte order, which for UTF-8 is code point
-order, the order of Python's ``str``), and they are dense when the ids are: the codes of a
-million session ids come from counting, not sorting. Anything else (longer ids, keys that
-would not fit in 63 bits, values of several lengths one of which ends in a zero byte) goes
-through arrow, hashing and sorting the distinct values only.
+position's alphabet (where the bytes of a position lie close together, as digits do, a byte's
+rank is its distance from the lowest). Keys order as the ids do (byte order, which for UTF-8
+is code point order, the order of Python's ``str``), and they are dense when the ids are:
+the codes of a million session ids come from counting, not sorting. Anything else (longer
+ids, keys that would not fit in 63 bits, values of several lengths one of which ends in a
+zero byte) goes through arrow, hashing and sorting the distinct values only.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = ["arrow_text", "sorted_codes", "shared_codes", "ids_in", "id_categoric
 #: Longest id (in UTF-8 bytes) given a radix key; longer ones go through arrow.
 MOST_KEY_BYTES = 16
 _MOST_KEYS = 1 << 62  # keys are int64: every key below this
+_SHORT_SPAN = 16  # bytes of a position this close together are their own ranks (less the lowest)
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
@@ -125,20 +127,28 @@ def radix_keys(arrays: list[pa.Array]) -> tuple[list[np.ndarray], int] | None:
     size = 1
     for position in range(longest):
         columns = [p.at(position) for p in parts]
-        seen = np.zeros(256, dtype=np.int64)
-        for column in columns:
-            seen += np.bincount(column, minlength=256)
-        alphabet = seen > 0
-        radix = int(alphabet.sum())
-        if radix <= 1:
+        low = min(int(c.min()) for c in columns if len(c))
+        span = max(int(c.max()) for c in columns if len(c)) - low + 1
+        if span == 1:
             continue  # one byte at this position: it tells no value apart
+        if span <= _SHORT_SPAN:  # the bytes less the lowest (digits): no table to look up
+            rank, radix = None, span
+        else:  # ranks among the bytes seen here
+            seen = np.zeros(256, dtype=np.int64)
+            for column in columns:
+                seen += np.bincount(column, minlength=256)  # (empty columns count none)
+            rank = (np.cumsum(seen > 0) - 1).astype(np.int64)
+            radix = int(rank[-1]) + 1
         size *= radix
         if size > _MOST_KEYS:
             return None
-        rank = (np.cumsum(alphabet) - 1).astype(np.int64)
         for key, column in zip(keys, columns, strict=True):
             key *= radix
-            key += rank[column]
+            if rank is None:
+                key += column
+                key -= low
+            else:
+                key += rank[column]
     return [p.spread(key) for p, key in zip(parts, keys, strict=True)], size
 
 
