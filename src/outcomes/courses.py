@@ -47,7 +47,16 @@ import pandas as pd
 import pyarrow as pa
 
 from ._docs import FRAGMENTS, shared_doc
-from .bundle.codes import arrow_text, as_text, id_categorical, ids_in, positions, sorted_codes
+from .bundle.codes import (
+    as_text,
+    id_categorical,
+    ids_in,
+    key_order,
+    key_positions,
+    shared_codes,
+    sorted_codes,
+    unique_keys,
+)
 from .bundle.log import SessionLog
 from .bundle.schema import (
     NOTABLE_EVENTS,
@@ -172,15 +181,12 @@ def contraindication_flags(contraindications: pd.Series) -> pd.DataFrame:
 def _by_scale(scales) -> list[tuple[str, np.ndarray]]:
     """``(scale name, row mask)`` for each scale named, in order of first appearance.
 
-    A categorical column is split by its integer codes (no text is compared row by row).
+    A categorical or ``str`` column is split by the codes pandas gives it (by its integer codes
+    or arrow's hashing: no Python string is compared row by row).
     """
-    if isinstance(getattr(scales, "dtype", None), pd.CategoricalDtype):
-        codes = np.asarray(scales.cat.codes)
-        present = np.flatnonzero(np.bincount(codes[codes >= 0],
-                                             minlength=len(scales.cat.categories)))
-        first = {int(c): int(np.argmax(codes == c)) for c in present}
-        return [(str(scales.cat.categories[c]), codes == c)
-                for c in sorted(first, key=first.get)]
+    if isinstance(getattr(scales, "dtype", None), pd.CategoricalDtype | pd.StringDtype):
+        codes, names = pd.factorize(scales)  # a missing scale names none: it has no rows
+        return [(str(name), codes == i) for i, name in enumerate(names)]
     names = np.asarray(scales.astype(str))
     return [(name, names == name) for name in pd.unique(names)]
 
@@ -246,23 +252,37 @@ def undefined_reason(score, baseline, scales: pd.Series,
     >>> undefined_reason([1, 3], [1, 5], pd.Series(["wrinkle_severity"] * 2), load_scales())
     array(["improvement undefined (baseline at the scale's best)", ''], dtype=object)
     """
+    codes = _undefined_codes(score, baseline, scales, scale_table,
+                             improvement(score, baseline, scales, scale_table))
+    return np.asarray(_REASONS, dtype=object)[codes]
+
+
+#: The reasons of :func:`undefined_reason` by code (0: defined), then the one of a course
+#: without any assessment after a session (a course's ``final_missing`` only).
+_REASONS = ("", Undefined.NO_BASELINE, Undefined.AT_BEST, Undefined.ZERO_BASELINE,
+            Undefined.ZERO_SCORE, Undefined.UNKNOWN_SCALE, Undefined.NO_ASSESSMENT)
+
+
+def _undefined_codes(score, baseline, scales, scale_table: dict[str, Scale],
+                     gain: np.ndarray) -> np.ndarray:
+    """:func:`undefined_reason` as codes of :data:`_REASONS`, given the improvement ``gain``."""
     score = np.asarray(score, dtype=float)
     baseline = np.asarray(baseline, dtype=float)
-    out = np.full(score.shape, "", dtype=object)
-    defined = ~np.isnan(improvement(score, baseline, scales, scale_table))
+    out = np.zeros(score.shape, dtype=np.int8)
+    undefined = np.isnan(gain)
     for name, m in _by_scale(scales):
-        m = m & ~defined
+        m = m & undefined
         sc = scale_table.get(name)
         if sc is None:
-            out[m] = Undefined.UNKNOWN_SCALE
+            out[m] = _REASONS.index(Undefined.UNKNOWN_SCALE)
             continue
         b, s = baseline[m], score[m]
-        why = np.full(b.shape, Undefined.NO_BASELINE, dtype=object)
+        why = np.full(b.shape, _REASONS.index(Undefined.NO_BASELINE), dtype=np.int8)
         if sc.kind == "bounded":
-            why[~np.isnan(b)] = Undefined.AT_BEST
+            why[~np.isnan(b)] = _REASONS.index(Undefined.AT_BEST)
         elif sc.kind == "relative":
-            why[~np.isnan(b) & (b <= 0)] = Undefined.ZERO_BASELINE
-            why[~np.isnan(b) & (b > 0) & (s <= 0)] = Undefined.ZERO_SCORE
+            why[~np.isnan(b) & (b <= 0)] = _REASONS.index(Undefined.ZERO_BASELINE)
+            why[~np.isnan(b) & (b > 0) & (s <= 0)] = _REASONS.index(Undefined.ZERO_SCORE)
         out[m] = why
     return out
 
@@ -500,13 +520,18 @@ def build_courses(log: SessionLog, *, bands: dict[str, float] | None = None) -> 
     2         acne_scars                NaN
     """
     bands = dict(DEFAULT_BANDS if bands is None else bands)
-    sessions, patients, keys = _course_sessions(log.sessions)
+    # ids as codes of the sorted distinct ids, those of the other tables found among them
+    s = log.sessions
+    patient = shared_codes(s[Col.PATIENT_ID], [log.assessments[Col.PATIENT_ID]])
+    session = shared_codes(s[Col.SESSION_ID], [log.adverse_events[Col.SESSION_ID]])
+    sessions, keys = _course_sessions(s, {Col.PATIENT_ID: patient[:2],
+                                          Col.SESSION_ID: session[:2]})
     courses = _course_table(sessions)
-    points, unassigned = _assessment_points(log, sessions, courses, patients, keys)
-    courses = _add_outcomes(courses, points, bands)
+    points, unassigned, coded = _assessment_points(log, sessions, courses, patient[2][0], keys)
+    courses = _add_outcomes(courses, points, coded, bands)
     courses[CourseCol.BASELINE_SEVERITY] = baseline_severity(
         courses[CourseCol.BASELINE], courses[Col.SCALE], log.scales)
-    events = _events(log.adverse_events, sessions)
+    events = _events(log.adverse_events, sessions, session[2][0])
     courses = _add_event_flags(courses, events)
     return Courses(sessions, courses, points, events, bands, unassigned,
                    tuple(log.missing_tables))
@@ -632,22 +657,23 @@ def _course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.n
     return patient_codes * _N_CONDITIONS + condition_codes
 
 
-def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np.ndarray]:
-    """Sessions in course order with course_id, k, K, spacing and flags; the sorted patient
-    ids; and each course's integer key (patient code, condition code).
+def _course_sessions(sessions: pd.DataFrame, known: dict[str, tuple[np.ndarray, pa.Array]]
+                     ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Sessions in course order with course_id, k, K, spacing and flags, and each course's
+    integer key (patient code, condition code); ``known``: the :func:`sorted_codes` of id
+    columns already coded (the patient ids among them).
 
     Courses are numbered in order of (patient, condition); sessions of a course in date order
     (ties keep the input order). Integer codes are used throughout: sorting and grouping
     strings is what makes this slow on a million rows.
     """
-    patient_codes, patients = sorted_codes(sessions[Col.PATIENT_ID])
+    patient_codes = known[Col.PATIENT_ID][0]
     key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
-    order = np.lexsort((days, key))
-    ids = {Col.PATIENT_ID: id_categorical(patient_codes, patients)}
-    for column in ID_COLUMNS[1:]:
-        if column in sessions.columns:
-            ids[column] = id_categorical(*sorted_codes(sessions[column]))
+    order = key_order(key, days)
+    ids = {column: id_categorical(*(known[column] if column in known
+                                    else sorted_codes(sessions[column])))
+           for column in ID_COLUMNS if column in sessions.columns}
     s = sessions.assign(**ids).iloc[order].reset_index(drop=True)
     key, days = key[order], days[order]
     new_course = np.ones(len(s), dtype=bool)
@@ -662,7 +688,7 @@ def _course_sessions(sessions: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array, np
     spacing[new_course] = np.nan
     s[CourseCol.SPACING_DAYS] = spacing
     flags = contraindication_flags(s[Col.CONTRAINDICATIONS])
-    return pd.concat([s, flags], axis=1), patients, key[starts]
+    return pd.concat([s, flags], axis=1), key[starts]
 
 
 def _first_known(column: pd.Series, starts: np.ndarray) -> pd.Series:
@@ -696,9 +722,13 @@ def _course_table(s: pd.DataFrame) -> pd.DataFrame:
     for column in (Col.CLINIC_ID, Col.FITZPATRICK, Col.AGE_BAND, Col.SEX):
         c[column] = _first_known(s[column], starts) if len(s) else s[column].iloc[:0]
     flag_cols = [flag_column(i) for i in vocabulary("contraindication")]
-    flags = s[flag_cols].to_numpy()
-    c[flag_cols] = (np.logical_or.reduceat(flags, starts, axis=0) if len(s)
-                    else np.zeros((0, len(flag_cols)), dtype=bool))
+    if len(s):  # a course's flags: the bits of its sessions' flags or-ed together
+        bits = np.packbits(s[flag_cols].to_numpy(), axis=1, bitorder="little")
+        any_bits = np.bitwise_or.reduceat(bits, starts, axis=0)
+        c[flag_cols] = np.unpackbits(any_bits, axis=1, count=len(flag_cols),
+                                     bitorder="little").astype(bool)
+    else:
+        c[flag_cols] = np.zeros((0, len(flag_cols)), dtype=bool)
     return c
 
 
@@ -718,7 +748,8 @@ def _primary_scale(course: np.ndarray, scale: pd.Categorical, condition: pd.Cate
     names = np.asarray(scale.categories.astype(str), dtype=object)
     codes = np.asarray(scale.codes, dtype=np.int64)
     known = codes >= 0
-    key, inverse = np.unique(course[known] * len(names) + codes[known], return_inverse=True)
+    key, inverse = unique_keys(course[known] * len(names) + codes[known],
+                               (int(course.max(initial=-1)) + 1) * len(names))
     g_course, g_scale = key // len(names), key % len(names)
     n = np.bincount(inverse, minlength=len(key))
     g_pre = np.bincount(inverse, weights=pre[known], minlength=len(key)) > 0
@@ -742,7 +773,12 @@ def _primary_scale(course: np.ndarray, scale: pd.Categorical, condition: pd.Cate
 
 
 def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
-                       patients: pa.Array, c_key: np.ndarray):
+                       a_patient: np.ndarray, c_key: np.ndarray):
+    """The assessment points of the courses (``a_patient``: the code of each assessment's
+    patient among the sessions' patients, -1 for none), the number of assessments that are
+    not points, and columns of the points as codes for :func:`_add_outcomes`: the kind of
+    each point (of :attr:`Point.ALL`), why its improvement is undefined (of :data:`_REASONS`)
+    and its scale (a categorical)."""
     a = log.assessments
     empty = pd.DataFrame({
         CourseCol.COURSE_ID: pd.Series(dtype=int),
@@ -755,12 +791,12 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         CourseCol.UNDEFINED: pd.Series(dtype=object),
     })
     if len(a) == 0 or len(c) == 0:
-        return empty, len(a)
+        return empty, len(a), (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
+                               pd.Categorical([], categories=[]))
     # the course of each assessment: (patient, condition) looked up by integer key
-    a_patient = positions(a[Col.PATIENT_ID], patients)
     a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
-    pos = np.minimum(np.searchsorted(c_key, a_key), len(c_key) - 1)
-    matched = (a_patient >= 0) & (c_key[pos] == a_key)
+    pos, matched = key_positions(c_key, a_key)
+    matched &= a_patient >= 0
     a = pd.DataFrame({
         CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[pos[matched]],
         Col.CONDITION: a[Col.CONDITION].array[matched],
@@ -794,7 +830,8 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     ]
     rows = np.concatenate(picks)
     kind = np.repeat(np.arange(len(Point.ALL)), [len(x) for x in picks])
-    order = np.lexsort((k[rows], kind, course[rows]))
+    key = (course[rows] * len(Point.ALL) + kind) * (int(k.max(initial=0)) + 1) + k[rows]
+    order = np.argsort(key, kind="stable")  # (course, kind, k): one key, runs already sorted
     rows, kind = rows[order], kind[order]
     # assessments after the last session that are neither end of treatment nor follow-up
     # (later end-of-treatment candidates) are not points; nor are unused between-session ones.
@@ -806,9 +843,9 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
     point_score = score[rows]
     point_scale = pd.Series(scale[rows])
     gain = improvement(point_score, baseline, point_scale, log.scales)
+    why = _undefined_codes(point_score, baseline, point_scale, log.scales, gain)
     gain[is_base] = np.nan
-    why = undefined_reason(point_score, baseline, point_scale, log.scales)
-    why[is_base] = ""
+    why[is_base] = 0
     p = pd.DataFrame({
         CourseCol.COURSE_ID: c[CourseCol.COURSE_ID].to_numpy()[ids],
         Col.PATIENT_ID: c[Col.PATIENT_ID].array.take(ids),
@@ -820,9 +857,9 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         Col.SCALE: as_text(point_scale.array),
         Col.SCORE: point_score,
         CourseCol.IMPROVEMENT: gain,
-        CourseCol.UNDEFINED: why,
+        CourseCol.UNDEFINED: as_text(pd.Categorical.from_codes(why, categories=_REASONS)),
     })
-    return p[list(empty.columns)], unassigned
+    return p, unassigned, (kind, why, point_scale.array)
 
 
 def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Categorical]:
@@ -830,7 +867,10 @@ def _daily_means(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, p
     several of one course on one date (all on one scale) averaged."""
     course = a[CourseCol.COURSE_ID].to_numpy().astype(np.int64)
     when = a[Col.ASSESSMENT_DATE].to_numpy()
-    order = np.lexsort((when, course))  # stable: ties keep the input order
+    day = when.astype("datetime64[D]")
+    # stable: ties keep the input order; dates (the usual) sorted as whole days, at once
+    order = (key_order(course, day.astype(np.int64)) if (day == when).all()
+             else np.lexsort((when, course)))
     course, when = course[order], when[order]
     score = a[Col.SCORE].to_numpy(dtype=float)[order]
     scale = a[Col.SCALE].array.take(order)
@@ -862,28 +902,33 @@ def _ends(mask: np.ndarray, group: np.ndarray, *, last: bool) -> np.ndarray:
     return rows[edge]
 
 
-def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
+def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame,
+                  coded: tuple[np.ndarray, np.ndarray, pd.Categorical],
+                  bands: dict[str, float]) -> pd.DataFrame:
+    """The courses with their scale, baseline, improvements and bands (course ids are the
+    courses' positions, as :func:`_course_table` numbers them)."""
     c = c.copy()
-    ids = c[CourseCol.COURSE_ID].to_numpy()
     course = p[CourseCol.COURSE_ID].to_numpy()
-    kind = np.full(len(p), -1, dtype=np.int64)
-    for i, name in enumerate(Point.ALL):
-        kind[(p[CourseCol.POINT] == name).to_numpy(dtype=bool)] = i
+    kind, reason, scales = coded
     gain = p[CourseCol.IMPROVEMENT].to_numpy(dtype=float)
     k = p[CourseCol.AFTER_SESSION].to_numpy()
     after = kind != 0  # points are in course order: a course's last of them is its latest
 
     def at(rows: np.ndarray) -> np.ndarray:
         """The row of ``p`` of each course among ``rows`` (one per course), -1 for none."""
-        where = pd.Index(course[rows]).get_indexer(ids)
-        return np.where(where >= 0, rows[np.maximum(where, 0)] if len(rows) else -1, -1)
+        where = np.full(len(c), -1, dtype=np.int64)
+        where[course[rows]] = rows
+        return where
 
     def value(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
         row = at(rows)
         return np.where(row >= 0, values[np.maximum(row, 0)] if len(values) else np.nan, np.nan)
 
     first_row = at(_ends(np.ones(len(p), dtype=bool), course, last=False))
-    c[Col.SCALE] = p[Col.SCALE].array.take(first_row, allow_fill=True)
+    scale = np.asarray(scales.codes, dtype=np.int64)
+    c[Col.SCALE] = as_text(pd.Categorical.from_codes(
+        np.where(first_row >= 0, scale[np.maximum(first_row, 0)] if len(scale) else -1, -1),
+        dtype=scales.dtype))
     c[CourseCol.BASELINE] = value(np.flatnonzero(kind == 0), p[Col.SCORE].to_numpy(dtype=float))
     end = value(np.flatnonzero(kind == 2), gain)
     first_after = value(np.flatnonzero((kind == 1) & (k == 1)), gain)
@@ -903,9 +948,10 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> 
     # why a course has no final improvement: that of its latest point after a session (they
     # share one baseline), or that it has none
     why_row = at(_ends(after, course, last=True))
-    why = np.asarray(p[CourseCol.UNDEFINED].array.take(why_row, allow_fill=True), dtype=object)
-    missing = np.where(pd.isna(why), Undefined.NO_ASSESSMENT, why)
-    c[CourseCol.FINAL_MISSING] = np.where(np.isnan(final), missing, "").astype(object)
+    why = np.where(why_row >= 0, reason[np.maximum(why_row, 0)] if len(p) else 0,
+                   _REASONS.index(Undefined.NO_ASSESSMENT))
+    c[CourseCol.FINAL_MISSING] = as_text(pd.Categorical.from_codes(
+        np.where(np.isnan(final), why, 0), categories=_REASONS))
     final = pd.Series(final, index=c.index)
     for band, threshold in bands.items():
         reached = (final >= threshold).astype("boolean")
@@ -914,13 +960,14 @@ def _add_outcomes(c: pd.DataFrame, p: pd.DataFrame, bands: dict[str, float]) -> 
     return c
 
 
-def _events(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
+def _events(e: pd.DataFrame, s: pd.DataFrame, code: np.ndarray) -> pd.DataFrame:
+    """The events with their session's course and attributes (``code``: the code of each
+    event's session among the sessions' ids, -1 for none)."""
     cols = [Col.SESSION_ID, CourseCol.COURSE_ID, Col.PATIENT_ID, Col.CONDITION, Col.SETTING,
             Col.SESSION_DATE, CourseCol.SESSION_NUMBER, CourseCol.SPACING_DAYS, Col.CLINIC_ID,
             Col.OPERATOR_ID, Col.DEVICE, Col.NEEDLE_DEPTH_MM, Col.FITZPATRICK]
     # the session of each event, by position (the loader guarantees it exists)
     sid = s[Col.SESSION_ID].array
-    code = positions(e[Col.SESSION_ID], arrow_text(sid.categories))
     at = np.full(len(sid.categories) + 1, -1, dtype=np.int64)  # last: no session
     at[sid.codes] = np.arange(len(s))
     pos = at[code]
