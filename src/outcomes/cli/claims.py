@@ -50,13 +50,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bundle.load import load_bundle
-    from ..claims.evaluate import evaluate_claims
+    # the statistics are imported by evaluate_bundle while the files are read
     from ..engine import evaluate_bundle
-    from ..output.export import INTERNAL_NOTICE
-    from ..output.safety import neutralise_formulas
 
     if args.mapping is not None:  # a clinic's own export: read in memory, through its mapping
+        from ..bundle.load import load_bundle
+        from ..claims.evaluate import evaluate_claims
+
         log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
         result = evaluate_claims(log, catalogue=args.claims, conditions=args.condition)
     else:
@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
                                catalogue=args.claims, conditions=args.condition,
                                scales=args.scales, workdir=args.workdir,
                                workers=args.workers, keep="claims")
+    from ..output.export import INTERNAL_NOTICE
+    from ..output.safety import neutralise_formulas
+
     if args.release:
         return _release(result, args)
     if args.format in ("json", "csv"):  # stdout stays machine-readable; the notice goes first

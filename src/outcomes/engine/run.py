@@ -32,10 +32,12 @@ about a third of the memory of the full rows.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
 import tempfile
+import threading
 import types
 import warnings
 from collections.abc import Callable, Iterable
@@ -486,6 +488,18 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
     return log, combine_courses([p.courses for p in parts])
 
 
+#: What :func:`evaluate_bundle` imports in a thread while the bundle is read.
+_CLAIMS_MODULES = ("outcomes.claims.catalogue", "outcomes.claims.evaluate")
+
+
+def _import_quietly(names: tuple[str, ...]) -> None:
+    try:
+        for name in names:
+            importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - imported again where needed, which raises it there
+        pass
+
+
 def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = None,
              catalogue=None, conditions: Iterable[str] | None = None, scales=None,
              workdir: str | Path | None = None, buckets: int | None = None,
@@ -515,20 +529,28 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
     result : ClaimsResult
         The same estimates, intervals and verdicts whichever the engine.
     """
+    chosen = choose_engine(path, engine)
+    if keep not in KEEP:
+        raise ParameterError(f"keep must be one of {', '.join(KEEP)}; got {keep!r}.")
+    conditions = ([conditions] if isinstance(conditions, str) else
+                  list(conditions) if conditions is not None else None)
+    if chosen == "memory":
+        # the statistics' modules (half a second) imported while the files are parsed
+        importing = threading.Thread(target=_import_quietly, args=(_CLAIMS_MODULES,),
+                                     name="outcomes-import-claims", daemon=True)
+        importing.start()
+        try:
+            log = load_bundle(path, scales=scales)
+        finally:
+            importing.join()
+        _release_memory()  # what parsing freed (a third of the memory at 1M) before building
     from ..claims.catalogue import load_catalogue
     from ..claims.evaluate import evaluate_claims
     from ..claims.model import Catalogue
 
-    chosen = choose_engine(path, engine)
-    if keep not in KEEP:
-        raise ParameterError(f"keep must be one of {', '.join(KEEP)}; got {keep!r}.")
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)
-    conditions = ([conditions] if isinstance(conditions, str) else
-                  list(conditions) if conditions is not None else None)
     if chosen == "memory":
-        log = load_bundle(path, scales=scales)
-        _release_memory()  # what parsing freed (a third of the memory at 1M) before building
         if conditions is not None:
             return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions)
         # the courses hold what the statistics need: the accepted rows are let go before them
