@@ -216,3 +216,22 @@ def test_table_one_counts_courses_and_sessions_per_level():
     # course that is not in the courses still counts as a session on its device
     assert got[("device", "pen")] == (4, 5) and got[("device", "roller")] == (1, 1)
     assert got[("device", "not_recorded")] == (1, 1)
+
+
+def test_a_report_that_lets_the_courses_go_is_the_same_report(tmp_path):
+    folder, _ = _bundle(tmp_path, 80, 5, "bundle")
+    log = outcomes.load_bundle(folder)
+    kept = outcomes.write_report(log, tmp_path / "kept", command=["outcomes", "report"])
+    lean = outcomes.write_report(log, tmp_path / "lean", command=["outcomes", "report"],
+                                 keep_results=False)
+    assert lean.results is None and kept.results is not None
+    pd.testing.assert_series_equal(lean.verdicts, kept.results.claims.counts())
+    pd.testing.assert_series_equal(kept.verdicts, kept.results.claims.counts())
+
+    def page(path):  # the page without the time it was written
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "", path.read_text("utf-8"))
+
+    assert page(lean.html) == page(kept.html)
+    assert lean.csv.keys() == kept.csv.keys()
+    for name, path in kept.csv.items():
+        assert lean.csv[name].read_bytes() == path.read_bytes(), name
