@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import doctest
+import io
 import re
 from html.parser import HTMLParser
 
@@ -213,6 +214,41 @@ def test_svg_figure_needs_no_font_and_is_reproducible():
     svg = render()
     assert "<text" not in svg and "font-face" not in svg
     assert render() == svg
+
+
+def _laid_out_figure():
+    """Panels with shared axes, titles, a secondary axis and a legend outside: every part
+    constrained layout places."""
+    fig = plt.figure(figsize=(6, 4), layout="constrained")
+    axs = fig.subplots(2, 2, sharex=True, sharey=True)
+    for i, a in enumerate(axs.ravel()):
+        a.plot(np.arange(12), np.sqrt(np.arange(12)) * (i + 1), label=f"series {i}")
+        a.set_title(f"Panel {i} with a longer title")
+    axs[0, 0].secondary_yaxis("right").set_yticks([0, 2, 4], ["low", "middle", "high"])
+    fig.legend(*axs[0, 0].get_legend_handles_labels(), loc="outside lower center")
+    fig.supylabel("share\n(of the possible improvement)")
+    fig.suptitle("A laid-out figure")
+    return fig
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_figure_drawn_once_is_the_file_matplotlib_saves(fmt):
+    expected = io.BytesIO()
+    fig = _laid_out_figure()
+    if fmt == "svg":
+        with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "outcomes"}):
+            fig.savefig(expected, format="svg", metadata={"Date": None})
+    else:
+        fig.savefig(expected, format="png", dpi=150, metadata={"Software": None})
+    plt.close(fig)
+    fig = _laid_out_figure()
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    uri = html_module.figure_data_uri(fig, fmt)
+    assert base64.b64decode(uri.split(",", 1)[1]) == expected.getvalue()
+    assert len(draws) == 1  # matplotlib's own savefig draws a laid-out figure twice
+    assert "draw" not in vars(fig) and fig.get_layout_engine() is not None
+    plt.close(fig)
 
 
 def test_figure_from_axes_of_a_subfigure_closes_the_root_figure():

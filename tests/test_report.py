@@ -190,3 +190,48 @@ def test_dose_figures_draw_the_conditions_of_their_own_rows(tmp_path):
     html = report.html.read_text("utf-8")
     dose = re.search(r'<section id="dose-response">(.*?)</section>', html, re.S).group(1)
     assert "No improvement figure" in dose and dose.count("<figure>") == 1
+
+
+def test_table_one_counts_courses_and_sessions_per_level():
+    from types import SimpleNamespace
+
+    from outcomes.report.cohort import characteristics_table
+
+    courses = pd.DataFrame({"course_id": [10, 11, 12, 13],
+                            "sex": pd.Categorical(["F", "M", None, "F"]),
+                            "age_band": ["65+", "zz", "18-24", None],
+                            "fitzpatrick": ["I", "I", "I", "I"], "setting": ["home"] * 4})
+    sessions = pd.DataFrame({"course_id": [10, 10, 11, 12, 12, 12, 13, 99],
+                             "device": ["pen", "roller", "pen", "pen", None, "pen", "other",
+                                        "pen"]})
+    t = characteristics_table(SimpleNamespace(courses=courses, sessions=sessions))
+    got = {(r.characteristic, r.level): (r.n_courses, r.n_sessions) for r in t.itertuples()}
+    assert got[("sex", "F")] == (2, 3) and got[("sex", "M")] == (1, 1)
+    assert got[("sex", "not_recorded")] == (1, 3) and got[("sex", "all")] == (4, 8)
+    # known levels first in their order, the others after them
+    ages = [lvl for c, lvl in got if c == "age_band"]
+    assert ages == ["18-24", "65+", "zz", "not_recorded", "all"]
+    assert ("fitzpatrick", "not_recorded") not in got  # nothing missing: no row
+    # the device is the session's: course 10 counts under pen and roller; a session of a
+    # course that is not in the courses still counts as a session on its device
+    assert got[("device", "pen")] == (4, 5) and got[("device", "roller")] == (1, 1)
+    assert got[("device", "not_recorded")] == (1, 1)
+
+
+def test_a_report_that_lets_the_courses_go_is_the_same_report(tmp_path):
+    folder, _ = _bundle(tmp_path, 80, 5, "bundle")
+    log = outcomes.load_bundle(folder)
+    kept = outcomes.write_report(log, tmp_path / "kept", command=["outcomes", "report"])
+    lean = outcomes.write_report(log, tmp_path / "lean", command=["outcomes", "report"],
+                                 keep_results=False)
+    assert lean.results is None and kept.results is not None
+    pd.testing.assert_series_equal(lean.verdicts, kept.results.claims.counts())
+    pd.testing.assert_series_equal(kept.verdicts, kept.results.claims.counts())
+
+    def page(path):  # the page without the time it was written
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "", path.read_text("utf-8"))
+
+    assert page(lean.html) == page(kept.html)
+    assert lean.csv.keys() == kept.csv.keys()
+    for name, path in kept.csv.items():
+        assert lean.csv[name].read_bytes() == path.read_bytes(), name

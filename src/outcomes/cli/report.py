@@ -61,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
         min_cell=args.min_cell, pdf=args.pdf, docx=args.docx,
         include_patient_rows=args.include_patient_rows,
         command=["outcomes", *sys.argv[1:]] if sys.argv and "outcomes" in sys.argv[0] else None,
-        quiet=args.quiet,
+        quiet=args.quiet, keep_results=False,
     )
-    counts = result.results.claims.counts()
+    counts = result.verdicts
     extra = [str(p) for p in (result.pdf, result.docx) if p]
     print(f"Wrote {result.html}, {result.xlsx} and {len(result.csv)} CSV files"
           + "".join(f" and {p}" for p in extra))

@@ -221,17 +221,50 @@ def figure_data_uri(fig: Figure, fmt: str = "svg", dpi: int = 150) -> str:
 
     The output is reproducible: no date in the SVG, fixed element ids.
     """
-    buf = io.BytesIO()
     if fmt == "svg":
         with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "outcomes"}):
-            fig.savefig(buf, format="svg", metadata={"Date": None})
+            data = _save(fig, format="svg", metadata={"Date": None})
         mime = "image/svg+xml"
     elif fmt == "png":
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        data = _save(fig, format="png", dpi=dpi, metadata={"Software": None})
         mime = "image/png"
     else:
         raise ValueError(f"figure(): format must be 'svg' or 'png', got {fmt!r}.")
-    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _save(fig: Figure, **kwargs) -> bytes:
+    """``fig.savefig(**kwargs)`` into bytes, the figure drawn once after its layout.
+
+    With a layout engine, ``savefig`` first draws the whole figure without output (the layout
+    is computed at the start of that draw) and then draws it again into the file. Here the
+    first draw only computes the layout, with the same renderer, so the file is the same, a
+    draw sooner. Should a version of matplotlib not draw the figure twice (the file's draw
+    never happening), the figure is saved again as matplotlib does it.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        buf = io.BytesIO()
+        fig.savefig(buf, **kwargs)
+        return buf.getvalue()
+    drawn = []
+
+    def layout_only(renderer) -> None:
+        del fig.draw  # the next draw is the figure's own
+        engine.execute(fig)
+
+    cid = fig.canvas.mpl_connect("draw_event", lambda event: drawn.append(True))
+    fig.draw = layout_only
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, **kwargs)
+    finally:
+        fig.__dict__.pop("draw", None)
+        fig.canvas.mpl_disconnect(cid)
+    if not drawn:
+        buf = io.BytesIO()
+        fig.savefig(buf, **kwargs)
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------------- page

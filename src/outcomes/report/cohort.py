@@ -12,6 +12,7 @@ so the release hides a small count here and wherever it repeats):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..courses import Courses
@@ -99,10 +100,18 @@ def cohort_table(courses: Courses) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[Col.CONDITION, *_COUNTS])
 
 
-def _levels(values: pd.Series, column: str) -> list:
-    seen = [v for v in values.dropna().unique()]
+def _levels(values, column: str) -> list:
+    """The levels of ``column`` seen in ``values`` (missing values left out): the known ones in
+    their order, then the others as text, alphabetically."""
+    seen = list(values)
     order = _ORDER.get(column, [])
     return [v for v in order if v in seen] + sorted(str(v) for v in seen if v not in order)
+
+
+def _coded(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes of ``values`` (-1 where missing) and the distinct values they stand for."""
+    codes, uniques = pd.factorize(values)
+    return np.asarray(codes), list(pd.Series(uniques).astype(object))
 
 
 def characteristics_table(courses: Courses) -> pd.DataFrame:
@@ -123,21 +132,36 @@ def characteristics_table(courses: Courses) -> pd.DataFrame:
     ['age_band', 'device', 'fitzpatrick', 'setting', 'sex']
     """
     c, s = courses.courses, courses.sessions
+    # each session's course (its row of c), and each course's number of sessions
+    course_codes, _ = _coded(s["course_id"])
+    n_course_codes = int(course_codes.max()) + 1 if len(course_codes) else 0
+    ids = pd.Index(c["course_id"])
+    per_course = None
+    if ids.is_unique:
+        row = ids.get_indexer(s["course_id"])
+        per_course = np.bincount(row[row >= 0], minlength=len(c))
     rows = []
     for column, per_session in CHARACTERISTICS.items():
         source = s if per_session else c
         if column not in source:
             continue
-        values = source[column].astype(object)
-        for level in [*_levels(values, column), NOT_RECORDED]:
-            hit = values.isna() if level == NOT_RECORDED else values == level
+        codes, uniques = _coded(source[column])
+        for level in [*_levels(uniques, column), NOT_RECORDED]:
+            # the codes of the values equal to the level (as ``values == level`` compares)
+            match = [-1] if level == NOT_RECORDED else [i for i, v in enumerate(uniques)
+                                                        if v == level]
+            hit = np.isin(codes, match)
             if per_session:
-                n_courses = s.loc[hit.to_numpy(), "course_id"].nunique()
-                n_sessions = int(hit.sum())
+                mine = course_codes[hit]
+                n_courses = int(np.count_nonzero(np.bincount(mine[mine >= 0],
+                                                             minlength=n_course_codes)))
+                n_sessions = int(np.count_nonzero(hit))
             else:
-                ids = set(c.loc[hit.to_numpy(), "course_id"])
-                n_courses = int(hit.sum())
-                n_sessions = int(s["course_id"].isin(ids).sum())
+                n_courses = int(np.count_nonzero(hit))
+                if per_course is not None:
+                    n_sessions = int(per_course[hit].sum())
+                else:  # a course id on several rows: its sessions counted once
+                    n_sessions = int(s["course_id"].isin(set(c.loc[hit, "course_id"])).sum())
             if level == NOT_RECORDED and n_courses == 0 and n_sessions == 0:
                 continue
             rows.append({"characteristic": column, "level": level, "n_courses": n_courses,

@@ -116,15 +116,18 @@ class ReportResult:
     html, xlsx : Path
     csv : dict of str to Path
     pdf : Path or None
-    docx : Path or None
-        ``report.docx``, when asked for (after the other fields, so that positions hold).
     suppressions : DataFrame
         Every hidden cell (also listed in the report's provenance section).
-    results : Results
-        The analyses behind the report (not disclosure-controlled: for further analysis).
+    results : Results or None
+        The analyses behind the report (not disclosure-controlled: for further analysis);
+        None when :func:`write_report` was asked not to keep them.
     exported : dict of str to DataFrame
         The tables exactly as exported, small counts suppressed: the ones to show (also
         :meth:`tables`).
+    docx : Path or None
+        ``report.docx``, when asked for (after the other fields, so that positions hold).
+    verdicts : Series or None
+        Number of claims per verdict (:meth:`outcomes.ClaimsResult.counts`).
     """
 
     html: Path
@@ -132,9 +135,10 @@ class ReportResult:
     csv: dict[str, Path]
     pdf: Path | None
     suppressions: pd.DataFrame
-    results: Results
+    results: Results | None
     exported: dict[str, pd.DataFrame]
     docx: Path | None = None
+    verdicts: pd.Series | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables exactly as exported, small counts suppressed (the ones to show)."""
@@ -165,6 +169,7 @@ def write_report(
     include_patient_rows: bool = False,
     command: Sequence[str] | None = None,
     quiet: bool = True,
+    keep_results: bool = True,
 ) -> ReportResult:
     """Write ``report.html``, ``tables.xlsx`` and ``tables/*.csv`` (and ``report.pdf``,
     ``report.docx``).
@@ -196,6 +201,11 @@ def write_report(
         The command line, recorded in the provenance section.
     quiet : bool, default True
         No progress bar (it is shown on a terminal otherwise).
+    keep_results : bool, default True
+        Return the analyses in ``ReportResult.results``. False lets the courses (one row per
+        session, course and assessment point: most of the memory at a million sessions) go once
+        the tables are written, before the figures are drawn; ``results`` is then None and
+        ``verdicts`` still counts the claims per verdict.
 
     Returns
     -------
@@ -214,8 +224,13 @@ def write_report(
             min_cell=min_cell, published=published,
             provenance=_workbook_provenance(log, command, min_cell, include_patient_rows),
         )
+        facts = _Facts.of(results, min_cell)
+        verdicts = results.claims.counts()
+        if not keep_results:
+            results = _aggregates(results)
+            _release_memory()
         progress.step("drawing figures")
-        page = _page(results, export.tables, export.suppressions, min_cell, command,
+        page = _page(results, facts, export.tables, export.suppressions, min_cell, command,
                      include_patient_rows, raster=docx)
         progress.step("writing report.html")
         html_path = page.write(out / "report.html")
@@ -229,8 +244,9 @@ def write_report(
             docx_path = write_docx(page, out / "report.docx")
     return ReportResult(output.final(html_path), output.final(export.xlsx),
                         {k: output.final(v) for k, v in export.csv.items()},
-                        output.final(pdf_path), export.suppressions, results, export.tables,
-                        output.final(docx_path))
+                        output.final(pdf_path), export.suppressions,
+                        results if keep_results else None, export.tables,
+                        output.final(docx_path), verdicts)
 
 
 def _workbook_provenance(log: SessionLog, command, min_cell: int, patient_rows: bool) -> dict:
@@ -247,6 +263,42 @@ REPORT_FILES = ("report.html", "report.pdf", "report.docx", "tables.xlsx", "tabl
 
 
 # ------------------------------------------------------------------------------ the page
+@dataclass(frozen=True)
+class _Facts:
+    """What the page says from the courses and the bundle, read before the figures are drawn
+    (so that the courses can go by then)."""
+
+    subtitle: str
+    no_improvement: str
+    no_events: str
+    n_events: int
+    checksums: dict
+
+    @classmethod
+    def of(cls, r: Results, min_cell: int) -> _Facts:
+        return cls(_subtitle(r, min_cell), _no_improvement(r), _no_events(r),
+                   len(r.courses.events), dict(r.log.checksums))
+
+
+def _aggregates(r: Results) -> Results:
+    """``r`` without its courses (nor the claims' reference to them) and without the
+    recommendations' audit (the figures draw neither): what the page still needs."""
+    import dataclasses
+
+    return dataclasses.replace(r, courses=None, adherence=None,
+                               claims=dataclasses.replace(r.claims, courses=None))
+
+
+def _release_memory() -> None:
+    """Give back to the system the memory Arrow's allocator keeps for reuse (the text columns
+    of the courses just let go): the figures need little of it."""
+    import pyarrow as pa
+
+    release = getattr(pa.default_memory_pool(), "release_unused", None)
+    if release is not None:
+        release()
+
+
 def released_results(r: Results, shown: dict, min_cell: int) -> Results:
     """``r`` with each analysis' table replaced by the released one (for the figures)."""
     import dataclasses
@@ -278,11 +330,10 @@ def released_results(r: Results, shown: dict, min_cell: int) -> Results:
         resolution=swap(res, "resolution", extra=extra), claims=claims)
 
 
-def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, command,
-          include_patient_rows: bool, raster: bool = True) -> Page:
+def _page(r: Results, facts: _Facts, shown: dict, suppressions: pd.DataFrame, min_cell: int,
+          command, include_patient_rows: bool, raster: bool = True) -> Page:
     r = released_results(r, shown, min_cell)
-    log = r.log
-    page = Page("Microneedling outcomes: what the data say", subtitle=_subtitle(r, min_cell),
+    page = Page("Microneedling outcomes: what the data say", subtitle=facts.subtitle,
                 raster=raster)
     names = {c.id: c.statement for c in r.claims.catalogue}
     answer_section(page, shown["claims"], r.claims.catalogue, shown["conflicts"])
@@ -290,13 +341,13 @@ def _page(r: Results, shown: dict, suppressions: pd.DataFrame, min_cell: int, co
     cohort_section(page, shown, names)
     recommendations_section(page, shown)
     _outcomes(page, r, shown, min_cell)
-    _dose(page, r, shown, min_cell)
+    _dose(page, r, shown, min_cell, facts.no_improvement)
     _spacing(page, r, shown)
-    _side_effects(page, r, shown, min_cell)
+    _side_effects(page, r, shown, min_cell, facts)
     _skin(page, r, shown)
     _quality(page, shown)
     _methods(page, min_cell)
-    _provenance(page, log, suppressions, min_cell, command, include_patient_rows)
+    _provenance(page, facts.checksums, suppressions, min_cell, command, include_patient_rows)
     return page
 
 
@@ -365,12 +416,11 @@ def _outcomes(page: Page, r: Results, shown, min_cell) -> None:
     outcomes_tables(page, shown)
 
 
-def _dose(page: Page, r: Results, shown, min_cell) -> None:
+def _dose(page: Page, r: Results, shown, min_cell, why: str) -> None:
     page.section("Improvement by number of sessions", "dose-response")
     page.paragraph("Patients who reach many sessions are self-selected: the numbers at risk at "
                    "each session are in the table below the figures.")
     t = r.dose.table
-    why = _no_improvement(r)
     # each figure draws the conditions with enough courses in its own rows: a condition can
     # have Kaplan-Meier rows (improvement at follow-up only) and no improvement-after-k row
     improved = _enough(t[t[Col.MEASURE] == IMPROVEMENT], Col.CONDITION, Col.N, min_cell)
@@ -402,9 +452,9 @@ def _spacing(page: Page, r: Results, shown) -> None:
     spacing_tables(page, shown)
 
 
-def _side_effects(page: Page, r: Results, shown, min_cell) -> None:
+def _side_effects(page: Page, r: Results, shown, min_cell, facts: _Facts) -> None:
     page.section("Side effects", "side-effects")
-    why = _no_events(r)
+    why = facts.no_events
     events = _enough(r.resolution.table, Col.EVENT, Col.N, min_cell)
     if events:
         page.figure(r.resolution.plot(event=events[:6], show_at_risk=False),
@@ -412,7 +462,7 @@ def _side_effects(page: Page, r: Results, shown, min_cell) -> None:
                         "session", caption="Time to resolution (Kaplan-Meier, 95% bands).")
     else:
         page.note(f"No resolution curve: no side effect has {min_cell} or more events"
-                  + (f" ({why})." if len(r.courses.events) == 0 else "."))
+                  + (f" ({why})." if facts.n_events == 0 else "."))
     side_effect_tables(page, shown, why)
 
 
@@ -440,7 +490,7 @@ def _methods(page: Page, min_cell: int) -> None:
     page.definition_list({**METHODS, "Disclosure control": disclosure_rule(min_cell)})
 
 
-def _provenance(page: Page, log: SessionLog, suppressions: pd.DataFrame, min_cell: int,
+def _provenance(page: Page, checksums: dict, suppressions: pd.DataFrame, min_cell: int,
                 command, include_patient_rows: bool) -> None:
     page.section("Provenance", "provenance")
     cmd = " ".join(shlex.quote(a) for a in (command if command is not None else ["(Python API)"]))
@@ -453,8 +503,7 @@ def _provenance(page: Page, log: SessionLog, suppressions: pd.DataFrame, min_cel
                       f"{'included' if include_patient_rows else 'not included'}",
         "Run at": now,
     })
-    files = pd.DataFrame({"File": list(log.checksums),
-                          "SHA-256": list(log.checksums.values())})
+    files = pd.DataFrame({"File": list(checksums), "SHA-256": list(checksums.values())})
     page.table(files, caption="Input files and their SHA-256 checksums")
     if len(suppressions):
         page.paragraph(f"{format_count(len(suppressions))} cells were suppressed or withheld "
