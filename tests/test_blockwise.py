@@ -73,7 +73,7 @@ def test_cr2_pass_equals_the_whole_design_fit(rows, p):
     fit = fit_cr2(X, y, codes, G)
     naive = fit_cr2(X, y, np.arange(N), N)
     got = _blockwise(X, y, codes, G, contrasts, rows, naive=True)
-    for c, g in zip(contrasts, got):
+    for c, g in zip(contrasts, got, strict=True):
         est, se, df = fit.contrast(c)
         assert g.estimate == pytest.approx(est, rel=1e-12, abs=1e-14)
         assert g.se == pytest.approx(se, rel=1e-12)
@@ -114,10 +114,10 @@ def test_clusters_with_the_same_rows_are_neighbours_and_adjusted_once_alike():
             block = codes[b.order][lo:hi].reshape(-1, size)
             assert (block == block[:, :1]).all()
         Xs, ys = X[b.order], y[b.order]
-        gram, xty = gram_pass(lambda lo, hi: Xs[lo:hi], ys, b)
+        gram, xty = gram_pass(lambda lo, hi, Xs=Xs: Xs[lo:hi], ys, b)
         M = inverse(gram)
-        got = cr2_pass(lambda lo, hi: Xs[lo:hi], ys, b, M, M @ xty, contrasts)
-        for c, g in zip(contrasts, got):
+        got = cr2_pass(lambda lo, hi, Xs=Xs: Xs[lo:hi], ys, b, M, M @ xty, contrasts)
+        for c, g in zip(contrasts, got, strict=True):
             assert (g.estimate, g.se, g.df) == pytest.approx(fit.contrast(c), rel=1e-12)
 
 

@@ -53,9 +53,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..bundle.load import load_bundle
+    from ..bundle.memory import release_memory
     from ..report.write import write_report
 
     log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
+    release_memory()  # what parsing freed (a third of the memory at 1M) before the analyses
     result = write_report(
         log, args.out, catalogue=args.claims, conditions=args.condition,
         min_cell=args.min_cell, pdf=args.pdf, docx=args.docx,

@@ -51,6 +51,7 @@ import pandas as pd
 from ..bundle.codes import sorted_codes
 from ..bundle.load import load_bundle, warn_summary
 from ..bundle.log import SessionLog
+from ..bundle.memory import release_memory
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
 from ..courses import DEFAULT_BANDS, CourseCol, Courses, build_courses, combine_courses
 from ..errors import DataQualityWarning, ParameterError
@@ -170,26 +171,9 @@ def _bucket(task: _Task) -> _Part:
             courses, patients = _coded(slim_courses(courses, task.keep))
             part = _Part(_without_rows(log), courses, patients)
             del log, analysed
-            _release_memory()
+            release_memory()
             return part
     return _Part(_without_rows(log), courses)
-
-
-def _release_memory() -> None:
-    """Give the memory of what was let go back to the system (arrow's pool, and glibc's heap,
-    which keeps a bucket's freed arrays otherwise: at 2M sessions 1.2 GB resident for 0.3 GB
-    of combined rows)."""
-    import ctypes
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
 
 
 def _coded(courses: Courses):
@@ -263,7 +247,7 @@ def _combined_courses(parts: list[_Part]) -> Courses:
     combined = combine_courses(coded)  # the events in row order: their row numbers let go
     coded.clear()
     combined = replace(combined, events=combined.events.drop(columns=[Col.ROW]))
-    _release_memory()
+    release_memory()
     return combined
 
 
@@ -543,7 +527,7 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
             log = load_bundle(path, scales=scales)
         finally:
             importing.join()
-        _release_memory()  # what parsing freed (a third of the memory at 1M) before building
+        release_memory()  # what parsing freed (a third of the memory at 1M) before building
     from ..claims.catalogue import load_catalogue
     from ..claims.evaluate import evaluate_claims
     from ..claims.model import Catalogue
@@ -558,7 +542,7 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
         if keep == "claims":
             courses = slim_courses(courses, claims_columns(catalogue))
         log = _without_rows(log)
-        _release_memory()
+        release_memory()
         return log, evaluate_claims(log, catalogue=catalogue, courses=courses)
     log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,
                                 conditions=conditions, bands=dict(catalogue.bands),

@@ -21,6 +21,7 @@ import pandas as pd
 from .._version import __version__
 from ..analysis import TABLE_DESCRIPTIONS, Results, analyse
 from ..bundle.log import SessionLog
+from ..bundle.memory import release_memory
 from ..claims.catalogue import Catalogue
 from ..courses import NO_EVENTS_TABLE
 from ..output.export import disclosure_rule, write_tables
@@ -228,7 +229,7 @@ def write_report(
         verdicts = results.claims.counts()
         if not keep_results:
             results = _aggregates(results)
-            _release_memory()
+            release_memory()
         progress.step("drawing figures")
         page = _page(results, facts, export.tables, export.suppressions, min_cell, command,
                      include_patient_rows, raster=docx)
@@ -287,16 +288,6 @@ def _aggregates(r: Results) -> Results:
 
     return dataclasses.replace(r, courses=None, adherence=None,
                                claims=dataclasses.replace(r.claims, courses=None))
-
-
-def _release_memory() -> None:
-    """Give back to the system the memory Arrow's allocator keeps for reuse (the text columns
-    of the courses just let go): the figures need little of it."""
-    import pyarrow as pa
-
-    release = getattr(pa.default_memory_pool(), "release_unused", None)
-    if release is not None:
-        release()
 
 
 def released_results(r: Results, shown: dict, min_cell: int) -> Results:

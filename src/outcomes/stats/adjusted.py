@@ -25,8 +25,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
-from .quantiles import t_isf
 from .blockwise import (
     ClusterBlocks,
     cr2_pass,
@@ -34,6 +32,8 @@ from .blockwise import (
     independent_design_columns,
     inverse,
 )
+from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
+from .quantiles import t_isf
 from .regression import FLOOR_CLUSTERS, independent_columns
 
 __all__ = ["standardised_contrast", "standardised_fit", "StandardisedFit", "e_value"]
@@ -124,7 +124,7 @@ class _Design:
         self.beside = []  # (columns, values, means) filled in each block
         means = np.zeros(k)
         in_table = []
-        for src, lo in zip(sources, starts):
+        for src, lo in zip(sources, starts[:-1], strict=True):
             if isinstance(src, tuple):
                 codes, levels = src
                 m = np.bincount(codes, minlength=levels)[1:] / N
@@ -469,7 +469,7 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
         wanted["ratio"] = c1 / mu1 - c0 / mu0
     naive = carriers <= FLOOR_CLUSTERS and G != N  # as floored_fits
     fitted = dict(zip(wanted, cr2_pass(design, y, blocks, M, coef, list(wanted.values()),
-                                       naive=naive))) if wanted else {}
+                                       naive=naive), strict=True)) if wanted else {}
     by_contrast = {}
     if "difference" in fitted:
         by_contrast["difference"] = fitted["difference"].floored()
