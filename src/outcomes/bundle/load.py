@@ -240,16 +240,24 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
     threads = _THREADS if rows >= _ROWS_FOR_THREADS else 1
     with ThreadPoolExecutor(max_workers=threads) as executor:
         pool = executor if threads > 1 else None
-        check_bundle(bundle, pool)
-        checks = {}
-        for name in TABLES:
-            checks[name] = TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
-            if name in bundle.tables:  # the checks hold the text now, column by column
-                bundle.tables[name] = checks[name].raw
-        tasks = {name: check.preparations() for name, check in checks.items()}
-        sizes = {name: len(tasks[name]) for name in TABLES}
-        # each raw column is freed once prepared (the tasks hold it); so is what Arrow keeps
-        prepared = _run([t for name in TABLES for t in tasks.pop(name)], pool)
+        # the identifier values are checked in the pool while the columns are prepared; a
+        # refusal still comes first, before any other problem of the bundle
+        refuse = check_bundle(bundle, pool, wait=False)
+        try:
+            checks = {}
+            for name in TABLES:
+                checks[name] = TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
+                if name in bundle.tables:  # the checks hold the text now, column by column
+                    bundle.tables[name] = checks[name].raw
+            tasks = {name: check.preparations() for name, check in checks.items()}
+            sizes = {name: len(tasks[name]) for name in TABLES}
+            # each raw column is freed once prepared and checked (the tasks hold it); so is
+            # what Arrow keeps
+            prepared = _run([t for name in TABLES for t in tasks.pop(name)], pool)
+        except BaseException:
+            refuse()
+            raise
+        refuse()
         pa.default_memory_pool().release_unused()
         for name, check in checks.items():
             check.keep(prepared[: sizes[name]])
