@@ -11,7 +11,7 @@ import pytest
 import outcomes
 from outcomes import load_bundle
 from outcomes.bundle.write import write_bundle
-from outcomes.errors import DataQualityWarning, IdentifyingDataError, ParameterError
+from outcomes.errors import BundleError, DataQualityWarning, IdentifyingDataError, ParameterError
 
 TABLE_NAMES = ("sessions", "assessments", "adverse_events")
 
@@ -92,3 +92,18 @@ def test_anything_else_is_a_type_error_naming_what_is_accepted(given, message):
 def test_a_dict_without_sessions_is_refused():
     with pytest.raises(outcomes.errors.BundleError, match="has no 'sessions' frame"):
         load_bundle({"assessments": outcomes.simulate(5, 1)["assessments"]})
+
+
+@pytest.mark.parametrize("threads", [False, True])
+def test_identifying_values_are_refused_before_a_missing_column(monkeypatch, threads):
+    """The identifier values are checked while the columns are prepared (in threads for a
+    large bundle): a refusal still comes before any other problem of the bundle."""
+    if threads:  # the threaded path on a small bundle
+        monkeypatch.setattr("outcomes.bundle.load._ROWS_FOR_THREADS", 0)
+    sessions = outcomes.simulate(5, 1)["sessions"].drop(columns=["condition"])
+    with pytest.raises(BundleError, match="no condition column"):
+        quiet({"sessions": sessions})
+    sessions.loc[0, "patient_id"] = "jane.smith@example.com"
+    with pytest.raises(IdentifyingDataError, match="e-mail address") as caught:
+        quiet({"sessions": sessions})
+    assert caught.value.failure_cases["row"].tolist() == [2]

@@ -385,7 +385,10 @@ class TableCheck:
             return self.codes[name] < 0
         if name not in self.clean:
             return np.ones(self.n, dtype=bool)
-        return pc.is_null(self.clean[name]).to_numpy(zero_copy_only=False)
+        clean = self.clean[name]
+        if clean.null_count == 0:  # the usual case: no bitmap to convert
+            return np.zeros(self.n, dtype=bool)
+        return pc.is_null(clean).to_numpy(zero_copy_only=False)
 
     def clean_at(self, name: str, positions: np.ndarray) -> pa.Array:
         """Stripped text of column ``name`` at ``positions``."""

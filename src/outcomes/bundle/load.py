@@ -18,6 +18,7 @@ Row numbers are spreadsheet rows: the header is row 1, the first data row is row
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -161,6 +162,18 @@ def load_bundle(
         raise ParameterError(
             "load_bundle(): limits must be a Limits (from outcomes.bundle.limits), got "
             f"{type(limits).__name__}.")
+    # the load makes millions of arrays and few Python objects that refer to each other: the
+    # collector's passes (over every object the imports made, too) would find nothing to free
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_bundle(path, scales, limits, mapping, frames)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_bundle(path, scales, limits, mapping, frames: bool) -> SessionLog:
     scale_map = _resolve_scales(scales)
     if mapping is not None:  # an export read through a mapping (only then imported)
         from .mapping import as_mapping
@@ -184,7 +197,7 @@ def load_bundle(
         if mapping is not None:
             bundle = mapping.apply(bundle, scale_map)
         with ThreadPoolExecutor(max_workers=1) as hasher:
-            return _load(bundle, scale_map, hasher, mapping)
+            return _load(bundle, scale_map, hasher, mapping, stacklevel=5)
     finally:
         bundle.close()
 
@@ -212,7 +225,7 @@ def _import_checks() -> None:
 
 
 def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
-          mapping: ExportMapping | None = None) -> SessionLog:
+          mapping: ExportMapping | None = None, stacklevel: int = 4) -> SessionLog:
     from .assemble import assemble
     from .columns import TableCheck, check_event_hours, check_scores
     from .links import (
@@ -227,16 +240,24 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
     threads = _THREADS if rows >= _ROWS_FOR_THREADS else 1
     with ThreadPoolExecutor(max_workers=threads) as executor:
         pool = executor if threads > 1 else None
-        check_bundle(bundle, pool)
-        checks = {}
-        for name in TABLES:
-            checks[name] = TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
-            if name in bundle.tables:  # the checks hold the text now, column by column
-                bundle.tables[name] = checks[name].raw
-        tasks = {name: check.preparations() for name, check in checks.items()}
-        sizes = {name: len(tasks[name]) for name in TABLES}
-        # each raw column is freed once prepared (the tasks hold it); so is what Arrow keeps
-        prepared = _run([t for name in TABLES for t in tasks.pop(name)], pool)
+        # the identifier values are checked in the pool while the columns are prepared; a
+        # refusal still comes first, before any other problem of the bundle
+        refuse = check_bundle(bundle, pool, wait=False)
+        try:
+            checks = {}
+            for name in TABLES:
+                checks[name] = TableCheck(TABLES[name], bundle.tables.get(name), scale_map)
+                if name in bundle.tables:  # the checks hold the text now, column by column
+                    bundle.tables[name] = checks[name].raw
+            tasks = {name: check.preparations() for name, check in checks.items()}
+            sizes = {name: len(tasks[name]) for name in TABLES}
+            # each raw column is freed once prepared and checked (the tasks hold it); so is
+            # what Arrow keeps
+            prepared = _run([t for name in TABLES for t in tasks.pop(name)], pool)
+        except BaseException:
+            refuse()
+            raise
+        refuse()
         pa.default_memory_pool().release_unused()
         for name, check in checks.items():
             check.keep(prepared[: sizes[name]])
@@ -260,7 +281,7 @@ def _load(bundle: RawBundle, scale_map: dict[str, Scale], hasher: Executor,
     log = assemble(checks, bundle.source, checksums, bundle.missing, scale_map)
     log = replace(log, mapping=mapping, missing_hints=dict(bundle.hints),
                   table_sources={n: t.where for n, t in bundle.tables.items()})
-    warn_summary(log, stacklevel=4)
+    warn_summary(log, stacklevel=stacklevel)
     return log
 
 

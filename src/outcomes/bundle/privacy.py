@@ -35,7 +35,8 @@ and values of up to four characters, are passed without a regular expression.
 from __future__ import annotations
 
 import re
-from concurrent.futures import Executor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -620,7 +621,8 @@ class _Finding:
         return [(self.table, self.column, row, None, reason) for row in self.rows]
 
 
-def check_bundle(bundle: RawBundle, pool: Executor | None = None) -> None:
+def check_bundle(bundle: RawBundle, pool: Executor | None = None,
+                 wait: bool = True) -> Callable[[], None] | None:
     """Refuse a bundle holding identifying columns or identifier values that look personal.
 
     Every table is checked, and every finding is reported at once.
@@ -631,6 +633,15 @@ def check_bundle(bundle: RawBundle, pool: Executor | None = None) -> None:
         The raw text tables (nothing has been parsed yet).
     pool : concurrent.futures.Executor, optional
         Threads to check several columns at once (the regular expressions release the GIL).
+    wait : bool
+        With ``False`` (and a pool), only the column names are checked before returning; the
+        values are checked in the pool, and the function returned waits for them (and raises),
+        so that the caller can give the pool other work meanwhile.
+
+    Returns
+    -------
+    callable or None
+        With ``wait=False``, what to call to finish the check; else ``None``.
 
     Raises
     ------
@@ -648,11 +659,21 @@ def check_bundle(bundle: RawBundle, pool: Executor | None = None) -> None:
         for column in TABLES[raw.name].columns if column.kind == ColumnKind.ID
         for position in raw.positions(column.name)
     ]
-    mapper = map if pool is None else pool.map
-    found = mapper(lambda task: _value_findings(*task), tasks)
-    findings = [f for per_column in found for f in per_column]
-    if findings:
-        _refuse(findings, _TO_DO_VALUES)
+    if pool is None:
+        found = [_value_findings(*task) for task in tasks]
+    else:
+        found = [pool.submit(_value_findings, *task) for task in tasks]
+
+    def finish() -> None:
+        per_column = [f.result() if isinstance(f, Future) else f for f in found]
+        findings = [f for column in per_column for f in column]
+        if findings:
+            _refuse(findings, _TO_DO_VALUES)
+
+    if not wait:
+        return finish
+    finish()
+    return None
 
 
 def _refuse(findings: list[_Finding], to_do: str) -> None:

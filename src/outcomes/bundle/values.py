@@ -298,11 +298,15 @@ def quick_numbers(text: pa.Array, decimal_comma: bool) -> tuple[np.ndarray, np.n
         parsed = pc.cast(text, pa.float64())
     except pa.ArrowInvalid:
         return None
-    values = parsed.to_numpy(zero_copy_only=False)
+    if parsed.null_count or not len(parsed):  # a copy, the nulls as NaN
+        values = parsed.to_numpy(zero_copy_only=False)
+    else:  # the numbers the cast made, which nothing else holds: written in place later
+        values = np.frombuffer(parsed.buffers()[1], np.float64, count=len(parsed),
+                               offset=parsed.offset * 8)
     if not values.flags.writeable:
         values = values.copy()
-    infinite = np.isinf(values)  # nulls are NaN here; a NaN from the text is "nan" itself
-    if infinite.any() or np.isnan(values).sum() != parsed.null_count:
+    # nulls are NaN here (a NaN from the text is "nan" itself): every other value finite
+    if np.count_nonzero(np.isfinite(values)) != len(values) - parsed.null_count:
         return None
     return values, np.zeros(len(values), dtype=bool)
 
