@@ -16,7 +16,6 @@ from outcomes.stats.blockwise import (
     cr2_pass,
     gram_pass,
     independent_design_columns,
-    inverse,
 )
 from outcomes.stats.regression import (
     FLOOR_CLUSTERS,
@@ -24,6 +23,7 @@ from outcomes.stats.regression import (
     floored_contrast,
     floored_fits,
     independent_columns,
+    inverse,
 )
 
 

@@ -25,16 +25,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from .blockwise import (
-    ClusterBlocks,
-    cr2_pass,
-    gram_pass,
-    independent_design_columns,
-    inverse,
-)
+from .blockwise import ClusterBlocks, cr2_pass, gram_pass, independent_design_columns
 from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
 from .quantiles import t_isf
-from .regression import FLOOR_CLUSTERS, independent_columns
+from .regression import FLOOR_CLUSTERS, independent_columns, inverse
 
 __all__ = ["standardised_contrast", "standardised_fit", "StandardisedFit", "e_value"]
 

@@ -29,16 +29,15 @@ import numpy as np
 
 from ..errors import AnalysisError
 from .regression import (
-    _EIG_TOL,
     _FEW_COLUMNS,
     _TALL,
     _clearly_independent,
     _distinct_blocks,
+    _inv_sqrt,
     independent_columns,
 )
 
-__all__ = ["ClusterBlocks", "gram_pass", "independent_design_columns", "inverse", "cr2_pass",
-           "Contrast"]
+__all__ = ["ClusterBlocks", "gram_pass", "independent_design_columns", "cr2_pass", "Contrast"]
 
 #: Rows of a block (whole clusters: a cluster larger than this is a block of its own). A block of
 #: forty columns is then about 2.5 MB, in cache while it is read several times.
@@ -210,12 +209,6 @@ class _Sums:
         self.ww_tmt = np.zeros(m)  # sum_g w_g'w_g (T M T')_gg
 
 
-def _inv_sqrt(vals: np.ndarray) -> np.ndarray:
-    """``1/sqrt(v)``, 0 at or below the eigenvalue tolerance (clubSandwich's pseudo-inverse)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
-
-
 def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.ndarray,
            MC: np.ndarray, sums: _Sums, keys: np.ndarray | None) -> None:
     """Add one block's part (``Xb``: whole clusters of ``size`` units, in order, with their
@@ -272,26 +265,6 @@ def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.nd
         sums.K[j] += T.T @ T
 
 
-def inverse(gram: np.ndarray) -> np.ndarray:
-    """``(X'X)^-1``, symmetric, as :func:`outcomes.stats.regression.fit_cr2` forms it.
-
-    Raises
-    ------
-    AnalysisError
-        When ``X'X`` is singular.
-
-    Examples
-    --------
-    >>> inverse(np.array([[2.0, 0.0], [0.0, 4.0]])).tolist()
-    [[0.5, 0.0], [0.0, 0.25]]
-    """
-    if np.linalg.matrix_rank(gram) < gram.shape[0]:
-        raise AnalysisError("the design matrix is not of full column rank; drop collinear "
-                            "columns first (independent_columns).")
-    M = np.linalg.inv(gram)
-    return (M + M.T) / 2.0
-
-
 def cr2_pass(build: Callable, y: np.ndarray, blocks: ClusterBlocks, M: np.ndarray,
              coef: np.ndarray, contrasts, *, naive: bool = False) -> list[Contrast]:
     """The CR2 estimate, standard error and Bell-McCaffrey df of each contrast, in one pass.
@@ -304,7 +277,8 @@ def cr2_pass(build: Callable, y: np.ndarray, blocks: ClusterBlocks, M: np.ndarra
         The outcome in the blocks' order.
     blocks : ClusterBlocks
     M, coef : ndarray
-        ``(X'X)^-1`` (:func:`inverse`) and the least-squares coefficients ``M X'y``.
+        ``(X'X)^-1`` (:func:`outcomes.stats.regression.inverse`) and the least-squares
+        coefficients ``M X'y``.
     contrasts : sequence of array_like, shape (p,)
     naive : bool
         Also the standard error with every unit its own cluster (``Contrast.se_naive``).

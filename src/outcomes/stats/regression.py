@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import AnalysisError
 
-__all__ = ["CR2Fit", "fit_cr2", "independent_columns", "FLOOR_CLUSTERS", "floored_fits",
+__all__ = ["CR2Fit", "fit_cr2", "inverse", "independent_columns", "FLOOR_CLUSTERS", "floored_fits",
            "floored_contrast", "fitted_contrast"]
 
 #: At this many clusters or fewer a clustered variance is never smaller than the one that treats
@@ -207,6 +207,32 @@ def _triangle(X: np.ndarray) -> np.ndarray:
 _BATCH_UNITS = 1 << 16
 
 
+def inverse(gram: np.ndarray) -> np.ndarray:
+    """``(X'X)^-1``, symmetric.
+
+    Raises
+    ------
+    AnalysisError
+        When ``X'X`` is singular.
+
+    Examples
+    --------
+    >>> inverse(np.array([[2.0, 0.0], [0.0, 4.0]])).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
+    if np.linalg.matrix_rank(gram) < gram.shape[0]:
+        raise AnalysisError("the design matrix is not of full column rank; drop collinear "
+                            "columns first (independent_columns).")
+    M = np.linalg.inv(gram)
+    return (M + M.T) / 2.0
+
+
+def _inv_sqrt(vals: np.ndarray) -> np.ndarray:
+    """``1/sqrt(v)``, 0 at or below the eigenvalue tolerance (clubSandwich's pseudo-inverse)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
+
+
 def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tuple:
     """The CR2 adjustments ``A_g = (I - X_g M X_g')^(-1/2)`` of every cluster (pseudo-inverse
     square root: eigenvalues at or below 1e-12 give 0, as clubSandwich's ``matrix_power``).
@@ -230,19 +256,14 @@ def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tup
             Xg = X[rows]  # (k, size, p)
             if size == 1:  # 1 - h_ii, its own eigenvalue
                 vals = 1.0 - np.einsum("kp,kp->k", Xg[:, 0, :] @ M, Xg[:, 0, :])
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    A_all[lo: lo + step, 0, 0] = np.where(
-                        vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)), 0.0)
+                A_all[lo: lo + step, 0, 0] = _inv_sqrt(vals)
                 continue
             same = None
             if Xg.shape[2] <= _FEW_COLUMNS:  # a mean, two groups: few distinct blocks
                 Xg, same = _distinct_blocks(Xg)
             B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
             vals, vecs = np.linalg.eigh(B)
-            with np.errstate(divide="ignore"):
-                inv_sqrt = np.where(vals > _EIG_TOL, 1.0 / np.sqrt(np.maximum(vals, _EIG_TOL)),
-                                    0.0)
-            A = (vecs * inv_sqrt[:, None, :]) @ np.swapaxes(vecs, 1, 2)
+            A = (vecs * _inv_sqrt(vals)[:, None, :]) @ np.swapaxes(vecs, 1, 2)
             A_all[lo: lo + step] = A if same is None else A[same]
         blocks.append((gs_all, rows_all, A_all))
     return tuple(blocks)
@@ -337,12 +358,7 @@ def fit_cr2(X, y, codes, n_clusters: int, *, gram=None) -> CR2Fit:
     G = int(n_clusters)
     if G < 2:
         raise AnalysisError(f"a cluster-robust variance needs at least 2 clusters; got {G}.")
-    XtX = X.T @ X if gram is None else gram
-    if np.linalg.matrix_rank(XtX) < X.shape[1]:
-        raise AnalysisError("the design matrix is not of full column rank; drop collinear "
-                            "columns first (independent_columns).")
-    M = np.linalg.inv(XtX)
-    M = (M + M.T) / 2.0
+    M = inverse(X.T @ X if gram is None else gram)
     coef = M @ (X.T @ y)
     e = y - X @ coef
     blocks = _adjustments(X, M, codes, G)
