@@ -39,7 +39,7 @@ from .privacy import check_bundle
 from .readers import RawBundle, read_bundle, read_sources
 from .schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col, Scale, load_scales
 
-if TYPE_CHECKING:  # imported in a thread while the files are read (_import_in_background)
+if TYPE_CHECKING:  # imported in a thread while the files are read (import_in_background)
     import pandas as pd
 
     from .log import SessionLog
@@ -179,7 +179,7 @@ def _load_bundle(path, scales, limits, mapping, frames: bool) -> SessionLog:
         from .mapping import as_mapping
 
         mapping = as_mapping(mapping)
-    importing = _import_in_background()
+    importing = import_in_background(_CHECK_MODULES)
     try:
         if frames:
             from .frames import read_frames
@@ -202,23 +202,26 @@ def _load_bundle(path, scales, limits, mapping, frames: bool) -> SessionLog:
         bundle.close()
 
 
-def _import_in_background() -> threading.Thread | None:
-    """Start importing :data:`_CHECK_MODULES` in a thread (the parsing of the files lets go of
-    the interpreter, so the two overlap); ``None`` when they are imported already.
+def import_in_background(names: tuple[str, ...]) -> threading.Thread | None:
+    """Start importing the modules ``names`` in a thread, so that their imports overlap with
+    work that lets go of the interpreter (parsing files); ``None`` when they are imported
+    already. An import that fails there is left to fail where the module is used.
 
-    The modules that read the files are imported already (by this one), so the thread and the
-    reading never wait for each other's imports.
+    Here the modules that judge the tables (:data:`_CHECK_MODULES`) are imported while the
+    files are read; the modules that read them are imported already (by this one), so the
+    thread and the reading never wait for each other's imports.
     """
-    if all(name in sys.modules for name in _CHECK_MODULES):
+    if all(name in sys.modules for name in names):
         return None
-    thread = threading.Thread(target=_import_checks, name="outcomes-import", daemon=True)
+    thread = threading.Thread(target=_import_quietly, args=(names,), name="outcomes-import",
+                              daemon=True)
     thread.start()
     return thread
 
 
-def _import_checks() -> None:
+def _import_quietly(names: tuple[str, ...]) -> None:
     try:
-        for name in _CHECK_MODULES:
+        for name in names:
             importlib.import_module(name)
     except Exception:  # noqa: BLE001 - imported again where needed, which raises it there
         pass

@@ -32,12 +32,10 @@ about a third of the memory of the full rows.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import sys
 import tempfile
-import threading
 import types
 import warnings
 from collections.abc import Callable, Iterable
@@ -49,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..bundle.codes import sorted_codes
-from ..bundle.load import load_bundle, warn_summary
+from ..bundle.load import import_in_background, load_bundle, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.memory import release_memory
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
@@ -476,14 +474,6 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
 _CLAIMS_MODULES = ("outcomes.claims.catalogue", "outcomes.claims.evaluate")
 
 
-def _import_quietly(names: tuple[str, ...]) -> None:
-    try:
-        for name in names:
-            importlib.import_module(name)
-    except Exception:  # noqa: BLE001 - imported again where needed, which raises it there
-        pass
-
-
 def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = None,
              catalogue=None, conditions: Iterable[str] | None = None, scales=None,
              workdir: str | Path | None = None, buckets: int | None = None,
@@ -520,13 +510,12 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
                   list(conditions) if conditions is not None else None)
     if chosen == "memory":
         # the statistics' modules (half a second) imported while the files are parsed
-        importing = threading.Thread(target=_import_quietly, args=(_CLAIMS_MODULES,),
-                                     name="outcomes-import-claims", daemon=True)
-        importing.start()
+        importing = import_in_background(_CLAIMS_MODULES)
         try:
             log = load_bundle(path, scales=scales)
         finally:
-            importing.join()
+            if importing is not None:
+                importing.join()
         release_memory()  # what parsing freed (a third of the memory at 1M) before building
     from ..claims.catalogue import load_catalogue
     from ..claims.evaluate import evaluate_claims
