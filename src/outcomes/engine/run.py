@@ -51,7 +51,14 @@ from ..bundle.load import import_in_background, load_bundle, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.memory import release_memory
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
-from ..courses import DEFAULT_BANDS, CourseCol, Courses, build_courses, combine_courses
+from ..courses import (
+    DEFAULT_BANDS,
+    ID_COLUMNS,
+    CourseCol,
+    Courses,
+    build_courses,
+    combine_courses,
+)
 from ..errors import DataQualityWarning, ParameterError
 from .choose import AUTO_BYTES, ENGINES, choose_engine
 from .partition import SESSIONS_PER_BUCKET, Partitioned, partition_bundle
@@ -294,14 +301,11 @@ def _no_rows(frame: pd.DataFrame) -> pd.DataFrame:
     columns = {}
     for column in frame.columns:
         dtype = frame[column].dtype
-        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) > _ID_CATEGORIES:
+        if isinstance(dtype, pd.CategoricalDtype) and column in ID_COLUMNS:
             dtype = pd.CategoricalDtype(dtype.categories[:0], ordered=dtype.ordered)
         columns[column] = pd.Series([], dtype=dtype, name=column)
     return pd.DataFrame(columns, columns=frame.columns)
 
-
-#: A categorical column with more categories than this (ids) keeps none in a table of no rows.
-_ID_CATEGORIES = 256
 
 
 #: Sessions from which the partitioned engine runs its buckets in worker processes (below it a
