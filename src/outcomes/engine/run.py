@@ -94,7 +94,6 @@ _ROWS_IN_TEXT = re.compile(r"\b(sessions )?(rows?) (\d+(?:, \d+)*)")
 class _Task:
     split: Partitioned
     folder: Path
-    rows: dict[str, Path]
     scales: dict[str, Scale]
     conditions: tuple[str, ...] | None
     bands: dict[str, float] | None
@@ -167,7 +166,8 @@ def _bucket(task: _Task) -> _Part:
     folder = task.split.write_bucket(task.folder)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        log = _renumber(load_bundle(folder, scales=task.scales), task.rows)
+        rows = {n: task.split.rows_file(folder, n) for n in TABLES if n not in task.split.missing}
+        log = _renumber(load_bundle(folder, scales=task.scales), rows)
     courses = None
     if task.bands is not None:
         analysed = log.filter(condition=list(task.conditions)) if task.conditions else log
@@ -453,8 +453,7 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         split = partition_bundle(path, Path(tmp) / "buckets", buckets=buckets, write=False)
         wanted = tuple(conditions) if conditions is not None else None
-        tasks = [_Task(split, b, {n: split.rows_file(b, n) for n in TABLES
-                           if n not in split.missing}, scale_map, wanted,
+        tasks = [_Task(split, b, scale_map, wanted,
                        dict(DEFAULT_BANDS if bands is None else bands) if courses else None,
                        tuple(keep) if keep is not None else None)
                  for b in split.buckets]
