@@ -98,7 +98,7 @@ class Partitioned:
 
         con = duckdb.connect(config={"threads": 1})
         try:
-            _write_bucket(con, self, int(bucket.name.rsplit("_", 1)[1]))
+            _write_bucket(con, self, bucket)
         except duckdb.Error as exc:
             raise BundleError(f"{self.source}: DuckDB could not write a bucket: {exc}") from None
         finally:
@@ -296,11 +296,12 @@ def _assign(con, files: dict[str, Path], n: int, split: Path) -> None:
     con.execute("DROP TABLE session_bucket")
 
 
-def _write_bucket(con, split: Partitioned, i: int) -> None:
-    """Bucket ``i``'s rows of each table in original row order, and their row numbers."""
+def _write_bucket(con, split: Partitioned, folder: Path) -> None:
+    """The bucket ``folder``'s rows of each table in original row order, and their row
+    numbers."""
     import pyarrow.parquet as pq
 
-    folder = split.folder / f"bucket_{i:03d}"
+    i = split.buckets.index(folder)
     rows = split.folder / "rows" / folder.name
     work = split.folder / f"_{folder.name}"  # written here, then renamed: never half a bucket
     shutil.rmtree(work, ignore_errors=True)
