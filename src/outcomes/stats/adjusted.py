@@ -28,7 +28,7 @@ from ..errors import AnalysisError
 from .blockwise import ClusterBlocks, cr2_pass, gram_pass, independent_design_columns
 from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
 from .quantiles import t_isf
-from .regression import FLOOR_CLUSTERS, independent_columns, inverse
+from .regression import floor_applies, independent_columns, inverse
 
 __all__ = ["standardised_contrast", "standardised_fit", "StandardisedFit", "e_value"]
 
@@ -461,7 +461,7 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
         wanted["difference"] = c1 - c0
     if (contrast == "ratio" or binary) and mu1 > 0.0 and mu0 > 0.0:
         wanted["ratio"] = c1 / mu1 - c0 / mu0
-    naive = carriers <= FLOOR_CLUSTERS and G != N  # as floored_fits
+    naive = floor_applies(carriers, G, N)
     fitted = dict(zip(wanted, cr2_pass(design, y, blocks, M, coef, list(wanted.values()),
                                        naive=naive), strict=True)) if wanted else {}
     by_contrast = {}

@@ -34,6 +34,7 @@ from .regression import (
     _clearly_independent,
     _distinct_blocks,
     _inv_sqrt,
+    floored,
     independent_columns,
 )
 
@@ -192,9 +193,7 @@ class Contrast:
     def floored(self) -> tuple[float, float, float, bool]:
         """As :func:`outcomes.stats.regression.floored_contrast`: the larger standard error,
         and whether it is the independent-units one."""
-        if self.se_naive > self.se * (1.0 + 1e-12):
-            return self.estimate, self.se_naive, self.df, True
-        return self.estimate, self.se, self.df, False
+        return floored(self.estimate, self.se, self.df, self.se_naive)
 
 
 class _Sums:

@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import AnalysisError
 
 __all__ = ["CR2Fit", "fit_cr2", "inverse", "independent_columns", "FLOOR_CLUSTERS", "floored_fits",
-           "floored_contrast", "fitted_contrast"]
+           "floored_contrast", "fitted_contrast", "floor_applies", "floored"]
 
 #: At this many clusters or fewer a clustered variance is never smaller than the one that treats
 #: every unit as independent (see :func:`floored_contrast`).
@@ -397,10 +397,31 @@ def floored_fits(X, y, codes, n_clusters: int, *, carriers: int | None = None,
     """
     fit = fit_cr2(X, y, codes, n_clusters, gram=gram)
     N = fit.n
-    carriers = n_clusters if carriers is None else int(carriers)
-    if carriers > FLOOR_CLUSTERS or n_clusters == N:
+    if not floor_applies(n_clusters if carriers is None else int(carriers), n_clusters, N):
         return fit, None
     return fit, fit_cr2(X, y, np.arange(N), N, gram=gram)
+
+
+def floor_applies(carriers: int, n_clusters: int, n: int) -> bool:
+    """Whether a clustered standard error is floored at the independent-units one: at
+    :data:`FLOOR_CLUSTERS` carrying clusters or fewer, when some cluster has several units.
+
+    >>> floor_applies(30, 30, 60), floor_applies(31, 31, 62), floor_applies(5, 5, 5)
+    (True, False, False)
+    """
+    return carriers <= FLOOR_CLUSTERS and n_clusters != n
+
+
+def floored(est: float, se: float, df: float, se_naive: float) -> tuple[float, float, float, bool]:
+    """``(est, se, df, floored)``: the larger of the clustered standard error ``se`` and the
+    independent-units one ``se_naive`` (NaN: none), and whether it is the latter.
+
+    >>> floored(3.0, 1.0, 4.0, 1.5)
+    (3.0, 1.5, 4.0, True)
+    """
+    if se_naive > se * (1.0 + 1e-12):
+        return est, se_naive, df, True
+    return est, se, df, False
 
 
 def floored_contrast(fit: CR2Fit, naive: CR2Fit | None, c) -> tuple[float, float, float, bool]:
@@ -435,11 +456,7 @@ def floored_contrast(fit: CR2Fit, naive: CR2Fit | None, c) -> tuple[float, float
     (3.0, 0.5774, True)
     """
     est, se, df = fit.contrast(c)
-    if naive is not None:
-        _, se_naive, _ = naive.contrast(c)
-        if se_naive > se * (1.0 + 1e-12):
-            return est, se_naive, df, True
-    return est, se, df, False
+    return floored(est, se, df, naive.contrast(c)[1] if naive is not None else math.nan)
 
 
 #: The last few results of :func:`fitted_contrast`, by a digest of everything they depend on.
