@@ -803,7 +803,7 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         Col.ASSESSMENT_DATE: a[Col.ASSESSMENT_DATE].to_numpy()[matched],
         Col.SCALE: _as_categorical(a[Col.SCALE])[matched],
         Col.SCORE: a[Col.SCORE].to_numpy(dtype=float)[matched],
-    })
+    }, copy=False)
     n_no_course = int((~matched).sum())
     a_course = a[CourseCol.COURSE_ID].to_numpy()
     pre = _days(a[Col.ASSESSMENT_DATE]) <= _days(c[CourseCol.FIRST_DATE])[a_course]
@@ -858,7 +858,7 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         Col.SCORE: point_score,
         CourseCol.IMPROVEMENT: gain,
         CourseCol.UNDEFINED: as_text(pd.Categorical.from_codes(why, categories=_REASONS)),
-    })
+    }, copy=False)  # the columns as they are: not stacked into blocks (a copy of each)
     return p, unassigned, (kind, why, point_scale.array)
 
 
