@@ -97,7 +97,7 @@ _PUBLIC: dict[str, str] = {
     "analyse": "analysis",
     "Results": "analysis",
     # the engines: out of core by patient partition, or on Dask (docs/scale.md)
-    "evaluate_bundle": "engine.run",
+    "evaluate_bundle": "engine.evaluate",
     "load_courses": "engine.run",
     "write_report": "report.write",
     "ReportResult": "report.write",

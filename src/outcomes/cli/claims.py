@@ -50,7 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # the statistics are imported by evaluate_bundle while the files are read
+    # evaluate_bundle imports the statistics (and pandas) while the files are read
     from ..engine import evaluate_bundle
 
     if args.mapping is not None:  # a clinic's own export: read in memory, through its mapping

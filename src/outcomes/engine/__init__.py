@@ -5,7 +5,7 @@ whole bundle in one process. ``partitioned`` splits it by patient with DuckDB
 (:mod:`outcomes.engine.partition`) and runs the loader and the course building on one bucket
 at a time; ``dask`` runs those buckets on a Dask distributed cluster. The results are the
 in-memory ones (:mod:`outcomes.engine.run` says exactly what is combined and how). Exports
-:func:`~outcomes.engine.run.evaluate_bundle`, :func:`~outcomes.engine.run.load_courses`,
+:func:`~outcomes.engine.evaluate.evaluate_bundle`, :func:`~outcomes.engine.run.load_courses`,
 :func:`~outcomes.engine.choose.choose_engine` and :data:`~outcomes.engine.choose.ENGINES`.
 """
 
@@ -15,9 +15,14 @@ __all__ = ["AUTO_BYTES", "ENGINES", "choose_engine", "evaluate_bundle", "load_co
 
 
 def __getattr__(name: str):
-    """The engines themselves (:mod:`outcomes.engine.run`), imported when first asked for."""
-    if name in ("evaluate_bundle", "load_courses"):
-        from . import run
+    """The engines themselves (:mod:`outcomes.engine.run`, :mod:`outcomes.engine.evaluate`),
+    imported when first asked for."""
+    if name == "evaluate_bundle":
+        from .evaluate import evaluate_bundle
 
-        return getattr(run, name)
+        return evaluate_bundle
+    if name == "load_courses":
+        from .run import load_courses
+
+        return load_courses
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

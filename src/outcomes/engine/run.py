@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..bundle.codes import sorted_codes
-from ..bundle.load import import_in_background, load_bundle, warn_summary
+from ..bundle.load import load_bundle, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.memory import release_memory
 from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
@@ -64,7 +64,7 @@ from .choose import AUTO_BYTES, ENGINES, choose_engine
 from .partition import SESSIONS_PER_BUCKET, Partitioned, partition_bundle
 
 __all__ = ["ENGINES", "AUTO_BYTES", "CLAIMS_COLUMNS", "PROCESS_SESSIONS", "choose_engine",
-           "load_courses", "evaluate_bundle", "slim_courses", "claims_columns", "workers_for"]
+           "load_courses", "slim_courses", "claims_columns", "workers_for"]
 
 #: The columns of each :class:`~outcomes.courses.Courses` table that the claims catalogue's
 #: statistics read (estimands, their groups and confounders, sensitivity views), besides every
@@ -84,8 +84,6 @@ CLAIMS_COLUMNS = {
     "events": (Col.ROW, CourseCol.COURSE_ID, Col.PATIENT_ID, Col.SESSION_ID, Col.EVENT,
                Col.ONSET_HOURS, CourseCol.DURATION, CourseCol.OBSERVED),
 }
-#: What ``keep`` may be: every column, or those the claims read (:data:`CLAIMS_COLUMNS`).
-KEEP = ("all", "claims")
 #: Row numbers inside a reason: "row 12", "rows 3, 9" (its own table), "sessions row 4".
 _ROWS_IN_TEXT = re.compile(r"\b(sessions )?(rows?) (\d+(?:, \d+)*)")
 
@@ -337,10 +335,10 @@ def _caller_script_left_alone():
     caller's script again.
 
     A spawned process imports the ``__main__`` of the process that starts it, so a script
-    that calls :func:`evaluate_bundle` at its top level, without ``if __name__ ==
-    "__main__":``, would run again in every worker (and multiprocessing refuses it). The
-    workers need only this package; with no file behind ``__main__`` (as in an interactive
-    session) multiprocessing leaves it alone.
+    that calls :func:`~outcomes.engine.evaluate.evaluate_bundle` at its top level, without
+    ``if __name__ == "__main__":``, would run again in every worker (and multiprocessing
+    refuses it). The workers need only this package; with no file behind ``__main__`` (as in
+    an interactive session) multiprocessing leaves it alone.
     """
     main = sys.modules.get("__main__")
     sys.modules["__main__"] = types.ModuleType("__main__")
@@ -471,74 +469,3 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
     if keep is not None:
         return log, _combined_courses(parts)
     return log, combine_courses([p.courses for p in parts])
-
-
-#: What :func:`evaluate_bundle` imports in a thread while the bundle is read.
-_CLAIMS_MODULES = ("outcomes.claims.catalogue", "outcomes.claims.evaluate")
-
-
-def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = None,
-             catalogue=None, conditions: Iterable[str] | None = None, scales=None,
-             workdir: str | Path | None = None, buckets: int | None = None,
-             keep: str = "all", workers: int | None = None):
-    """Evaluate the claims catalogue on a bundle with the chosen engine.
-
-    Parameters
-    ----------
-    path : str or Path
-        A bundle (a folder of CSV or Parquet tables for the partitioned and dask engines).
-    engine : {"auto", "memory", "partitioned", "dask"}, optional
-        Default ``auto`` (:func:`choose_engine`).
-    scheduler, workdir, buckets, workers
-        As for :func:`load_courses`.
-    catalogue, conditions, scales
-        As for :func:`outcomes.evaluate_claims` and :func:`outcomes.load_bundle`.
-    keep : {"all", "claims"}
-        ``claims``: the result's courses keep only the columns the claims read
-        (:func:`slim_courses`; the same verdicts in less memory, for a caller that needs the
-        claims only).
-
-    Returns
-    -------
-    log : SessionLog
-        Its counts, rejects, warnings and checksums; the accepted tables have their columns
-        but no rows (they are in the courses), except with ``conditions`` in memory.
-    result : ClaimsResult
-        The same estimates, intervals and verdicts whichever the engine.
-    """
-    chosen = choose_engine(path, engine)
-    if keep not in KEEP:
-        raise ParameterError(f"keep must be one of {', '.join(KEEP)}; got {keep!r}.")
-    conditions = ([conditions] if isinstance(conditions, str) else
-                  list(conditions) if conditions is not None else None)
-    if chosen == "memory":
-        # the statistics' modules (half a second) imported while the files are parsed
-        importing = import_in_background(_CLAIMS_MODULES)
-        try:
-            log = load_bundle(path, scales=scales)
-        finally:
-            if importing is not None:
-                importing.join()
-        release_memory()  # what parsing freed (a third of the memory at 1M) before building
-    from ..claims.catalogue import load_catalogue
-    from ..claims.evaluate import evaluate_claims
-    from ..claims.model import Catalogue
-
-    if not isinstance(catalogue, Catalogue):
-        catalogue = load_catalogue(catalogue)
-    if chosen == "memory":
-        if conditions is not None:
-            return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions)
-        # the courses hold what the statistics need: the accepted rows are let go before them
-        courses = build_courses(log, bands=dict(catalogue.bands))
-        if keep == "claims":
-            courses = slim_courses(courses, claims_columns(catalogue))
-        log = _without_rows(log)
-        release_memory()
-        return log, evaluate_claims(log, catalogue=catalogue, courses=courses)
-    log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,
-                                conditions=conditions, bands=dict(catalogue.bands),
-                                workdir=workdir, buckets=buckets, workers=workers,
-                                keep=claims_columns(catalogue) if keep == "claims" else None)
-    return log, evaluate_claims(log, catalogue=catalogue, conditions=conditions,
-                                courses=courses)
