@@ -87,3 +87,33 @@ def test_the_console_runs_blas_on_one_thread_unless_told(monkeypatch):
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
     assert os.environ["MKL_NUM_THREADS"] == "3"  # the user's choice stays
     assert set(BLAS_THREAD_VARIABLES) == {"OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+
+
+def test_the_console_ends_without_teardown_yet_runs_what_must_happen_at_exit(tmp_path):
+    """exit_now: the status kept, buffered output flushed, atexit functions run."""
+    done = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, sys\n"
+        "from outcomes.cli import exit_now\n"
+        f"atexit.register(lambda: open({str(done)!r}, 'w').write('yes'))\n"
+        "sys.stdout.write('buffered, not yet written')\n"
+        "exit_now(3)\n"
+        "print('never reached')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 3
+    assert proc.stdout == "buffered, not yet written"
+    assert done.read_text() == "yes"
+
+
+def test_the_console_script_into_a_closed_pipe_is_quiet(tmp_path):
+    """``outcomes claims ... | head``: the reader goes away; no traceback, no noise."""
+    exe = Path(sys.executable).with_name("outcomes")
+    proc = subprocess.Popen([str(exe), "claims", str(SAMPLE)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # as `head` does, here before the first line (nothing is printed
+    # before the bundle is read), so that every write meets a closed pipe
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 141  # as a shell reports a process ended by SIGPIPE
+    assert "Traceback" not in err and "Broken pipe" not in err

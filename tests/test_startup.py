@@ -35,13 +35,13 @@ def run_python(code: str, *args: str) -> subprocess.CompletedProcess:
 
 def modules_after(*argv: str) -> tuple[int, str, set[str]]:
     """Run the console entry point with ``argv`` in a fresh process: (status, stdout, modules)."""
-    probe = (
+    probe = (  # console() without its last step (exit_now)
         "import json, sys\n"
-        "from outcomes.cli import console\n"
-        "try:\n"
-        "    console()\n"
-        "finally:\n"
-        f"    print({MARK!r}, json.dumps(sorted(sys.modules)))\n"
+        "from outcomes.cli import main, one_blas_thread\n"
+        "one_blas_thread()\n"
+        "status = main()\n"
+        f"print({MARK!r}, json.dumps(sorted(sys.modules)))\n"
+        "sys.exit(status)\n"
     )
     proc = run_python(probe, *argv)
     out, _, modules = proc.stdout.rpartition(MARK)

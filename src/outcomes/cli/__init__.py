@@ -26,6 +26,9 @@ COMMANDS = ("validate", "simulate", "claims", "report", "audit", "dashboard", "m
             "template")
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_AUDIT_FAILED = 0, 1, 2, 3
+#: The reader of the output went away (``outcomes claims ... | head``): what a shell reports
+#: for a process ended by SIGPIPE.
+EXIT_PIPE = 141
 
 
 BUNDLE_HELP = "the bundle: a folder of CSV or Parquet tables, or an .xlsx workbook"
@@ -169,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"outcomes {args.command}: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (``| head``): the rest is not wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
 
 
 def _plain_warning(command: str):
@@ -199,4 +205,24 @@ def one_blas_thread() -> None:
 
 def console() -> None:  # pragma: no cover - thin wrapper for the console script
     one_blas_thread()
-    sys.exit(main())
+    exit_now(main())
+
+
+def exit_now(status: int) -> None:
+    """End the process with ``status``, without the interpreter's teardown.
+
+    At the end of a command Python would free every table and object one by one before the
+    process ends: half a second after a million sessions, for nothing. What must happen at
+    exit still does: the functions registered with :mod:`atexit` run (temporary folders
+    removed, logs closed), and the standard streams are flushed. The command's own thread
+    pools and worker processes are closed by then (each is used in a ``with`` block).
+    """
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``| head``): nothing more to say
+            pass
+    os._exit(status)
