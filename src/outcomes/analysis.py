@@ -326,8 +326,9 @@ def analyse(
     """
     announce = progress or (lambda label: None)
 
-    def step(label: str) -> None:
-        release_memory()  # what the step before freed (a fifth of the memory at 1M) goes back
+    def step(label: str, *, after: bool = True) -> None:
+        if after:  # what the step before freed (a fifth of the memory at 1M) goes back
+            release_memory(collect=False)
         announce(label)
 
     if not isinstance(catalogue, Catalogue):
@@ -335,10 +336,11 @@ def analyse(
     if conditions is not None:
         conditions = [conditions] if isinstance(conditions, str) else list(conditions)
         log = log.filter(condition=conditions)
-    step("building courses")
-    if courses is None:
+    step("building courses", after=False)
+    built = courses is None
+    if built:
         courses = build_courses(log, bands=dict(catalogue.bands))
-    step("evaluating claims")
+    step("evaluating claims", after=built)
     claims = evaluate_claims(log, catalogue=catalogue, conditions=conditions, courses=courses)
     step("outcome statistics")
     by_condition = outcomes_by_condition(courses, bands=dict(catalogue.bands))

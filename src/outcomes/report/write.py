@@ -210,7 +210,8 @@ def write_report(
         ``verdicts`` still counts the claims per verdict.
     courses : Courses, optional
         The courses of ``log`` already built (as :func:`outcomes.analyse` takes them): the log
-        may then hold no rows, only its counts, rejects, warnings and columns.
+        may then hold no rows, only its counts, rejects, warnings and columns (``outcomes
+        report`` lets the rows go so). The caller's reference keeps them past the tables.
 
     Returns
     -------
@@ -220,8 +221,7 @@ def write_report(
     with Progress(9 + bool(pdf) + bool(docx), quiet=quiet) as progress, output as out:
         results = analyse(log, catalogue=catalogue, conditions=conditions,
                           progress=progress.step, courses=courses)
-        del courses  # the results hold them now, and let them go below when not kept
-        release_memory()  # what the last analysis freed, before the tables are released
+        release_memory(collect=False)  # what the last analysis freed, before the tables
         progress.step("writing tables")
         tables = report_tables(results, include_patient_rows=include_patient_rows)
         published = withhold_small_steps(report_release(tables, min_cell).publish(), min_cell)
