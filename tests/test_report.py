@@ -235,3 +235,27 @@ def test_a_report_that_lets_the_courses_go_is_the_same_report(tmp_path):
     assert lean.csv.keys() == kept.csv.keys()
     for name, path in kept.csv.items():
         assert lean.csv[name].read_bytes() == path.read_bytes(), name
+
+
+def test_a_report_from_courses_built_first_and_a_log_without_rows_is_the_same_report(tmp_path):
+    # what `outcomes report` does: the courses built, then the log's rows let go
+    from outcomes.engine.run import _without_rows
+
+    folder, _ = _bundle(tmp_path, 80, 6, "bundle")
+    log = outcomes.load_bundle(folder)
+    conditions = ["acne_scars", "wrinkles"]
+    courses = outcomes.build_courses(log.filter(condition=conditions))
+    rowless = _without_rows(log)
+    assert len(rowless.sessions) == 0 and len(rowless.adverse_events) == 0
+    whole = outcomes.write_report(log, tmp_path / "whole", conditions=conditions,
+                                  command=["outcomes", "report"])
+    built = outcomes.write_report(rowless, tmp_path / "built", conditions=conditions,
+                                  command=["outcomes", "report"], courses=courses,
+                                  keep_results=False)
+    pd.testing.assert_series_equal(built.verdicts, whole.results.claims.counts())
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    assert (re.sub(stamp, "", built.html.read_text("utf-8"))
+            == re.sub(stamp, "", whole.html.read_text("utf-8")))
+    assert built.csv.keys() == whole.csv.keys()
+    for name, path in whole.csv.items():
+        assert built.csv[name].read_bytes() == path.read_bytes(), name

@@ -290,8 +290,9 @@ def _scopes(catalogue: Catalogue) -> tuple[dict[str, set], dict[str, list]]:
 def _in_scope(courses: Courses, u: _Units, excluded: set) -> _Units:
     if not excluded or not len(u.rows):
         return u
-    setting = courses.sessions[Col.SETTING].astype("str").to_numpy()[u.rows]
-    keep = ~np.isin(setting, list(excluded))
+    # on the categorical itself: its codes are compared, no text is made per session
+    yields = courses.sessions[Col.SETTING].isin(list(excluded)).to_numpy(dtype=bool)
+    keep = ~yields[u.rows]
     return _Units(u.rows[keep], u.adherent[keep], u.reason[keep])
 
 
@@ -452,14 +453,7 @@ def adherence(
             by_group[column].append(_group_table(
                 rec.id, column, codes[u.rows], names, u.adherent,
                 course_of[u.rows] if course_unit else None))
-        off = u.rows[~u.adherent]
-        bad.append(pd.DataFrame({
-            "recommendation": rec.id,
-            Col.SESSION_ID: s[Col.SESSION_ID].iloc[off].reset_index(drop=True),
-            Col.CLINIC_ID: s[Col.CLINIC_ID].iloc[off].reset_index(drop=True),
-            Col.OPERATOR_ID: s[Col.OPERATOR_ID].iloc[off].reset_index(drop=True),
-            Col.REASON: pd.Series(u.reason[~u.adherent], dtype="str"),
-        }))
+        bad.append((rec.id, u.rows[~u.adherent], u.reason[~u.adherent]))
     table = pd.DataFrame(rows, columns=ADHERENCE_COLUMNS)
 
     def stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -472,6 +466,28 @@ def adherence(
                            ["recommendation", Col.CLINIC_ID, *GROUP_COLUMNS]),
         "by_operator": stack(by_group[Col.OPERATOR_ID],
                              ["recommendation", Col.OPERATOR_ID, *GROUP_COLUMNS]),
-        "nonadherent": stack(bad, NONADHERENT_COLUMNS),
+        "nonadherent": _nonadherent(s, bad),
     }
     return Adherence(table=table, extra=extra)
+
+
+def _nonadherent(s: pd.DataFrame, bad: list[tuple[str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """The sessions not following each recommendation (its id, their positions in ``s`` and
+    reasons), one row each: taken from ``s`` in one go, so that the id columns keep their
+    categories without a concatenation matching them (which hashes every session id)."""
+    bad = [b for b in bad if len(b[1])]
+    if not bad:
+        return pd.DataFrame(columns=NONADHERENT_COLUMNS)
+    off = np.concatenate([rows for _, rows, _ in bad])
+
+    def taken(column: str) -> pd.Series:
+        return s[column].iloc[off].reset_index(drop=True)
+
+    return pd.DataFrame({
+        "recommendation": pd.Series(np.repeat(np.array([r for r, _, _ in bad], dtype=object),
+                                              [len(rows) for _, rows, _ in bad]), dtype="str"),
+        Col.SESSION_ID: taken(Col.SESSION_ID),
+        Col.CLINIC_ID: taken(Col.CLINIC_ID),
+        Col.OPERATOR_ID: taken(Col.OPERATOR_ID),
+        Col.REASON: pd.Series(np.concatenate([why for _, _, why in bad]), dtype="str"),
+    })

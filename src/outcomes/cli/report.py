@@ -33,6 +33,10 @@ Example:
 """
 
 
+#: What :func:`run` imports in a thread while the bundle is read.
+_REPORT_MODULES = ("outcomes.claims.catalogue", "outcomes.courses", "outcomes.report.write")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_bundle_argument(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
@@ -52,18 +56,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bundle.load import load_bundle
+    from ..bundle.load import import_in_background, load_bundle
     from ..bundle.memory import release_memory
+
+    # the analyses' and the report's modules (a second) imported while the files are parsed
+    importing = import_in_background(_REPORT_MODULES)
+    try:
+        log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
+    finally:
+        if importing is not None:
+            importing.join()
+    release_memory()  # what parsing freed (a third of the memory at 1M) before the analyses
+    from ..claims.catalogue import load_catalogue
+    from ..courses import build_courses
+    from ..engine.run import _without_rows
     from ..report.write import write_report
 
-    log = load_bundle(args.path, scales=args.scales, mapping=args.mapping)
-    release_memory()  # what parsing freed (a third of the memory at 1M) before the analyses
+    catalogue = load_catalogue(args.claims)
+    # the analyses read the courses and the log's counts, rejects, warnings and columns: the
+    # accepted rows are let go once the courses are built
+    courses = build_courses(log.filter(condition=args.condition) if args.condition else log,
+                            bands=dict(catalogue.bands))
+    log = _without_rows(log)
+    release_memory()
     result = write_report(
-        log, args.out, catalogue=args.claims, conditions=args.condition,
+        log, args.out, catalogue=catalogue, conditions=args.condition,
         min_cell=args.min_cell, pdf=args.pdf, docx=args.docx,
         include_patient_rows=args.include_patient_rows,
         command=["outcomes", *sys.argv[1:]] if sys.argv and "outcomes" in sys.argv[0] else None,
-        quiet=args.quiet, keep_results=False,
+        quiet=args.quiet, keep_results=False, courses=courses,
     )
     counts = result.verdicts
     extra = [str(p) for p in (result.pdf, result.docx) if p]

@@ -25,15 +25,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure, SubFigure
 
 from ..claims.verdicts import VERDICTS
 from .labels import VERDICT_COLOURS, format_value, is_missing
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn, not with the tables
+    from matplotlib.figure import Figure
 
 __all__ = ["Page", "Block", "Section", "escape", "VERDICT_BADGES", "CSS"]
 
@@ -207,6 +208,9 @@ def _cell_html(value, badge_map, digits, numeric: bool) -> str:
 
 
 def _root_figure(fig_or_ax) -> Figure:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
     fig = fig_or_ax.figure if isinstance(fig_or_ax, Axes | SubFigure) else fig_or_ax
     while isinstance(fig, SubFigure):
         fig = fig.figure
@@ -221,6 +225,8 @@ def figure_data_uri(fig: Figure, fmt: str = "svg", dpi: int = 150) -> str:
 
     The output is reproducible: no date in the SVG, fixed element ids.
     """
+    import matplotlib.pyplot as plt
+
     if fmt == "svg":
         with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "outcomes"}):
             data = _save(fig, format="svg", metadata={"Date": None})
@@ -438,6 +444,8 @@ class Page:
         if not str(alt).strip():
             raise ValueError("figure(): alt must describe the figure for readers who cannot "
                              "see it; got an empty text.")
+        import matplotlib.pyplot as plt
+
         fig = _root_figure(fig_or_ax)
         try:
             uri = figure_data_uri(fig, format, dpi)

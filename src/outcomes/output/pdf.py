@@ -32,8 +32,6 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-import matplotlib
-
 from ..errors import OutcomesError
 from .cells import TableText, table_text, words
 from .folder import save_atomically
@@ -82,6 +80,8 @@ def typst_string(text) -> str:
 
 
 def _font_dir() -> str:
+    import matplotlib
+
     return os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
 
 

@@ -23,7 +23,7 @@ from ..analysis import TABLE_DESCRIPTIONS, Results, analyse
 from ..bundle.log import SessionLog
 from ..bundle.memory import release_memory
 from ..claims.catalogue import Catalogue
-from ..courses import NO_EVENTS_TABLE
+from ..courses import NO_EVENTS_TABLE, Courses
 from ..output.export import disclosure_rule, write_tables
 from ..output.folder import OutputSet
 from ..output.html import Page, escape
@@ -171,6 +171,7 @@ def write_report(
     command: Sequence[str] | None = None,
     quiet: bool = True,
     keep_results: bool = True,
+    courses: Courses | None = None,
 ) -> ReportResult:
     """Write ``report.html``, ``tables.xlsx`` and ``tables/*.csv`` (and ``report.pdf``,
     ``report.docx``).
@@ -207,6 +208,10 @@ def write_report(
         session, course and assessment point: most of the memory at a million sessions) go once
         the tables are written, before the figures are drawn; ``results`` is then None and
         ``verdicts`` still counts the claims per verdict.
+    courses : Courses, optional
+        The courses of ``log`` already built (as :func:`outcomes.analyse` takes them): the log
+        may then hold no rows, only its counts, rejects, warnings and columns (``outcomes
+        report`` lets the rows go so). The caller's reference keeps them past the tables.
 
     Returns
     -------
@@ -215,7 +220,8 @@ def write_report(
     output = OutputSet(out_dir, known=REPORT_FILES)
     with Progress(9 + bool(pdf) + bool(docx), quiet=quiet) as progress, output as out:
         results = analyse(log, catalogue=catalogue, conditions=conditions,
-                          progress=progress.step)
+                          progress=progress.step, courses=courses)
+        release_memory(collect=False)  # what the last analysis freed, before the tables
         progress.step("writing tables")
         tables = report_tables(results, include_patient_rows=include_patient_rows)
         published = withhold_small_steps(report_release(tables, min_cell).publish(), min_cell)
