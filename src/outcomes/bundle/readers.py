@@ -44,7 +44,7 @@ from .suggest import nearest
 from .workbook import CellProblem, open_workbook, read_sheet
 
 __all__ = ["RawTable", "RawBundle", "Source", "read_bundle", "read_sources", "read_table_bytes",
-           "combine", "FIRST_DATA_ROW", "CellProblem", "Limits"]
+           "arrow_table", "combine", "FIRST_DATA_ROW", "CellProblem", "Limits"]
 
 #: Spreadsheet row number of the first data row (the header is row 1).
 FIRST_DATA_ROW = 2
@@ -557,6 +557,41 @@ def _read_parquet(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
         raise BundleError(
             f"{where} cannot be read as a Parquet file; export it again (or use CSV)."
         ) from None
+    return arrow_table(table, name=name, where=where)
+
+
+def arrow_table(table: pa.Table, *, name: str, where: str, rows: np.ndarray | None = None,
+                decimal_comma: bool = False) -> RawTable:
+    """One table already in memory (typed or text columns) as a :class:`RawTable`, each
+    column written out as text as a Parquet file's are (:func:`arrow_to_text`).
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+    name, where : str
+        The contract table it holds, and how messages name it.
+    rows : numpy.ndarray, optional
+        Spreadsheet row number (int64) of each row in the original file (default: one after
+        the other from row 2), so that rejects and warnings name the original rows.
+    decimal_comma : bool
+        Text read from a semicolon-separated file (``2,5`` is the number 2.5).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    BundleError
+        If a column's type has no text form.
+
+    Examples
+    --------
+    >>> raw = arrow_table(pa.table({"scale": ["masi", "masi"], "score": [2.5, None]}),
+    ...                   name="assessments", where="assessments.parquet", rows=np.array([7, 9]))
+    >>> raw.columns[1].to_pylist(), raw.rows.tolist()
+    (['2.5', None], [7, 9])
+    """
     header, columns = [], []
     for field_name, column in zip(table.column_names, table.columns, strict=True):
         if _PANDAS_INDEX.match(field_name):
@@ -564,7 +599,10 @@ def _read_parquet(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
         header.append(str(field_name).strip())
         columns.append(arrow_to_text(_combine(column), table=name, where=where,
                                      column=field_name))
-    return _raw_table(name, where, tuple(header), columns, decimal_comma=False)
+    if rows is not None:
+        rows = np.asarray(rows, dtype=np.int64)
+    return _raw_table(name, where, tuple(header), columns, decimal_comma=decimal_comma,
+                      rows=rows)
 
 
 def arrow_to_text(array: pa.Array, *, table: str, where: str, column: str) -> pa.Array:

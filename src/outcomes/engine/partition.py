@@ -39,9 +39,13 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..bundle.schema import ADVERSE_EVENTS, ASSESSMENTS, SESSIONS, TABLES, Col
 from ..errors import BundleError
+
+if TYPE_CHECKING:  # pyarrow is imported where a bucket is read
+    from ..bundle.readers import RawBundle
 
 __all__ = ["Partitioned", "partition_bundle", "SESSIONS_PER_BUCKET", "bucket_count"]
 
@@ -79,10 +83,50 @@ class Partitioned:
     sessions: int
     files: dict[str, Path] = field(default_factory=dict)  # the original table files
     formats: dict[str, str] = field(default_factory=dict)  # each table's bucket format
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each table's columns
 
     def rows_file(self, bucket: Path, table: str) -> Path:
         """The file of original row numbers of ``table`` in ``bucket``."""
         return self.folder / "rows" / bucket.name / f"{table}.parquet"
+
+    def read_bucket(self, bucket: Path) -> RawBundle:
+        """The rows of ``bucket`` (one of :attr:`buckets`) from the split of
+        ``partition_bundle(..., write=False)``, as the raw text tables the loader checks
+        (:func:`outcomes.bundle.load.load_raw`): each table's rows in original row order,
+        carrying their original row numbers, so that rejects and warnings name the original
+        rows. Nothing is written: the engine reads each bucket straight from the split.
+
+        The tables are named as the files of a written bucket are (``sessions.parquet``, or
+        ``sessions.csv`` for a semicolon-separated bundle, whose text keeps its decimal
+        commas).
+        """
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from ..bundle.readers import RawBundle, arrow_table
+
+        i = self.buckets.index(bucket)
+        tables = {}
+        for name in self.files:
+            part = self.folder / _SPLIT / name / f"_b={i}"
+            if part.is_dir():
+                table = pq.read_table(part, partitioning=None)
+                rows = table.column("_row").to_numpy()
+                if len(rows) > 1 and not bool((rows[1:] > rows[:-1]).all()):
+                    order = np.argsort(rows, kind="stable")
+                    table, rows = table.take(pa.array(order)), rows[order]
+                table = table.drop_columns(["_row"])
+            else:  # no rows in this bucket: the table's columns only
+                names = list(self.columns[name])
+                table = pa.Table.from_arrays([pa.array([], pa.string()) for _ in names],
+                                             names=names)
+                rows = np.empty(0, dtype=np.int64)
+            text = self.formats[name] != "parquet"
+            tables[name] = arrow_table(table, name=name, rows=rows, decimal_comma=text,
+                                       where=f"{name}.csv" if text else f"{name}.parquet")
+            del table
+        return RawBundle(self.source, tables, self.missing)
 
     def write_bucket(self, bucket: Path) -> Path:
         """Write ``bucket`` (one of :attr:`buckets`) from the split of
@@ -208,13 +252,15 @@ def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None =
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads,
                                  "temp_directory": str(out / "_spill"),
                                  "preserve_insertion_order": True})
-    formats = {}
+    formats, columns = {}, {}
     # the files' SHA-256 in a thread meanwhile (hashlib and DuckDB both let go of the GIL)
     with ThreadPoolExecutor(max_workers=1) as hasher:
         sums = {file.name: hasher.submit(_sha256, file) for file in files.values()}
         try:
             for name, file in files.items():
                 formats[name] = _read(con, name, file)
+                columns[name] = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()
+                                      if r[0] != "_row")
             n_sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
             n = buckets or bucket_count(n_sessions)
             _assign(con, files, n, out / _SPLIT)
@@ -226,7 +272,7 @@ def partition_bundle(path: str | Path, out: str | Path, *, buckets: int | None =
         checksums = {name: future.result() for name, future in sums.items()}
     missing = tuple(n for n in TABLES if n not in files)
     split = Partitioned(out, tuple(out / f"bucket_{i:03d}" for i in range(n)), path.name,
-                        checksums, missing, int(n_sessions), dict(files), formats)
+                        checksums, missing, int(n_sessions), dict(files), formats, columns)
     if write:
         for bucket in split.buckets:
             split.write_bucket(bucket)
