@@ -306,10 +306,6 @@ def _assign(con, files: dict[str, Path], n: int, split: Path) -> None:
         return f"coalesce(CAST(hash(CAST({p} AS VARCHAR)) % {n} AS INTEGER), 0)"
 
     split.mkdir(parents=True, exist_ok=True)
-    if all(f.suffix.lower() == ".parquet" for f in files.values()):
-        # the row numbers are the files' own (file_row_number) and each bucket is put back in
-        # their order: the split may write in any order (faster); a CSV's row_number() may not
-        con.execute("SET preserve_insertion_order = false")
 
     def copy(name: str, select: str) -> None:
         # the rows streamed out of DuckDB as Arrow batches, written by bucket as Arrow IPC
@@ -323,8 +319,11 @@ def _assign(con, files: dict[str, Path], n: int, split: Path) -> None:
     # a session id given to patients of different buckets: all its rows go to the lowest
     con.execute("""CREATE TEMP TABLE shared_session AS
         SELECT sid, b FROM session_bucket WHERE b <> b_max""")
-    copy(SESSIONS.name, f"""SELECT s.*, coalesce(k.b, {bucket('s.' + patient)}) AS _b
-        FROM sessions s LEFT JOIN shared_session k ON CAST(s.{session} AS VARCHAR) = k.sid""")
+    if con.execute("SELECT count(*) FROM shared_session").fetchall()[0][0]:
+        copy(SESSIONS.name, f"""SELECT s.*, coalesce(k.b, {bucket('s.' + patient)}) AS _b
+            FROM sessions s LEFT JOIN shared_session k ON CAST(s.{session} AS VARCHAR) = k.sid""")
+    else:  # the usual case: no join, so the rows come in file order
+        copy(SESSIONS.name, f"SELECT *, {bucket(patient)} AS _b FROM sessions")
     if ASSESSMENTS.name in files:
         a_patient = _column(con, ASSESSMENTS.name, Col.PATIENT_ID)
         b = bucket(a_patient) if a_patient else "0"
@@ -347,7 +346,7 @@ def _write_split(reader, folder: Path) -> None:
     files per bucket ``_b`` (the column itself is not written)."""
     import pyarrow.dataset as ds
 
-    ds.write_dataset(reader, folder, format="ipc", partitioning=["_b"],
+    ds.write_dataset(reader, folder, format="ipc", partitioning=["_b"], preserve_order=True,
                      partitioning_flavor="hive", existing_data_behavior="overwrite_or_ignore",
                      max_rows_per_group=_BATCH_ROWS, min_rows_per_group=1 << 16)
 
