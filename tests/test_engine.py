@@ -260,3 +260,21 @@ def test_a_bucket_is_read_from_the_split_with_its_original_rows(bundle, tmp_path
         for r in read:
             assert (np.diff(r.tables[name].rows) > 0).all()  # in original order
     assert read[0].source == bundle.name
+
+
+def test_a_session_id_of_patients_in_different_buckets(tmp_path):
+    """A session id given to sessions of different patients: every row of it (and its events)
+    goes to one bucket, where the loader finds the conflict as the whole bundle's load does."""
+    tables = outcomes.simulate(80, seed=8, fault_rate=0.0)
+    sessions = tables["sessions"].copy()
+    firsts = sessions.drop_duplicates("patient_id").index[:12]  # twelve patients' first rows
+    sessions.loc[firsts[6:], "session_id"] = sessions.loc[firsts[:6], "session_id"].to_numpy()
+    tables["sessions"] = sessions
+    folder = tmp_path / "b"
+    write_bundle(tables, folder, format="parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        whole = outcomes.load_bundle(folder)
+        log, _ = load_courses(folder, buckets=4, courses=False)
+    assert whole.rejects["sessions"]["reason"].str.contains("is also used by").sum() >= 12
+    _same_log(whole, log)
