@@ -338,7 +338,7 @@ def _assign(con, files: dict[str, Path], n: int, split: Path) -> None:
 
 
 #: Rows of each batch DuckDB streams to the split.
-_BATCH_ROWS = 1 << 20
+_BATCH_ROWS = 1 << 18
 
 
 def _write_split(reader, folder: Path) -> None:
@@ -348,7 +348,7 @@ def _write_split(reader, folder: Path) -> None:
 
     ds.write_dataset(reader, folder, format="ipc", partitioning=["_b"], preserve_order=True,
                      partitioning_flavor="hive", existing_data_behavior="overwrite_or_ignore",
-                     max_rows_per_group=_BATCH_ROWS, min_rows_per_group=1 << 16)
+                     max_rows_per_group=_BATCH_ROWS)
 
 
 def _split_table(split: Partitioned, i: int, name: str):
