@@ -26,7 +26,7 @@ import hashlib
 import io
 import mmap
 import re
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -252,11 +252,20 @@ def _read_folder(folder: Path, defer_checksums: bool, limits: Limits) -> RawBund
         data = {name: mapped.open() for name, mapped in maps.items()}
         for name, file in chosen.items():  # every file's rows, before any is parsed
             _LIMIT_CHECKS[file.suffix.lower()](data[name], file.name, limits, name)
-        for name, file in chosen.items():
-            tables[name] = _FOLDER_READERS[file.suffix.lower()](data[name], name, file.name)
+        def parse(name: str) -> RawTable:
+            file = chosen[name]
+            table = _FOLDER_READERS[file.suffix.lower()](data[name], name, file.name)
             maps[name].let_go()  # parsed: its pages leave memory until the checksum
-            # the checksum is of the very bytes parsed; the map goes once it is computed
-            digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
+            return table
+
+        # the files side by side: each CSV is parsed as one block, by one thread, so parsing
+        # them one after the other would leave the other cores to the columns' conversion
+        with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+            parsed = {name: pool.submit(parse, name) for name in chosen}
+            for name, file in chosen.items():  # a problem reported in table order
+                tables[name] = parsed[name].result()
+                # the checksum is of the very bytes parsed; the map goes once it is computed
+                digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
     except BaseException:
         for mapped in maps.values():
             mapped.close()
