@@ -2,7 +2,8 @@
 
 The **partitioned** engine splits the bundle by patient with DuckDB
 (:mod:`outcomes.engine.partition`), then runs the existing kernels on each bucket — the loader
-with every check of the data contract (:func:`outcomes.load_bundle`) and
+with every check of the data contract (:func:`~outcomes.bundle.load.load_raw`, the rows read
+straight from the split) and
 :func:`outcomes.build_courses` — and combines them. The **dask** engine runs the same bucket
 function on a Dask distributed cluster (``scheduler`` an address such as
 ``tcp://10.0.0.5:8786``; without one a ``LocalCluster`` is started in this process).
