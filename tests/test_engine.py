@@ -230,3 +230,51 @@ def test_a_log_without_rows_holds_none_of_them(bundle):
             assert held is None or held.get_total_buffer_size() < 10_000, column
         ids = frame["patient_id"] if "patient_id" in frame else frame["session_id"]
         assert not isinstance(ids.dtype, pd.CategoricalDtype) or len(ids.cat.categories) == 0
+
+
+@pytest.mark.parametrize("patients", [5, 20, 80])
+def test_validate_semicolon_bundle_in_buckets(tmp_path, patients):
+    """A semicolon bundle (decimal commas) read bucket by bucket straight from the split: the
+    counts, rejects (original row numbers, also inside the reasons) and warnings of memory."""
+    folder = tmp_path / "b"
+    tables = outcomes.simulate(patients, seed=patients + 1, fault_rate=0.05)
+    tables["adverse_events"] = tables["adverse_events"].head(1)  # buckets without events
+    write_bundle(tables, folder, format="csv", sep=";")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        whole = outcomes.load_bundle(folder)
+        log, courses = load_courses(folder, buckets=4, courses=False)
+    assert courses is None
+    assert log.counts.loc["adverse_events", "read"] == 1
+    _same_log(whole, log)
+
+
+def test_a_bucket_is_read_from_the_split_with_its_original_rows(bundle, tmp_path):
+    split = partition_bundle(bundle, tmp_path / "b", buckets=3, write=False)
+    read = [split.read_bucket(b) for b in split.buckets]
+    assert not any(b.exists() for b in split.buckets)  # nothing written
+    for name in ("sessions", "assessments", "adverse_events"):
+        rows = np.concatenate([r.tables[name].rows for r in read])
+        n = len(pd.read_csv(bundle / f"{name}.csv", dtype=str, keep_default_na=False))
+        np.testing.assert_array_equal(np.sort(rows), np.arange(2, n + 2))  # each row once
+        for r in read:
+            assert (np.diff(r.tables[name].rows) > 0).all()  # in original order
+    assert read[0].source == bundle.name
+
+
+def test_a_session_id_of_patients_in_different_buckets(tmp_path):
+    """A session id given to sessions of different patients: every row of it (and its events)
+    goes to one bucket, where the loader finds the conflict as the whole bundle's load does."""
+    tables = outcomes.simulate(80, seed=8, fault_rate=0.0)
+    sessions = tables["sessions"].copy()
+    firsts = sessions.drop_duplicates("patient_id").index[:12]  # twelve patients' first rows
+    sessions.loc[firsts[6:], "session_id"] = sessions.loc[firsts[:6], "session_id"].to_numpy()
+    tables["sessions"] = sessions
+    folder = tmp_path / "b"
+    write_bundle(tables, folder, format="parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+        whole = outcomes.load_bundle(folder)
+        log, _ = load_courses(folder, buckets=4, courses=False)
+    assert whole.rejects["sessions"]["reason"].str.contains("is also used by").sum() >= 12
+    _same_log(whole, log)

@@ -26,7 +26,7 @@ import hashlib
 import io
 import mmap
 import re
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from .suggest import nearest
 from .workbook import CellProblem, open_workbook, read_sheet
 
 __all__ = ["RawTable", "RawBundle", "Source", "read_bundle", "read_sources", "read_table_bytes",
-           "combine", "FIRST_DATA_ROW", "CellProblem", "Limits"]
+           "arrow_table", "combine", "FIRST_DATA_ROW", "CellProblem", "Limits"]
 
 #: Spreadsheet row number of the first data row (the header is row 1).
 FIRST_DATA_ROW = 2
@@ -252,11 +252,20 @@ def _read_folder(folder: Path, defer_checksums: bool, limits: Limits) -> RawBund
         data = {name: mapped.open() for name, mapped in maps.items()}
         for name, file in chosen.items():  # every file's rows, before any is parsed
             _LIMIT_CHECKS[file.suffix.lower()](data[name], file.name, limits, name)
-        for name, file in chosen.items():
-            tables[name] = _FOLDER_READERS[file.suffix.lower()](data[name], name, file.name)
+        def parse(name: str) -> RawTable:
+            file = chosen[name]
+            table = _FOLDER_READERS[file.suffix.lower()](data[name], name, file.name)
             maps[name].let_go()  # parsed: its pages leave memory until the checksum
-            # the checksum is of the very bytes parsed; the map goes once it is computed
-            digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
+            return table
+
+        # the files side by side: each CSV is parsed as one block, by one thread, so parsing
+        # them one after the other would leave the other cores to the columns' conversion
+        with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+            parsed = {name: pool.submit(parse, name) for name in chosen}
+            for name, file in chosen.items():  # a problem reported in table order
+                tables[name] = parsed[name].result()
+                # the checksum is of the very bytes parsed; the map goes once it is computed
+                digests[file.name] = maps[name] if defer_checksums else maps[name].digest()
     except BaseException:
         for mapped in maps.values():
             mapped.close()
@@ -557,6 +566,41 @@ def _read_parquet(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
         raise BundleError(
             f"{where} cannot be read as a Parquet file; export it again (or use CSV)."
         ) from None
+    return arrow_table(table, name=name, where=where)
+
+
+def arrow_table(table: pa.Table, *, name: str, where: str, rows: np.ndarray | None = None,
+                decimal_comma: bool = False) -> RawTable:
+    """One table already in memory (typed or text columns) as a :class:`RawTable`, each
+    column written out as text as a Parquet file's are (:func:`arrow_to_text`).
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+    name, where : str
+        The contract table it holds, and how messages name it.
+    rows : numpy.ndarray, optional
+        Spreadsheet row number (int64) of each row in the original file (default: one after
+        the other from row 2), so that rejects and warnings name the original rows.
+    decimal_comma : bool
+        Text read from a semicolon-separated file (``2,5`` is the number 2.5).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    BundleError
+        If a column's type has no text form.
+
+    Examples
+    --------
+    >>> raw = arrow_table(pa.table({"scale": ["masi", "masi"], "score": [2.5, None]}),
+    ...                   name="assessments", where="assessments.parquet", rows=np.array([7, 9]))
+    >>> raw.columns[1].to_pylist(), raw.rows.tolist()
+    (['2.5', None], [7, 9])
+    """
     header, columns = [], []
     for field_name, column in zip(table.column_names, table.columns, strict=True):
         if _PANDAS_INDEX.match(field_name):
@@ -564,7 +608,10 @@ def _read_parquet(data: bytes | mmap.mmap, name: str, where: str) -> RawTable:
         header.append(str(field_name).strip())
         columns.append(arrow_to_text(_combine(column), table=name, where=where,
                                      column=field_name))
-    return _raw_table(name, where, tuple(header), columns, decimal_comma=False)
+    if rows is not None:
+        rows = np.asarray(rows, dtype=np.int64)
+    return _raw_table(name, where, tuple(header), columns, decimal_comma=decimal_comma,
+                      rows=rows)
 
 
 def arrow_to_text(array: pa.Array, *, table: str, where: str, column: str) -> pa.Array:

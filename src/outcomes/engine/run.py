@@ -2,7 +2,8 @@
 
 The **partitioned** engine splits the bundle by patient with DuckDB
 (:mod:`outcomes.engine.partition`), then runs the existing kernels on each bucket — the loader
-with every check of the data contract (:func:`outcomes.load_bundle`) and
+with every check of the data contract (:func:`~outcomes.bundle.load.load_raw`, the rows read
+straight from the split) and
 :func:`outcomes.build_courses` — and combines them. The **dask** engine runs the same bucket
 function on a Dask distributed cluster (``scheduler`` an address such as
 ``tcp://10.0.0.5:8786``; without one a ``LocalCluster`` is started in this process).
@@ -33,7 +34,6 @@ about a third of the memory of the full rows.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 import types
@@ -47,10 +47,10 @@ import numpy as np
 import pandas as pd
 
 from ..bundle.codes import sorted_codes
-from ..bundle.load import load_bundle, warn_summary
+from ..bundle.load import load_raw, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.memory import release_memory
-from ..bundle.schema import SESSIONS, TABLES, Col, Scale, load_scales
+from ..bundle.schema import TABLES, Col, Scale, load_scales
 from ..courses import (
     DEFAULT_BANDS,
     ID_COLUMNS,
@@ -84,8 +84,6 @@ CLAIMS_COLUMNS = {
     "events": (Col.ROW, CourseCol.COURSE_ID, Col.PATIENT_ID, Col.SESSION_ID, Col.EVENT,
                Col.ONSET_HOURS, CourseCol.DURATION, CourseCol.OBSERVED),
 }
-#: Row numbers inside a reason: "row 12", "rows 3, 9" (its own table), "sessions row 4".
-_ROWS_IN_TEXT = re.compile(r"\b(sessions )?(rows?) (\d+(?:, \d+)*)")
 
 
 @dataclass(frozen=True)
@@ -110,62 +108,12 @@ _CATEGORIES = (CourseCol.POINT, CourseCol.UNDEFINED, CourseCol.FINAL_MISSING,
                Col.CONTRAINDICATIONS)
 
 
-def _renumber(log: SessionLog, rows: dict[str, Path]) -> SessionLog:
-    """The bucket's row numbers replaced by the original files' ones."""
-    import pyarrow.parquet as pq
-
-    maps = {name: pq.read_table(file).column(0).to_numpy() for name, file in rows.items()}
-
-    def original(table: str, numbers: np.ndarray) -> np.ndarray:
-        numbers = np.asarray(numbers, dtype=np.int64)
-        if table not in maps:
-            return numbers
-        data = numbers >= 2
-        out = numbers.copy()
-        out[data] = maps[table][numbers[data] - 2]
-        return out
-
-    tables = {}
-    for name in TABLES:
-        frame = log.table(name).copy()
-        frame[Col.ROW] = original(name, frame[Col.ROW].to_numpy())
-        tables[name] = frame
-    def in_text(table: str, text: str) -> str:  # "row 12", "rows 3, 9", "sessions row 4"
-        def one(match: re.Match) -> str:
-            named = match.group(1) or ""
-            numbers = [int(x) for x in match.group(3).split(", ")]
-            mapped = original(SESSIONS.name if named else table, np.array(numbers))
-            return f"{named}{match.group(2)} {', '.join(str(x) for x in mapped)}"
-
-        return _ROWS_IN_TEXT.sub(one, text)
-
-    rejects = {}
-    for name, frame in log.rejects.items():
-        frame = frame.copy()
-        frame[Col.ROW] = original(name, frame[Col.ROW].to_numpy())
-        if len(frame):
-            reasons = frame[Col.REASON].astype(object)
-            frame[Col.REASON] = pd.Series([in_text(name, r) if isinstance(r, str) else r
-                                           for r in reasons], dtype=frame[Col.REASON].dtype,
-                                          index=frame.index)
-        rejects[name] = frame
-    w = log.warnings.copy()
-    if len(w):
-        numbers = w[Col.ROW].to_numpy(dtype=np.int64).copy()
-        for name in TABLES:
-            at = (w[Col.TABLE] == name).to_numpy()
-            numbers[at] = original(name, numbers[at])
-        w[Col.ROW] = numbers
-    return replace(log, rejects=rejects, warnings=w, **tables)
-
-
 def _bucket(task: _Task) -> _Part:
-    """Write one bucket, load it, put back the original row numbers, build its courses."""
-    folder = task.split.write_bucket(task.folder)
+    """Read one bucket from the split, load it (its rows keep their original row numbers),
+    build its courses."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        rows = {n: task.split.rows_file(folder, n) for n in TABLES if n not in task.split.missing}
-        log = _renumber(load_bundle(folder, scales=task.scales), rows)
+        log = load_raw(task.split.read_bucket(task.folder), scales=task.scales)
     courses = None
     if task.bands is not None:
         analysed = log.filter(condition=list(task.conditions)) if task.conditions else log
