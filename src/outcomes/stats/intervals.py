@@ -795,7 +795,8 @@ def mean(
     if N < 2:
         raise AnalysisError(f"mean: an interval needs at least 2 units; got {N}.")
     codes, G, singletons = _robust_codes(cluster, N, "mean")
-    m, se, df, floored = fitted_contrast(np.ones((N, 1)), arr, codes, G, [1.0])
+    m, se, df, floored = fitted_contrast(np.ones((1, 1)), arr, codes, G, [1.0],
+                                         rows=np.zeros(N, dtype=np.intp))
     if singletons:
         how = f"Student t, {N - 1} df"
     else:
@@ -856,8 +857,9 @@ def _hall_interval(est: float, se: float, gamma: float, df: float,
 
 
 def _two_group_contrast(arr, first, codes, G, c):
-    X = np.column_stack([np.ones(arr.size), first.astype(float)])
-    return fitted_contrast(X, arr, codes, G, c, carriers=_arm_clusters(codes, first))
+    """The contrast ``c`` of ``y ~ 1 + first`` (its design's two rows, each unit's)."""
+    return fitted_contrast(np.array([[1.0, 0.0], [1.0, 1.0]]), arr, codes, G, c,
+                           carriers=_arm_clusters(codes, first), rows=first.astype(np.intp))
 
 
 @shared_doc(**_DOCS)
