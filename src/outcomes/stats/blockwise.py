@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..errors import AnalysisError
 from .regression import (
@@ -385,8 +386,6 @@ def _quadratic(T: np.ndarray, diagonal: np.ndarray, pairs: list, weights: list) 
     root = np.sqrt(diagonal)[:, None] * T
     out = root.T @ root
     if pairs:
-        import pandas as pd
-
         pair, found = pd.factorize(np.concatenate(pairs))
         w = np.bincount(pair, weights=np.concatenate(weights))
         a, b = np.divmod(np.asarray(found, dtype=np.int64), T.shape[0])
@@ -435,8 +434,6 @@ def distinct_cr2(T: np.ndarray, rows: np.ndarray, y: np.ndarray, codes: np.ndarr
     >>> c.estimate, round(c.se, 6), round(c.df, 6)
     (3.0, 1.080123, 3.0)
     """
-    import pandas as pd
-
     G = int(n_clusters)
     if G < 2:
         raise AnalysisError(f"a cluster-robust variance needs at least 2 clusters; got {G}.")
@@ -447,7 +444,14 @@ def distinct_cr2(T: np.ndarray, rows: np.ndarray, y: np.ndarray, codes: np.ndarr
     XMC = T @ (M @ C)  # X M c of each row, each contrast
     e = y - (T @ coef)[rows]
     # (cluster, row) pairs, in cluster order: a cluster's distinct rows are neighbours
-    pair, found = pd.factorize(np.asarray(codes, dtype=np.int64) * r + rows, sort=True)
+    key = np.asarray(codes, dtype=np.int64) * r + rows
+    if r * G <= 4 * key.size:  # few rows (a mean, two groups): the pairs numbered by counting
+        present = np.zeros(r * G, dtype=bool)
+        present[key] = True
+        pair = (np.cumsum(present) - 1)[key]
+        found = np.flatnonzero(present)
+    else:
+        pair, found = pd.factorize(key, sort=True)
     units = np.bincount(pair).astype(float)
     e_sum = np.bincount(pair, weights=e)
     cluster, row = np.divmod(np.asarray(found, dtype=np.int64), r)

@@ -250,14 +250,35 @@ def _cluster_codes(cluster, n: int) -> tuple[np.ndarray, int, bool]:
     if ser.ndim != 1 or len(ser) != n:
         raise AnalysisError(f"cluster must be one label per unit: expected {n} labels, got "
                             f"{len(ser)}.")
-    codes, uniques = pd.factorize(ser)
-    codes = np.asarray(codes, dtype=np.int64)
+    if isinstance(ser.dtype, pd.CategoricalDtype):
+        codes, G = _first_appearance(ser.cat.codes.to_numpy(), len(ser.cat.categories))
+    else:
+        codes, uniques = pd.factorize(ser)
+        codes, G = np.asarray(codes, dtype=np.int64), len(uniques)
     missing = codes < 0
     if missing.any():
         raise AnalysisError(f"cluster has {int(missing.sum())} missing labels (positions "
                             f"{_positions(missing)}); every unit needs its patient.")
-    G = len(uniques)
     return codes, G, G == n
+
+
+def _first_appearance(codes: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+    """Codes ``0 .. k - 1`` (-1 missing) numbered again in order of first appearance, as
+    ``pd.factorize`` numbers the labels (a categorical's codes, without hashing them); and how
+    many appear.
+
+    >>> c, G = _first_appearance(np.array([2, 0, 2, -1, 3]), 4)
+    >>> c.tolist(), G
+    ([0, 1, 0, -1, 2], 3)
+    """
+    n = codes.size
+    first = np.full(k + 1, n, dtype=np.int64)  # the last place: missing
+    np.minimum.at(first, np.where(codes < 0, k, codes), np.arange(n))
+    present = np.flatnonzero(first[:k] < n)
+    order = present[np.argsort(first[present], kind="stable")]
+    rank = np.full(k + 1, -1, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank[np.where(codes < 0, k, codes)], int(order.size)
 
 
 def _need_clusters(G: int, n: int, what: str) -> None:
