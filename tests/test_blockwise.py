@@ -307,10 +307,24 @@ def test_the_floor_is_asked_only_at_30_patients_or_fewer(monkeypatch, distinct_r
     assert asked == [True, False]
 
 
+@pytest.mark.parametrize("step", [7, 16, 1000])
+def test_products_by_stacks_of_rows_equal_the_whole_products(monkeypatch, step):
+    # products cut into stacks of rows (each on one thread), a part stack left over
+    monkeypatch.setattr(blockwise, "_ONE_THREAD", step)
+    rng = np.random.default_rng(step)
+    A, B, M = rng.normal(size=(101, 3)), rng.normal(size=(101, 2)), rng.normal(size=(3, 2))
+    np.testing.assert_allclose(blockwise._cross(A), A.T @ A, rtol=1e-13)
+    np.testing.assert_allclose(blockwise._cross(A, B), A.T @ B, rtol=1e-13)
+    np.testing.assert_allclose(blockwise._times(A, M), A @ M, rtol=1e-13)
+    np.testing.assert_allclose(blockwise._times(A, M[:, 0]), A @ M[:, 0], rtol=1e-13)
+
+
 @pytest.mark.parametrize("G", [5, 20, 80, 400])
 @pytest.mark.parametrize("naive", [False, True])
-def test_distinct_cr2_equals_the_whole_design_fit(G, naive):
-    # a design of six distinct rows, clusters of 1-5 units with one to five of them
+def test_distinct_cr2_equals_the_whole_design_fit(monkeypatch, G, naive):
+    # a design of six distinct rows, clusters of 1-5 units with one to five of them; the
+    # products by stacks of a few rows
+    monkeypatch.setattr(blockwise, "_ONE_THREAD", 40)
     rng = np.random.default_rng(G + naive)
     codes = _clusters(rng, G)
     N = codes.size

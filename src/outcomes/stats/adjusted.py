@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import AnalysisError
 from .blockwise import (
     ClusterBlocks,
+    _cross,
     cr2_pass,
     distinct_cr2,
     distinct_gram,
@@ -169,7 +170,7 @@ class _Design:
         beside): sums over the table's rows weighted by their units, no design built."""
         T = self.table
         counts = np.bincount(self.joint, minlength=T.shape[0]).astype(float)
-        return T.T @ (counts[:, None] * T), T.T @ np.bincount(self.joint, weights=y,
+        return _cross(T, counts[:, None] * T), T.T @ np.bincount(self.joint, weights=y,
                                                              minlength=T.shape[0])
 
     def keep(self, columns) -> None:

@@ -46,6 +46,53 @@ __all__ = ["ClusterBlocks", "gram_pass", "independent_design_columns", "cr2_pass
 BLOCK_ROWS = 1 << 13
 
 
+#: Most multiply-adds of one product on one thread: OpenBLAS runs a product of m x n x k at most
+#: 4 x 65536 on the calling thread, and larger ones on every core, whose threads on a busy
+#: machine of two cores cost far more than they give (a fit's X'X took sixty times as long).
+_ONE_THREAD = 1 << 18
+
+
+def _cross(A: np.ndarray, B: np.ndarray | None = None) -> np.ndarray:
+    """``A' B`` (``A' A`` without ``B``) for tall ``A`` and ``B``, summed over stacks of rows
+    whose products each stay on one thread.
+
+    >>> A = np.arange(12.0).reshape(6, 2)
+    >>> bool(np.array_equal(_cross(A), A.T @ A)), _cross(A, A[:, :1]).tolist()
+    (True, [[220.0], [250.0]])
+    """
+    B = A if B is None else B
+    n, p, q = A.shape[0], A.shape[1], B.shape[1]
+    step = max(1, _ONE_THREAD // max(p * q, 1))
+    if n <= step:
+        return A.T @ B
+    whole = n - n % step
+    As = A[:whole].reshape(-1, step, p)
+    Bs = As if B is A else B[:whole].reshape(-1, step, q)
+    out = np.matmul(np.swapaxes(As, 1, 2), Bs).sum(axis=0)
+    return out + A[whole:].T @ B[whole:] if whole < n else out
+
+
+def _times(X: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """``X @ M`` for tall ``X`` (a matrix or a vector ``M``), by stacks of rows whose products
+    each stay on one thread.
+
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> bool(np.array_equal(_times(X, np.eye(2)), X)), _times(X, np.ones(2)).tolist()
+    (True, [1.0, 5.0, 9.0, 13.0, 17.0, 21.0])
+    """
+    n, p = X.shape
+    q = 1 if M.ndim == 1 else M.shape[1]
+    step = max(1, _ONE_THREAD // max(p * q, 1))
+    if n <= step:
+        return X @ M
+    whole = n - n % step
+    Mm = M[:, None] if M.ndim == 1 else M
+    out = np.matmul(X[:whole].reshape(-1, step, p), Mm).reshape(whole, q)
+    if whole < n:
+        out = np.concatenate([out, X[whole:] @ Mm])
+    return out[:, 0] if M.ndim == 1 else out
+
+
 @dataclass(frozen=True)
 class ClusterBlocks:
     """The units ordered by their cluster's size, then cluster, then position, cut into blocks
@@ -138,7 +185,7 @@ def gram_pass(build: Callable, y: np.ndarray, blocks: ClusterBlocks) -> tuple:
     gram = xty = None
     for lo, hi, _ in blocks.bounds:
         Xb = build(lo, hi)
-        g, v = Xb.T @ Xb, Xb.T @ y[lo:hi]
+        g, v = _cross(Xb), _cross(Xb, y[lo:hi, None])[:, 0]
         gram, xty = (g, v) if gram is None else (gram + g, xty + v)
     return gram, xty
 
@@ -221,15 +268,15 @@ def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.nd
     """
     n, p = Xb.shape
     k, m = n // size, MC.shape[1]
-    XM = Xb @ M if size == 1 or sums.naive is not None or keys is None else None
+    XM = _times(Xb, M) if size == 1 or sums.naive is not None or keys is None else None
     V = np.empty((n, m + 1))  # e and X M c of every contrast, for A_g to multiply
-    V[:, 0] = yb - Xb @ coef
-    np.matmul(Xb, MC, out=V[:, 1:])
+    V[:, 0] = yb - _times(Xb, coef)
+    V[:, 1:] = _times(Xb, MC)
     if size == 1 or sums.naive is not None:
         h = np.einsum("ij,ij->i", XM, Xb)  # leverages, the diagonal of every H_gg
         if sums.naive is not None:
             u = Xb * (_inv_sqrt(1.0 - h) * V[:, 0])[:, None]
-            sums.naive += u.T @ u
+            sums.naive += _cross(u)
     if size == 1:
         vals = (1.0 - h)[:, None]
         Az = V[:, None, :] * _inv_sqrt(vals)[:, :, None]  # (n, 1, m + 1)
@@ -253,7 +300,7 @@ def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.nd
         Az = _inv_sqrt(vals)[:, :, None] * (np.swapaxes(vecs, 1, 2) @ V.reshape(k, size, m + 1))
         U = np.matmul(np.swapaxes(vecs @ Az, 1, 2), X3)  # (k, m + 1, p): X_g' A_g v_g
     u = U[:, 0, :]
-    sums.meat += u.T @ u
+    sums.meat += _cross(np.ascontiguousarray(u))
     w2 = Az[:, :, 1:] ** 2  # (k, size, m)
     ww = w2.sum(axis=1)  # (k, m)
     tmt = np.einsum("ksm,ks->km", w2, 1.0 - vals)
@@ -262,7 +309,7 @@ def _block(Xb: np.ndarray, yb: np.ndarray, size: int, M: np.ndarray, coef: np.nd
     sums.ww_tmt += np.einsum("km,km->m", ww, tmt)
     for j in range(m):
         T = U[:, 1 + j, :]
-        sums.K[j] += T.T @ T
+        sums.K[j] += _cross(np.ascontiguousarray(T))
 
 
 def cr2_pass(build: Callable, y: np.ndarray, blocks: ClusterBlocks, M: np.ndarray,
@@ -351,7 +398,8 @@ def distinct_gram(T: np.ndarray, rows: np.ndarray, y: np.ndarray) -> tuple:
     ([[4.0, 2.0], [2.0, 2.0]], [6.0, 3.0])
     """
     counts = np.bincount(rows, minlength=T.shape[0]).astype(float)  # (exact: no square root)
-    return T.T @ (counts[:, None] * T), T.T @ np.bincount(rows, weights=y, minlength=T.shape[0])
+    return (_cross(T, counts[:, None] * T),
+            _cross(T, np.bincount(rows, weights=y, minlength=T.shape[0])[:, None])[:, 0])
 
 
 class _Quadratic:
@@ -384,12 +432,12 @@ def _quadratic(T: np.ndarray, diagonal: np.ndarray, pairs: list, weights: list) 
     """``T' W T``: the diagonal (non-negative) as the product of ``sqrt(W) T`` with itself,
     each pair ``a < b`` off it once and with its mirror."""
     root = np.sqrt(diagonal)[:, None] * T
-    out = root.T @ root
+    out = _cross(root)
     if pairs:
         pair, found = pd.factorize(np.concatenate(pairs))
         w = np.bincount(pair, weights=np.concatenate(weights))
         a, b = np.divmod(np.asarray(found, dtype=np.int64), T.shape[0])
-        half = (T[a] * w[:, None]).T @ T[b]
+        half = _cross(T[a] * w[:, None], T[b])
         out += half + half.T
     return out
 
@@ -440,9 +488,9 @@ def distinct_cr2(T: np.ndarray, rows: np.ndarray, y: np.ndarray, codes: np.ndarr
     C = np.column_stack([np.asarray(c, dtype=float).reshape(-1) for c in contrasts])
     p, m = C.shape
     r = T.shape[0]
-    TM = T @ M
-    XMC = T @ (M @ C)  # X M c of each row, each contrast
-    e = y - (T @ coef)[rows]
+    TM = _times(T, M)
+    XMC = _times(T, M @ C)  # X M c of each row, each contrast
+    e = y - _times(T, coef)[rows]
     # (cluster, row) pairs, in cluster order: a cluster's distinct rows are neighbours
     key = np.asarray(codes, dtype=np.int64) * r + rows
     if r * G <= 4 * key.size:  # few rows (a mean, two groups): the pairs numbered by counting
@@ -485,8 +533,8 @@ def distinct_cr2(T: np.ndarray, rows: np.ndarray, y: np.ndarray, codes: np.ndarr
                 w2 = w * w
                 ww, tmt = w2.sum(axis=1), (w2 * (1.0 - vals)).sum(axis=1)
                 sums.ww[j] += ww.sum()
-                sums.ww2[j] += ww @ ww
-                sums.ww_tmt[j] += ww @ tmt
+                sums.ww2[j] += np.sum(ww * ww)  # (a long dot product would take every core)
+                sums.ww_tmt[j] += np.sum(ww * tmt)
                 K[j].add(R, root * (w if d == 1 else np.einsum("kab,kb->ka", vecs, w)))
     sums.meat = meat.total()
     for j in range(m):
