@@ -1102,9 +1102,10 @@ def median(
     _, _, _, n_eff, deff, note, _ = _design(below, codes, G, alpha=alpha)
     z = norm_isf(alpha / 2.0)
     p_low = 0.5 - z * math.sqrt(0.25 / n_eff)  # and p_high = 1 - p_low
-    ys = np.sort(arr)
     i_low = math.floor(n * p_low + 0.5)  # 1-based ranks, continuity-corrected
     i_high = n + 1 - i_low
+    ranks = [i - 1 for i in (i_low, i_high) if 1 <= i <= n]
+    ys = np.partition(arr, ranks) if ranks else arr  # the two order statistics, not a sort
     low = float(ys[i_low - 1]) if i_low >= 1 else -math.inf
     high = float(ys[i_high - 1]) if i_high <= n else math.inf
     if singletons:
