@@ -17,6 +17,10 @@ hi)`` makes the design rows of one block when asked. Two passes give what ``fit_
 
 The numbers are those of the whole-design fit, summed in another order (a few units in the last
 digits).
+
+A design with few distinct rows (every categorical one) needs no pass over its units' rows at
+all: :func:`distinct_gram` and :func:`distinct_cr2` give the same from the distinct rows, each
+patient adjusted on the span of its own distinct rows.
 """
 
 from __future__ import annotations
