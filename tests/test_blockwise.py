@@ -211,13 +211,17 @@ def _units(rng, patients, binary=False):
 @pytest.mark.parametrize("binary", [False, True])
 @pytest.mark.parametrize(("rows", "types"), [(1 << 13, 1 << 12), (5, 1 << 12), (3, 4)])
 @pytest.mark.parametrize("columns", ["all", "categorical", "none"])
+@pytest.mark.parametrize("distinct_rows", [0, 1 << 18])
 def test_standardised_fit_on_blocks_equals_the_whole_design(monkeypatch, patients, binary, rows,
-                                                             types, columns):
+                                                             types, columns, distinct_rows):
     # blocks split at odd places; (types=4) the categorical covariates written beside the
     # table of the exposure's rows rather than in it; categorical covariates only (or none):
-    # every row of the design from the table, patients with the same rows adjusted once
+    # every row of the design from the table, patients with the same rows adjusted once; and
+    # (distinct_rows > 0) the fit from the design's distinct rows
     monkeypatch.setattr(blockwise, "BLOCK_ROWS", rows)
     monkeypatch.setattr(adjusted, "_TYPES", types)
+    monkeypatch.setattr(adjusted, "_DISTINCT_ROWS", distinct_rows)
+    monkeypatch.setattr(adjusted, "_DISTINCT_SHARE", 1)
     rng = np.random.default_rng(patients + binary)
     y, a, covs, codes = _units(rng, patients, binary)
     covs = {"all": covs, "categorical": covs[["condition", "band"]], "none": None}[columns]
@@ -239,8 +243,11 @@ def test_standardised_fit_on_blocks_equals_the_whole_design(monkeypatch, patient
             assert fit.df == pytest.approx(df, rel=1e-10)
 
 
-def test_a_saturated_fit_on_blocks_equals_the_whole_design(monkeypatch):
+@pytest.mark.parametrize("distinct_rows", [0, 1 << 18])
+def test_a_saturated_fit_on_blocks_equals_the_whole_design(monkeypatch, distinct_rows):
     monkeypatch.setattr(blockwise, "BLOCK_ROWS", 2)
+    monkeypatch.setattr(adjusted, "_DISTINCT_ROWS", distinct_rows)
+    monkeypatch.setattr(adjusted, "_DISTINCT_SHARE", 1)
     rng = np.random.default_rng(2)
     patient = np.repeat(np.arange(6), 3)
     a = np.tile([1.0, 0.0, 1.0], 6)
@@ -278,18 +285,81 @@ def test_a_fit_is_keyed_by_its_covariates_codes_and_values():
     assert again.estimate_ == pytest.approx(first.estimate_, rel=1e-9)
 
 
-def test_the_floor_is_asked_only_at_30_patients_or_fewer(monkeypatch):
+@pytest.mark.parametrize("distinct_rows", [0, 1 << 18])
+def test_the_floor_is_asked_only_at_30_patients_or_fewer(monkeypatch, distinct_rows):
     asked = []
-    real = blockwise.cr2_pass
 
-    def spy(*args, naive=False, **kw):
-        asked.append(naive)
-        return real(*args, naive=naive, **kw)
+    def spy(real):
+        def asking(*args, naive=False, **kw):
+            asked.append(naive)
+            return real(*args, naive=naive, **kw)
+        return asking
 
-    monkeypatch.setattr(adjusted, "cr2_pass", spy)
+    monkeypatch.setattr(adjusted, "_DISTINCT_ROWS", distinct_rows)
+    monkeypatch.setattr(adjusted, "_DISTINCT_SHARE", 1)
+    monkeypatch.setattr(adjusted, "cr2_pass", spy(blockwise.cr2_pass))
+    monkeypatch.setattr(adjusted, "distinct_cr2", spy(blockwise.distinct_cr2))
     for patients in (FLOOR_CLUSTERS // 2, 4 * FLOOR_CLUSTERS):
         rng = np.random.default_rng(patients)
         y, a, covs, codes = _units(rng, patients)
         adjusted._FITS.clear()
         adjusted.standardised_fit(y, a, covs, cluster=codes)
     assert asked == [True, False]
+
+
+@pytest.mark.parametrize("step", [7, 16, 1000])
+def test_products_by_stacks_of_rows_equal_the_whole_products(monkeypatch, step):
+    # products cut into stacks of rows (each on one thread), a part stack left over
+    monkeypatch.setattr(blockwise, "_ONE_THREAD", step)
+    rng = np.random.default_rng(step)
+    A, B, M = rng.normal(size=(101, 3)), rng.normal(size=(101, 2)), rng.normal(size=(3, 2))
+    np.testing.assert_allclose(blockwise._cross(A), A.T @ A, rtol=1e-13)
+    np.testing.assert_allclose(blockwise._cross(A, B), A.T @ B, rtol=1e-13)
+    np.testing.assert_allclose(blockwise._times(A, M), A @ M, rtol=1e-13)
+    np.testing.assert_allclose(blockwise._times(A, M[:, 0]), A @ M[:, 0], rtol=1e-13)
+
+
+@pytest.mark.parametrize("G", [5, 20, 80, 400])
+@pytest.mark.parametrize("naive", [False, True])
+def test_distinct_cr2_equals_the_whole_design_fit(monkeypatch, G, naive):
+    # a design of six distinct rows, clusters of 1-5 units with one to five of them; the
+    # products by stacks of a few rows
+    monkeypatch.setattr(blockwise, "_ONE_THREAD", 40)
+    rng = np.random.default_rng(G + naive)
+    codes = _clusters(rng, G)
+    N = codes.size
+    T = np.column_stack([np.ones(6), [0, 1, 0, 1, 0, 1], rng.normal(size=(6, 2))])
+    rows = rng.integers(0, 6, N)
+    rows[:6] = np.arange(6)
+    X = T[rows]
+    y = rng.normal(size=N) + X[:, 1]
+    gram, xty = blockwise.distinct_gram(T, rows, y)
+    np.testing.assert_allclose(gram, X.T @ X, rtol=1e-12)
+    np.testing.assert_allclose(xty, X.T @ y, rtol=1e-12)
+    M = inverse(gram)
+    contrasts = [np.array([0.0, 1.0, 0.0, 0.0]), np.array([1.0, 1.0, 0.5, 0.0])]
+    got = blockwise.distinct_cr2(T, rows, y, codes, G, M, M @ xty, contrasts, naive=naive)
+    fit, independent = fit_cr2(X, y, codes, G), fit_cr2(X, y, np.arange(N), N)
+    for c, g in zip(contrasts, got, strict=True):
+        est, se, df = fit.contrast(c)
+        assert (g.estimate, g.se) == pytest.approx((est, se), rel=1e-10)
+        assert g.df == pytest.approx(df, rel=1e-6)  # 5 clusters: df from a near cancellation
+        if naive:
+            assert g.se_naive == pytest.approx(independent.contrast(c)[1], rel=1e-10)
+        else:
+            assert np.isnan(g.se_naive)
+
+
+def test_distinct_cr2_with_a_cluster_of_leverage_one():
+    # the only unit of row 2 is a cluster of its own: fitted exactly, its adjustment 0
+    T = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+    rows = np.array([0, 0, 1, 1, 0, 1, 2])
+    codes = np.array([0, 0, 1, 1, 2, 3, 4])
+    y = np.array([1.0, 2.0, 4.0, 3.0, 2.5, 5.0, 7.0])
+    X = T[rows]
+    M = inverse(X.T @ X)
+    [got] = blockwise.distinct_cr2(T, rows, y, codes, 5, M, M @ X.T @ y, [[0.0, 1.0, 0.0]])
+    est, se, df = fit_cr2(X, y, codes, 5).contrast([0.0, 1.0, 0.0])
+    assert (got.estimate, got.se, got.df) == pytest.approx((est, se, df), rel=1e-10)
+    with pytest.raises(AnalysisError, match="at least 2 clusters"):
+        blockwise.distinct_cr2(T, rows, y, np.zeros(7, dtype=int), 1, M, M @ X.T @ y, [[1.0]])

@@ -181,6 +181,26 @@ def test_a_contrast_fitted_again_is_remembered_and_equals_a_fresh_fit():
     assert len(reg._CONTRASTS) == 3  # another outcome, another contrast: other results
 
 
+@pytest.mark.parametrize("patients", [5, 20, 80])
+@pytest.mark.parametrize("carriers", [None, 3])
+def test_a_contrast_from_the_distinct_rows_equals_the_whole_design(patients, carriers):
+    import outcomes.stats.regression as reg
+
+    rng = np.random.default_rng(patients)
+    codes = np.repeat(np.arange(patients), rng.integers(1, 5, patients))
+    rows = rng.integers(0, 2, codes.size)
+    rows[:2] = [0, 1]
+    T = np.array([[1.0, 0.0], [1.0, 1.0]])
+    y = rng.normal(size=codes.size) + rows
+    reg._CONTRASTS.clear()
+    whole = reg.fitted_contrast(T[rows], y, codes, patients, [0.0, 1.0], carriers=carriers)
+    distinct = reg.fitted_contrast(T, y, codes, patients, [0.0, 1.0], carriers=carriers,
+                                   rows=rows)
+    assert len(reg._CONTRASTS) == 2  # the two are kept apart
+    assert distinct[:3] == pytest.approx(whole[:3], rel=1e-10)
+    assert distinct[3] == whole[3]  # floored alike
+
+
 @pytest.mark.parametrize("wobble", [0.0, 1e-6, 1e-2])
 def test_tall_designs_without_exact_combinations_keep_what_gram_schmidt_keeps(wobble,
                                                                              monkeypatch):

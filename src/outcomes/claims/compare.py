@@ -303,18 +303,32 @@ def fit_comparison(
     contrast: str,
     unit_label: str = "courses",
     equal_sessions: bool = False,
+    kept: dict | None = None,
 ) -> Fitted:
     """The adjusted and (optionally) equal-sessions fits of one comparison, before their
     level (parameters as :func:`compare`; ``cluster`` may be
-    :class:`~outcomes.stats.intervals.Clusters`)."""
+    :class:`~outcomes.stats.intervals.Clusters`).
+
+    ``kept``, a dict given to every fit of the same units, exposure and clusters (and only to
+    those), keeps their covariates: each column's are made once (:func:`covariates` makes
+    each on its own), for both bases and a later fit of the same comparison."""
     out = Fitted()
     wanted = [(Basis.ADJUSTED, list(confounders))]
     if equal_sessions:
         wanted.append((Basis.EQUAL_SESSIONS, [*confounders, Col.N_SESSIONS]))
     y = np.asarray(y, dtype=float)
     exposure = np.asarray(exposure, dtype=int)
+    kept = {} if kept is None else kept
+    made = kept.setdefault("covariates", {})  # column -> its covariate columns
+    missing = [c for c in wanted[-1][1] if c not in made]
+    if missing:
+        X = covariates(units, missing, exposure, cluster).reset_index(drop=True)
+        for c in missing:
+            made[c] = X[[k for k in X.columns if k in (c, c + _MISSING_SUFFIX)]]
     for basis, columns in wanted:
-        X = covariates(units, columns, exposure, cluster).reset_index(drop=True)
+        parts = [made[c] for c in columns if c in made]
+        X = (pd.concat(parts, axis=1) if parts else
+             pd.DataFrame(index=pd.RangeIndex(len(units))))
         out.adjusted_for[basis] = _words(X.columns)
         try:
             out.fits[basis] = standardised_fit(y, exposure, X if len(X.columns) else None,

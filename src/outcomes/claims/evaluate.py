@@ -219,14 +219,15 @@ def _comparing(kw: dict, y, g: Groups, units: _Units, crude, how: How, *, confou
     except AnalysisError as exc:
         return Finding(reason=str(exc), undecidable=True, n_units=units.n,
                        n_patients=units.patients, **kw)
+    kept: dict = {}  # the covariates of these units, made once for every fit of them
     fits = fit_comparison(y, g.group, g.units, units.cluster, confounders=confounders,
                           contrast=contrast, unit_label=unit_label,
-                          equal_sessions=equal_sessions)
+                          equal_sessions=equal_sessions, kept=kept)
     ratio = None
     if e_ratio and contrast == "difference":  # the E-value of a risk difference: its ratio
         ratio = fit_comparison(y, g.group, g.units, units.cluster,
                                confounders=confounders if how.basis != Basis.CRUDE else (),
-                               contrast="ratio", unit_label=unit_label)
+                               contrast="ratio", unit_label=unit_label, kept=kept)
     return _Comparing(crude, how.alpha, first, fits, ratio, units, kw, contrast, e_ratio, sd)
 
 

@@ -25,10 +25,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from .blockwise import ClusterBlocks, cr2_pass, gram_pass, independent_design_columns
+from .blockwise import (
+    ClusterBlocks,
+    _cross,
+    cr2_pass,
+    distinct_cr2,
+    distinct_gram,
+    gram_pass,
+    independent_design_columns,
+)
 from .intervals import Estimate, _check_alpha, _cluster_codes, _cr2_words, _float_1d, _units
 from .quantiles import t_isf
-from .regression import floor_applies, independent_columns, inverse
+from .regression import _TALL, _clearly_independent, floor_applies, independent_columns, inverse
 
 __all__ = ["standardised_contrast", "standardised_fit", "StandardisedFit", "e_value"]
 
@@ -95,6 +103,12 @@ def _covariate_columns(covariates: pd.DataFrame, n: int):
 
 #: Most distinct rows of the design's table (:class:`_Design`).
 _TYPES = 1 << 12
+#: Most distinct rows of a design fitted from them (:func:`outcomes.stats.blockwise.distinct_cr2`);
+#: a design with more is fitted a block of whole patients at a time.
+_DISTINCT_ROWS = 1 << 18
+#: ... and at most this share of the units (1 / this); with more (a numeric covariate of many
+#: values) the blocks are as fast.
+_DISTINCT_SHARE = 4
 
 
 class _Design:
@@ -156,7 +170,7 @@ class _Design:
         beside): sums over the table's rows weighted by their units, no design built."""
         T = self.table
         counts = np.bincount(self.joint, minlength=T.shape[0]).astype(float)
-        return T.T @ (counts[:, None] * T), T.T @ np.bincount(self.joint, weights=y,
+        return _cross(T, counts[:, None] * T), T.T @ np.bincount(self.joint, weights=y,
                                                              minlength=T.shape[0])
 
     def keep(self, columns) -> None:
@@ -165,19 +179,51 @@ class _Design:
         self.columns = None if columns.size == self.p else columns
 
     def __call__(self, lo: int, hi: int) -> np.ndarray:
+        return self.rows(slice(lo, hi))
+
+    def rows(self, units) -> np.ndarray:
+        """The design's rows of ``units`` (a slice or positions of the units held)."""
         k = self.k
-        X = np.take(self.table, self.joint[lo:hi], axis=0)
+        X = np.take(self.table, self.joint[units], axis=0)
         for j, src, m in self.beside:
             if isinstance(src, tuple):
                 codes, levels = src
                 Z = X[:, j: j + levels.size]
-                Z[:] = codes[lo:hi, None] == levels
+                Z[:] = codes[units, None] == levels
             else:
                 Z = X[:, j: j + 1]
-                Z[:, 0] = src[lo:hi]
+                Z[:, 0] = src[units]
             Z -= m
             np.multiply(X[:, 1:2], Z, out=X[:, k + j: k + j + Z.shape[1]])
         return X if self.columns is None else X[:, self.columns]
+
+    def distinct(self, most: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each unit's distinct row of the design (codes in order of first appearance) and the
+        first unit of each; None when there are more than ``most``.
+
+        The exposure and categorical covariates (the table's row) and the values written beside
+        it make a unit's row: units with the same of all have the same row, bit for bit."""
+        key = self.joint.astype(np.int64)
+        span = int(self.table.shape[0])
+        for _, src, _ in self.beside:
+            if isinstance(src, tuple):
+                values, size = src[0].astype(np.int64), int(src[1].size) + 1
+            else:
+                values, uniques = pd.factorize(src)
+                size = int(uniques.size)
+            if span * size >= 1 << 62:  # the combinations present, numbered again
+                key, uniques = pd.factorize(key)
+                span = int(uniques.size)
+                if span > most:
+                    return None
+            key = key + span * values
+            span *= size
+        rows, uniques = pd.factorize(key)
+        if uniques.size > most:
+            return None
+        seen = np.maximum.accumulate(rows)  # a new row's code is one more than any before it
+        first = np.flatnonzero(np.concatenate([[True], seen[1:] > seen[:-1]]))
+        return rows, first
 
 
 def standardised_contrast(
@@ -390,7 +436,7 @@ def _fit_key(y: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray,
              unit_label: str) -> bytes:
     """A digest of everything a fit depends on (values, column names and dtypes): a categorical
     column by its codes and categories, a numeric one by its values."""
-    h = hashlib.blake2b(digest_size=20)
+    h = hashlib.sha256()  # the fastest of hashlib here (SHA extensions)
     for part in (y, a.astype(np.uint8), codes):
         h.update(np.ascontiguousarray(part).view(np.uint8).data)
         h.update(str(part.shape).encode())
@@ -425,20 +471,35 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     else:
         sources, znames, used, dropped = _covariate_columns(covariates, N)
     design = _Design(a, sources)
-    blocks = ClusterBlocks.of(codes, G, keys=None if design.beside else design.joint)
-    design.order(blocks.order)
     del sources
-    y = arr[blocks.order]
     names = ["intercept", "exposure", *znames, *(f"exposure x {z}" for z in znames)]
-    gram, xty = gram_pass(design, y, blocks) if design.beside else design.sums(y)
-    keep = independent_design_columns(design, blocks, gram)
+    distinct = design.distinct(min(_DISTINCT_ROWS, N // _DISTINCT_SHARE))
+    if distinct is not None:  # the design's distinct rows and each unit's
+        rows, first = distinct
+        T = design.rows(first)
+        blocks = None
+        y = arr
+        gram, xty = distinct_gram(T, rows, y)
+        if N > _TALL * max(design.p, 1):
+            keep = (np.arange(design.p) if _clearly_independent(None, gram) else
+                    independent_columns(np.linalg.qr(
+                        np.sqrt(np.bincount(rows).astype(float))[:, None] * T, mode="r")))
+        else:
+            keep = independent_columns(T[rows])
+    else:
+        blocks = ClusterBlocks.of(codes, G, keys=None if design.beside else design.joint)
+        design.order(blocks.order)
+        y = arr[blocks.order]
+        gram, xty = gram_pass(design, y, blocks) if design.beside else design.sums(y)
+        keep = independent_design_columns(design, blocks, gram)
     notes = []
     if N - keep.size < _MIN_RESIDUAL_DF and znames:
         # saturated: every unit fitted exactly, no residual to estimate a variance from
         common = np.arange(2 + len(znames))
         names = names[: common.size]
         design.keep(common)
-        keep = common[independent_columns(design(0, N))]
+        whole = T[rows][:, common] if blocks is None else design(0, N)
+        keep = common[independent_columns(whole)]
         notes.append(f"exposure interactions left out ({N} {unit_label} are too few for "
                      f"{len(names) + len(znames)} columns): a common adjusted effect")
     if N - keep.size < _MIN_RESIDUAL_DF:
@@ -462,8 +523,13 @@ def _fit(arr: np.ndarray, a: np.ndarray, covariates, codes: np.ndarray, G: int, 
     if (contrast == "ratio" or binary) and mu1 > 0.0 and mu0 > 0.0:
         wanted["ratio"] = c1 / mu1 - c0 / mu0
     naive = floor_applies(carriers, G, N)
-    fitted = dict(zip(wanted, cr2_pass(design, y, blocks, M, coef, list(wanted.values()),
-                                       naive=naive), strict=True)) if wanted else {}
+    fitted = {}
+    if wanted and blocks is None:
+        fitted = dict(zip(wanted, distinct_cr2(T[:, keep], rows, y, codes, G, M, coef,
+                                               list(wanted.values()), naive=naive), strict=True))
+    elif wanted:
+        fitted = dict(zip(wanted, cr2_pass(design, y, blocks, M, coef, list(wanted.values()),
+                                           naive=naive), strict=True))
     by_contrast = {}
     if "difference" in fitted:
         by_contrast["difference"] = fitted["difference"].floored()

@@ -250,14 +250,35 @@ def _cluster_codes(cluster, n: int) -> tuple[np.ndarray, int, bool]:
     if ser.ndim != 1 or len(ser) != n:
         raise AnalysisError(f"cluster must be one label per unit: expected {n} labels, got "
                             f"{len(ser)}.")
-    codes, uniques = pd.factorize(ser)
-    codes = np.asarray(codes, dtype=np.int64)
+    if isinstance(ser.dtype, pd.CategoricalDtype):
+        codes, G = _first_appearance(ser.cat.codes.to_numpy(), len(ser.cat.categories))
+    else:
+        codes, uniques = pd.factorize(ser)
+        codes, G = np.asarray(codes, dtype=np.int64), len(uniques)
     missing = codes < 0
     if missing.any():
         raise AnalysisError(f"cluster has {int(missing.sum())} missing labels (positions "
                             f"{_positions(missing)}); every unit needs its patient.")
-    G = len(uniques)
     return codes, G, G == n
+
+
+def _first_appearance(codes: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+    """Codes ``0 .. k - 1`` (-1 missing) numbered again in order of first appearance, as
+    ``pd.factorize`` numbers the labels (a categorical's codes, without hashing them); and how
+    many appear.
+
+    >>> c, G = _first_appearance(np.array([2, 0, 2, -1, 3]), 4)
+    >>> c.tolist(), G
+    ([0, 1, 0, -1, 2], 3)
+    """
+    n = codes.size
+    first = np.full(k + 1, n, dtype=np.int64)  # the last place: missing
+    np.minimum.at(first, np.where(codes < 0, k, codes), np.arange(n))
+    present = np.flatnonzero(first[:k] < n)
+    order = present[np.argsort(first[present], kind="stable")]
+    rank = np.full(k + 1, -1, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank[np.where(codes < 0, k, codes)], int(order.size)
 
 
 def _need_clusters(G: int, n: int, what: str) -> None:
@@ -795,7 +816,8 @@ def mean(
     if N < 2:
         raise AnalysisError(f"mean: an interval needs at least 2 units; got {N}.")
     codes, G, singletons = _robust_codes(cluster, N, "mean")
-    m, se, df, floored = fitted_contrast(np.ones((N, 1)), arr, codes, G, [1.0])
+    m, se, df, floored = fitted_contrast(np.ones((1, 1)), arr, codes, G, [1.0],
+                                         rows=np.zeros(N, dtype=np.intp))
     if singletons:
         how = f"Student t, {N - 1} df"
     else:
@@ -856,8 +878,9 @@ def _hall_interval(est: float, se: float, gamma: float, df: float,
 
 
 def _two_group_contrast(arr, first, codes, G, c):
-    X = np.column_stack([np.ones(arr.size), first.astype(float)])
-    return fitted_contrast(X, arr, codes, G, c, carriers=_arm_clusters(codes, first))
+    """The contrast ``c`` of ``y ~ 1 + first`` (its design's two rows, each unit's)."""
+    return fitted_contrast(np.array([[1.0, 0.0], [1.0, 1.0]]), arr, codes, G, c,
+                           carriers=_arm_clusters(codes, first), rows=first.astype(np.intp))
 
 
 @shared_doc(**_DOCS)
@@ -1079,9 +1102,10 @@ def median(
     _, _, _, n_eff, deff, note, _ = _design(below, codes, G, alpha=alpha)
     z = norm_isf(alpha / 2.0)
     p_low = 0.5 - z * math.sqrt(0.25 / n_eff)  # and p_high = 1 - p_low
-    ys = np.sort(arr)
     i_low = math.floor(n * p_low + 0.5)  # 1-based ranks, continuity-corrected
     i_high = n + 1 - i_low
+    ranks = [i - 1 for i in (i_low, i_high) if 1 <= i <= n]
+    ys = np.partition(arr, ranks) if ranks else arr  # the two order statistics, not a sort
     low = float(ys[i_low - 1]) if i_low >= 1 else -math.inf
     high = float(ys[i_high - 1]) if i_high <= n else math.inf
     if singletons:

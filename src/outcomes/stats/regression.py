@@ -464,8 +464,8 @@ _CONTRASTS: OrderedDict = OrderedDict()
 _CONTRASTS_KEPT = 64
 
 
-def fitted_contrast(X, y, codes, n_clusters: int, c, *,
-                    carriers: int | None = None) -> tuple[float, float, float, bool]:
+def fitted_contrast(X, y, codes, n_clusters: int, c, *, carriers: int | None = None,
+                    rows=None) -> tuple[float, float, float, bool]:
     """:func:`floored_contrast` of :func:`floored_fits`, remembered for the same data.
 
     The claims' family-wise view asks every estimator again at another level; only the t
@@ -477,6 +477,10 @@ def fitted_contrast(X, y, codes, n_clusters: int, c, *,
     X, y, codes, n_clusters, carriers
         As in :func:`floored_fits`.
     c : array_like, shape (p,)
+    rows : array_like of int, shape (N,), optional
+        With ``X`` the design's distinct rows: each unit's row (the design is ``X[rows]``),
+        fitted from them (:func:`outcomes.stats.blockwise.distinct_cr2`: a mean's or two
+        groups' design has one or two rows, however many units).
 
     Returns
     -------
@@ -493,18 +497,41 @@ def fitted_contrast(X, y, codes, n_clusters: int, c, *,
     y = np.ascontiguousarray(y, dtype=float)
     codes = np.ascontiguousarray(codes, dtype=np.int64)
     c = np.ascontiguousarray(c, dtype=float).reshape(-1)
-    h = hashlib.blake2b(digest_size=20)
-    for part in (X, y, codes, c):
+    parts = [X, y, codes, c]
+    if rows is not None:
+        rows = np.asarray(rows)
+        parts.append(np.ascontiguousarray(rows, dtype=np.min_scalar_type(X.shape[0])))
+    h = hashlib.sha256()  # the fastest of hashlib here (SHA extensions)
+    for part in parts:
         h.update(str(part.shape).encode())
         h.update(part.view(np.uint8).reshape(-1).data)
-    h.update(f"{int(n_clusters)}|{carriers}".encode())
+    h.update(f"{int(n_clusters)}|{carriers}|{rows is None}".encode())
     key = h.digest()
     if key in _CONTRASTS:
         _CONTRASTS.move_to_end(key)
         return _CONTRASTS[key]
-    fit, naive = floored_fits(X, y, codes, n_clusters, carriers=carriers)
-    out = floored_contrast(fit, naive, c)
+    if rows is None:
+        fit, naive = floored_fits(X, y, codes, n_clusters, carriers=carriers)
+        out = floored_contrast(fit, naive, c)
+    else:
+        out = _distinct_contrast(X, rows, y, codes, int(n_clusters), c, carriers)
     _CONTRASTS[key] = out
     while len(_CONTRASTS) > _CONTRASTS_KEPT:
         _CONTRASTS.popitem(last=False)
     return out
+
+
+def _distinct_contrast(T: np.ndarray, rows: np.ndarray, y: np.ndarray, codes: np.ndarray, G: int,
+                       c: np.ndarray, carriers: int | None) -> tuple[float, float, float, bool]:
+    """:func:`floored_contrast` of :func:`floored_fits` of the design ``T[rows]``, from its
+    distinct rows ``T``."""
+    from .blockwise import distinct_cr2, distinct_gram  # (blockwise rests on this module)
+
+    if G < 2:
+        raise AnalysisError(f"a cluster-robust variance needs at least 2 clusters; got {G}.")
+    rows = rows.astype(np.intp, copy=False)
+    gram, xty = distinct_gram(T, rows, y)
+    M = inverse(gram)
+    naive = floor_applies(G if carriers is None else int(carriers), G, y.size)
+    [out] = distinct_cr2(T, rows, y, codes, G, M, M @ xty, [c], naive=naive)
+    return out.floored()

@@ -145,7 +145,7 @@ def _ij_variance(inv, event, codes, G, n_risk, d, C, S):
     dQ1 = -(2.0 * r_before - 1.0)
     dQ2 = (r_before - 1.0) * a - A_before
     dQ3 = a * (A_after + A_before)
-    Q1 = float(sizes.astype(float) @ sizes) + np.cumsum(np.bincount(inv, dQ1, minlength=J))
+    Q1 = float(np.sum(sizes.astype(float) ** 2)) + np.cumsum(np.bincount(inv, dQ1, minlength=J))
     Q2 = np.cumsum(np.bincount(inv, dQ2, minlength=J))
     Q3 = np.cumsum(np.bincount(inv, dQ3, minlength=J))
     V = S**2 * (Cz**2 * Q1 + 2.0 * Cz * Q2 + Q3)
