@@ -476,7 +476,8 @@ def _mean_final_improvement(log, courses: Courses, params, how: How) -> Finding:
         if len(c) == 0:
             return Finding(reason=_nothing(f"{_where(params, 'courses')} with a final "
                                            "improvement", left), left_out=left)
-        return c["final_improvement"].to_numpy(), _Units.of(c), left
+        # a copy: a view would keep every float column of the courses with an improvement
+        return c["final_improvement"].to_numpy(copy=True), _Units.of(c), left
 
     prepared = _kept(how, "mean_final_improvement", params, prepare)
     if isinstance(prepared, Finding):
@@ -551,7 +552,7 @@ def _session_summary(name: str,
             recorded = s[column].notna().to_numpy()
             left = ({f"{column} not recorded": int((~recorded).sum())} if (~recorded).any()
                     else {})
-            s = s[recorded]
+            s = s.loc[recorded, [Col.PATIENT_ID, column]]  # kept: only what is estimated
             if len(s) == 0:
                 return Finding(reason=f"no {_where(params, 'sessions')} record {column}",
                                left_out=left)
@@ -775,6 +776,8 @@ def evaluate_claims(
         if finding is not None and finding.table is not None:
             supporting[claim.id] = finding.table
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    # the views reuse what the estimators kept, not the dose table (made again when asked)
+    courses.__dict__.pop("dose", None)
     views = (sensitivity_table(log, courses, claims, table,
                                lambda claim, **kw: evaluate_claim(log, courses, claim,
                                                                   kept=kept, **kw)[0])

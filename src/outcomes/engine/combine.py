@@ -167,7 +167,25 @@ def combined_in_memory(stored: list[Stored]) -> Courses:
     parts = [_globally_coded(_load(s), r, int(o), categories)
              for s, r, o in zip(stored, ranks, offsets[:-1], strict=True)]
     out = combine_courses(parts)  # the events in row order: their row numbers let go
-    return replace(out, events=out.events.drop(columns=[Col.ROW]))
+    return _compact(replace(out, events=out.events.drop(columns=[Col.ROW])))
+
+
+def _id_type(n: int) -> type:
+    return np.int32 if n < np.iinfo(np.int32).max else np.int64
+
+
+def _compact(courses: Courses) -> Courses:
+    """Course ids and session numbers as int32 (while they fit): the same values."""
+    kind = _id_type(len(courses.courses))
+    tables = {}
+    for name in TABLES:
+        frame = getattr(courses, name)
+        small = {CourseCol.COURSE_ID: kind}
+        if CourseCol.AFTER_SESSION in frame and len(frame) and (
+                frame[CourseCol.AFTER_SESSION].max() < np.iinfo(np.int32).max):
+            small[CourseCol.AFTER_SESSION] = np.int32
+        tables[name] = frame.astype({c: t for c, t in small.items() if c in frame})
+    return replace(courses, **tables)
 
 
 def _same_types(stored: list[Stored]) -> bool:
@@ -297,8 +315,8 @@ def combined(stored: list[Stored]) -> Courses:
             for column in frame.columns:
                 if column == CourseCol.COURSE_ID and name != "events":
                     continue  # numbered at the end
-                values = (pd.Series(course) if column == CourseCol.COURSE_ID
-                          else frame[column] if take is None else frame[column].take(take))
+                values = (pd.Series(course.astype(_id_type(n_courses)))
+                          if column == CourseCol.COURSE_ID else frame[column] if take is None else frame[column].take(take))
                 if column not in columns[name]:
                     columns[name][column] = _Column(values, totals[name])
                 columns[name][column].fill(where, values)
@@ -314,13 +332,14 @@ def combined(stored: list[Stored]) -> Courses:
         data = {}
         for column in frame.columns:
             if column == CourseCol.COURSE_ID and name == "courses":
-                data[column] = np.arange(n_courses)
+                data[column] = np.arange(n_courses, dtype=_id_type(n_courses))
             elif column == CourseCol.COURSE_ID and name != "events":
-                data[column] = np.repeat(np.arange(n_courses),
+                data[column] = np.repeat(np.arange(n_courses, dtype=_id_type(n_courses)),
                                          np.diff(np.append(starts[name], totals[name])))
             else:
                 data[column] = columns[name].pop(column).array()
         tables[name] = pd.DataFrame(data, columns=frame.columns, copy=False)
     first = stored[0]
-    return Courses(tables["sessions"], tables["courses"], tables["points"], tables["events"],
-                   first.bands, int(sum(s.unassigned for s in stored)), first.missing_tables)
+    return _compact(Courses(tables["sessions"], tables["courses"], tables["points"],
+                            tables["events"], first.bands, int(sum(s.unassigned for s in stored)),
+                            first.missing_tables))
