@@ -330,10 +330,12 @@ def _resolution_times(courses: Courses, params, how: How) -> tuple[pd.DataFrame,
     timed = e[Col.DURATION].notna().to_numpy()
     untimed = int((kinds & ~timed).sum())
     left = {"no resolution or last-contact time": untimed} if untimed else {}
-    e = e.loc[kinds & timed, [Col.PATIENT_ID, Col.DURATION, Col.OBSERVED, Col.ONSET_HOURS]]
-    if how.from_onset:
-        onset = e[Col.ONSET_HOURS].fillna(0.0).to_numpy(float)
-        e = e.assign(**{Col.DURATION: np.maximum(e[Col.DURATION].to_numpy(float) - onset, 0.0)})
+    chosen = kinds & timed
+    onset = e[Col.ONSET_HOURS].to_numpy(float)[chosen] if how.from_onset else None
+    e = e.loc[chosen, [Col.PATIENT_ID, Col.DURATION, Col.OBSERVED]]
+    if onset is not None:  # the onset's missing hours as 0, as fillna(0.0) makes them
+        onset[np.isnan(onset)] = 0.0
+        e[Col.DURATION] = np.maximum(e[Col.DURATION].to_numpy(float) - onset, 0.0)
     return e, left
 
 

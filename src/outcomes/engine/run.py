@@ -27,7 +27,9 @@ The accepted tables themselves are not kept in the combined
 So memory is bounded by one bucket's loading plus the analysis rows, not by the bundle.
 With ``keep="claims"`` (``outcomes claims``) the analysis rows are only the columns the
 claims read, with integer codes for the ids (:func:`slim_courses`, :data:`CLAIMS_COLUMNS`):
-about a third of the memory of the full rows.
+about a third of the memory of the full rows. Each bucket's task then writes them to a file in
+its bucket's folder, and :func:`outcomes.engine.combine.combined` reads them back one bucket at
+a time into columns allocated once: the combined rows are held once, beside one bucket.
 """
 
 from __future__ import annotations
