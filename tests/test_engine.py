@@ -278,3 +278,31 @@ def test_a_session_id_of_patients_in_different_buckets(tmp_path):
         log, _ = load_courses(folder, buckets=4, courses=False)
     assert whole.rejects["sessions"]["reason"].str.contains("is also used by").sum() >= 12
     _same_log(whole, log)
+
+
+@pytest.mark.parametrize("buckets", [1, 4])
+def test_claims_courses_filled_bucket_by_bucket_equal_all_at_once(bundle, monkeypatch, buckets):
+    """engine.combine fills each column bucket by bucket; the same rows, in the same order and
+    types, as combine_courses of every bucket at once (its fallback); the files are let go."""
+    from outcomes.engine import combine
+
+    stored = []
+    keep = ("contraindications", "duration_min", "fitzpatrick", "pain_vas", "setting")
+
+    def load(**kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", outcomes.DataQualityWarning)
+            return load_courses(bundle, buckets=buckets, workers=1, keep=keep, **kw)[1]
+
+    real = combine.store
+    monkeypatch.setattr("outcomes.engine.run.store",
+                        lambda *a: stored.append(real(*a)) or stored[-1])
+    filled = load()
+    assert stored and not any(s.path.exists() for s in stored)
+    monkeypatch.setattr(combine, "_same_types", lambda parts: False)
+    at_once = load()
+    for name in combine.TABLES:
+        pd.testing.assert_frame_equal(getattr(filled, name), getattr(at_once, name),
+                                      check_exact=True)
+    assert filled.courses["course_id"].dtype == np.int32
+    assert filled.unassigned_assessments == at_once.unassigned_assessments

@@ -286,6 +286,10 @@ def ids_in(values: pd.Series, among: pd.Series) -> np.ndarray:
         seen = np.zeros(len(v.categories) + 1, dtype=bool)  # last: missing
         seen[a.codes] = True
         return seen[v.codes]
+    if (isinstance(v, np.ndarray | pd.arrays.NumpyExtensionArray) and isinstance(
+            a, np.ndarray | pd.arrays.NumpyExtensionArray) and v.dtype.kind in "iu"
+            and a.dtype.kind in "iu"):  # integer codes (the partitioned engine's): no text
+        return np.isin(np.asarray(v), np.asarray(a))
     left, right = arrow_text(values.astype("str")), arrow_text(among.astype("str"))
     keyed = radix_keys([left, right])
     if keyed is None:

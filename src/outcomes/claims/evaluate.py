@@ -331,10 +331,12 @@ def _resolution_times(courses: Courses, params, how: How) -> tuple[pd.DataFrame,
     timed = e[Col.DURATION].notna().to_numpy()
     untimed = int((kinds & ~timed).sum())
     left = {"no resolution or last-contact time": untimed} if untimed else {}
-    e = e.loc[kinds & timed, [Col.PATIENT_ID, Col.DURATION, Col.OBSERVED, Col.ONSET_HOURS]]
-    if how.from_onset:
-        onset = e[Col.ONSET_HOURS].fillna(0.0).to_numpy(float)
-        e = e.assign(**{Col.DURATION: np.maximum(e[Col.DURATION].to_numpy(float) - onset, 0.0)})
+    chosen = kinds & timed
+    onset = e[Col.ONSET_HOURS].to_numpy(float)[chosen] if how.from_onset else None
+    e = e.loc[chosen, [Col.PATIENT_ID, Col.DURATION, Col.OBSERVED]]
+    if onset is not None:  # the onset's missing hours as 0, as fillna(0.0) makes them
+        onset[np.isnan(onset)] = 0.0
+        e[Col.DURATION] = np.maximum(e[Col.DURATION].to_numpy(float) - onset, 0.0)
     return e, left
 
 
@@ -477,7 +479,8 @@ def _mean_final_improvement(log, courses: Courses, params, how: How) -> Finding:
         if len(c) == 0:
             return Finding(reason=_nothing(f"{_where(params, 'courses')} with a final "
                                            "improvement", left), left_out=left)
-        return c["final_improvement"].to_numpy(), _Units.of(c), left
+        # a copy: a view would keep every float column of the courses with an improvement
+        return c["final_improvement"].to_numpy(copy=True), _Units.of(c), left
 
     prepared = _kept(how, "mean_final_improvement", params, prepare)
     if isinstance(prepared, Finding):
@@ -552,7 +555,7 @@ def _session_summary(name: str,
             recorded = s[column].notna().to_numpy()
             left = ({f"{column} not recorded": int((~recorded).sum())} if (~recorded).any()
                     else {})
-            s = s[recorded]
+            s = s.loc[recorded, [Col.PATIENT_ID, column]]  # kept: only what is estimated
             if len(s) == 0:
                 return Finding(reason=f"no {_where(params, 'sessions')} record {column}",
                                left_out=left)
@@ -776,6 +779,8 @@ def evaluate_claims(
         if finding is not None and finding.table is not None:
             supporting[claim.id] = finding.table
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    # the views reuse what the estimators kept, not the dose table (made again when asked)
+    courses.__dict__.pop("dose", None)
     views = (sensitivity_table(log, courses, claims, table,
                                lambda claim, **kw: evaluate_claim(log, courses, claim,
                                                                   kept=kept, **kw)[0])

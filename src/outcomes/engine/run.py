@@ -28,7 +28,9 @@ The accepted tables themselves are not kept in the combined
 So memory is bounded by one bucket's loading plus the analysis rows, not by the bundle.
 With ``keep="claims"`` (``outcomes claims``) the analysis rows are only the columns the
 claims read, with integer codes for the ids (:func:`slim_courses`, :data:`CLAIMS_COLUMNS`):
-about a third of the memory of the full rows.
+about a third of the memory of the full rows. Each bucket's task then writes them to a file in
+its bucket's folder, and :func:`outcomes.engine.combine.combined` reads them back one bucket at
+a time into columns allocated once: the combined rows are held once, beside one bucket.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..bundle.codes import sorted_codes
 from ..bundle.load import load_raw, warn_summary
 from ..bundle.log import SessionLog
 from ..bundle.memory import release_memory
@@ -61,6 +62,7 @@ from ..courses import (
 )
 from ..errors import DataQualityWarning, ParameterError
 from .choose import AUTO_BYTES, ENGINES, choose_engine
+from .combine import Stored, coded, combined, store
 from .partition import SESSIONS_PER_BUCKET, Partitioned, partition_bundle
 
 __all__ = ["ENGINES", "AUTO_BYTES", "CLAIMS_COLUMNS", "PROCESS_SESSIONS", "choose_engine",
@@ -100,12 +102,7 @@ class _Task:
 class _Part:
     log: SessionLog
     courses: Courses | None
-    patients: object = None  # with keep: the bucket's patient ids, sorted (pyarrow array)
-
-
-#: Text columns of the claims' courses held as categories (a handful of distinct values).
-_CATEGORIES = (CourseCol.POINT, CourseCol.UNDEFINED, CourseCol.FINAL_MISSING,
-               Col.CONTRAINDICATIONS)
+    stored: Stored | None = None  # with keep: the bucket's courses, in a file (combine.store)
 
 
 def _bucket(task: _Task) -> _Part:
@@ -119,87 +116,14 @@ def _bucket(task: _Task) -> _Part:
         analysed = log.filter(condition=list(task.conditions)) if task.conditions else log
         courses = build_courses(analysed, bands=task.bands)
         if task.keep is not None:
-            courses, patients = _coded(slim_courses(courses, task.keep))
-            part = _Part(_without_rows(log), courses, patients)
-            del log, analysed
+            courses, patients = coded(slim_courses(courses, task.keep))
+            task.folder.mkdir(parents=True, exist_ok=True)  # the bucket's own folder
+            stored = store(courses, patients, task.folder / "claims_courses.pickle")
+            part = _Part(_without_rows(log), None, stored)
+            del log, analysed, courses
             release_memory()
             return part
     return _Part(_without_rows(log), courses)
-
-
-def _coded(courses: Courses):
-    """The slim courses in compact form: patient ids as int32 codes in order of the ids
-    (with the sorted ids returned, for :func:`_combined_courses`), session ids as int32 codes
-    (-1 for an event whose session is not among the sessions), a few text columns as
-    categories. The statistics see the same groups, orders and counts."""
-    import pyarrow as pa
-
-    # build_courses's patient ids are categoricals of the sorted ids, one set of categories
-    # for the four tables: their codes are the codes in id order
-    ids = courses.sessions[Col.PATIENT_ID]
-    patients = pa.array(ids.cat.categories.to_numpy(dtype=object), type=pa.large_string())
-    sessions = pd.Index(courses.sessions[Col.SESSION_ID])
-
-    def code(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.copy()
-        frame[Col.PATIENT_ID] = frame[Col.PATIENT_ID].cat.codes.to_numpy().astype(np.int32)
-        if Col.SESSION_ID in frame:
-            frame[Col.SESSION_ID] = sessions.get_indexer(frame[Col.SESSION_ID]).astype(np.int32)
-        for column in _CATEGORIES:
-            if column in frame and not isinstance(frame[column].dtype, pd.CategoricalDtype):
-                frame[column] = frame[column].astype("category")
-        return frame
-
-    return replace(courses, **{n: code(getattr(courses, n)) for n in CLAIMS_COLUMNS}), patients
-
-
-def _combined_courses(parts: list[_Part]) -> Courses:
-    """:func:`~outcomes.courses.combine_courses` of the buckets' coded courses (``parts`` is
-    emptied, its frames changed in place): patient codes made global (in order of the ids over
-    the whole bundle), session codes made distinct between buckets, the categories made the same
-    in every bucket."""
-    import pyarrow as pa
-
-    every = pa.chunked_array([p.patients for p in parts]).combine_chunks()
-    # each bucket's patients by their rank among all (a patient in two buckets keeps one code)
-    rank = sorted_codes(pd.Series(every.to_pandas()))[0].astype(np.int32)
-    starts = np.concatenate([[0], np.cumsum([len(p.patients) for p in parts])])
-    categories = {}
-    for column in _CATEGORIES:
-        seen = set()
-        for p in parts:
-            for name in CLAIMS_COLUMNS:
-                frame = getattr(p.courses, name)
-                if column in frame:
-                    seen.update(frame[column].cat.categories)
-        categories[column] = sorted(seen)
-    offset = 0
-    coded = []
-    for p, start in zip(parts, starts[:-1], strict=True):
-        local = rank[start: start + len(p.patients)]
-        n_sessions = len(p.courses.sessions)
-
-        def glob(frame: pd.DataFrame, local=local, offset=offset) -> pd.DataFrame:
-            # in place: the buckets' frames are this function's own (no second copy of them)
-            frame[Col.PATIENT_ID] = local[frame[Col.PATIENT_ID].to_numpy()]
-            if Col.SESSION_ID in frame:
-                codes = frame[Col.SESSION_ID].to_numpy()
-                frame[Col.SESSION_ID] = np.where(codes >= 0, codes + offset, -1).astype(
-                    np.int32)
-            for column, cats in categories.items():
-                if column in frame:
-                    frame[column] = frame[column].cat.set_categories(cats)
-            return frame
-
-        coded.append(replace(p.courses, **{n: glob(getattr(p.courses, n))
-                                           for n in CLAIMS_COLUMNS}))
-        offset += n_sessions
-    parts.clear()  # the buckets' courses are now only in ``coded``
-    combined = combine_courses(coded)  # the events in row order: their row numbers let go
-    coded.clear()
-    combined = replace(combined, events=combined.events.drop(columns=[Col.ROW]))
-    release_memory()
-    return combined
 
 
 def claims_columns(catalogue) -> tuple[str, ...]:
@@ -410,10 +334,17 @@ def load_courses(path, *, engine: str = "partitioned", scheduler: str | None = N
             warnings.simplefilter("ignore", DataQualityWarning)
             parts = _map(_bucket, tasks, engine, scheduler,
                          workers_for(split.sessions, workers))
-    log = _combined_log([p.log for p in parts], split)
+        log = _combined_log([p.log for p in parts], split)
+        if courses and keep is not None:
+            # read back from the buckets' files one at a time (engine.combine)
+            stored = [p.stored for p in parts]
+            parts.clear()
+            combined_courses = combined(stored)
+            del stored
+            release_memory()
     warn_summary(log, stacklevel=3)
     if not courses:
         return log, None
     if keep is not None:
-        return log, _combined_courses(parts)
+        return log, combined_courses
     return log, combine_courses([p.courses for p in parts])

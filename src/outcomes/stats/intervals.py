@@ -208,7 +208,7 @@ class Clusters:
 
     Attributes
     ----------
-    codes : ndarray of int64
+    codes : ndarray of int32 (int64 beyond 2**31 clusters)
         The cluster of each unit, ``0 .. count - 1`` in order of first appearance.
     count : int
         Number of clusters.
@@ -229,7 +229,8 @@ class Clusters:
     def of(cls, cluster) -> Clusters:
         """The clusters of labels (array_like), coded as the estimators code them."""
         codes, G, _ = _cluster_codes(cluster, len(cluster))
-        codes = np.array(codes, dtype=np.int64)
+        # int32 while the clusters fit (half the memory of the units' codes, kept by callers)
+        codes = np.array(codes, dtype=np.int32 if G < 2**31 - 1 else np.int64)
         codes.setflags(write=False)  # shared by every estimator given it
         return cls(codes, G)
 

@@ -239,8 +239,11 @@ def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tup
 
     Clusters of the same size are done together (one batched eigen-decomposition per size and
     batch of at most :data:`_BATCH_UNITS` units; a cluster of one unit needs none). Returns, per
-    size, ``(clusters, rows, A)``: the clusters' codes (k,), their units' rows in unit order
-    (k, size) and the matrices (k, size, size) -- the p-wide ``A_g X_g`` is never stored.
+    size, ``(clusters, rows, A, which)``: the clusters' codes (k,), their units' rows in unit
+    order (k, size) and the matrices (k, size, size); for a design of at most
+    :data:`_FEW_COLUMNS` columns, the distinct matrices only and the index of each cluster's
+    among them (``which``, else None; :func:`_chunks` gives each cluster its own). The p-wide
+    ``A_g X_g`` is never stored.
     """
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes, minlength=G)
@@ -249,7 +252,12 @@ def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tup
     for size in np.unique(sizes[sizes > 0]):
         gs_all = np.flatnonzero(sizes == size)
         rows_all = order[starts[gs_all][:, None] + np.arange(size)[None, :]]  # (k, size)
-        A_all = np.empty((gs_all.size, size, size))
+        few = size > 1 and X.shape[1] <= _FEW_COLUMNS  # a mean, two groups: few distinct blocks
+        # with few distinct blocks, each matrix once and each cluster's index among them (the
+        # k x size x size matrices of a million clusters are gigabytes)
+        A_all = [] if few else np.empty((gs_all.size, size, size))
+        which = np.empty(gs_all.size, dtype=np.int64) if few else None
+        made = 0
         step = max(1, _BATCH_UNITS // int(size))
         for lo in range(0, gs_all.size, step):
             rows = rows_all[lo: lo + step]
@@ -259,13 +267,20 @@ def _adjustments(X: np.ndarray, M: np.ndarray, codes: np.ndarray, G: int) -> tup
                 A_all[lo: lo + step, 0, 0] = _inv_sqrt(vals)
                 continue
             same = None
-            if Xg.shape[2] <= _FEW_COLUMNS:  # a mean, two groups: few distinct blocks
+            if few:
                 Xg, same = _distinct_blocks(Xg)
             B = np.eye(size)[None] - Xg @ M @ np.swapaxes(Xg, 1, 2)
             vals, vecs = np.linalg.eigh(B)
             A = (vecs * _inv_sqrt(vals)[:, None, :]) @ np.swapaxes(vecs, 1, 2)
-            A_all[lo: lo + step] = A if same is None else A[same]
-        blocks.append((gs_all, rows_all, A_all))
+            if few:
+                A_all.append(A)
+                which[lo: lo + step] = same + made
+                made += len(A)
+            else:
+                A_all[lo: lo + step] = A
+        if few:
+            A_all = np.concatenate(A_all)
+        blocks.append((gs_all, rows_all, A_all, which))
     return tuple(blocks)
 
 
@@ -296,10 +311,11 @@ def _distinct_blocks(Xg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _chunks(blocks: tuple):
     """The blocks of :func:`_adjustments` in batches of at most :data:`_BATCH_UNITS` units."""
-    for gs, rows, A in blocks:
+    for gs, rows, A, which in blocks:
         step = max(1, _BATCH_UNITS // rows.shape[1])
         for lo in range(0, gs.size, step):
-            yield gs[lo: lo + step], rows[lo: lo + step], A[lo: lo + step]
+            yield (gs[lo: lo + step], rows[lo: lo + step],
+                   A[lo: lo + step] if which is None else A[which[lo: lo + step]])
 
 
 def _weighted_sums(Xg: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -134,20 +134,23 @@ def _ij_variance(inv, event, codes, G, n_risk, d, C, S):
         b = np.where(full, 0.0, 1.0 / np.where(full, 1.0, n_risk - d))
     Cz = np.where(np.isfinite(C), C, 0.0)
     a = Cz[inv] - event * b[inv]
-    # units arrive in time order: running sums within each cluster follow that order
+    # units arrive in time order: running sums within each cluster follow that order (the
+    # per-unit arrays made one at a time, each let go when done: at 20M units each is 160 MB)
     by = pd.Categorical.from_codes(codes, categories=pd.RangeIndex(G))  # no re-factorising
-    running = (pd.DataFrame({"a": a, "count": np.ones(a.size)})
-               .groupby(by, observed=True, sort=False).cumsum().to_numpy())
-    A_after, seen = running[:, 0], running[:, 1]  # seen: units of the cluster so far, this one too
+    running = (pd.DataFrame({"a": a, "count": np.ones(a.size)}, copy=False)
+               .groupby(by, observed=True, sort=False).cumsum())
+    del by
+    A_after = running["a"].to_numpy()
     sizes = np.bincount(codes, minlength=G)
-    r_before = sizes[codes] - seen + 1.0
+    # seen: units of the cluster so far, this one too
+    r_before = sizes[codes] - running.pop("count").to_numpy() + 1.0
+    del running
+    Q1 = float(np.sum(sizes.astype(float) ** 2)) + np.cumsum(
+        np.bincount(inv, -(2.0 * r_before - 1.0), minlength=J))
     A_before = A_after - a
-    dQ1 = -(2.0 * r_before - 1.0)
-    dQ2 = (r_before - 1.0) * a - A_before
-    dQ3 = a * (A_after + A_before)
-    Q1 = float(np.sum(sizes.astype(float) ** 2)) + np.cumsum(np.bincount(inv, dQ1, minlength=J))
-    Q2 = np.cumsum(np.bincount(inv, dQ2, minlength=J))
-    Q3 = np.cumsum(np.bincount(inv, dQ3, minlength=J))
+    Q2 = np.cumsum(np.bincount(inv, (r_before - 1.0) * a - A_before, minlength=J))
+    del r_before
+    Q3 = np.cumsum(np.bincount(inv, a * (A_after + A_before), minlength=J))
     V = S**2 * (Cz**2 * Q1 + 2.0 * Cz * Q2 + Q3)
     return np.maximum(V, 0.0)
 
@@ -733,9 +736,11 @@ def kaplan_meier(
         raise AnalysisError(f"kaplan_meier: a cluster-robust variance needs at least 2 "
                             f"clusters; got {G}.")
     event = ev.astype(bool)
+    del ev
 
     order, utime, inv = _time_order(t)
     es = event[order]
+    del event
     J = utime.size
     tot = np.bincount(inv, minlength=J)
     d = np.bincount(inv[es], minlength=J)
@@ -755,7 +760,10 @@ def kaplan_meier(
         z = norm_isf(alpha / 2.0)
         size = n_risk
     else:
-        ij_se = np.sqrt(_ij_variance(inv, es.astype(float), codes[order], G, n_risk, d, C, S))
+        ordered = codes[order]
+        del order
+        ij_se = np.sqrt(_ij_variance(inv, es.astype(float), ordered, G, n_risk, d, C, S))
+        del ordered
         ij_se[S == 0] = np.nan
         se = ij_se * math.sqrt(G / (G - 1))
         if G <= FLOOR_CLUSTERS and not singletons:
