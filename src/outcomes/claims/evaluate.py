@@ -781,9 +781,14 @@ def evaluate_claims(
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     # the views reuse what the estimators kept, not the dose table (made again when asked)
     courses.__dict__.pop("dose", None)
-    views = (sensitivity_table(log, courses, claims, table,
-                               lambda claim, **kw: evaluate_claim(log, courses, claim,
-                                                                  kept=kept, **kw)[0])
+
+    def again(claim: Claim, **kw) -> dict:
+        if kw.get("from_onset"):  # the onset view comes after the family-wise one, and
+            kept.clear()  # fits every curve once: what the estimators kept is let go
+            return evaluate_claim(log, courses, claim, **kw)[0]
+        return evaluate_claim(log, courses, claim, kept=kept, **kw)[0]
+
+    views = (sensitivity_table(log, courses, claims, table, again)
              if sensitivity else pd.DataFrame(columns=SENSITIVITY_COLUMNS))
     return ClaimsResult(table=table, catalogue=catalogue, supporting=supporting, courses=courses,
                         comparisons=_comparisons(findings), sensitivity=views)

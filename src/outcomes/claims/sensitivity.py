@@ -103,7 +103,8 @@ def sensitivity_table(log: SessionLog, courses: Courses, claims: Sequence[Claim]
         Their verdicts at 95% (the claims table).
     evaluate : callable
         ``evaluate(claim, alpha=..., from_onset=...)`` returning a claim's row (as
-        :func:`outcomes.claims.evaluate.evaluate_claim` does).
+        :func:`outcomes.claims.evaluate.evaluate_claim` does). It is called for every claim of
+        the family-wise view first, then for those of the onset view.
 
     Returns
     -------
