@@ -216,12 +216,12 @@ def test_claims_only_courses_small_clinics(tmp_path, patients):
 
 def test_a_log_without_rows_holds_none_of_them(bundle):
     """What each bucket returns is its counts: its tables' columns, none of their buffers."""
-    from outcomes.engine.run import _without_rows
+    from outcomes.engine.run import without_rows
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", outcomes.DataQualityWarning)
         log = outcomes.load_bundle(bundle)
-    empty = _without_rows(log)
+    empty = without_rows(log)
     for name in ("sessions", "assessments", "adverse_events"):
         frame = getattr(empty, name)
         assert len(frame) == 0 and list(frame.columns) == list(getattr(log, name).columns)

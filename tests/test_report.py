@@ -239,13 +239,13 @@ def test_a_report_that_lets_the_courses_go_is_the_same_report(tmp_path):
 
 def test_a_report_from_courses_built_first_and_a_log_without_rows_is_the_same_report(tmp_path):
     # what `outcomes report` does: the courses built, then the log's rows let go
-    from outcomes.engine.run import _without_rows
+    from outcomes.engine.run import without_rows
 
     folder, _ = _bundle(tmp_path, 80, 6, "bundle")
     log = outcomes.load_bundle(folder)
     conditions = ["acne_scars", "wrinkles"]
     courses = outcomes.build_courses(log.filter(condition=conditions))
-    rowless = _without_rows(log)
+    rowless = without_rows(log)
     assert len(rowless.sessions) == 0 and len(rowless.adverse_events) == 0
     whole = outcomes.write_report(log, tmp_path / "whole", conditions=conditions,
                                   command=["outcomes", "report"])

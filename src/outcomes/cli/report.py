@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     release_memory()  # what parsing freed (a third of the memory at 1M) before the analyses
     from ..claims.catalogue import load_catalogue
     from ..courses import build_courses
-    from ..engine.run import _without_rows
+    from ..engine.run import without_rows
     from ..report.write import write_report
 
     catalogue = load_catalogue(args.claims)
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     # accepted rows are let go once the courses are built
     courses = build_courses(log.filter(condition=args.condition) if args.condition else log,
                             bands=dict(catalogue.bands))
-    log = _without_rows(log)
+    log = without_rows(log)
     release_memory()
     result = write_report(
         log, args.out, catalogue=catalogue, conditions=args.condition,

@@ -71,7 +71,7 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
     from ..claims.evaluate import evaluate_claims
     from ..claims.model import Catalogue
     from ..courses import build_courses
-    from .run import _without_rows, claims_columns, load_courses, slim_courses
+    from .run import claims_columns, load_courses, slim_courses, without_rows
 
     if not isinstance(catalogue, Catalogue):
         catalogue = load_catalogue(catalogue)
@@ -82,7 +82,7 @@ def evaluate_bundle(path, *, engine: str | None = None, scheduler: str | None = 
         courses = build_courses(log, bands=dict(catalogue.bands))
         if keep == "claims":
             courses = slim_courses(courses, claims_columns(catalogue))
-        log = _without_rows(log)
+        log = without_rows(log)
         release_memory()
         return log, evaluate_claims(log, catalogue=catalogue, courses=courses)
     log, courses = load_courses(path, engine=chosen, scheduler=scheduler, scales=scales,

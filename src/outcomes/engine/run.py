@@ -66,7 +66,7 @@ from .combine import Stored, coded, combined, store
 from .partition import SESSIONS_PER_BUCKET, Partitioned, partition_bundle
 
 __all__ = ["ENGINES", "AUTO_BYTES", "CLAIMS_COLUMNS", "PROCESS_SESSIONS", "choose_engine",
-           "load_courses", "slim_courses", "claims_columns", "workers_for"]
+           "load_courses", "slim_courses", "claims_columns", "without_rows", "workers_for"]
 
 #: The columns of each :class:`~outcomes.courses.Courses` table that the claims catalogue's
 #: statistics read (estimands, their groups and confounders, sensitivity views), besides every
@@ -119,11 +119,11 @@ def _bucket(task: _Task) -> _Part:
             courses, patients = coded(slim_courses(courses, task.keep))
             task.folder.mkdir(parents=True, exist_ok=True)  # the bucket's own folder
             stored = store(courses, patients, task.folder / "claims_courses.pickle")
-            part = _Part(_without_rows(log), None, stored)
+            part = _Part(without_rows(log), None, stored)
             del log, analysed, courses
             release_memory()
             return part
-    return _Part(_without_rows(log), courses)
+    return _Part(without_rows(log), courses)
 
 
 def claims_columns(catalogue) -> tuple[str, ...]:
@@ -157,9 +157,18 @@ def slim_courses(courses: Courses, extra: Iterable[str] = ()) -> Courses:
                                for name in CLAIMS_COLUMNS})
 
 
-def _without_rows(log: SessionLog) -> SessionLog:
+def without_rows(log: SessionLog) -> SessionLog:
     """The log with its tables' columns and none of their rows (counts, rejects, warnings and
-    checksums kept)."""
+    checksums kept).
+
+    What the statistics read of the rows is in the courses: once they are built, an analysis
+    given them (``analyse(..., courses=)``, ``outcomes report``, the engines) lets the rows go.
+
+    >>> from outcomes import load_sample
+    >>> log = without_rows(load_sample())
+    >>> len(log.sessions), int(log.counts.loc["sessions", "read"])
+    (0, 1591)
+    """
     return replace(log, sessions=_no_rows(log.sessions), assessments=_no_rows(log.assessments),
                    adverse_events=_no_rows(log.adverse_events))
 
