@@ -583,7 +583,7 @@ def combine_courses(parts: list[Courses]) -> Courses:
     # order the courses as the ids themselves would; categories are sorted: codes are ranks
     patient_codes = (ids.to_numpy(dtype=np.int64) if pd.api.types.is_integer_dtype(ids.dtype)
                      else _codes(ids))
-    order = np.argsort(_course_keys(patient_codes, _codes(courses[Col.CONDITION])),
+    order = np.argsort(course_keys(patient_codes, _codes(courses[Col.CONDITION])),
                        kind="stable")
     new_id = np.empty(len(order), dtype=np.int64)
     new_id[order] = np.arange(len(order))
@@ -653,7 +653,8 @@ def _codes(values: pd.Series) -> np.ndarray:
     return np.asarray(values.cat.codes, dtype=np.int64)
 
 
-def _course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.ndarray:
+def course_keys(patient_codes: np.ndarray, condition_codes: np.ndarray) -> np.ndarray:
+    """Integer key of each course: its patient's code, then its condition's (sorts as both)."""
     return patient_codes * _N_CONDITIONS + condition_codes
 
 
@@ -668,7 +669,7 @@ def _course_sessions(sessions: pd.DataFrame, known: dict[str, tuple[np.ndarray, 
     strings is what makes this slow on a million rows.
     """
     patient_codes = known[Col.PATIENT_ID][0]
-    key = _course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
+    key = course_keys(patient_codes, _codes(sessions[Col.CONDITION]))
     days = _days(sessions[Col.SESSION_DATE])
     order = key_order(key, days)
     ids = {column: id_categorical(*(known[column] if column in known
@@ -794,7 +795,7 @@ def _assessment_points(log: SessionLog, s: pd.DataFrame, c: pd.DataFrame,
         return empty, len(a), (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
                                pd.Categorical([], categories=[]))
     # the course of each assessment: (patient, condition) looked up by integer key
-    a_key = _course_keys(a_patient, _codes(a[Col.CONDITION]))
+    a_key = course_keys(a_patient, _codes(a[Col.CONDITION]))
     pos, matched = key_positions(c_key, a_key)
     matched &= a_patient >= 0
     a = pd.DataFrame({

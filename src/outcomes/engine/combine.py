@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..bundle.codes import sorted_codes
 from ..bundle.schema import Col
-from ..courses import CourseCol, Courses, combine_courses
+from ..courses import CourseCol, Courses, combine_courses, course_keys
 
 __all__ = ["CATEGORIES", "TABLES", "Stored", "coded", "store", "combined", "combined_in_memory"]
 
@@ -37,7 +37,6 @@ TABLES = ("sessions", "courses", "points", "events")
 #: Text columns of the claims' courses held as categories (a handful of distinct values).
 CATEGORIES = (CourseCol.POINT, CourseCol.UNDEFINED, CourseCol.FINAL_MISSING,
               Col.CONTRAINDICATIONS)
-_N_CONDITIONS = 16  # as courses' course keys: room for the condition codes
 
 
 @dataclass(frozen=True)
@@ -273,7 +272,7 @@ def combined(stored: list[Stored]) -> Courses:
         return combined_in_memory(stored)
     ranks, categories = _ranks(stored), _categories(stored)
     # courses: in order of the patient's rank over the bundle and condition (combine_courses)
-    keys = np.concatenate([r[s.patient].astype(np.int64) * _N_CONDITIONS + s.condition
+    keys = np.concatenate([course_keys(r[s.patient].astype(np.int64), s.condition)
                            for s, r in zip(stored, ranks, strict=True)])
     order = np.argsort(keys, kind="stable")
     del keys
